@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vgpu IOCTL ABI: the only contract between user mode (libvgpu) and the
+ * kernel driver (vgpu.sys on Windows, vgpu-sim on Linux).
+ *
+ * Rules this header keeps so that it can last:
+ *  - every struct is fixed-size, little-endian, naturally aligned, with
+ *    explicit padding (which must be zero) and a static size assert;
+ *  - no pointer is ever embedded in a request: a call is one small fixed
+ *    struct plus at most one variable payload, which the OS hands over as
+ *    a separate, locked buffer (Windows: the METHOD_IN_DIRECT /
+ *    METHOD_OUT_DIRECT second buffer; the socket transport: bytes that
+ *    follow the fixed struct);
+ *  - objects are named by handles private to the opened device handle;
+ *  - the version is checked by GET_INFO before anything else: a major
+ *    mismatch means "do not talk", a minor one only adds calls/fields.
+ *
+ * Fences are values on a 64-bit timeline private to the opened handle.
+ * The caller chooses the value a SUBMIT or TRANSFER signals (it must be
+ * greater than every value submitted before on that handle; gaps are
+ * allowed), in the manner of a Vulkan timeline semaphore.  The caller
+ * therefore knows its fence without the kernel having to write a reply
+ * into a direct-I/O call, and WAIT can name any value of the timeline.
+ */
+#ifndef VGPU_ABI_H
+#define VGPU_ABI_H
+
+#include <stdint.h>
+
+#define VGPU_ABI_VERSION_MAJOR 1u
+#define VGPU_ABI_VERSION_MINOR 0u
+
+#if defined(__cplusplus)
+#define VGPU_ABI_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type)
+#else
+#define VGPU_ABI_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type)
+#endif
+
+/*
+ * Status codes.  Every call returns exactly one of these; the Windows shell
+ * carries them as NTSTATUS values with the customer bit set
+ * (VGPU_NTSTATUS(code)), the socket transport as the reply's status field.
+ */
+enum vgpu_status {
+	VGPU_OK = 0,
+	VGPU_E_INVALID = -1,      /* a field has a value the call does not accept */
+	VGPU_E_BAD_HANDLE = -2,   /* handle unknown to this opened device handle */
+	VGPU_E_BAD_SIZE = -3,     /* fixed struct or payload of the wrong size */
+	VGPU_E_UNSUPPORTED = -4,  /* call, capset, feature or format not offered */
+	VGPU_E_NO_MEMORY = -5,    /* kernel or device memory exhausted, or a limit reached */
+	VGPU_E_DEVICE = -6,       /* the device answered the command with an error */
+	VGPU_E_TIMEOUT = -7,      /* WAIT timed out, or the device did not answer in time */
+	VGPU_E_BUSY = -8,         /* a no-wait WAIT found the work still running */
+	VGPU_E_STATE = -9,        /* call out of order (no context yet, already mapped...) */
+	VGPU_E_VERSION = -10,     /* ABI major version mismatch */
+	VGPU_E_DEVICE_LOST = -11, /* the device is gone or broken; reopen */
+	VGPU_E_TRANSPORT = -12,   /* user mode only: the transport to the driver failed */
+};
+
+/* Windows: NTSTATUS severity error | customer bit | facility 0x0F6 | code. */
+#define VGPU_NTSTATUS(status) ((int32_t)(0xE0F60000u | (uint32_t)(-(status) & 0xFFFF)))
+
+/* Device personalities (GET_INFO.personality). */
+enum vgpu_personality {
+	VGPU_PERSONALITY_STANDARD = 1, /* virtio-gpu, PCI 1AF4:1050 */
+	VGPU_PERSONALITY_MVISOR = 2,   /* Mvisor virtio-vgpu, PCI 1AF4:105B */
+};
+
+/* GET_INFO.features: what the device negotiated, in our own bit numbers. */
+#define VGPU_FEATURE_VIRGL (1ull << 0)
+#define VGPU_FEATURE_EDID (1ull << 1)
+#define VGPU_FEATURE_RESOURCE_BLOB (1ull << 2)
+#define VGPU_FEATURE_CONTEXT_INIT (1ull << 3)
+#define VGPU_FEATURE_HOST_VISIBLE (1ull << 4)
+#define VGPU_FEATURE_INDIRECT_DESC (1ull << 5)
+#define VGPU_FEATURE_EVENT_IDX (1ull << 6)
+
+/* Capset ids, as virtio-gpu numbers them. */
+#define VGPU_CAPSET_VIRGL 1u
+#define VGPU_CAPSET_VIRGL2 2u
+
+/* Limits the kernel enforces (also reported by GET_INFO). */
+#define VGPU_MAX_SUBMIT_BYTES (1u << 20)
+#define VGPU_MAX_SUBMIT_HANDLES 4096u
+#define VGPU_MAX_CAPSET_BYTES 65536u
+#define VGPU_MAX_DEBUG_NAME 64u
+#define VGPU_MAX_WAIT_NS (60ull * 1000000000ull)
+
+/*
+ * Call numbers.  The Windows control code is
+ * CTL_CODE(FILE_DEVICE_UNKNOWN, fn, method, FILE_ANY_ACCESS); the method
+ * says which buffer carries the payload.
+ */
+enum vgpu_method {
+	VGPU_METHOD_BUFFERED = 0,   /* fixed struct in, same fixed struct out */
+	VGPU_METHOD_IN_DIRECT = 1,  /* fixed struct in, payload read by the driver */
+	VGPU_METHOD_OUT_DIRECT = 2, /* fixed struct in, payload written by the driver */
+};
+
+#define VGPU_CTL_CODE(fn, method) ((0x22u << 16) | ((uint32_t)(fn) << 2) | (uint32_t)(method))
+#define VGPU_CTL_FN(code) (((code) >> 2) & 0xFFFu)
+#define VGPU_CTL_METHOD(code) ((code) & 3u)
+
+/*
+ * GET_INFO (buffered) - always allowed, first call of every client.
+ * in:  abi_major/abi_minor the caller was built with.
+ * out: everything else.  Fails with VGPU_E_VERSION on a major mismatch
+ *      (the out fields are still filled so that the caller can report).
+ */
+struct vgpu_get_info {
+	uint32_t abi_major;
+	uint32_t abi_minor;
+	uint32_t personality;     /* enum vgpu_personality */
+	uint32_t capset_mask;     /* bit N set: capset id N is offered */
+	uint64_t features;        /* VGPU_FEATURE_* */
+	uint64_t host_visible_size; /* bytes of host-visible memory, 0 if none */
+	uint32_t max_submit_bytes;
+	uint32_t max_submit_handles;
+	uint32_t num_scanouts;
+	uint32_t pad;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_get_info, 48);
+#define VGPU_IOCTL_GET_INFO VGPU_CTL_CODE(0x900, VGPU_METHOD_BUFFERED)
+
+/*
+ * GET_CAPSET (out direct) - the host's capability set bytes.
+ * in: capset_id and version (from GET_INFO.capset_mask; version 0 means the
+ *     highest the device offers); out payload: the capset bytes, at most
+ *     VGPU_MAX_CAPSET_BYTES; bytes written is the call's payload size.
+ * Errors: UNSUPPORTED (capset not offered), BAD_SIZE (payload too small for
+ *     the capset: nothing is written), DEVICE.
+ */
+struct vgpu_get_capset {
+	uint32_t capset_id;
+	uint32_t version;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_get_capset, 8);
+#define VGPU_IOCTL_GET_CAPSET VGPU_CTL_CODE(0x901, VGPU_METHOD_OUT_DIRECT)
+
+/*
+ * CONTEXT_CREATE (buffered) - create this handle's rendering context on the
+ * device.  One context per opened handle; resources and submits need it.
+ * in: capset_id (VIRGL or VIRGL2), flags (0), debug_name (NUL-padded, shown
+ *     in host logs).
+ * out: ctx_id, the device's context id (informational).
+ * Errors: STATE (already created), UNSUPPORTED (capset), INVALID (flags,
+ *     unterminated name), DEVICE, NO_MEMORY.
+ */
+struct vgpu_context_create {
+	uint32_t capset_id;
+	uint32_t flags;
+	char debug_name[VGPU_MAX_DEBUG_NAME];
+	uint32_t ctx_id;
+	uint32_t pad;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_context_create, 80);
+#define VGPU_IOCTL_CONTEXT_CREATE VGPU_CTL_CODE(0x902, VGPU_METHOD_BUFFERED)
+
+/*
+ * RESOURCE_CREATE (buffered) - a 3D resource with guest backing memory,
+ * attached to this handle's context.
+ * in: the gallium description (target = enum pipe_texture_target, format =
+ *     enum virgl_formats, bind = VIRGL_BIND_*, ...), flags (0 or
+ *     VGPU_RESOURCE_FLAG_Y_0_TOP) and size, the bytes of guest backing the
+ *     caller's layout needs (user mode owns the layout, as in Mesa's virgl
+ *     driver: it passes the matching strides with every transfer).
+ *     Buffers: height = depth = array_size = 1, last_level = 0.
+ * out: handle (for every other call) and res_id (the device's resource id,
+ *     to use inside virgl command streams).
+ * Errors: STATE (no context), INVALID (target, zero or oversized
+ *     dimensions or size, levels beyond the dimensions, samples, flags),
+ *     NO_MEMORY, DEVICE.
+ */
+#define VGPU_RESOURCE_FLAG_Y_0_TOP (1u << 0)
+#define VGPU_MAX_RESOURCE_BYTES (1ull << 30)
+#define VGPU_MAX_TEXTURE_DIM 16384u
+struct vgpu_resource_create {
+	uint32_t target;
+	uint32_t format;
+	uint32_t bind;
+	uint32_t width;
+	uint32_t height;
+	uint32_t depth;
+	uint32_t array_size;
+	uint32_t last_level;
+	uint32_t nr_samples;
+	uint32_t flags;
+	uint64_t size;
+	/* out */
+	uint32_t handle;
+	uint32_t res_id;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_create, 56);
+#define VGPU_IOCTL_RESOURCE_CREATE VGPU_CTL_CODE(0x903, VGPU_METHOD_BUFFERED)
+
+/*
+ * RESOURCE_DESTROY (buffered) - release a resource: its user mapping, its
+ * device object and, once the device no longer uses it, its memory.
+ * Errors: BAD_HANDLE.
+ */
+struct vgpu_resource_destroy {
+	uint32_t handle;
+	uint32_t pad;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_destroy, 8);
+#define VGPU_IOCTL_RESOURCE_DESTROY VGPU_CTL_CODE(0x904, VGPU_METHOD_BUFFERED)
+
+/*
+ * RESOURCE_MAP (buffered) - map the resource's guest backing into the
+ * calling process.  One mapping per resource; MAP of a mapped resource
+ * returns the same address.
+ * out: address (in the caller's address space) and size.
+ * Errors: BAD_HANDLE, NO_MEMORY.
+ * RESOURCE_UNMAP (buffered): in handle.  Errors: BAD_HANDLE, STATE (not mapped).
+ */
+struct vgpu_resource_map {
+	uint32_t handle;
+	uint32_t flags;
+	uint64_t address;
+	uint64_t size;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_map, 24);
+#define VGPU_IOCTL_RESOURCE_MAP VGPU_CTL_CODE(0x905, VGPU_METHOD_BUFFERED)
+#define VGPU_IOCTL_RESOURCE_UNMAP VGPU_CTL_CODE(0x906, VGPU_METHOD_BUFFERED)
+
+/*
+ * TRANSFER_TO_HOST / TRANSFER_FROM_HOST (buffered) - copy a box of one
+ * level between the guest backing and the host resource, asynchronously.
+ * in: box inside the level's dimensions; offset = where the box starts in
+ *     the backing; stride / layer_stride = the backing's row and slice
+ *     pitch for this transfer (0 for tightly packed); signal =
+ *     the timeline value that completes with the transfer.
+ * Errors: BAD_HANDLE, INVALID (box outside the level, level > last_level,
+ *     box extending past the backing, signal not increasing), STATE, DEVICE.
+ */
+struct vgpu_box {
+	uint32_t x, y, z;
+	uint32_t w, h, d;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_box, 24);
+
+struct vgpu_transfer {
+	uint32_t handle;
+	uint32_t level;
+	struct vgpu_box box;
+	uint64_t offset;
+	uint32_t stride;
+	uint32_t layer_stride;
+	uint64_t signal;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_transfer, 56);
+#define VGPU_IOCTL_TRANSFER_TO_HOST VGPU_CTL_CODE(0x907, VGPU_METHOD_BUFFERED)
+#define VGPU_IOCTL_TRANSFER_FROM_HOST VGPU_CTL_CODE(0x908, VGPU_METHOD_BUFFERED)
+
+/*
+ * SUBMIT (in direct) - run a virgl command stream in this handle's context.
+ * in: size = bytes of command stream (a multiple of 4, at most
+ *     VGPU_MAX_SUBMIT_BYTES), num_handles (at most VGPU_MAX_SUBMIT_HANDLES),
+ *     signal = the timeline value that completes with the stream.
+ * payload: uint32_t handles[num_handles] (the resources the stream uses,
+ *     so that WAIT on them covers it), then the command stream.
+ * Errors: STATE (no context), BAD_SIZE (payload size != 4*num_handles +
+ *     size), BAD_HANDLE, INVALID (size, flags, signal not increasing),
+ *     NO_MEMORY, DEVICE.
+ */
+struct vgpu_submit {
+	uint32_t size;
+	uint32_t num_handles;
+	uint32_t flags;
+	uint32_t pad;
+	uint64_t signal;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_submit, 24);
+#define VGPU_IOCTL_SUBMIT VGPU_CTL_CODE(0x909, VGPU_METHOD_IN_DIRECT)
+
+/*
+ * WAIT (buffered) - wait until a timeline value is reached, or until every
+ * submit and transfer that used a resource is done.
+ * in: kind, handle (RESOURCE) or value (FENCE), timeout_ns (0 = do not
+ *     wait, just ask; capped at VGPU_MAX_WAIT_NS).
+ * out: completed, the handle's timeline value now reached.
+ * Errors: BUSY (timeout 0 and not done), TIMEOUT, BAD_HANDLE, INVALID
+ *     (kind, value never submitted), DEVICE_LOST.
+ */
+enum vgpu_wait_kind {
+	VGPU_WAIT_FENCE = 1,
+	VGPU_WAIT_RESOURCE = 2,
+};
+struct vgpu_wait {
+	uint32_t kind;
+	uint32_t handle;
+	uint64_t value;
+	uint64_t timeout_ns;
+	uint64_t completed;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_wait, 32);
+#define VGPU_IOCTL_WAIT VGPU_CTL_CODE(0x90A, VGPU_METHOD_BUFFERED)
+
+/*
+ * GET_STATS (buffered) - device-wide object counts, for diagnostics and for
+ * tests that check a closed handle left nothing behind.  Counts only: it
+ * tells nothing about another opener's objects but their number.
+ */
+struct vgpu_get_stats {
+	uint32_t open_files;
+	uint32_t contexts;
+	uint32_t resources;
+	uint32_t requests_in_flight;
+	uint64_t backing_bytes;
+	uint64_t device_errors;   /* commands the device answered with an error */
+	uint64_t fences_completed;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_get_stats, 40);
+#define VGPU_IOCTL_GET_STATS VGPU_CTL_CODE(0x90B, VGPU_METHOD_BUFFERED)
+
+/* Size of a dimension at a mip level, as gallium computes it. */
+static inline uint32_t vgpu_minify(uint32_t size, uint32_t level)
+{
+	uint32_t v = size >> level;
+	return v ? v : 1u;
+}
+
+#endif /* VGPU_ABI_H */

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The socket transport of the vgpu ABI: the same calls as the Windows
+ * DeviceIoControl path, framed over a stream socket, for the Linux sim (and
+ * for Windows programs under Wine, which reach it over TCP on loopback).
+ *
+ * One connection is one opened device handle.  On connect the server sends
+ * a hello; then the client sends requests and reads one reply per request.
+ * All integers little-endian.
+ */
+#ifndef VGPU_SOCKET_H
+#define VGPU_SOCKET_H
+
+#include <stdint.h>
+
+#include "vgpu_abi.h"
+
+#define VGPU_SOCK_MAGIC 0x53555047u /* "GPUS" */
+#define VGPU_SOCK_VERSION 1u
+#define VGPU_SOCK_PATH_MAX 256u
+
+/*
+ * Sent by the server right after accept.  Guest memory is a shared file:
+ * on Unix sockets its descriptor also arrives with the hello (SCM_RIGHTS);
+ * otherwise the client opens mem_path.  Resource mappings are views of
+ * this file (see the MAP reply).
+ */
+struct vgpu_sock_hello {
+	uint32_t magic;
+	uint32_t version;
+	uint64_t mem_size;
+	char mem_path[VGPU_SOCK_PATH_MAX];
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_hello, 272);
+
+/*
+ * A request: this header, `in_size` bytes of the call's fixed struct, then
+ * (IN_DIRECT calls) `payload_size` bytes of payload.  For OUT_DIRECT calls
+ * payload_size is the capacity of the caller's buffer and no bytes follow.
+ */
+struct vgpu_sock_request {
+	uint32_t magic;
+	uint32_t code; /* VGPU_IOCTL_* */
+	uint32_t in_size;
+	uint32_t payload_size;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_request, 16);
+
+/*
+ * A reply: this header, `out_size` bytes of the fixed struct, then
+ * `payload_size` bytes of payload (OUT_DIRECT calls), then `num_extents`
+ * struct vgpu_sock_extent.  Extents come only with a successful
+ * RESOURCE_MAP: the mapping is those ranges of the guest memory file laid
+ * end to end, and the client itself makes that view and writes its
+ * address into struct vgpu_resource_map.address.
+ */
+struct vgpu_sock_reply {
+	uint32_t magic;
+	int32_t status;
+	uint32_t out_size;
+	uint32_t payload_size;
+	uint32_t num_extents;
+	uint32_t pad;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_reply, 24);
+
+struct vgpu_sock_extent {
+	uint64_t offset; /* in the guest memory file */
+	uint64_t len;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_extent, 16);
+
+/* Largest fixed struct any call has: bounds what a server reads. */
+#define VGPU_SOCK_MAX_FIXED 256u
+
+#endif /* VGPU_SOCKET_H */

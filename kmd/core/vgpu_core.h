@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The kmd core as its shells see it: a device, files opened on it, and
+ * ioctls on a file.  Everything here is portable, freestanding C11.
+ */
+#ifndef VGPU_KMD_CORE_H
+#define VGPU_KMD_CORE_H
+
+#include <stdint.h>
+
+#include "os.h"
+#include "virtio/transport.h"
+#include "vgpu/vgpu_abi.h"
+
+struct vgpu_device;
+struct vgpu_file;
+
+/*
+ * Bring the device up: negotiate features, set up queues, read the
+ * capsets.  `os` and `transport` must outlive the device.  PASSIVE.
+ * Returns VGPU_OK, VGPU_E_UNSUPPORTED (no VIRGL), VGPU_E_DEVICE,
+ * VGPU_E_NO_MEMORY or VGPU_E_TIMEOUT.
+ */
+int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *transport,
+		       enum vgpu_personality personality, struct vgpu_device **out);
+
+/* Close every file, reset the device and free everything.  PASSIVE. */
+void vgpu_device_destroy(struct vgpu_device *dev);
+
+/*
+ * The device signalled (interrupt, DPC, or the sim's call eventfd): consume
+ * completed requests and wake their waiters.  DISPATCH.
+ */
+void vgpu_device_interrupt(struct vgpu_device *dev);
+
+/*
+ * The device is gone (surprise removal, broken transport): every request
+ * in flight and every later one fails with VGPU_E_DEVICE_LOST.  Any level.
+ */
+void vgpu_device_mark_lost(struct vgpu_device *dev);
+
+/*
+ * One opened device handle.  `file_ctx` is the shell's cookie for it,
+ * handed back to the OS's map_user/unmap_user.  PASSIVE.
+ */
+int vgpu_file_open(struct vgpu_device *dev, void *file_ctx, struct vgpu_file **out);
+
+/*
+ * Release everything the file owns, on the device too; waits (bounded) for
+ * the device to finish with its memory.  PASSIVE.
+ */
+void vgpu_file_close(struct vgpu_file *file);
+
+/*
+ * The buffers of one ioctl.  For buffered calls `in` and `out` may be the
+ * same memory (Windows' SystemBuffer).  `payload` is the call's variable
+ * buffer (read for IN_DIRECT, written for OUT_DIRECT).  The core sets
+ * out_written / payload_written.
+ */
+struct vgpu_ioctl_bufs {
+	const void *in;
+	uint32_t in_size;
+	uint32_t out_size;
+	void *out;
+	void *payload;
+	uint32_t payload_size;
+	uint32_t out_written;
+	uint32_t payload_written;
+};
+
+/* Validate and run one call of the ABI.  Returns an enum vgpu_status.  PASSIVE. */
+int vgpu_file_ioctl(struct vgpu_file *file, uint32_t code, struct vgpu_ioctl_bufs *bufs);
+
+#endif /* VGPU_KMD_CORE_H */

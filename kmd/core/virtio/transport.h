@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * How the core reaches a virtio device: the few operations every virtio
+ * transport offers.  The core's own virtio-pci transport implements it over
+ * the OS's MMIO callbacks (what vgpu.sys and the test guest use); the Linux
+ * sim implements it over vhost-user.  Queue memory is described by
+ * guest-physical addresses, as the device sees it.
+ */
+#ifndef VGPU_KMD_TRANSPORT_H
+#define VGPU_KMD_TRANSPORT_H
+
+#include <stdint.h>
+
+/* Transport feature bits the core may negotiate besides the device's own. */
+#define VGPU_VIRTIO_F_INDIRECT_DESC 28
+#define VGPU_VIRTIO_F_EVENT_IDX 29
+#define VGPU_VIRTIO_F_VERSION_1 32
+
+struct vgpu_transport_ops {
+	/* Reset the device, then set ACKNOWLEDGE | DRIVER. 0 or VGPU_E_DEVICE. */
+	int (*begin)(void *t);
+	uint64_t (*device_features)(void *t);
+	/* Write the driver's features and set FEATURES_OK; VGPU_E_DEVICE if refused. */
+	int (*set_features)(void *t, uint64_t features);
+	/* Device-specific configuration space. */
+	void (*config_read)(void *t, uint32_t offset, void *buf, uint32_t len);
+	void (*config_write)(void *t, uint32_t offset, const void *buf, uint32_t len);
+	/* Largest size the device allows for queue `index`; 0 if no such queue. */
+	uint16_t (*queue_max_size)(void *t, uint16_t index);
+	int (*queue_enable)(void *t, uint16_t index, uint16_t size, uint64_t desc_pa,
+			    uint64_t avail_pa, uint64_t used_pa);
+	void (*queue_notify)(void *t, uint16_t index);
+	/* Set DRIVER_OK: the device is live. */
+	int (*driver_ok)(void *t);
+	/* Tell the device the driver gave up on it (FAILED) and stop it. */
+	void (*fail)(void *t);
+	/* Read-and-clear the interrupt status (bit 0 queue, bit 1 config). */
+	uint32_t (*isr)(void *t);
+	/* Reset the device: it stops touching guest memory. */
+	void (*reset)(void *t);
+};
+
+struct vgpu_transport {
+	const struct vgpu_transport_ops *ops;
+	void *priv;
+};
+
+#endif /* VGPU_KMD_TRANSPORT_H */
