@@ -54,7 +54,7 @@ enum vgpu_log_level {
 struct vgpu_os {
 	void *ctx; /* passed back as the first argument of every call */
 
-	/* Non-paged kernel memory, zero-filled; NULL when exhausted. PASSIVE. */
+	/* Non-paged kernel memory, zero-filled; NULL when exhausted.  Any level. */
 	void *(*alloc)(void *ctx, size_t size);
 	void (*free)(void *ctx, void *ptr);
 

@@ -27,6 +27,9 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 /* Close every file, reset the device and free everything.  PASSIVE. */
 void vgpu_device_destroy(struct vgpu_device *dev);
 
+/* How long a synchronous device command may take (default 5 s).  PASSIVE. */
+void vgpu_device_set_command_timeout(struct vgpu_device *dev, uint64_t timeout_ns);
+
 /*
  * The device signalled (interrupt, DPC, or the sim's call eventfd): consume
  * completed requests and wake their waiters.  DISPATCH.

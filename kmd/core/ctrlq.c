@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: MIT */
+#include "ctrlq.h"
+
+#include "device.h"
+#include "gpu/wire.h"
+#include "wait.h"
+
+/* Where the parts of a request live inside its 4 KiB slot. */
+#define SLOT_RESP_OFFSET VGPU_REQ_CMD_MAX
+#define SLOT_INDIRECT_OFFSET (VGPU_REQ_CMD_MAX + VGPU_REQ_RESP_MAX)
+_Static_assert(SLOT_INDIRECT_OFFSET + VGPU_REQ_MAX_BUFS * 16u <= VGPU_REQ_SLOT_BYTES,
+	       "indirect table must fit in the slot");
+
+static void pool_init(struct vgpu_dma_pool *pool, size_t block_size, uint32_t max_free)
+{
+	pool->block_size = block_size;
+	vgpu_list_init(&pool->free);
+	pool->nfree = 0;
+	pool->max_free = max_free;
+}
+
+static struct vgpu_dma_block *pool_get(struct vgpu_device *dev, struct vgpu_dma_pool *pool)
+{
+	const struct vgpu_os *os = dev->os;
+	struct vgpu_dma_block *block = NULL;
+
+	vgpu_dev_lock(dev);
+	if (!vgpu_list_empty(&pool->free)) {
+		block = vgpu_list_first(&pool->free, struct vgpu_dma_block, node);
+		vgpu_list_del(&block->node);
+		pool->nfree--;
+	}
+	vgpu_dev_unlock(dev);
+	if (block)
+		return block;
+
+	block = vgpu_dev_alloc(dev, sizeof(*block));
+	if (!block)
+		return NULL;
+	vgpu_list_init(&block->node);
+	if (os->dma_alloc(os->ctx, pool->block_size, &block->dma) != VGPU_OK) {
+		vgpu_dev_free(dev, block);
+		return NULL;
+	}
+	return block;
+}
+
+/* Caller holds dev->lock.  Blocks beyond max_free are parked too: freeing DMA needs PASSIVE. */
+static void pool_put_locked(struct vgpu_dma_pool *pool, struct vgpu_dma_block *block)
+{
+	vgpu_list_add_tail(&pool->free, &block->node);
+	pool->nfree++;
+}
+
+static void pool_release_all(struct vgpu_device *dev, struct vgpu_dma_pool *pool)
+{
+	struct vgpu_list *pos, *tmp;
+
+	vgpu_list_for_each_safe(pos, tmp, &pool->free)
+	{
+		struct vgpu_dma_block *block = vgpu_container_of(pos, struct vgpu_dma_block, node);
+
+		vgpu_list_del(&block->node);
+		dev->os->dma_free(dev->os->ctx, &block->dma);
+		vgpu_dev_free(dev, block);
+	}
+	pool->nfree = 0;
+}
+
+int vgpu_ctrlq_init(struct vgpu_device *dev, uint16_t size, bool indirect, bool event_idx)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	const struct vgpu_os *os = dev->os;
+	const struct vgpu_transport *t = dev->transport;
+	int ret;
+
+	vgpu_list_init(&q->in_flight);
+	pool_init(&q->slots, VGPU_REQ_SLOT_BYTES, 256);
+	pool_init(&q->chunks, VGPU_REQ_CHUNK_BYTES, 64);
+	q->next_fence_id = 1;
+	q->fence_id_limit = VGPU_FENCE_ID_LIMIT;
+
+	ret = os->dma_alloc(os->ctx, vgpu_vq_ring_bytes(size), &q->ring);
+	if (ret != VGPU_OK)
+		return VGPU_E_NO_MEMORY;
+	q->vq_state = vgpu_dev_alloc(dev, vgpu_vq_state_bytes(size));
+	if (!q->vq_state) {
+		ret = VGPU_E_NO_MEMORY;
+		goto err_ring;
+	}
+	ret = vgpu_vq_init(&q->vq, 0, size, &q->ring, q->vq_state, indirect, event_idx);
+	if (ret != VGPU_OK)
+		goto err_state;
+	ret = t->ops->queue_enable(t->priv, 0, size, q->vq.desc_pa, q->vq.avail_pa, q->vq.used_pa);
+	if (ret != VGPU_OK)
+		goto err_state;
+	q->ready = true;
+	return VGPU_OK;
+
+err_state:
+	vgpu_dev_free(dev, q->vq_state);
+	q->vq_state = NULL;
+err_ring:
+	os->dma_free(os->ctx, &q->ring);
+	return ret;
+}
+
+static void req_release_locked(struct vgpu_device *dev, struct vgpu_request *req)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	uint32_t i;
+
+	for (i = 0; i < req->nchunks; i++)
+		pool_put_locked(&q->chunks, req->chunks[i]);
+	if (req->slot)
+		pool_put_locked(&q->slots, req->slot);
+	vgpu_dev_free(dev, req);
+}
+
+void vgpu_ctrlq_fini(struct vgpu_device *dev)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	struct vgpu_list *pos, *tmp;
+
+	/* The device has been reset: nothing it held can be written any more. */
+	vgpu_list_for_each_safe(pos, tmp, &q->in_flight)
+	{
+		struct vgpu_request *req = vgpu_container_of(pos, struct vgpu_request, node);
+
+		vgpu_list_del(&req->node);
+		req_release_locked(dev, req);
+	}
+	pool_release_all(dev, &q->slots);
+	pool_release_all(dev, &q->chunks);
+	if (q->vq_state) {
+		vgpu_dev_free(dev, q->vq_state);
+		q->vq_state = NULL;
+		dev->os->dma_free(dev->os->ctx, &q->ring);
+	}
+	q->ready = false;
+}
+
+int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
+		   struct vgpu_request **out)
+{
+	struct vgpu_request *req;
+	uint8_t *slot;
+
+	if (cmd_len < sizeof(struct wire_hdr) || cmd_len > VGPU_REQ_CMD_MAX ||
+	    resp_len < sizeof(struct wire_hdr) || resp_len > VGPU_REQ_CHUNK_BYTES)
+		return VGPU_E_INVALID;
+
+	req = vgpu_dev_alloc(dev, sizeof(*req));
+	if (!req)
+		return VGPU_E_NO_MEMORY;
+	vgpu_list_init(&req->node);
+	vgpu_list_init(&req->user_node);
+	req->slot = pool_get(dev, &dev->ctrlq.slots);
+	if (!req->slot) {
+		vgpu_dev_free(dev, req);
+		return VGPU_E_NO_MEMORY;
+	}
+	slot = req->slot->dma.va;
+	vgpu_zero(slot, SLOT_INDIRECT_OFFSET);
+	req->cmd_len = cmd_len;
+	req->bufs[0] = (struct vgpu_vq_buf){ .pa = req->slot->dma.pa, .len = cmd_len };
+	req->nbufs = 1;
+	req->resp_cap = resp_len;
+
+	if (resp_len <= VGPU_REQ_RESP_MAX) {
+		req->resp = slot + SLOT_RESP_OFFSET;
+		req->bufs[VGPU_REQ_MAX_BUFS - 1] = (struct vgpu_vq_buf){
+			.pa = req->slot->dma.pa + SLOT_RESP_OFFSET, .len = resp_len,
+			.device_writes = true };
+	} else {
+		struct vgpu_dma_block *block = pool_get(dev, &dev->ctrlq.chunks);
+
+		if (!block) {
+			vgpu_req_free(dev, req);
+			return VGPU_E_NO_MEMORY;
+		}
+		req->chunks[req->nchunks++] = block;
+		req->resp = block->dma.va;
+		vgpu_zero(req->resp, sizeof(struct wire_hdr));
+		req->bufs[VGPU_REQ_MAX_BUFS - 1] = (struct vgpu_vq_buf){
+			.pa = block->dma.pa, .len = resp_len, .device_writes = true };
+	}
+	*out = req;
+	return VGPU_OK;
+}
+
+void *vgpu_req_cmd(struct vgpu_request *req)
+{
+	return req->slot->dma.va;
+}
+
+int vgpu_req_append(struct vgpu_device *dev, struct vgpu_request *req, const void *data,
+		    uint32_t len)
+{
+	const uint8_t *src = data;
+
+	while (len) {
+		struct vgpu_vq_buf *last = &req->bufs[req->nbufs - 1];
+		struct vgpu_dma_block *chunk = req->nbufs > 1 ? req->chunks[req->nchunks - 1] : NULL;
+		uint32_t room, n;
+
+		/* The last out buffer is a data chunk with room left: fill it first. */
+		if (chunk && last->pa == chunk->dma.pa && last->len < VGPU_REQ_CHUNK_BYTES) {
+			room = VGPU_REQ_CHUNK_BYTES - last->len;
+		} else {
+			if (req->nbufs + 1 >= VGPU_REQ_MAX_BUFS ||
+			    req->nchunks >= VGPU_REQ_MAX_BUFS)
+				return VGPU_E_INVALID;
+			chunk = pool_get(dev, &dev->ctrlq.chunks);
+			if (!chunk)
+				return VGPU_E_NO_MEMORY;
+			req->chunks[req->nchunks++] = chunk;
+			last = &req->bufs[req->nbufs++];
+			*last = (struct vgpu_vq_buf){ .pa = chunk->dma.pa, .len = 0 };
+			room = VGPU_REQ_CHUNK_BYTES;
+		}
+		n = len < room ? len : room;
+		vgpu_copy((uint8_t *)chunk->dma.va + last->len, src, n);
+		last->len += n;
+		src += n;
+		len -= n;
+	}
+	return VGPU_OK;
+}
+
+/* A request on the in-flight list is the device's: its memory may still be written. */
+void vgpu_req_free_locked(struct vgpu_device *dev, struct vgpu_request *req)
+{
+	if (!vgpu_list_empty(&req->node))
+		req->abandoned = true; /* released when the device lets go, or at reset */
+	else
+		req_release_locked(dev, req);
+}
+
+void vgpu_req_free(struct vgpu_device *dev, struct vgpu_request *req)
+{
+	vgpu_dev_lock(dev);
+	vgpu_req_free_locked(dev, req);
+	vgpu_dev_unlock(dev);
+}
+
+struct enqueue {
+	struct vgpu_device *dev;
+	struct vgpu_request *req;
+	struct vgpu_list *order;
+	int result;
+	bool kick;
+};
+
+/* Runs under dev->lock: false means "no room yet, wait for completions". */
+static bool try_enqueue(void *arg)
+{
+	struct enqueue *e = arg;
+	struct vgpu_ctrlq *q = &e->dev->ctrlq;
+	struct vgpu_request *req = e->req;
+	struct vgpu_dma indirect;
+	int ret;
+
+	if (e->dev->lost) {
+		e->result = VGPU_E_DEVICE_LOST;
+		return true;
+	}
+	if (req->fenced) {
+		struct wire_hdr *hdr = vgpu_req_cmd(req);
+
+		/* Restart fence ids only when none is in flight, so that order holds. */
+		if (q->next_fence_id >= q->fence_id_limit) {
+			if (q->fenced_in_flight)
+				return false;
+			q->next_fence_id = 1;
+		}
+		hdr->flags |= WIRE_FLAG_FENCE;
+		hdr->fence_id = q->next_fence_id;
+	}
+
+	indirect.va = (uint8_t *)req->slot->dma.va + SLOT_INDIRECT_OFFSET;
+	indirect.pa = req->slot->dma.pa + SLOT_INDIRECT_OFFSET;
+	indirect.size = VGPU_REQ_MAX_BUFS * 16u;
+	indirect.os_priv = NULL;
+	ret = vgpu_vq_add(&q->vq, req->bufs, req->nbufs, q->vq.indirect ? &indirect : NULL, req);
+	if (ret == VGPU_E_NO_MEMORY)
+		return false;
+	e->result = ret;
+	if (ret != VGPU_OK)
+		return true;
+
+	vgpu_list_add_tail(&q->in_flight, &req->node);
+	if (e->order)
+		vgpu_list_add_tail(e->order, &req->user_node);
+	e->dev->stats.requests_in_flight++;
+	if (req->fenced) {
+		q->fenced_in_flight++;
+		q->next_fence_id++;
+	}
+	e->kick = vgpu_vq_kick_prepare(&q->vq);
+	return true;
+}
+
+static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgpu_list *order)
+{
+	const struct vgpu_transport *t = dev->transport;
+	struct enqueue e = { .dev = dev, .req = req, .order = order, .result = VGPU_E_TIMEOUT };
+	int ret;
+
+	/* The response buffer goes last: every device-readable buffer precedes it. */
+	req->bufs[req->nbufs++] = req->bufs[VGPU_REQ_MAX_BUFS - 1];
+	ret = vgpu_wait_until(dev, try_enqueue, &e, dev->command_timeout_ns);
+	if (ret != VGPU_OK || e.result != VGPU_OK) {
+		req->nbufs--;
+		return ret != VGPU_OK ? ret : e.result;
+	}
+	/* Notify outside dev->lock: a synchronous device may complete right here. */
+	if (e.kick)
+		t->ops->queue_notify(t->priv, 0);
+	return VGPU_OK;
+}
+
+static bool req_done(void *arg)
+{
+	return ((struct vgpu_request *)arg)->done;
+}
+
+int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t want_resp)
+{
+	int ret = enqueue(dev, req, NULL);
+
+	if (ret != VGPU_OK) {
+		vgpu_req_free(dev, req);
+		return ret;
+	}
+	ret = vgpu_wait_until(dev, req_done, req, dev->command_timeout_ns);
+
+	vgpu_dev_lock(dev);
+	if (ret == VGPU_OK && req->status == VGPU_OK && req->resp_type != want_resp)
+		req->status = VGPU_E_DEVICE;
+	if (ret == VGPU_OK)
+		ret = req->status;
+	if (ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST) {
+		/* The device may still write into it: the engine keeps it. */
+		vgpu_req_free_locked(dev, req);
+		if (ret == VGPU_E_TIMEOUT)
+			vgpu_dev_log(dev, VGPU_LOG_ERROR, "device did not answer command",
+				     ((struct wire_hdr *)vgpu_req_cmd(req))->type, 0);
+	}
+	vgpu_dev_unlock(dev);
+	return ret;
+}
+
+int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,
+			 const struct vgpu_fence_target *target)
+{
+	req->fenced = true;
+	req->on_done = target->done;
+	req->owner = target->owner;
+	req->signal = target->signal;
+	return enqueue(dev, req, target->order);
+}
+
+/* What a completion says: the device's answer is untrusted input. */
+static void classify(struct vgpu_device *dev, struct vgpu_request *req, uint32_t written)
+{
+	const struct wire_hdr *resp = req->resp;
+
+	req->written = written < req->resp_cap ? written : req->resp_cap;
+	if (req->written < sizeof(*resp)) {
+		req->resp_type = 0;
+		req->status = VGPU_E_DEVICE;
+		dev->ctrlq.bad_completions++;
+	} else {
+		req->resp_type = resp->type;
+		req->status = (resp->type >= WIRE_RESP_OK_NODATA && resp->type < WIRE_RESP_ERR_UNSPEC)
+				      ? VGPU_OK
+				      : VGPU_E_DEVICE;
+	}
+	if (req->status != VGPU_OK) {
+		dev->stats.device_errors++;
+		vgpu_dev_log(dev, VGPU_LOG_WARN, "device answered with an error", req->resp_type,
+			     ((struct wire_hdr *)vgpu_req_cmd(req))->type);
+	}
+}
+
+static void finish(struct vgpu_device *dev, struct vgpu_request *req)
+{
+	req->done = true;
+	if (req->on_done)
+		req->on_done(dev, req);
+	else if (req->abandoned)
+		vgpu_req_free_locked(dev, req);
+}
+
+void vgpu_ctrlq_process(struct vgpu_device *dev)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	struct vgpu_request *req;
+	uint32_t written, bad = 0;
+	bool any = false;
+
+	if (!q->ready)
+		return;
+	for (;;) {
+		req = vgpu_vq_get_used(&q->vq, &written, &bad);
+		if (!req) {
+			/* Re-arm, then look once more: a completion may have raced the re-arm. */
+			vgpu_vq_enable_interrupts(&q->vq, true);
+			req = vgpu_vq_get_used(&q->vq, &written, &bad);
+			if (!req)
+				break;
+		}
+		any = true;
+		vgpu_list_del(&req->node);
+		dev->stats.requests_in_flight--;
+		if (req->fenced)
+			q->fenced_in_flight--;
+		if (req->done) {
+			/* Already failed when the device was declared lost. */
+			if (req->abandoned)
+				vgpu_req_free_locked(dev, req);
+			continue;
+		}
+		classify(dev, req, written);
+		finish(dev, req);
+	}
+	q->bad_completions += bad;
+	if (any || bad)
+		vgpu_wake_all(dev);
+}
+
+void vgpu_ctrlq_fail_all(struct vgpu_device *dev)
+{
+	struct vgpu_list *pos, *tmp;
+
+	vgpu_list_for_each_safe(pos, tmp, &dev->ctrlq.in_flight)
+	{
+		struct vgpu_request *req = vgpu_container_of(pos, struct vgpu_request, node);
+
+		if (req->done)
+			continue;
+		req->status = VGPU_E_DEVICE_LOST;
+		finish(dev, req);
+	}
+	vgpu_wake_all(dev);
+}

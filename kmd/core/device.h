@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device as the core's own files see it.  Not for shells: they use
+ * vgpu_core.h.
+ *
+ * Locking (levels as in os.h):
+ *  - dev->lock (DISPATCH): the control queue, the requests in flight, the
+ *    waiters, every file's timeline progress, the id counters and stats.
+ *  - a file's sleep lock (PASSIVE, see sleeplock.h): serialises the calls
+ *    of one file that change its objects; never taken with dev->lock held.
+ */
+#ifndef VGPU_KMD_DEVICE_H
+#define VGPU_KMD_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctrlq.h"
+#include "os.h"
+#include "util.h"
+#include "wait.h"
+#include "virtio/transport.h"
+#include "vgpu/vgpu_abi.h"
+
+#define VGPU_MAX_CAPSETS 8u
+#define VGPU_DEFAULT_COMMAND_TIMEOUT_NS (5ull * 1000000000ull)
+
+struct vgpu_capset {
+	uint32_t id;
+	uint32_t max_version;
+	uint32_t max_size;
+	uint32_t cached_version; /* 0: not fetched yet */
+	uint32_t cached_size;
+	uint8_t *cached;
+};
+
+struct vgpu_device {
+	const struct vgpu_os *os;
+	const struct vgpu_transport *transport;
+	enum vgpu_personality personality;
+	void *lock;
+
+	uint64_t features;     /* negotiated virtio feature bits */
+	uint32_t num_scanouts;
+	struct vgpu_ctrlq ctrlq;
+
+	uint32_t num_capsets;
+	struct vgpu_capset capsets[VGPU_MAX_CAPSETS];
+	struct vgpu_sleeplock capset_lock;
+
+	struct vgpu_list files;
+	struct vgpu_list waiters;
+	struct vgpu_list orphans; /* backings a stuck device may still use */
+	bool lost;
+	uint64_t command_timeout_ns;
+
+	uint32_t next_ctx_id;
+	uint32_t next_res_id;
+
+	struct vgpu_get_stats stats;
+};
+
+/* Convenience wrappers over the OS table. */
+static inline void vgpu_dev_lock(struct vgpu_device *dev)
+{
+	dev->os->lock(dev->os->ctx, dev->lock);
+}
+
+static inline void vgpu_dev_unlock(struct vgpu_device *dev)
+{
+	dev->os->unlock(dev->os->ctx, dev->lock);
+}
+
+static inline void *vgpu_dev_alloc(struct vgpu_device *dev, size_t size)
+{
+	return dev->os->alloc(dev->os->ctx, size);
+}
+
+static inline void vgpu_dev_free(struct vgpu_device *dev, void *ptr)
+{
+	if (ptr)
+		dev->os->free(dev->os->ctx, ptr);
+}
+
+static inline void vgpu_dev_log(struct vgpu_device *dev, enum vgpu_log_level level,
+				const char *msg, uint64_t a, uint64_t b)
+{
+	if (dev->os->log)
+		dev->os->log(dev->os->ctx, level, msg, a, b);
+}
+
+/* Fresh device-wide ids; never 0, not reused until they wrap. Caller holds no lock. */
+uint32_t vgpu_dev_new_ctx_id(struct vgpu_device *dev);
+uint32_t vgpu_dev_new_res_id(struct vgpu_device *dev);
+
+/*
+ * Keep a backing the device may still be using until the device is reset
+ * (a leak bounded by the device's life, never a use-after-free).
+ */
+void vgpu_dev_orphan_backing(struct vgpu_device *dev, struct vgpu_backing *backing);
+
+/* Find the cached capset entry with this id, NULL if the device lacks it. */
+struct vgpu_capset *vgpu_dev_find_capset(struct vgpu_device *dev, uint32_t id);
+
+#endif /* VGPU_KMD_DEVICE_H */

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+#include "commands.h"
+
+#include "../device.h"
+#include "wire.h"
+
+/* Start a request whose command is a `cmd_len`-byte struct beginning with a header. */
+static int start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t cmd_len,
+		 uint32_t resp_len, struct vgpu_request **out)
+{
+	struct wire_hdr *hdr;
+	int ret = vgpu_req_alloc(dev, cmd_len, resp_len, out);
+
+	if (ret != VGPU_OK)
+		return ret;
+	hdr = vgpu_req_cmd(*out);
+	hdr->type = type;
+	hdr->ctx_id = ctx_id;
+	return VGPU_OK;
+}
+
+/* Run a request that answers with OK_NODATA, and free it. */
+static int run_nodata(struct vgpu_device *dev, struct vgpu_request *req)
+{
+	int ret = vgpu_req_run(dev, req, WIRE_RESP_OK_NODATA);
+
+	if (ret == VGPU_OK || ret == VGPU_E_DEVICE)
+		vgpu_req_free(dev, req);
+	return ret;
+}
+
+int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index,
+			     struct vgpu_capset_info *info)
+{
+	struct vgpu_request *req;
+	struct wire_get_capset_info *cmd;
+	const struct wire_resp_capset_info *resp;
+	int ret = start(dev, WIRE_CMD_GET_CAPSET_INFO, 0, sizeof(*cmd), sizeof(*resp), &req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	cmd->capset_index = index;
+	ret = vgpu_req_run(dev, req, WIRE_RESP_OK_CAPSET_INFO);
+	if (ret != VGPU_OK && ret != VGPU_E_DEVICE)
+		return ret;
+	resp = req->resp;
+	if (ret == VGPU_OK && req->written < sizeof(*resp))
+		ret = VGPU_E_DEVICE;
+	if (ret == VGPU_OK) {
+		info->id = resp->capset_id;
+		info->max_version = resp->capset_max_version;
+		info->max_size = resp->capset_max_size;
+	}
+	vgpu_req_free(dev, req);
+	return ret;
+}
+
+int vgpu_cmd_get_capset(struct vgpu_device *dev, uint32_t id, uint32_t version, void *buf,
+			uint32_t size)
+{
+	struct vgpu_request *req;
+	struct wire_get_capset *cmd;
+	uint32_t resp_len = (uint32_t)sizeof(struct wire_hdr) + size;
+	int ret;
+
+	if (size > VGPU_REQ_CHUNK_BYTES - sizeof(struct wire_hdr))
+		return VGPU_E_UNSUPPORTED;
+	ret = start(dev, WIRE_CMD_GET_CAPSET, 0, sizeof(*cmd), resp_len, &req);
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	cmd->capset_id = id;
+	cmd->capset_version = version;
+	ret = vgpu_req_run(dev, req, WIRE_RESP_OK_CAPSET);
+	if (ret != VGPU_OK && ret != VGPU_E_DEVICE)
+		return ret;
+	/* A short answer would leave stale bytes in the capset: refuse it. */
+	if (ret == VGPU_OK && req->written < resp_len)
+		ret = VGPU_E_DEVICE;
+	if (ret == VGPU_OK)
+		vgpu_copy(buf, (const uint8_t *)req->resp + sizeof(struct wire_hdr), size);
+	vgpu_req_free(dev, req);
+	return ret;
+}
+
+int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t context_init,
+			const char *name, uint32_t name_len)
+{
+	struct vgpu_request *req;
+	struct wire_ctx_create *cmd;
+	int ret = start(dev, WIRE_CMD_CTX_CREATE, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
+			&req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	if (name_len > sizeof(cmd->debug_name))
+		name_len = sizeof(cmd->debug_name);
+	vgpu_copy(cmd->debug_name, name, name_len);
+	cmd->nlen = name_len;
+	cmd->context_init = context_init;
+	return run_nodata(dev, req);
+}
+
+static int ctx_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id)
+{
+	struct vgpu_request *req;
+	int ret = start(dev, type, ctx_id, sizeof(struct wire_hdr), sizeof(struct wire_hdr), &req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	return run_nodata(dev, req);
+}
+
+int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id)
+{
+	return ctx_only(dev, WIRE_CMD_CTX_DESTROY, ctx_id);
+}
+
+int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
+				const struct vgpu_resource_create *desc)
+{
+	struct vgpu_request *req;
+	struct wire_resource_create_3d *cmd;
+	int ret = start(dev, WIRE_CMD_RESOURCE_CREATE_3D, 0, sizeof(*cmd), sizeof(struct wire_hdr),
+			&req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	cmd->resource_id = res_id;
+	cmd->target = desc->target;
+	cmd->format = desc->format;
+	cmd->bind = desc->bind;
+	cmd->width = desc->width;
+	cmd->height = desc->height;
+	cmd->depth = desc->depth;
+	cmd->array_size = desc->array_size;
+	cmd->last_level = desc->last_level;
+	cmd->nr_samples = desc->nr_samples;
+	cmd->flags = desc->flags;
+	return run_nodata(dev, req);
+}
+
+/* Commands that name one resource and nothing else. */
+static int res_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t res_id)
+{
+	struct vgpu_request *req;
+	struct wire_ctx_resource *cmd; /* same layout as unref and detach_backing */
+	int ret = start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	cmd->resource_id = res_id;
+	return run_nodata(dev, req);
+}
+
+int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id)
+{
+	return res_only(dev, WIRE_CMD_RESOURCE_UNREF, 0, res_id);
+}
+
+int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id)
+{
+	return res_only(dev, WIRE_CMD_CTX_ATTACH_RESOURCE, ctx_id, res_id);
+}
+
+int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id)
+{
+	return res_only(dev, WIRE_CMD_CTX_DETACH_RESOURCE, ctx_id, res_id);
+}
+
+/* The device's memory entries hold 32-bit lengths: split longer extents. */
+#define MAX_ENTRY_BYTES 0x80000000u
+
+static int append_entries(struct vgpu_device *dev, struct vgpu_request *req,
+			  const struct vgpu_backing *backing, uint32_t *count)
+{
+	uint32_t i;
+
+	*count = 0;
+	for (i = 0; i < backing->nents; i++) {
+		uint64_t pa = backing->ents[i].pa, left = backing->ents[i].len;
+
+		while (left) {
+			struct wire_mem_entry e = { .addr = pa };
+			int ret;
+
+			e.length = left > MAX_ENTRY_BYTES ? MAX_ENTRY_BYTES : (uint32_t)left;
+			ret = vgpu_req_append(dev, req, &e, sizeof(e));
+			if (ret != VGPU_OK)
+				return ret;
+			pa += e.length;
+			left -= e.length;
+			(*count)++;
+		}
+	}
+	return VGPU_OK;
+}
+
+int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
+			    const struct vgpu_backing *backing)
+{
+	struct vgpu_request *req;
+	struct wire_attach_backing *cmd;
+	uint32_t count;
+	int ret = start(dev, WIRE_CMD_RESOURCE_ATTACH_BACKING, 0, sizeof(*cmd),
+			sizeof(struct wire_hdr), &req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	ret = append_entries(dev, req, backing, &count);
+	if (ret != VGPU_OK) {
+		vgpu_req_free(dev, req);
+		return ret;
+	}
+	cmd = vgpu_req_cmd(req);
+	cmd->resource_id = res_id;
+	cmd->nr_entries = count;
+	return run_nodata(dev, req);
+}
+
+int vgpu_cmd_transfer_3d(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+			 const struct vgpu_transfer *xfer, bool to_host,
+			 const struct vgpu_fence_target *target)
+{
+	struct vgpu_request *req;
+	struct wire_transfer_3d *cmd;
+	uint32_t type = to_host ? WIRE_CMD_TRANSFER_TO_HOST_3D : WIRE_CMD_TRANSFER_FROM_HOST_3D;
+	int ret = start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	cmd->box = (struct wire_box){ xfer->box.x, xfer->box.y, xfer->box.z,
+				      xfer->box.w, xfer->box.h, xfer->box.d };
+	cmd->offset = xfer->offset;
+	cmd->resource_id = res_id;
+	cmd->level = xfer->level;
+	cmd->stride = xfer->stride;
+	cmd->layer_stride = xfer->layer_stride;
+	ret = vgpu_req_send_fenced(dev, req, target);
+	if (ret != VGPU_OK)
+		vgpu_req_free(dev, req);
+	return ret;
+}
+
+int vgpu_cmd_submit_3d(struct vgpu_device *dev, uint32_t ctx_id, const void *cmds, uint32_t size,
+		       const struct vgpu_fence_target *target)
+{
+	struct vgpu_request *req;
+	struct wire_submit_3d *cmd;
+	int ret = start(dev, WIRE_CMD_SUBMIT_3D, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
+			&req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	ret = vgpu_req_append(dev, req, cmds, size);
+	if (ret == VGPU_OK) {
+		cmd = vgpu_req_cmd(req);
+		cmd->size = size;
+		ret = vgpu_req_send_fenced(dev, req, target);
+	}
+	if (ret != VGPU_OK)
+		vgpu_req_free(dev, req);
+	return ret;
+}

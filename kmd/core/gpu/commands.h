@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One function per virtio-gpu command the core sends.  Each builds its
+ * request, runs it and checks the answer's shape; callers have already
+ * validated their arguments against what the device accepts.
+ */
+#ifndef VGPU_KMD_GPU_COMMANDS_H
+#define VGPU_KMD_GPU_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../ctrlq.h"
+#include "vgpu/vgpu_abi.h"
+
+struct vgpu_device;
+struct vgpu_backing;
+
+struct vgpu_capset_info {
+	uint32_t id;
+	uint32_t max_version;
+	uint32_t max_size;
+};
+
+int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index,
+			     struct vgpu_capset_info *info);
+/* Reads the capset into buf (exactly `size` bytes, as GET_CAPSET_INFO announced). */
+int vgpu_cmd_get_capset(struct vgpu_device *dev, uint32_t id, uint32_t version, void *buf,
+			uint32_t size);
+
+int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t context_init,
+			const char *name, uint32_t name_len);
+int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id);
+
+int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
+				const struct vgpu_resource_create *desc);
+int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id);
+int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
+			    const struct vgpu_backing *backing);
+int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id);
+int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id);
+
+/* Fenced: the target hears when the device has finished (see vgpu_req_send_fenced). */
+int vgpu_cmd_transfer_3d(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+			 const struct vgpu_transfer *xfer, bool to_host,
+			 const struct vgpu_fence_target *target);
+int vgpu_cmd_submit_3d(struct vgpu_device *dev, uint32_t ctx_id, const void *cmds, uint32_t size,
+		       const struct vgpu_fence_target *target);
+
+#endif /* VGPU_KMD_GPU_COMMANDS_H */

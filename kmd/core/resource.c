@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include "resource.h"
+
+#include "device.h"
+#include "gpu/commands.h"
+
+static void account(struct vgpu_device *dev, int sign, uint64_t bytes)
+{
+	vgpu_dev_lock(dev);
+	if (sign > 0) {
+		dev->stats.resources++;
+		dev->stats.backing_bytes += bytes;
+	} else {
+		dev->stats.resources--;
+		dev->stats.backing_bytes -= bytes;
+	}
+	vgpu_dev_unlock(dev);
+}
+
+/* Make the device object, give it its memory and attach it to the file's context. */
+static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	struct vgpu_device *dev = file->dev;
+	int ret = vgpu_cmd_resource_create_3d(dev, res->res_id, &res->desc);
+
+	if (ret != VGPU_OK)
+		return ret;
+	ret = vgpu_cmd_attach_backing(dev, res->res_id, res->backing);
+	if (ret == VGPU_OK)
+		ret = vgpu_cmd_ctx_attach_resource(dev, file->ctx_id, res->res_id);
+	if (ret != VGPU_OK)
+		vgpu_cmd_resource_unref(dev, res->res_id);
+	return ret;
+}
+
+int vgpu_resource_create(struct vgpu_file *file, const struct vgpu_resource_create *desc,
+			 struct vgpu_resource **out)
+{
+	struct vgpu_device *dev = file->dev;
+	const struct vgpu_os *os = dev->os;
+	struct vgpu_resource *res = vgpu_dev_alloc(dev, sizeof(*res));
+	int ret;
+
+	if (!res)
+		return VGPU_E_NO_MEMORY;
+	res->desc = *desc;
+	ret = vgpu_file_install(file, res);
+	if (ret != VGPU_OK)
+		goto err_free;
+	ret = os->backing_alloc(os->ctx, vgpu_align_up(desc->size, VGPU_PAGE_SIZE), &res->backing);
+	if (ret != VGPU_OK) {
+		ret = VGPU_E_NO_MEMORY;
+		goto err_uninstall;
+	}
+	res->res_id = vgpu_dev_new_res_id(dev);
+	ret = create_on_device(file, res);
+	if (ret != VGPU_OK)
+		goto err_backing;
+
+	account(dev, +1, res->backing->size);
+	*out = res;
+	return VGPU_OK;
+
+err_backing:
+	/* A device that timed out may still hold the backing: only the reset frees it then. */
+	if (ret == VGPU_E_TIMEOUT)
+		vgpu_dev_orphan_backing(dev, res->backing);
+	else
+		os->backing_free(os->ctx, res->backing);
+err_uninstall:
+	vgpu_file_uninstall(file, res);
+err_free:
+	vgpu_dev_free(dev, res);
+	return ret;
+}
+
+void vgpu_resource_destroy(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	struct vgpu_device *dev = file->dev;
+	const struct vgpu_os *os = dev->os;
+	uint64_t completed;
+	int idle = VGPU_OK;
+
+	if (file->stuck)
+		idle = VGPU_E_TIMEOUT;
+	else if (res->last_use)
+		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, &completed);
+	vgpu_resource_unmap(file, res);
+	vgpu_cmd_ctx_detach_resource(dev, file->ctx_id, res->res_id);
+	vgpu_cmd_resource_unref(dev, res->res_id);
+
+	account(dev, -1, res->backing->size);
+	if (idle == VGPU_E_TIMEOUT)
+		vgpu_dev_orphan_backing(dev, res->backing);
+	else
+		os->backing_free(os->ctx, res->backing);
+	vgpu_file_uninstall(file, res);
+	vgpu_dev_free(dev, res);
+}
+
+int vgpu_resource_map(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	const struct vgpu_os *os = file->dev->os;
+
+	if (res->mapping)
+		return VGPU_OK;
+	if (!os->map_user)
+		return VGPU_E_UNSUPPORTED;
+	if (os->map_user(os->ctx, file->file_ctx, res->backing, &res->map_address,
+			 &res->mapping) != VGPU_OK) {
+		res->mapping = NULL;
+		return VGPU_E_NO_MEMORY;
+	}
+	return VGPU_OK;
+}
+
+void vgpu_resource_unmap(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	const struct vgpu_os *os = file->dev->os;
+
+	if (!res->mapping)
+		return;
+	os->unmap_user(os->ctx, file->file_ctx, res->mapping);
+	res->mapping = NULL;
+	res->map_address = 0;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small freestanding helpers the core shares: byte copies, an intrusive
+ * list, checked arithmetic.  The core has no libc, so these stand in for
+ * the few pieces of it that it needs.
+ */
+#ifndef VGPU_KMD_UTIL_H
+#define VGPU_KMD_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VGPU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define VGPU_PAGE_SIZE 4096u
+
+#define vgpu_container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+static inline void vgpu_zero(void *dst, size_t len)
+{
+	volatile unsigned char *d = dst;
+
+	while (len--)
+		*d++ = 0;
+}
+
+static inline void vgpu_copy(void *dst, const void *src, size_t len)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	while (len--)
+		*d++ = *s++;
+}
+
+static inline uint64_t vgpu_align_up(uint64_t v, uint64_t align)
+{
+	return (v + align - 1) & ~(align - 1);
+}
+
+/* a + b, false on overflow. */
+static inline bool vgpu_add_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_add_overflow(a, b, out);
+}
+
+/* a * b, false on overflow. */
+static inline bool vgpu_mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+	return !__builtin_mul_overflow(a, b, out);
+}
+
+/* Intrusive doubly linked list with a sentinel head. */
+struct vgpu_list {
+	struct vgpu_list *prev, *next;
+};
+
+static inline void vgpu_list_init(struct vgpu_list *head)
+{
+	head->prev = head->next = head;
+}
+
+static inline bool vgpu_list_empty(const struct vgpu_list *head)
+{
+	return head->next == head;
+}
+
+static inline void vgpu_list_add_tail(struct vgpu_list *head, struct vgpu_list *node)
+{
+	node->prev = head->prev;
+	node->next = head;
+	head->prev->next = node;
+	head->prev = node;
+}
+
+static inline void vgpu_list_del(struct vgpu_list *node)
+{
+	node->prev->next = node->next;
+	node->next->prev = node->prev;
+	node->prev = node->next = node;
+}
+
+#define vgpu_list_first(head, type, member) vgpu_container_of((head)->next, type, member)
+
+#define vgpu_list_for_each_safe(pos, tmp, head) \
+	for (pos = (head)->next, tmp = pos->next; pos != (head); pos = tmp, tmp = pos->next)
+
+#endif /* VGPU_KMD_UTIL_H */

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+#include "wait.h"
+
+#include "device.h"
+
+struct vgpu_waiter {
+	struct vgpu_list node;
+	void *event;
+};
+
+int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+		    uint64_t timeout_ns)
+{
+	const struct vgpu_os *os = dev->os;
+	struct vgpu_waiter waiter;
+	uint64_t start = os->now_ns(os->ctx);
+	int ret = VGPU_OK;
+
+	vgpu_dev_lock(dev);
+	if (cond(arg)) {
+		vgpu_dev_unlock(dev);
+		return VGPU_OK;
+	}
+	vgpu_dev_unlock(dev);
+
+	waiter.event = os->event_create(os->ctx);
+	if (!waiter.event)
+		return VGPU_E_NO_MEMORY;
+
+	vgpu_dev_lock(dev);
+	/*
+	 * Registered before the condition is checked and before dev->lock is
+	 * dropped: a wake in between leaves the auto-reset event signalled.
+	 */
+	vgpu_list_add_tail(&dev->waiters, &waiter.node);
+	while (!cond(arg)) {
+		uint64_t elapsed = os->now_ns(os->ctx) - start;
+
+		if (elapsed >= timeout_ns) {
+			ret = VGPU_E_TIMEOUT;
+			break;
+		}
+		vgpu_dev_unlock(dev);
+		os->event_wait(os->ctx, waiter.event, timeout_ns - elapsed);
+		vgpu_dev_lock(dev);
+	}
+	vgpu_list_del(&waiter.node);
+	vgpu_dev_unlock(dev);
+
+	os->event_destroy(os->ctx, waiter.event);
+	return ret;
+}
+
+void vgpu_wake_all(struct vgpu_device *dev)
+{
+	struct vgpu_list *pos, *tmp;
+
+	vgpu_list_for_each_safe(pos, tmp, &dev->waiters)
+	{
+		struct vgpu_waiter *w = vgpu_container_of(pos, struct vgpu_waiter, node);
+
+		dev->os->event_signal(dev->os->ctx, w->event);
+	}
+}
+
+static bool take_sleeplock(void *arg)
+{
+	struct vgpu_sleeplock *lock = arg;
+
+	if (lock->held)
+		return false;
+	lock->held = true;
+	return true;
+}
+
+int vgpu_sleeplock_acquire(struct vgpu_device *dev, struct vgpu_sleeplock *lock)
+{
+	/* A holder waits for the device at most one command timeout per step. */
+	return vgpu_wait_until(dev, take_sleeplock, lock, 4 * dev->command_timeout_ns);
+}
+
+void vgpu_sleeplock_release(struct vgpu_device *dev, struct vgpu_sleeplock *lock)
+{
+	vgpu_dev_lock(dev);
+	lock->held = false;
+	vgpu_wake_all(dev);
+	vgpu_dev_unlock(dev);
+}
