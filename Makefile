@@ -1,0 +1,37 @@
+# vgpu's entry points.  Each target installs what it needs first.
+#   make        build everything into build/ (programs in build/bin/)
+#   make demo   the main job (see README.md)
+#   make test   the whole test suite; ends with "N passed, N failed"
+BUILD := build
+WINBUILD := $(BUILD)/win
+PROGRAMS := kmd/sim/vgpu-sim tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
+
+.PHONY: all setup native windows demo test bench clean
+
+all: native windows
+
+setup:
+	@scripts/setup.sh
+
+native: setup
+	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) . >/dev/null
+	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
+	@mkdir -p $(BUILD)/bin
+	@for p in $(PROGRAMS); do [ ! -f $(BUILD)/$$p ] || cp -f $(BUILD)/$$p $(BUILD)/bin/; done
+
+windows: setup
+	@[ -f $(WINBUILD)/build.ninja ] || \
+		meson setup --cross-file cross/mingw-w64-x86_64.txt $(WINBUILD) . >/dev/null
+	@ninja -C $(WINBUILD) >/dev/null || ninja -C $(WINBUILD)
+
+demo: native
+	@scripts/demo.sh $(BUILD)
+
+test: setup
+	@scripts/run-tests.sh $(BUILD)
+
+bench: native
+	@scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The virtio PCI modern transport (virtio 1.x, section 4.1) over the OS's
+ * PCI callbacks: config space reads, BAR mapping and MMIO accesses.  It
+ * trusts nothing it reads from the device: every capability field is
+ * checked before use.  Not thread-safe: the owner serialises calls, except
+ * queue_notify and isr, which touch no shared transport state.
+ */
+#ifndef VGPU_KMD_VIRTIO_PCI_H
+#define VGPU_KMD_VIRTIO_PCI_H
+
+#include <stdint.h>
+
+#include "../os.h"
+#include "transport.h"
+
+/* Queues the transport can drive; virtio-gpu has two. */
+#define VGPU_VIRTIO_PCI_MAX_QUEUES 8u
+
+struct vgpu_virtio_pci {
+	const struct vgpu_os *os;
+	volatile uint8_t *common;
+	volatile uint8_t *isr;
+	volatile uint8_t *device_cfg;
+	uint32_t device_cfg_len; /* 0 when the device has no configuration space */
+	volatile uint8_t *notify_base;
+	uint32_t notify_len;
+	uint32_t notify_multiplier;
+	/* where queue_notify writes, per queue; NULL until the queue is enabled */
+	volatile uint8_t *notify_addr[VGPU_VIRTIO_PCI_MAX_QUEUES];
+};
+
+/*
+ * Find and map the virtio structures of the device behind `os` (its
+ * pci_cfg_read, bar_map, mmio_read and mmio_write must be set).  Returns 0,
+ * VGPU_E_INVALID (missing callbacks) or VGPU_E_DEVICE (no usable common,
+ * notify or ISR structure, or a malformed capability list).  PASSIVE.
+ */
+int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os);
+
+/* The transport that drives `vp` (which must outlive it). */
+void vgpu_virtio_pci_transport(struct vgpu_virtio_pci *vp, struct vgpu_transport *out);
+
+#endif /* VGPU_KMD_VIRTIO_PCI_H */

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: builds (native and Windows cross), runs every test
+# program (they print TAP) and ends with one line "N passed, N failed".
+# A build that fails counts as a failed case; so does a test program that
+# dies without reporting its cases.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+log_dir=$build/test-logs
+passed=0
+failed=0
+
+step() { # name command...: one counted case for a build step
+	local name=$1
+	shift
+	if "$@" >"$log_dir/$name.log" 2>&1; then
+		echo "ok - $name"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $name (log: $log_dir/$name.log)"
+		tail -n 30 "$log_dir/$name.log" | sed 's/^/#   /'
+		failed=$((failed + 1))
+	fi
+}
+
+mkdir -p "$log_dir"
+step build-native make -s native
+step build-windows make -s windows
+
+if [ -f "$build/build.ninja" ]; then
+	meson test -C "$build" --num-processes 2 --print-errorlogs >"$log_dir/meson-test.log" 2>&1
+	python3 scripts/tap_summary.py "$build/meson-logs/testlog.json" >"$log_dir/tap-summary.txt"
+	head -n -1 "$log_dir/tap-summary.txt"
+	counts=$(tail -n 1 "$log_dir/tap-summary.txt")
+	passed=$((passed + ${counts% *}))
+	failed=$((failed + ${counts#* }))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

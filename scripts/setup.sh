@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages vgpu's build, tests and demo need.  Safe to
+# run again: it only calls apt-get when something is missing.
+set -euo pipefail
+
+packages=(
+	# build
+	meson ninja-build pkg-config gcc make python3 zlib1g-dev
+	# Windows targets
+	gcc-mingw-w64-x86-64
+	# the devices: QEMU's vhost-user-gpu (qemu-system-gui) and QEMU itself
+	qemu-system-gui qemu-system-x86
+	# the host renderer, for tests that drive virglrenderer directly
+	libvirglrenderer-dev virgl-server libegl-dev libgbm-dev
+	# running Windows binaries and GL programs without a display
+	wine wine64 xvfb
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "setup: need root to install packages (run as root or install them yourself)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
