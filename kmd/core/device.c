@@ -84,6 +84,7 @@ static int bring_up(struct vgpu_device *dev)
 	uint16_t max;
 	int ret;
 
+	dev->lost = false;
 	ret = t->ops->begin(t->priv);
 	if (ret == VGPU_OK)
 		ret = negotiate(dev);
@@ -132,7 +133,6 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 		       enum vgpu_personality personality, struct vgpu_device **out)
 {
 	struct vgpu_device *dev;
-	int ret;
 
 	if (!os_is_complete(os) || !transport || !transport->ops ||
 	    personality != VGPU_PERSONALITY_STANDARD)
@@ -146,6 +146,7 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 	dev->command_timeout_ns = VGPU_DEFAULT_COMMAND_TIMEOUT_NS;
 	dev->next_ctx_id = 1;
 	dev->next_res_id = 1;
+	dev->lost = true; /* not live until started */
 	vgpu_list_init(&dev->files);
 	vgpu_list_init(&dev->waiters);
 	vgpu_list_init(&dev->orphans);
@@ -157,17 +158,24 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 		os->free(os->ctx, dev);
 		return VGPU_E_NO_MEMORY;
 	}
-
-	ret = bring_up(dev);
-	if (ret != VGPU_OK) {
-		vgpu_dev_log(dev, VGPU_LOG_ERROR, "device bring-up failed", (uint64_t)-ret, 0);
-		transport->ops->fail(transport->priv);
-		transport->ops->reset(transport->priv);
-		free_device(dev);
-		return ret;
-	}
 	*out = dev;
 	return VGPU_OK;
+}
+
+int vgpu_device_start(struct vgpu_device *dev)
+{
+	const struct vgpu_transport *t = dev->transport;
+	int ret = bring_up(dev);
+
+	if (ret != VGPU_OK) {
+		vgpu_dev_log(dev, VGPU_LOG_ERROR, "device bring-up failed", (uint64_t)-ret, 0);
+		t->ops->fail(t->priv);
+		t->ops->reset(t->priv);
+		vgpu_ctrlq_fini(dev);
+		dev->num_capsets = 0;
+		dev->lost = true;
+	}
+	return ret;
 }
 
 void vgpu_device_destroy(struct vgpu_device *dev)

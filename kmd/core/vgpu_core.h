@@ -16,15 +16,25 @@ struct vgpu_device;
 struct vgpu_file;
 
 /*
- * Bring the device up: negotiate features, set up queues, read the
- * capsets.  `os` and `transport` must outlive the device.  PASSIVE.
- * Returns VGPU_OK, VGPU_E_UNSUPPORTED (no VIRGL), VGPU_E_DEVICE,
- * VGPU_E_NO_MEMORY or VGPU_E_TIMEOUT.
+ * Make the device object; no device I/O yet, so that the shell can route
+ * the device's interrupts to it before vgpu_device_start.  `os` and
+ * `transport` must outlive the device.  PASSIVE.
+ * Returns VGPU_OK, VGPU_E_INVALID (incomplete os table, unknown
+ * personality) or VGPU_E_NO_MEMORY.
  */
 int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *transport,
 		       enum vgpu_personality personality, struct vgpu_device **out);
 
-/* Close every file, reset the device and free everything.  PASSIVE. */
+/*
+ * Bring the device up: negotiate features, set up queues, read the
+ * capsets.  Completions must reach vgpu_device_interrupt from now on.
+ * On failure the device is left reset; destroy it.  PASSIVE.
+ * Returns VGPU_OK, VGPU_E_UNSUPPORTED (no VIRGL), VGPU_E_DEVICE,
+ * VGPU_E_NO_MEMORY or VGPU_E_TIMEOUT.
+ */
+int vgpu_device_start(struct vgpu_device *dev);
+
+/* Close every file, reset the device and free everything (started or not).  PASSIVE. */
 void vgpu_device_destroy(struct vgpu_device *dev);
 
 /* How long a synchronous device command may take (default 5 s).  PASSIVE. */

@@ -33,6 +33,11 @@ struct vgpu_dev;
 int vgpu_open(struct vgpu_dev **out);
 /* Open a given socket address (path, or tcp:HOST:PORT). */
 int vgpu_open_socket(const char *address, struct vgpu_dev **out);
+/*
+ * Why the calling thread's last vgpu_open / vgpu_open_socket failed, as one
+ * line for messages ("" if it has not failed).
+ */
+const char *vgpu_open_error(void);
 /* Release everything this handle owns (the driver does the same for a dying process). */
 void vgpu_close(struct vgpu_dev *dev);
 

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The socket framing of the ABI, server side.  Every request header is
+ * checked before anything else is read or allocated: a frame that breaks
+ * the rules gets an error reply and ends its connection (the stream can no
+ * longer be trusted), and nothing else.
+ */
+#include "conn.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "vgpu/vgpu_socket.h"
+
+#define MAX_IN_PAYLOAD (VGPU_MAX_SUBMIT_BYTES + 4u * VGPU_MAX_SUBMIT_HANDLES)
+#define MAX_OUT_PAYLOAD VGPU_MAX_CAPSET_BYTES
+
+union fixed_buf {
+	uint64_t align;
+	uint8_t bytes[VGPU_SOCK_MAX_FIXED];
+};
+
+/* One request in flight: what was read and what goes back. */
+struct exchange {
+	struct vgpu_sock_request req;
+	union fixed_buf fixed;
+	uint8_t *payload;
+	struct vgpu_sock_reply reply;
+	struct vgpu_sock_extent *extents;
+};
+
+static int recv_full(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t n = recv(fd, p, len, MSG_WAITALL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Send all of `iov`; `fd_to_pass` (or -1) rides with the first byte. */
+static int send_full(int fd, struct iovec *iov, int iovcnt, int fd_to_pass)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+
+	while (iovcnt > 0) {
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+		ssize_t n;
+
+		if (fd_to_pass >= 0) {
+			struct cmsghdr *cm;
+
+			memset(cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			cm = CMSG_FIRSTHDR(&mh);
+			cm->cmsg_level = SOL_SOCKET;
+			cm->cmsg_type = SCM_RIGHTS;
+			cm->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(cm), &fd_to_pass, sizeof(int));
+		}
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		fd_to_pass = -1;
+		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
+			n -= (ssize_t)iov->iov_len;
+			iov++;
+			iovcnt--;
+		}
+		if (iovcnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + n;
+			iov->iov_len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+static int send_hello(struct conn *conn)
+{
+	struct vgpu_sock_hello hello = { .magic = VGPU_SOCK_MAGIC, .version = VGPU_SOCK_VERSION };
+	struct iovec iov = { .iov_base = &hello, .iov_len = sizeof(hello) };
+
+	hello.mem_size = guest_mem_size(conn->mem);
+	snprintf(hello.mem_path, sizeof(hello.mem_path), "%s", guest_mem_path(conn->mem));
+	return send_full(conn->fd, &iov, 1, guest_mem_fd(conn->mem));
+}
+
+/* The header rules: everything that bounds what the server reads or allocates. */
+static int check_header(const struct vgpu_sock_request *req)
+{
+	if (req->magic != VGPU_SOCK_MAGIC)
+		return VGPU_E_INVALID;
+	if (req->in_size > VGPU_SOCK_MAX_FIXED)
+		return VGPU_E_BAD_SIZE;
+	switch (VGPU_CTL_METHOD(req->code)) {
+	case VGPU_METHOD_BUFFERED:
+		return req->payload_size == 0 ? VGPU_OK : VGPU_E_BAD_SIZE;
+	case VGPU_METHOD_IN_DIRECT:
+		return req->payload_size <= MAX_IN_PAYLOAD ? VGPU_OK : VGPU_E_BAD_SIZE;
+	case VGPU_METHOD_OUT_DIRECT:
+		return req->payload_size <= MAX_OUT_PAYLOAD ? VGPU_OK : VGPU_E_BAD_SIZE;
+	default:
+		return VGPU_E_INVALID;
+	}
+}
+
+static int send_reply(struct conn *conn, struct exchange *x)
+{
+	struct iovec iov[4] = {
+		{ .iov_base = &x->reply, .iov_len = sizeof(x->reply) },
+		{ .iov_base = x->fixed.bytes, .iov_len = x->reply.out_size },
+		{ .iov_base = x->payload, .iov_len = x->reply.payload_size },
+		{ .iov_base = x->extents,
+		  .iov_len = x->reply.num_extents * sizeof(struct vgpu_sock_extent) },
+	};
+
+	x->reply.magic = VGPU_SOCK_MAGIC;
+	return send_full(conn->fd, iov, 4, -1);
+}
+
+static int send_error(struct conn *conn, int status)
+{
+	struct exchange x = { .reply = { .status = status } };
+
+	return send_reply(conn, &x);
+}
+
+/* Read the fixed struct and, for IN_DIRECT, the payload; make room for OUT_DIRECT's. */
+static int read_body(struct conn *conn, struct exchange *x)
+{
+	uint32_t method = VGPU_CTL_METHOD(x->req.code);
+
+	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size) != 0)
+		return -1;
+	if (x->req.payload_size == 0)
+		return 0;
+	x->payload = method == VGPU_METHOD_IN_DIRECT ? malloc(x->req.payload_size)
+						     : calloc(1, x->req.payload_size);
+	if (!x->payload) {
+		send_error(conn, VGPU_E_NO_MEMORY);
+		return -1;
+	}
+	if (method == VGPU_METHOD_IN_DIRECT)
+		return recv_full(conn->fd, x->payload, x->req.payload_size);
+	return 0;
+}
+
+/* A successful MAP: the client needs the file ranges, not our cookie. */
+static void attach_extents(struct conn *conn, struct exchange *x)
+{
+	struct vgpu_resource_map *map = (struct vgpu_resource_map *)x->fixed.bytes;
+	uint32_t n;
+
+	if (x->reply.out_size < sizeof(*map))
+		return;
+	if (user_maps_lookup(&conn->maps, map->address, &x->extents, &n) != 0) {
+		x->reply.status = VGPU_E_NO_MEMORY;
+		return;
+	}
+	x->reply.num_extents = n;
+	map->address = 0;
+}
+
+static void run_call(struct conn *conn, struct vgpu_file *file, struct exchange *x)
+{
+	bool buffered = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_BUFFERED;
+	struct vgpu_ioctl_bufs bufs = {
+		.in = x->fixed.bytes,
+		.in_size = x->req.in_size,
+		/* Like Windows' SystemBuffer: a buffered call's struct goes back in place. */
+		.out = buffered ? x->fixed.bytes : NULL,
+		.out_size = buffered ? x->req.in_size : 0,
+		.payload = x->payload,
+		.payload_size = x->req.payload_size,
+	};
+	bool out_direct = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_OUT_DIRECT;
+
+	x->reply.status = vgpu_file_ioctl(file, x->req.code, &bufs);
+	x->reply.out_size = bufs.out_written <= bufs.out_size ? bufs.out_written : 0;
+	if (out_direct && bufs.payload_written <= x->req.payload_size)
+		x->reply.payload_size = bufs.payload_written;
+	if (x->reply.status == VGPU_OK && x->req.code == VGPU_IOCTL_RESOURCE_MAP)
+		attach_extents(conn, x);
+}
+
+/* One request and its reply; false ends the connection. */
+static bool serve_one(struct conn *conn, struct vgpu_file *file, int open_status)
+{
+	struct exchange x = { 0 };
+	bool keep = false;
+	int status;
+
+	if (recv_full(conn->fd, &x.req, sizeof(x.req)) != 0)
+		return false;
+	status = check_header(&x.req);
+	if (status != VGPU_OK) {
+		send_error(conn, status);
+		return false;
+	}
+	if (read_body(conn, &x) != 0)
+		goto out;
+	if (file)
+		run_call(conn, file, &x);
+	else
+		x.reply.status = open_status;
+	keep = send_reply(conn, &x) == 0;
+out:
+	free(x.payload);
+	free(x.extents);
+	return keep;
+}
+
+void *conn_main(void *arg)
+{
+	struct conn *conn = arg;
+	struct vgpu_file *file = NULL;
+	int open_status;
+
+	user_maps_init(&conn->maps);
+	/* A file that cannot be opened is reported on every request instead. */
+	open_status = vgpu_file_open(conn->dev, &conn->maps, &file);
+	if (open_status != VGPU_OK)
+		file = NULL;
+	if (send_hello(conn) == 0) {
+		while (serve_one(conn, file, open_status))
+			;
+	}
+	/* The client sees the end now; the descriptor goes when the thread is reaped. */
+	shutdown(conn->fd, SHUT_RDWR);
+	if (file)
+		vgpu_file_close(file);
+	user_maps_fini(&conn->maps);
+	atomic_store(&conn->done, true);
+	return NULL;
+}

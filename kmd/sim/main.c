@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: MIT
+/*
+ * vgpu-sim: the kmd core as a Linux process.  It owns guest memory, starts
+ * the device (QEMU's vhost-user-gpu) and serves the IOCTL ABI on a Unix
+ * socket until SIGINT or SIGTERM.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "completion.h"
+#include "guest_mem.h"
+#include "options.h"
+#include "server.h"
+#include "sim_os.h"
+#include "vgpu_core.h"
+#include "vhost_user_transport.h"
+
+struct sim {
+	struct sim_options opts;
+	struct guest_mem *mem;
+	struct backend backend;
+	struct vhost_user_transport transport;
+	bool transport_up;
+	struct completion completion;
+	struct sim_os os;
+	struct vgpu_device *dev;
+	struct server server;
+	bool serving;
+};
+
+/* SIGINT/SIGTERM arrive through a descriptor; threads started later inherit the mask. */
+static int open_signal_fd(void)
+{
+	sigset_t set;
+
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int start_backend(struct sim *sim)
+{
+	int err = backend_spawn(sim->opts.backend_path, &sim->backend);
+
+	if (err) {
+		fprintf(stderr, "vgpu-sim: cannot start the device backend %s: %s\n",
+			sim->opts.backend_path, strerror(-err));
+		return -1;
+	}
+	err = vut_init(&sim->transport, sim->backend.sock, sim->mem, VUT_DEFAULT_TIMEOUT_MS);
+	if (err) {
+		fprintf(stderr, "vgpu-sim: transport setup failed: %s\n", strerror(-err));
+		return -1;
+	}
+	sim->transport_up = true;
+	err = completion_start(&sim->completion, &sim->transport, sim->backend.sock);
+	if (err) {
+		fprintf(stderr, "vgpu-sim: cannot start the completion thread: %s\n",
+			strerror(-err));
+		return -1;
+	}
+	return 0;
+}
+
+static void explain_device_failure(struct sim *sim, int status)
+{
+	char how[64];
+
+	fprintf(stderr, "vgpu-sim: the device did not come up (status %d)\n", status);
+	if (vut_error(&sim->transport)[0])
+		fprintf(stderr, "vgpu-sim: %s\n", vut_error(&sim->transport));
+	/* A backend that died explains more than the protocol error does. */
+	completion_stop(&sim->completion);
+	backend_stop(&sim->backend);
+	backend_describe_exit(&sim->backend, how, sizeof(how));
+	fprintf(stderr, "vgpu-sim: backend %s: %s\n", sim->opts.backend_path, how);
+}
+
+static int start_device(struct sim *sim)
+{
+	int status;
+
+	sim_os_init(&sim->os, sim->mem, sim->opts.log_level);
+	status = vgpu_device_create(sim_os_table(&sim->os), vut_transport(&sim->transport),
+				    VGPU_PERSONALITY_STANDARD, &sim->dev);
+	if (status != VGPU_OK) {
+		sim->dev = NULL;
+		explain_device_failure(sim, status);
+		return -1;
+	}
+	/* Completions must reach the device before bring-up waits for its first answer. */
+	completion_attach(&sim->completion, sim->dev);
+	status = vgpu_device_start(sim->dev);
+	if (status != VGPU_OK) {
+		explain_device_failure(sim, status);
+		return -1;
+	}
+	return 0;
+}
+
+static int start(struct sim *sim)
+{
+	int err;
+
+	sim->mem = guest_mem_create(sim->opts.mem_size);
+	if (!sim->mem) {
+		fprintf(stderr, "vgpu-sim: cannot create guest memory: %s\n", strerror(errno));
+		return -1;
+	}
+	if (start_backend(sim) != 0 || start_device(sim) != 0)
+		return -1;
+	err = server_start(&sim->server, sim->opts.socket_path, sim->dev, sim->mem);
+	if (err) {
+		fprintf(stderr, "vgpu-sim: cannot listen on %s: %s\n", sim->opts.socket_path,
+			strerror(-err));
+		return -1;
+	}
+	sim->serving = true;
+	return 0;
+}
+
+/* Undo whatever start() got done, in reverse order. */
+static void stop(struct sim *sim)
+{
+	if (sim->serving)
+		server_stop(&sim->server);
+	/* No interrupt may run into a device being destroyed. */
+	completion_stop(&sim->completion);
+	if (sim->dev)
+		vgpu_device_destroy(sim->dev);
+	if (sim->transport_up)
+		vut_fini(&sim->transport);
+	backend_stop(&sim->backend);
+	guest_mem_destroy(sim->mem);
+}
+
+/* The device is lost for good; say how the backend ended once it has. */
+static bool reap_lost_backend(struct sim *sim)
+{
+	char how[64];
+
+	if (!backend_exited(&sim->backend))
+		return false;
+	backend_describe_exit(&sim->backend, how, sizeof(how));
+	fprintf(stderr, "vgpu-sim: backend %s: %s; clients now get DEVICE_LOST\n",
+		sim->opts.backend_path, how);
+	return true;
+}
+
+static void serve(struct sim *sim, int sig_fd)
+{
+	struct pollfd pfds[2] = {
+		{ .fd = sig_fd, .events = POLLIN },
+		{ .fd = server_listen_fd(&sim->server), .events = POLLIN },
+	};
+
+	bool reaped = false;
+
+	for (;;) {
+		/* Woken once a second to reap a backend that died. */
+		if (!reaped && completion_backend_lost(&sim->completion))
+			reaped = reap_lost_backend(sim);
+		if (poll(pfds, 2, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("vgpu-sim: poll");
+			return;
+		}
+		if (pfds[0].revents)
+			return;
+		if (pfds[1].revents & POLLIN)
+			server_accept(&sim->server);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sim sim = { .backend = { .pid = -1, .sock = -1, .reaped = true } };
+	int sig_fd, parsed, ok;
+
+	parsed = sim_parse_options(argc, argv, &sim.opts);
+	if (parsed != 0)
+		return parsed > 0 ? 0 : 2;
+	sig_fd = open_signal_fd();
+	if (sig_fd < 0) {
+		perror("vgpu-sim: signals");
+		return 1;
+	}
+	ok = start(&sim) == 0;
+	if (ok) {
+		printf("vgpu-sim: ready on %s\n", sim.opts.socket_path);
+		fflush(stdout);
+		serve(&sim, sig_fd);
+	}
+	stop(&sim);
+	close(sig_fd);
+	return ok ? 0 : 1;
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* vgpu-sim's command line. */
+#ifndef VGPU_SIM_OPTIONS_H
+#define VGPU_SIM_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "os.h"
+
+#define SIM_DEFAULT_SOCKET "/tmp/vgpu-sim.sock"
+
+struct sim_options {
+	const char *socket_path;
+	uint64_t mem_size;
+	const char *backend_path;
+	enum vgpu_log_level log_level;
+};
+
+/*
+ * Fill `opts` from argv and the VGPU_SOCKET environment variable.  Returns
+ * 0 to run, 1 when help was printed, -1 after printing what is wrong.
+ */
+int sim_parse_options(int argc, char **argv, struct sim_options *opts);
+
+/* "512M", "1G", "65536", "4k"...; false if malformed or overflowing. */
+bool sim_parse_size(const char *text, uint64_t *size);
+
+#endif /* VGPU_SIM_OPTIONS_H */

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/* The listening socket and the lifecycle of client connections and their threads. */
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+
+/* How long stop waits for clients to finish their calls before failing them. */
+#define STOP_GRACE_SEC 3
+
+/* Replace a socket left by an earlier run, never any other kind of file. */
+static int remove_stale_socket(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	return unlink(path) == 0 ? 0 : -errno;
+}
+
+int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
+		 struct guest_mem *mem)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int err;
+
+	if (!srv || !path || !dev || !mem)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(addr.sun_path) || strlen(path) >= sizeof(srv->path))
+		return -ENAMETOOLONG;
+	memset(srv, 0, sizeof(*srv));
+	srv->listen_fd = -1;
+	srv->dev = dev;
+	srv->mem = mem;
+	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
+	err = remove_stale_socket(path);
+	if (err)
+		return err;
+	srv->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (srv->listen_fd < 0)
+		return -errno;
+	if (bind(srv->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 ||
+	    listen(srv->listen_fd, 16) != 0) {
+		err = -errno;
+		close(srv->listen_fd);
+		srv->listen_fd = -1;
+		return err;
+	}
+	pthread_mutex_init(&srv->lock, NULL);
+	return 0;
+}
+
+/* Join and free connections whose thread has finished.  Caller holds srv->lock. */
+static void reap_locked(struct server *srv)
+{
+	struct conn **link = &srv->conns;
+
+	while (*link) {
+		struct conn *conn = *link;
+
+		if (!atomic_load(&conn->done)) {
+			link = &conn->next;
+			continue;
+		}
+		*link = conn->next;
+		pthread_join(conn->thread, NULL);
+		close(conn->fd);
+		free(conn);
+		srv->nconns--;
+	}
+}
+
+static struct conn *conn_new(struct server *srv, int fd)
+{
+	struct conn *conn = calloc(1, sizeof(*conn));
+
+	if (!conn)
+		return NULL;
+	conn->fd = fd;
+	conn->dev = srv->dev;
+	conn->mem = srv->mem;
+	atomic_init(&conn->done, false);
+	return conn;
+}
+
+void server_accept(struct server *srv)
+{
+	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct conn *conn;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&srv->lock);
+	reap_locked(srv);
+	conn = srv->nconns < SERVER_MAX_CONNS ? conn_new(srv, fd) : NULL;
+	if (conn && pthread_create(&conn->thread, NULL, conn_main, conn) != 0) {
+		free(conn);
+		conn = NULL;
+	}
+	if (conn) {
+		conn->next = srv->conns;
+		srv->conns = conn;
+		srv->nconns++;
+	}
+	pthread_mutex_unlock(&srv->lock);
+	if (!conn) {
+		fprintf(stderr, "vgpu-sim: turning a client away (too many or out of memory)\n");
+		close(fd);
+	}
+}
+
+static bool all_done_within(struct server *srv, int seconds)
+{
+	const struct timespec tick = { .tv_nsec = 10 * 1000000 };
+
+	for (int i = 0; i < seconds * 100; i++) {
+		bool done = true;
+
+		for (struct conn *c = srv->conns; c; c = c->next)
+			done = done && atomic_load(&c->done);
+		if (done)
+			return true;
+		nanosleep(&tick, NULL);
+	}
+	return false;
+}
+
+void server_stop(struct server *srv)
+{
+	if (!srv || srv->listen_fd < 0)
+		return;
+	close(srv->listen_fd);
+	srv->listen_fd = -1;
+	unlink(srv->path);
+	pthread_mutex_lock(&srv->lock);
+	/* Wakes every connection thread blocked on its socket. */
+	for (struct conn *c = srv->conns; c; c = c->next)
+		shutdown(c->fd, SHUT_RDWR);
+	if (!all_done_within(srv, STOP_GRACE_SEC)) {
+		fprintf(stderr, "vgpu-sim: clients still busy at shutdown: failing their calls\n");
+		vgpu_device_mark_lost(srv->dev);
+	}
+	for (struct conn *c = srv->conns; c; c = c->next)
+		pthread_join(c->thread, NULL);
+	while (srv->conns) {
+		struct conn *c = srv->conns;
+
+		srv->conns = c->next;
+		close(c->fd);
+		free(c);
+	}
+	srv->nconns = 0;
+	pthread_mutex_unlock(&srv->lock);
+	pthread_mutex_destroy(&srv->lock);
+}

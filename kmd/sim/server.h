@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sim's client side: the IOCTL ABI framed over a Unix stream socket
+ * (include/vgpu/vgpu_socket.h).  One connection is one opened device
+ * handle (a struct vgpu_file), served by its own thread.
+ */
+#ifndef VGPU_SIM_SERVER_H
+#define VGPU_SIM_SERVER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "guest_mem.h"
+#include "vgpu_core.h"
+
+/* More clients than this at once are turned away. */
+#define SERVER_MAX_CONNS 256
+
+struct conn;
+
+struct server {
+	int listen_fd;
+	char path[108];
+	struct vgpu_device *dev;
+	struct guest_mem *mem;
+
+	pthread_mutex_t lock;
+	struct conn *conns;
+	unsigned nconns;
+};
+
+/*
+ * Listen on `path` (a stale socket there is replaced; any other file is
+ * left alone and is an error).  Returns 0 or a negative errno.
+ */
+int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
+		 struct guest_mem *mem);
+
+static inline int server_listen_fd(const struct server *srv)
+{
+	return srv->listen_fd;
+}
+
+/* Accept one pending client and start its thread; reaps finished ones. */
+void server_accept(struct server *srv);
+
+/*
+ * Stop listening, remove the socket, disconnect every client and wait for
+ * their threads (their files are closed).  Clients stuck in a long call are
+ * released by declaring the device lost.
+ */
+void server_stop(struct server *srv);
+
+#endif /* VGPU_SIM_SERVER_H */

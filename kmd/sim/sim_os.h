@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The OS callbacks (kmd/core/os.h) for the core running as a Linux process.
+ * Memory the device sees comes from the guest memory file; locks and
+ * events are pthread objects.  map_user cannot map into a client process:
+ * `file_ctx` is the connection's struct user_maps, where the backing's file
+ * ranges are recorded for the server to send with the MAP reply.
+ */
+#ifndef VGPU_SIM_OS_H
+#define VGPU_SIM_OS_H
+
+#include "guest_mem.h"
+#include "os.h"
+
+struct sim_os {
+	struct vgpu_os os;
+	struct guest_mem *mem;
+	enum vgpu_log_level threshold; /* messages above it are dropped */
+};
+
+void sim_os_init(struct sim_os *sim, struct guest_mem *mem, enum vgpu_log_level threshold);
+
+static inline const struct vgpu_os *sim_os_table(const struct sim_os *sim)
+{
+	return &sim->os;
+}
+
+#endif /* VGPU_SIM_OS_H */

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+/* The fake GPU's interrupt line, connected to the core's interrupt entry. */
+static void deliver_interrupt(void *arg)
+{
+	struct harness *h = arg;
+	struct vgpu_device *dev = h->dev ? h->dev : h->dev_in_creation;
+
+	if (dev)
+		vgpu_device_interrupt(dev);
+}
+
+static void *alloc_watching_create(void *ctx, size_t size)
+{
+	struct harness *h = (struct harness *)ctx; /* ctx is &h->os, the first member */
+	void *p = h->os.os.alloc(ctx, size);
+
+	if (h->creating && h->creation_allocs++ == 0)
+		h->dev_in_creation = p;
+	return p;
+}
+
+int harness_fakes(struct harness *h, const struct fake_gpu_config *cfg)
+{
+	memset(h, 0, sizeof(*h));
+	if (fake_os_init(&h->os) != 0 || fake_gpu_init(&h->gpu, &h->os, cfg) != 0) {
+		fprintf(stderr, "harness: cannot set up the fakes\n");
+		return VGPU_E_NO_MEMORY;
+	}
+	h->os_table = h->os.os;
+	h->os_table.alloc = alloc_watching_create;
+	return VGPU_OK;
+}
+
+int harness_create(struct harness *h, bool early_irq)
+{
+	int ret;
+
+	h->dev_in_creation = NULL;
+	h->creation_allocs = 0;
+	h->creating = early_irq;
+	fake_gpu_set_irq_inline(&h->gpu, early_irq);
+	if (early_irq)
+		fake_gpu_set_irq(&h->gpu, deliver_interrupt, h);
+	ret = vgpu_device_create(&h->os_table, &h->gpu.transport, VGPU_PERSONALITY_STANDARD,
+				 &h->dev);
+	h->creating = false;
+	h->dev_in_creation = NULL;
+	if (ret != VGPU_OK) {
+		fake_gpu_set_irq(&h->gpu, NULL, NULL);
+		h->dev = NULL;
+		return ret;
+	}
+	fake_gpu_set_irq(&h->gpu, deliver_interrupt, h);
+	ret = vgpu_device_start(h->dev);
+	fake_gpu_set_irq_inline(&h->gpu, false);
+	if (ret != VGPU_OK) {
+		fake_gpu_set_irq(&h->gpu, NULL, NULL);
+		vgpu_device_destroy(h->dev);
+		h->dev = NULL;
+		return ret;
+	}
+	vgpu_device_set_command_timeout(h->dev, HARNESS_COMMAND_TIMEOUT_NS);
+	return VGPU_OK;
+}
+
+int harness_up(struct harness *h, const struct fake_gpu_config *cfg)
+{
+	int ret = harness_fakes(h, cfg);
+
+	return ret == VGPU_OK ? harness_create(h, true) : ret;
+}
+
+bool harness_down(struct harness *h)
+{
+	struct fake_gpu_stats gs;
+	bool ok = true;
+
+	if (h->dev) {
+		vgpu_device_destroy(h->dev);
+		h->dev = NULL;
+	}
+	fake_gpu_set_irq(&h->gpu, NULL, NULL);
+	gs = fake_gpu_stats(&h->gpu);
+	if (gs.violations) {
+		fprintf(stderr, "harness: %llu device protocol violations, last: %s\n",
+			(unsigned long long)gs.violations, h->gpu.last_violation);
+		ok = false;
+	}
+	if (fake_os_live(&h->os)) {
+		fprintf(stderr, "harness: leaked %lld allocs, %lld dma, %lld backings, %lld maps, "
+			"%lld locks, %lld events\n", (long long)h->os.live_allocs,
+			(long long)h->os.live_dma, (long long)h->os.live_backings,
+			(long long)h->os.live_maps, (long long)h->os.live_locks,
+			(long long)h->os.live_events);
+		ok = false;
+	}
+	if (h->os.violations) {
+		fprintf(stderr, "harness: %llu misuses of the OS table\n",
+			(unsigned long long)h->os.violations);
+		ok = false;
+	}
+	fake_gpu_fini(&h->gpu);
+	fake_os_fini(&h->os);
+	return ok;
+}
+
+struct vgpu_file *harness_open(struct harness *h, void *cookie)
+{
+	struct vgpu_file *f = NULL;
+
+	if (vgpu_file_open(h->dev, cookie, &f) != VGPU_OK)
+		return NULL;
+	return f;
+}
+
+int call(struct vgpu_file *f, uint32_t code, void *arg, uint32_t size)
+{
+	struct vgpu_ioctl_bufs b = {
+		.in = arg, .in_size = size, .out = arg, .out_size = size,
+	};
+
+	return vgpu_file_ioctl(f, code, &b);
+}
+
+int call_payload(struct vgpu_file *f, uint32_t code, const void *arg, uint32_t size,
+		 void *payload, uint32_t payload_size, uint32_t *written)
+{
+	struct vgpu_ioctl_bufs b = {
+		.in = arg, .in_size = size, .payload = payload, .payload_size = payload_size,
+	};
+	int ret = vgpu_file_ioctl(f, code, &b);
+
+	if (written)
+		*written = b.payload_written;
+	return ret;
+}
+
+int make_context(struct vgpu_file *f)
+{
+	struct vgpu_context_create c = { .capset_id = VGPU_CAPSET_VIRGL2 };
+
+	strcpy(c.debug_name, "unit-test");
+	return call(f, VGPU_IOCTL_CONTEXT_CREATE, &c, sizeof(c));
+}
+
+struct vgpu_resource_create buffer_desc(uint32_t size)
+{
+	return (struct vgpu_resource_create){
+		.target = 0, .format = 64 /* R8_UNORM */, .bind = 1u << 4, .width = size,
+		.height = 1, .depth = 1, .array_size = 1, .size = size,
+	};
+}
+
+struct vgpu_resource_create texture_desc(uint32_t w, uint32_t h, uint32_t levels)
+{
+	return (struct vgpu_resource_create){
+		.target = 2, .format = 1 /* B8G8R8A8_UNORM */, .bind = 1u << 3, .width = w,
+		.height = h, .depth = 1, .array_size = 1, .last_level = levels - 1,
+		.size = (uint64_t)w * h * 4 * 2,
+	};
+}
+
+static uint32_t make_resource(struct vgpu_file *f, struct vgpu_resource_create *c,
+			      uint32_t *res_id)
+{
+	if (call(f, VGPU_IOCTL_RESOURCE_CREATE, c, sizeof(*c)) != VGPU_OK)
+		return 0;
+	if (res_id)
+		*res_id = c->res_id;
+	return c->handle;
+}
+
+uint32_t make_buffer(struct vgpu_file *f, uint32_t size, uint32_t *res_id)
+{
+	struct vgpu_resource_create c = buffer_desc(size);
+
+	return make_resource(f, &c, res_id);
+}
+
+uint32_t make_texture(struct vgpu_file *f, uint32_t w, uint32_t h, uint32_t levels)
+{
+	struct vgpu_resource_create c = texture_desc(w, h, levels);
+
+	return make_resource(f, &c, NULL);
+}
+
+/* A command stream of `ndwords` recognisable dwords after the handle list. */
+int submit(struct vgpu_file *f, const uint32_t *handles, uint32_t nhandles, uint32_t ndwords,
+	   uint64_t signal)
+{
+	struct vgpu_submit s = { .size = ndwords * 4, .num_handles = nhandles, .signal = signal };
+	uint32_t payload[64];
+
+	if (nhandles + ndwords > 64)
+		return VGPU_E_INVALID;
+	memcpy(payload, handles, nhandles * sizeof(uint32_t));
+	for (uint32_t i = 0; i < ndwords; i++)
+		payload[nhandles + i] = 0xc0de0000u + i;
+	return call_payload(f, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload,
+			    (nhandles + ndwords) * 4, NULL);
+}
+
+int wait_fence(struct vgpu_file *f, uint64_t value, uint64_t timeout_ns, uint64_t *completed)
+{
+	struct vgpu_wait w = { .kind = VGPU_WAIT_FENCE, .value = value, .timeout_ns = timeout_ns };
+	int ret = call(f, VGPU_IOCTL_WAIT, &w, sizeof(w));
+
+	if (completed)
+		*completed = w.completed;
+	return ret;
+}
+
+int transfer_buffer(struct vgpu_file *f, uint32_t code, uint32_t handle, uint32_t x, uint32_t w,
+		    uint64_t signal)
+{
+	struct vgpu_transfer t = {
+		.handle = handle, .box = { .x = x, .w = w, .h = 1, .d = 1 }, .offset = x,
+		.signal = signal,
+	};
+
+	return call(f, code, &t, sizeof(t));
+}
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

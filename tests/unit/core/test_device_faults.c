@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The core against a misbehaving environment: allocations that fail, a
+ * device that answers with errors, answers short, answers ids it was never
+ * given, forgets to answer, or dies.  Each must cost a clear error code and
+ * nothing else: no crash, no hang, no leak, and the core stays usable.
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "tap.h"
+
+#define SECOND 1000000000ull
+/* Bound on the number of acquisitions a step may make before it succeeds. */
+#define MAX_FAILURE_POINTS 2000
+
+static struct harness H;
+static struct vgpu_file *F;
+
+static bool up(bool with_context)
+{
+	F = NULL;
+	CHECK_EQ(harness_up(&H, NULL), VGPU_OK);
+	if (!H.dev)
+		return false;
+	F = harness_open(&H, &H);
+	CHECK(F != NULL);
+	if (F && with_context)
+		CHECK_EQ(make_context(F), VGPU_OK);
+	return F != NULL;
+}
+
+static void down(void)
+{
+	if (F)
+		vgpu_file_close(F);
+	F = NULL;
+	CHECK(harness_down(&H));
+}
+
+static uint64_t device_errors(void)
+{
+	struct vgpu_get_stats st = { 0 };
+
+	CHECK_EQ(call(F, VGPU_IOCTL_GET_STATS, &st, sizeof(st)), VGPU_OK);
+	return st.device_errors;
+}
+
+/*
+ * One resource made and destroyed, so that the core's request pools and the
+ * file's handle table hold what later calls need: what stays live after
+ * that is a leak.
+ */
+static void warm_up(void)
+{
+	struct vgpu_resource_destroy rd = { .handle = make_buffer(F, 65536, NULL) };
+
+	CHECK(rd.handle != 0);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
+}
+
+/*
+ * The harness delivers interrupts during create by learning the device
+ * early.  A shell cannot: it has the device only once create returns.  The
+ * core must come up anyway (by polling during bring-up, or by an API that
+ * gives the shell the device before the first command).
+ */
+static void test_create_with_interrupts_connected_after_create(void)
+{
+	struct fake_gpu_config cfg = fake_gpu_default_config();
+	uint64_t start = now_ns();
+
+	CHECK_EQ(harness_fakes(&H, &cfg), VGPU_OK);
+	CHECK_EQ(harness_create(&H, false), VGPU_OK);
+	CHECK(now_ns() - start < SECOND);
+	CHECK(harness_down(&H));
+}
+
+static void test_alloc_failure_during_device_create(void)
+{
+	int n, ret = VGPU_E_NO_MEMORY;
+
+	for (n = 0; n < MAX_FAILURE_POINTS && ret != VGPU_OK; n++) {
+		CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+		fake_os_fail_at(&H.os, n);
+		ret = harness_create(&H, true);
+		if (ret != VGPU_OK) {
+			CHECK_EQ(ret, VGPU_E_NO_MEMORY);
+			CHECK_EQ(H.os.injected_failures, 1);
+			CHECK_EQ(fake_os_live(&H.os), 0);
+		}
+		CHECK(harness_down(&H));
+	}
+	printf("# device create made %d acquisitions\n", n - 1);
+	CHECK(n > 3);
+	CHECK_EQ(ret, VGPU_OK);
+}
+
+static void test_alloc_failure_during_resource_create(void)
+{
+	int64_t baseline;
+	uint32_t handle = 0;
+	int n;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	warm_up();
+	baseline = fake_os_live(&H.os);
+	for (n = 0; n < MAX_FAILURE_POINTS && !handle; n++) {
+		struct vgpu_resource_create c = buffer_desc(65536);
+		int ret;
+
+		fake_os_fail_at(&H.os, n);
+		ret = call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c));
+		fake_os_fail_at(&H.os, -1);
+		if (ret == VGPU_OK) {
+			handle = c.handle;
+			break;
+		}
+		CHECK_EQ(ret, VGPU_E_NO_MEMORY);
+		if (fake_gpu_live_resources(&H.gpu) || fake_os_live(&H.os) != baseline)
+			printf("# failing acquisition %d of the create left %u device resources, "
+			       "%lld OS objects\n", n, fake_gpu_live_resources(&H.gpu),
+			       (long long)(fake_os_live(&H.os) - baseline));
+		CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+		CHECK_EQ(fake_os_live(&H.os), baseline);
+	}
+	printf("# resource create made %d acquisitions\n", n);
+	CHECK(n >= 2);
+	CHECK(handle != 0);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 1);
+	down();
+}
+
+/* Each failure point of a map, a submit and a wait is clean too. */
+static void test_alloc_failure_during_map_submit_wait(void)
+{
+	struct vgpu_resource_map m;
+	uint32_t handle;
+	uint64_t signal = 1;
+	int ret = VGPU_E_NO_MEMORY, n;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	handle = make_buffer(F, 4096, NULL);
+	for (n = 0; n < MAX_FAILURE_POINTS && ret != VGPU_OK; n++) {
+		m = (struct vgpu_resource_map){ .handle = handle };
+		fake_os_fail_at(&H.os, n);
+		ret = call(F, VGPU_IOCTL_RESOURCE_MAP, &m, sizeof(m));
+		fake_os_fail_at(&H.os, -1);
+		CHECK(ret == VGPU_OK || ret == VGPU_E_NO_MEMORY);
+	}
+	CHECK_EQ(ret, VGPU_OK);
+	ret = VGPU_E_NO_MEMORY;
+	for (n = 0; n < MAX_FAILURE_POINTS && ret != VGPU_OK; n++) {
+		fake_os_fail_at(&H.os, n);
+		ret = submit(F, &handle, 1, 8, signal);
+		fake_os_fail_at(&H.os, -1);
+		CHECK(ret == VGPU_OK || ret == VGPU_E_NO_MEMORY);
+		CHECK_EQ(wait_fence(F, signal, SECOND, NULL),
+			 ret == VGPU_OK ? VGPU_OK : VGPU_E_INVALID);
+	}
+	CHECK_EQ(ret, VGPU_OK);
+	down();
+}
+
+static void test_device_error_response(void)
+{
+	struct vgpu_resource_create c = buffer_desc(4096);
+	int64_t before_live;
+	uint64_t errors;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	warm_up();
+	errors = device_errors();
+	before_live = fake_os_live(&H.os);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_CREATE_3D, FAKE_GPU_ERROR,
+			  WIRE_RESP_ERR_OUT_OF_MEMORY, 1);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_DEVICE);
+	CHECK_EQ(device_errors(), errors + 1);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+	CHECK_EQ(fake_os_live(&H.os), before_live);
+	/* a later stage failing takes the earlier ones back */
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_ATTACH_RESOURCE, FAKE_GPU_ERROR,
+			  WIRE_RESP_ERR_INVALID_CONTEXT_ID, 1);
+	c = buffer_desc(4096);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_DEVICE);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+	CHECK_EQ(fake_os_live(&H.os), before_live);
+	/* and the next call works */
+	c = buffer_desc(4096);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 1);
+	down();
+}
+
+static void test_device_error_on_context_create(void)
+{
+	if (!up(false)) {
+		down();
+		return;
+	}
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_CREATE, FAKE_GPU_ERROR, WIRE_RESP_ERR_UNSPEC, 1);
+	CHECK_EQ(make_context(F), VGPU_E_DEVICE);
+	CHECK_EQ(fake_gpu_live_contexts(&H.gpu), 0);
+	CHECK_EQ(make_context(F), VGPU_OK);
+	CHECK_EQ(fake_gpu_live_contexts(&H.gpu), 1);
+	down();
+}
+
+static void test_dropped_completion_times_out(void)
+{
+	struct vgpu_resource_create c = buffer_desc(4096);
+	uint64_t start, took;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_CREATE_3D, FAKE_GPU_DROP, 0, 1);
+	start = now_ns();
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_TIMEOUT);
+	took = now_ns() - start;
+	printf("# dropped command answered after %llu ms\n", (unsigned long long)(took / 1000000));
+	CHECK(took >= HARNESS_COMMAND_TIMEOUT_NS);
+	CHECK(took < 2 * SECOND);
+	/* the core stays usable */
+	c = buffer_desc(4096);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	CHECK_EQ(submit(F, &c.handle, 1, 4, 1), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 1, SECOND, NULL), VGPU_OK);
+	down();
+}
+
+static void test_dropped_fence_times_out_and_close_completes(void)
+{
+	uint32_t handle;
+	uint64_t start;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DROP, 0, 1);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 1, 30000000ull, NULL), VGPU_E_TIMEOUT);
+	start = now_ns();
+	vgpu_file_close(F);
+	F = NULL;
+	CHECK(now_ns() - start < 5 * SECOND);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+	CHECK_EQ(fake_gpu_live_contexts(&H.gpu), 0);
+	down();
+}
+
+static void check_everything_fails(struct vgpu_file *f, int status)
+{
+	struct vgpu_resource_create c = buffer_desc(4096);
+
+	CHECK_EQ(call(f, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), status);
+	CHECK_EQ(make_context(f), status);
+}
+
+/* A device that stops answering: timeouts for everyone, then DEVICE_LOST once declared. */
+static void test_device_dies(void)
+{
+	struct vgpu_file *other;
+	struct vgpu_resource_create c;
+	uint32_t handle;
+	uint64_t start;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	other = harness_open(&H, &other);
+	CHECK(other != NULL);
+	if (!other) {
+		down();
+		return;
+	}
+	handle = make_buffer(F, 4096, NULL);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 1, SECOND, NULL), VGPU_OK);
+	fake_gpu_die(&H.gpu);
+
+	c = buffer_desc(4096);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_TIMEOUT);
+	CHECK_EQ(make_context(other), VGPU_E_TIMEOUT);
+	CHECK_EQ(submit(F, &handle, 1, 4, 2), VGPU_OK); /* asynchronous: accepted */
+	CHECK_EQ(wait_fence(F, 2, 30000000ull, NULL), VGPU_E_TIMEOUT);
+
+	vgpu_device_mark_lost(H.dev);
+	CHECK_EQ(wait_fence(F, 2, SECOND, NULL), VGPU_E_DEVICE_LOST);
+	check_everything_fails(F, VGPU_E_DEVICE_LOST);
+	check_everything_fails(other, VGPU_E_DEVICE_LOST);
+	CHECK_EQ(submit(F, &handle, 1, 4, 3), VGPU_E_DEVICE_LOST);
+
+	start = now_ns();
+	vgpu_file_close(other);
+	vgpu_file_close(F);
+	F = NULL;
+	CHECK(now_ns() - start < 5 * SECOND);
+	down();
+}
+
+/* A device dying without anyone declaring it lost still lets files close in bounded time. */
+static void test_device_dies_silently_close_completes(void)
+{
+	uint32_t handle;
+	uint64_t start;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	handle = make_buffer(F, 4096, NULL);
+	CHECK(make_texture(F, 64, 64, 1) != 0);
+	fake_gpu_die(&H.gpu);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	start = now_ns();
+	vgpu_file_close(F);
+	F = NULL;
+	printf("# close on a dead device took %llu ms\n",
+	       (unsigned long long)((now_ns() - start) / 1000000));
+	CHECK(now_ns() - start < 10 * SECOND);
+	down();
+}
+
+static void test_truncated_response(void)
+{
+	struct vgpu_resource_create c = buffer_desc(4096);
+	uint64_t errors;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	errors = device_errors();
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_CREATE_3D, FAKE_GPU_TRUNCATE, 0, 1);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_DEVICE);
+	CHECK_EQ(device_errors(), errors + 1);
+	/* fenced work answered short completes its fence and is counted */
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_TRUNCATE, 0, 1);
+	CHECK_EQ(submit(F, NULL, 0, 4, 1), VGPU_OK);
+	CHECK(wait_fence(F, 1, SECOND, NULL) != VGPU_E_TIMEOUT);
+	CHECK_EQ(device_errors(), errors + 2);
+	c = buffer_desc(4096);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	down();
+}
+
+static void test_bogus_used_id(void)
+{
+	struct vgpu_resource_create c = buffer_desc(4096);
+	uint64_t errors;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	errors = device_errors();
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_ATTACH_RESOURCE, FAKE_GPU_BOGUS_ID, 0, 1);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	CHECK_EQ(fake_gpu_stats(&H.gpu).bogus_used, 2);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_BOGUS_ID, 0, 3);
+	for (uint64_t v = 1; v <= 3; v++)
+		CHECK_EQ(submit(F, &c.handle, 1, 4, v), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 3, SECOND, NULL), VGPU_OK);
+	CHECK_EQ(fake_gpu_stats(&H.gpu).bogus_used, 8);
+	CHECK_EQ(device_errors(), errors);
+	c = buffer_desc(4096);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 2);
+	down();
+}
+
+int main(void)
+{
+	RUN(test_create_with_interrupts_connected_after_create);
+	RUN(test_alloc_failure_during_device_create);
+	RUN(test_alloc_failure_during_resource_create);
+	RUN(test_alloc_failure_during_map_submit_wait);
+	RUN(test_device_error_response);
+	RUN(test_device_error_on_context_create);
+	RUN(test_dropped_completion_times_out);
+	RUN(test_dropped_fence_times_out_and_close_completes);
+	RUN(test_device_dies);
+	RUN(test_device_dies_silently_close_completes);
+	RUN(test_truncated_response);
+	RUN(test_bogus_used_id);
+	return tap_done();
+}

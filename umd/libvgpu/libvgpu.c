@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvgpu: the API of libvgpu.h over a transport (transport.h).
+ *
+ * Threads: any call may come from any thread.  Two locks, never nested:
+ *  - timeline: taken across every call that signals a fence, so that the
+ *    values reach the driver in increasing order (a failed call leaves a
+ *    gap, which the ABI allows);
+ *  - views: taken across MAP, UNMAP and DESTROY, so that a resource is
+ *    mapped once in this process and its view goes with it.
+ * The transport serialises what it must itself; a WAIT longer than its
+ * wait_slice_ns is sent as several shorter WAITs so that other threads'
+ * calls get through in between.
+ */
+#include "libvgpu.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lock.h"
+#include "transport.h"
+#include "views.h"
+
+struct vgpu_dev {
+	struct vgpu_transport *transport;
+	struct vgpu_get_info info;
+	struct vgpu_lock timeline_lock;
+	uint64_t last_fence;
+	struct vgpu_lock views_lock;
+	struct vgpu_views views;
+};
+
+static _Thread_local char open_error[256];
+
+const char *vgpu_open_error(void)
+{
+	return open_error;
+}
+
+static int open_failed(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(open_error, sizeof(open_error), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+static int dev_call(struct vgpu_dev *dev, uint32_t code, void *fixed, uint32_t fixed_size)
+{
+	struct vgpu_call call = { .code = code, .fixed = fixed, .fixed_size = fixed_size };
+
+	return dev->transport->ops->call(dev->transport, &call);
+}
+
+static int check_version(struct vgpu_dev *dev)
+{
+	struct vgpu_get_info *info = &dev->info;
+	int status;
+
+	memset(info, 0, sizeof(*info));
+	info->abi_major = VGPU_ABI_VERSION_MAJOR;
+	info->abi_minor = VGPU_ABI_VERSION_MINOR;
+	status = dev_call(dev, VGPU_IOCTL_GET_INFO, info, sizeof(*info));
+	if (status == VGPU_OK && info->abi_major != VGPU_ABI_VERSION_MAJOR)
+		status = VGPU_E_VERSION;
+	if (status == VGPU_E_VERSION && info->abi_major != VGPU_ABI_VERSION_MAJOR)
+		return open_failed(status, "device speaks vgpu ABI %u.%u, libvgpu speaks %u.%u",
+				   info->abi_major, info->abi_minor, VGPU_ABI_VERSION_MAJOR,
+				   VGPU_ABI_VERSION_MINOR);
+	if (status == VGPU_E_VERSION)
+		return open_failed(status, "device rejected vgpu ABI %u.%u",
+				   VGPU_ABI_VERSION_MAJOR, VGPU_ABI_VERSION_MINOR);
+	if (status != VGPU_OK)
+		return open_failed(status, "GET_INFO failed: %s", vgpu_status_str(status));
+	return VGPU_OK;
+}
+
+/* Takes ownership of the transport, whatever happens. */
+static int dev_create(struct vgpu_transport *transport, struct vgpu_dev **out)
+{
+	struct vgpu_dev *dev = calloc(1, sizeof(*dev));
+	int status;
+
+	if (!dev) {
+		transport->ops->close(transport);
+		return open_failed(VGPU_E_NO_MEMORY, "out of memory");
+	}
+	dev->transport = transport;
+	vgpu_lock_init(&dev->timeline_lock);
+	vgpu_lock_init(&dev->views_lock);
+	status = check_version(dev);
+	if (status != VGPU_OK) {
+		vgpu_close(dev);
+		return status;
+	}
+	*out = dev;
+	return VGPU_OK;
+}
+
+/* Without an address: the platform's own device. */
+#ifdef _WIN32
+static int open_transport(const char *address, struct vgpu_transport **transport)
+{
+	if (address)
+		return open_failed(VGPU_E_UNSUPPORTED, "the socket transport (%s) is not built "
+				   "into libvgpu for Windows", address);
+	return vgpu_transport_device_open(transport, open_error, sizeof(open_error));
+}
+#else
+static int open_transport(const char *address, struct vgpu_transport **transport)
+{
+	return vgpu_transport_socket_open(address ? address : VGPU_DEFAULT_SOCKET, transport,
+					  open_error, sizeof(open_error));
+}
+#endif
+
+static int open_dev(const char *address, struct vgpu_dev **out)
+{
+	struct vgpu_transport *transport;
+	int status;
+
+	if (!out)
+		return VGPU_E_INVALID;
+	*out = NULL;
+	open_error[0] = '\0';
+	status = open_transport(address, &transport);
+	if (status != VGPU_OK)
+		return status;
+	return dev_create(transport, out);
+}
+
+int vgpu_open_socket(const char *address, struct vgpu_dev **out)
+{
+	if (!address || !*address)
+		return open_failed(VGPU_E_INVALID, "empty socket address");
+	return open_dev(address, out);
+}
+
+int vgpu_open(struct vgpu_dev **out)
+{
+	const char *address = getenv("VGPU_SOCKET");
+
+	return open_dev(address && *address ? address : NULL, out);
+}
+
+void vgpu_close(struct vgpu_dev *dev)
+{
+	struct vgpu_view view;
+
+	if (!dev)
+		return;
+	while (vgpu_views_pop(&dev->views, &view))
+		if (dev->transport->ops->unmap_view)
+			dev->transport->ops->unmap_view(dev->transport, view.address, view.size);
+	vgpu_views_fini(&dev->views);
+	dev->transport->ops->close(dev->transport);
+	vgpu_lock_fini(&dev->views_lock);
+	vgpu_lock_fini(&dev->timeline_lock);
+	free(dev);
+}
+
+const struct vgpu_get_info *vgpu_info(const struct vgpu_dev *dev)
+{
+	return dev ? &dev->info : NULL;
+}
+
+int vgpu_get_stats(struct vgpu_dev *dev, struct vgpu_get_stats *stats)
+{
+	if (!dev || !stats)
+		return VGPU_E_INVALID;
+	memset(stats, 0, sizeof(*stats));
+	return dev_call(dev, VGPU_IOCTL_GET_STATS, stats, sizeof(*stats));
+}
+
+int vgpu_get_capset(struct vgpu_dev *dev, uint32_t capset_id, uint32_t version, void *buf,
+		    uint32_t cap, uint32_t *size)
+{
+	struct vgpu_get_capset req = { .capset_id = capset_id, .version = version };
+	struct vgpu_call call = {
+		.code = VGPU_IOCTL_GET_CAPSET,
+		.fixed = &req,
+		.fixed_size = sizeof(req),
+		.payload_out = buf,
+		.payload_out_cap = cap,
+	};
+	int status;
+
+	if (!dev || (!buf && cap))
+		return VGPU_E_INVALID;
+	status = dev->transport->ops->call(dev->transport, &call);
+	if (status == VGPU_OK && size)
+		*size = call.payload_written;
+	return status;
+}
+
+int vgpu_context_create(struct vgpu_dev *dev, uint32_t capset_id, const char *debug_name)
+{
+	struct vgpu_context_create req = { .capset_id = capset_id };
+
+	if (!dev)
+		return VGPU_E_INVALID;
+	/* The name is only for host logs: a long one is cut rather than refused. */
+	if (debug_name)
+		strncpy(req.debug_name, debug_name, sizeof(req.debug_name) - 1);
+	return dev_call(dev, VGPU_IOCTL_CONTEXT_CREATE, &req, sizeof(req));
+}
+
+int vgpu_resource_create(struct vgpu_dev *dev, struct vgpu_resource_create *req)
+{
+	struct vgpu_resource_create copy;
+	int status;
+
+	if (!dev || !req)
+		return VGPU_E_INVALID;
+	copy = *req;
+	copy.handle = 0;
+	copy.res_id = 0;
+	status = dev_call(dev, VGPU_IOCTL_RESOURCE_CREATE, &copy, sizeof(copy));
+	if (status == VGPU_OK) {
+		req->handle = copy.handle;
+		req->res_id = copy.res_id;
+	}
+	return status;
+}
+
+/* Drops this process's view of a resource, if it has one.  Called under views_lock. */
+static void drop_view(struct vgpu_dev *dev, uint32_t handle)
+{
+	struct vgpu_view view;
+
+	if (vgpu_views_remove(&dev->views, handle, &view) && dev->transport->ops->unmap_view)
+		dev->transport->ops->unmap_view(dev->transport, view.address, view.size);
+}
+
+int vgpu_resource_destroy(struct vgpu_dev *dev, uint32_t handle)
+{
+	struct vgpu_resource_destroy req = { .handle = handle };
+	int status;
+
+	if (!dev)
+		return VGPU_E_INVALID;
+	vgpu_lock_take(&dev->views_lock);
+	drop_view(dev, handle);
+	status = dev_call(dev, VGPU_IOCTL_RESOURCE_DESTROY, &req, sizeof(req));
+	vgpu_lock_release(&dev->views_lock);
+	return status;
+}
+
+/* MAP on the driver and record the view.  Called under views_lock. */
+static int map_new(struct vgpu_dev *dev, uint32_t handle, struct vgpu_view *view)
+{
+	struct vgpu_resource_map req = { .handle = handle };
+	int status;
+
+	status = dev_call(dev, VGPU_IOCTL_RESOURCE_MAP, &req, sizeof(req));
+	if (status != VGPU_OK)
+		return status;
+	view->handle = handle;
+	view->address = (void *)(uintptr_t)req.address;
+	view->size = req.size;
+	if (!view->address || !view->size)
+		status = VGPU_E_TRANSPORT;
+	else
+		status = vgpu_views_add(&dev->views, view);
+	if (status != VGPU_OK) {
+		struct vgpu_resource_map undo = { .handle = handle };
+
+		if (view->address && dev->transport->ops->unmap_view)
+			dev->transport->ops->unmap_view(dev->transport, view->address, view->size);
+		dev_call(dev, VGPU_IOCTL_RESOURCE_UNMAP, &undo, sizeof(undo));
+	}
+	return status;
+}
+
+int vgpu_resource_map(struct vgpu_dev *dev, uint32_t handle, void **ptr, uint64_t *size)
+{
+	struct vgpu_view view;
+	int status = VGPU_OK;
+
+	if (!dev || !ptr)
+		return VGPU_E_INVALID;
+	vgpu_lock_take(&dev->views_lock);
+	if (!vgpu_views_find(&dev->views, handle, &view))
+		status = map_new(dev, handle, &view);
+	vgpu_lock_release(&dev->views_lock);
+	if (status != VGPU_OK)
+		return status;
+	*ptr = view.address;
+	if (size)
+		*size = view.size;
+	return VGPU_OK;
+}
+
+int vgpu_resource_unmap(struct vgpu_dev *dev, uint32_t handle)
+{
+	struct vgpu_resource_map req = { .handle = handle };
+	int status;
+
+	if (!dev)
+		return VGPU_E_INVALID;
+	vgpu_lock_take(&dev->views_lock);
+	drop_view(dev, handle);
+	status = dev_call(dev, VGPU_IOCTL_RESOURCE_UNMAP, &req, sizeof(req));
+	vgpu_lock_release(&dev->views_lock);
+	return status;
+}
+
+/*
+ * Sends a call that signals the next timeline value (written to *signal,
+ * which lies inside the call's fixed struct).
+ */
+static int timeline_call(struct vgpu_dev *dev, struct vgpu_call *call, uint64_t *signal,
+			 uint64_t *fence)
+{
+	uint64_t value;
+	int status;
+
+	vgpu_lock_take(&dev->timeline_lock);
+	value = ++dev->last_fence;
+	*signal = value;
+	status = dev->transport->ops->call(dev->transport, call);
+	vgpu_lock_release(&dev->timeline_lock);
+	if (status == VGPU_OK && fence)
+		*fence = value;
+	return status;
+}
+
+static int transfer(struct vgpu_dev *dev, uint32_t code, const struct vgpu_transfer *t,
+		    uint64_t *fence)
+{
+	struct vgpu_transfer req;
+	struct vgpu_call call = { .code = code, .fixed = &req, .fixed_size = sizeof(req) };
+
+	if (!dev || !t)
+		return VGPU_E_INVALID;
+	req = *t;
+	return timeline_call(dev, &call, &req.signal, fence);
+}
+
+int vgpu_transfer_to_host(struct vgpu_dev *dev, const struct vgpu_transfer *t, uint64_t *fence)
+{
+	return transfer(dev, VGPU_IOCTL_TRANSFER_TO_HOST, t, fence);
+}
+
+int vgpu_transfer_from_host(struct vgpu_dev *dev, const struct vgpu_transfer *t,
+			    uint64_t *fence)
+{
+	return transfer(dev, VGPU_IOCTL_TRANSFER_FROM_HOST, t, fence);
+}
+
+int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uint32_t *handles,
+		uint32_t num_handles, uint64_t *fence)
+{
+	struct vgpu_submit req = { .size = size, .num_handles = num_handles };
+	struct vgpu_piece pieces[2] = {
+		{ .base = handles, .len = num_handles * (uint32_t)sizeof(*handles) },
+		{ .base = cmds, .len = size },
+	};
+	struct vgpu_call call = {
+		.code = VGPU_IOCTL_SUBMIT,
+		.fixed = &req,
+		.fixed_size = sizeof(req),
+		.payload_in = pieces,
+		.num_pieces = 2,
+	};
+
+	/* The ABI's limits also keep the payload size from overflowing. */
+	if (!dev || (!cmds && size) || (!handles && num_handles) ||
+	    size > VGPU_MAX_SUBMIT_BYTES || num_handles > VGPU_MAX_SUBMIT_HANDLES)
+		return VGPU_E_INVALID;
+	return timeline_call(dev, &call, &req.signal, fence);
+}
+
+static int wait_sliced(struct vgpu_dev *dev, struct vgpu_wait *req, uint64_t timeout_ns)
+{
+	uint64_t slice_max = dev->transport->wait_slice_ns;
+	uint64_t left = timeout_ns < VGPU_MAX_WAIT_NS ? timeout_ns : VGPU_MAX_WAIT_NS;
+	int status;
+
+	for (;;) {
+		uint64_t slice = slice_max && left > slice_max ? slice_max : left;
+
+		req->timeout_ns = slice;
+		req->completed = 0;
+		status = dev_call(dev, VGPU_IOCTL_WAIT, req, sizeof(*req));
+		if (status != VGPU_E_TIMEOUT || slice == left)
+			return status;
+		left -= slice;
+	}
+}
+
+int vgpu_wait_fence(struct vgpu_dev *dev, uint64_t fence, uint64_t timeout_ns)
+{
+	struct vgpu_wait req = { .kind = VGPU_WAIT_FENCE, .value = fence };
+
+	if (!dev)
+		return VGPU_E_INVALID;
+	return wait_sliced(dev, &req, timeout_ns);
+}
+
+int vgpu_wait_resource(struct vgpu_dev *dev, uint32_t handle, uint64_t timeout_ns)
+{
+	struct vgpu_wait req = { .kind = VGPU_WAIT_RESOURCE, .handle = handle };
+
+	if (!dev)
+		return VGPU_E_INVALID;
+	return wait_sliced(dev, &req, timeout_ns);
+}
