@@ -89,7 +89,10 @@ enum vgpu_personality {
 /*
  * Call numbers.  The Windows control code is
  * CTL_CODE(FILE_DEVICE_UNKNOWN, fn, method, FILE_ANY_ACCESS); the method
- * says which buffer carries the payload.
+ * says which buffer carries the payload.  A code not listed here (or
+ * with other method bits) fails with VGPU_E_UNSUPPORTED; a fixed struct
+ * of another size than the call's, or a payload where the call has none,
+ * with VGPU_E_BAD_SIZE.
  */
 enum vgpu_method {
 	VGPU_METHOD_BUFFERED = 0,   /* fixed struct in, same fixed struct out */
@@ -166,7 +169,8 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_context_create, 80);
  *     driver: it passes the matching strides with every transfer).
  *     Buffers: height = depth = array_size = 1, last_level = 0.
  * out: handle (for every other call) and res_id (the device's resource id,
- *     to use inside virgl command streams).
+ *     to use inside virgl command streams).  The backing is `size` rounded
+ *     up to whole 4 KiB pages; MAP and transfer bounds use that size.
  * Errors: STATE (no context), INVALID (target, zero or oversized
  *     dimensions or size, levels beyond the dimensions, samples, flags),
  *     NO_MEMORY, DEVICE.
@@ -276,8 +280,12 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_submit, 24);
 /*
  * WAIT (buffered) - wait until a timeline value is reached, or until every
  * submit and transfer that used a resource is done.
- * in: kind, handle (RESOURCE) or value (FENCE), timeout_ns (0 = do not
- *     wait, just ask; capped at VGPU_MAX_WAIT_NS).
+ * in: kind, handle (RESOURCE; must be 0 for FENCE) or value (FENCE),
+ *     timeout_ns (0 = do not wait, just ask; capped at VGPU_MAX_WAIT_NS).
+ * A value completes when the device has finished the work, also when it
+ * answered that work with an error (counted in GET_STATS.device_errors);
+ * work a lost device never finished does not complete: WAIT says
+ * DEVICE_LOST.
  * out: completed, the handle's timeline value now reached.
  * Errors: BUSY (timeout 0 and not done), TIMEOUT, BAD_HANDLE, INVALID
  *     (kind, value never submitted), DEVICE_LOST.
@@ -309,8 +317,9 @@ struct vgpu_get_stats {
 	uint64_t backing_bytes;
 	uint64_t device_errors;   /* commands the device answered with an error */
 	uint64_t fences_completed;
+	uint64_t bad_completions; /* device answers naming no request, or too short */
 };
-VGPU_ABI_ASSERT_SIZE(struct vgpu_get_stats, 40);
+VGPU_ABI_ASSERT_SIZE(struct vgpu_get_stats, 48);
 #define VGPU_IOCTL_GET_STATS VGPU_CTL_CODE(0x90B, VGPU_METHOD_BUFFERED)
 
 /* Size of a dimension at a mip level, as gallium computes it. */

@@ -122,7 +122,13 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev)
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	struct vgpu_list *pos, *tmp;
 
-	/* The device has been reset: nothing it held can be written any more. */
+	/*
+	 * The device has been reset: nothing it held can be written any more.
+	 * A late interrupt may still run: once not ready, it leaves the lists alone.
+	 */
+	vgpu_dev_lock(dev);
+	q->ready = false;
+	vgpu_dev_unlock(dev);
 	vgpu_list_for_each_safe(pos, tmp, &q->in_flight)
 	{
 		struct vgpu_request *req = vgpu_container_of(pos, struct vgpu_request, node);
@@ -137,7 +143,6 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev)
 		q->vq_state = NULL;
 		dev->os->dma_free(dev->os->ctx, &q->ring);
 	}
-	q->ready = false;
 }
 
 int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
@@ -327,13 +332,23 @@ static bool req_done(void *arg)
 
 int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t want_resp)
 {
-	int ret = enqueue(dev, req, NULL);
+	const struct vgpu_os *os = dev->os;
+	/* Made before the command goes out: once it has, waiting must not fail. */
+	void *event = os->event_create(os->ctx);
+	int ret;
 
+	if (!event) {
+		vgpu_req_free(dev, req);
+		return VGPU_E_NO_MEMORY;
+	}
+	ret = enqueue(dev, req, NULL);
 	if (ret != VGPU_OK) {
+		os->event_destroy(os->ctx, event);
 		vgpu_req_free(dev, req);
 		return ret;
 	}
-	ret = vgpu_wait_until(dev, req_done, req, dev->command_timeout_ns);
+	ret = vgpu_wait_until_event(dev, req_done, req, dev->command_timeout_ns, event);
+	os->event_destroy(os->ctx, event);
 
 	vgpu_dev_lock(dev);
 	if (ret == VGPU_OK && req->status == VGPU_OK && req->resp_type != want_resp)
@@ -370,7 +385,7 @@ static void classify(struct vgpu_device *dev, struct vgpu_request *req, uint32_t
 	if (req->written < sizeof(*resp)) {
 		req->resp_type = 0;
 		req->status = VGPU_E_DEVICE;
-		dev->ctrlq.bad_completions++;
+		dev->stats.bad_completions++;
 	} else {
 		req->resp_type = resp->type;
 		req->status = (resp->type >= WIRE_RESP_OK_NODATA && resp->type < WIRE_RESP_ERR_UNSPEC)
@@ -425,7 +440,7 @@ void vgpu_ctrlq_process(struct vgpu_device *dev)
 		classify(dev, req, written);
 		finish(dev, req);
 	}
-	q->bad_completions += bad;
+	dev->stats.bad_completions += bad;
 	if (any || bad)
 		vgpu_wake_all(dev);
 }

@@ -102,7 +102,6 @@ struct vgpu_ctrlq {
 	uint32_t fence_id_limit;
 	struct vgpu_dma_pool slots;
 	struct vgpu_dma_pool chunks;
-	uint32_t bad_completions;
 };
 
 /* Set up the control queue (queue 0) of size `size`.  PASSIVE. */

@@ -100,9 +100,11 @@ static void timeline_done(struct vgpu_device *dev, struct vgpu_request *req)
 		if (!head->done)
 			break;
 		vgpu_list_del(&head->user_node);
-		if (head->signal > file->completed)
+		/* Work a lost device dropped never completes: WAIT reports the loss. */
+		if (head->status != VGPU_E_DEVICE_LOST && head->signal > file->completed) {
 			file->completed = head->signal;
-		dev->stats.fences_completed++;
+			dev->stats.fences_completed++;
+		}
 		vgpu_req_free_locked(dev, head);
 	}
 }
@@ -209,13 +211,14 @@ void vgpu_file_close(struct vgpu_file *file)
 	if (file->last_signal &&
 	    vgpu_timeline_wait(file, file->last_signal, dev->command_timeout_ns, &completed) ==
 		    VGPU_E_TIMEOUT)
-		file->stuck = true;
+		file->unfinished = true;
 
 	for (i = 0; i < file->nslots && file->nresources; i++)
 		if (file->slots[i].res)
 			vgpu_resource_destroy(file, file->slots[i].res);
 	if (file->ctx_id) {
-		vgpu_cmd_ctx_destroy(dev, file->ctx_id);
+		if (!file->unresponsive)
+			vgpu_cmd_ctx_destroy(dev, file->ctx_id);
 		vgpu_dev_lock(dev);
 		dev->stats.contexts--;
 		vgpu_dev_unlock(dev);

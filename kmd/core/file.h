@@ -38,7 +38,8 @@ struct vgpu_file {
 	void *file_ctx;
 	struct vgpu_sleeplock lock; /* serialises the calls that change this file */
 	uint32_t ctx_id;            /* 0 until CONTEXT_CREATE */
-	bool stuck;                 /* closing, and the device never finished its work */
+	bool unfinished;            /* closing, and the device never finished its work */
+	bool unresponsive;          /* a command of this file got no answer */
 
 	struct vgpu_handle_slot *slots;
 	uint32_t nslots;

@@ -74,6 +74,24 @@ err_free:
 	return ret;
 }
 
+/*
+ * A device that stopped answering is not asked again for this file: each
+ * command would cost a full timeout, and the objects die with the device.
+ */
+static void release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	struct vgpu_device *dev = file->dev;
+	int ret;
+
+	if (file->unresponsive)
+		return;
+	ret = vgpu_cmd_ctx_detach_resource(dev, file->ctx_id, res->res_id);
+	if (ret != VGPU_E_TIMEOUT)
+		ret = vgpu_cmd_resource_unref(dev, res->res_id);
+	if (ret == VGPU_E_TIMEOUT)
+		file->unresponsive = true;
+}
+
 void vgpu_resource_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	struct vgpu_device *dev = file->dev;
@@ -81,13 +99,12 @@ void vgpu_resource_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 	uint64_t completed;
 	int idle = VGPU_OK;
 
-	if (file->stuck)
-		idle = VGPU_E_TIMEOUT;
+	if (file->unfinished)
+		idle = VGPU_E_TIMEOUT; /* the device may still use the memory: keep it */
 	else if (res->last_use)
 		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, &completed);
 	vgpu_resource_unmap(file, res);
-	vgpu_cmd_ctx_detach_resource(dev, file->ctx_id, res->res_id);
-	vgpu_cmd_resource_unref(dev, res->res_id);
+	release_on_device(file, res);
 
 	account(dev, -1, res->backing->size);
 	if (idle == VGPU_E_TIMEOUT)

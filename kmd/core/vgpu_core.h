@@ -34,7 +34,12 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
  */
 int vgpu_device_start(struct vgpu_device *dev);
 
-/* Close every file, reset the device and free everything (started or not).  PASSIVE. */
+/*
+ * Reset the device and free everything (started or not).  The shell closes
+ * its files first (files still open are closed here, which needs
+ * completions) and must not call vgpu_device_interrupt once this has
+ * returned.  PASSIVE.
+ */
 void vgpu_device_destroy(struct vgpu_device *dev);
 
 /* How long a synchronous device command may take (default 5 s).  PASSIVE. */
@@ -42,7 +47,8 @@ void vgpu_device_set_command_timeout(struct vgpu_device *dev, uint64_t timeout_n
 
 /*
  * The device signalled (interrupt, DPC, or the sim's call eventfd): consume
- * completed requests and wake their waiters.  DISPATCH.
+ * completed requests and wake their waiters.  Safe from vgpu_device_start
+ * until vgpu_device_destroy returns, also while start fails.  DISPATCH.
  */
 void vgpu_device_interrupt(struct vgpu_device *dev);
 

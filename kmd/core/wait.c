@@ -8,24 +8,13 @@ struct vgpu_waiter {
 	void *event;
 };
 
-int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
-		    uint64_t timeout_ns)
+int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			  uint64_t timeout_ns, void *event)
 {
 	const struct vgpu_os *os = dev->os;
-	struct vgpu_waiter waiter;
+	struct vgpu_waiter waiter = { .event = event };
 	uint64_t start = os->now_ns(os->ctx);
 	int ret = VGPU_OK;
-
-	vgpu_dev_lock(dev);
-	if (cond(arg)) {
-		vgpu_dev_unlock(dev);
-		return VGPU_OK;
-	}
-	vgpu_dev_unlock(dev);
-
-	waiter.event = os->event_create(os->ctx);
-	if (!waiter.event)
-		return VGPU_E_NO_MEMORY;
 
 	vgpu_dev_lock(dev);
 	/*
@@ -41,13 +30,33 @@ int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
 			break;
 		}
 		vgpu_dev_unlock(dev);
-		os->event_wait(os->ctx, waiter.event, timeout_ns - elapsed);
+		os->event_wait(os->ctx, event, timeout_ns - elapsed);
 		vgpu_dev_lock(dev);
 	}
 	vgpu_list_del(&waiter.node);
 	vgpu_dev_unlock(dev);
+	return ret;
+}
 
-	os->event_destroy(os->ctx, waiter.event);
+int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+		    uint64_t timeout_ns)
+{
+	const struct vgpu_os *os = dev->os;
+	void *event;
+	bool met;
+	int ret;
+
+	vgpu_dev_lock(dev);
+	met = cond(arg);
+	vgpu_dev_unlock(dev);
+	if (met)
+		return VGPU_OK;
+
+	event = os->event_create(os->ctx);
+	if (!event)
+		return VGPU_E_NO_MEMORY;
+	ret = vgpu_wait_until_event(dev, cond, arg, timeout_ns, event);
+	os->event_destroy(os->ctx, event);
 	return ret;
 }
 

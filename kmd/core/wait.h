@@ -20,6 +20,10 @@ struct vgpu_device;
 int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
 		    uint64_t timeout_ns);
 
+/* The same with an event the caller created (so that the wait itself cannot fail). */
+int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			  uint64_t timeout_ns, void *event);
+
 /* Wake every waiter so that it re-evaluates its condition.  Caller holds dev->lock. */
 void vgpu_wake_all(struct vgpu_device *dev);
 

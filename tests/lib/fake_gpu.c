@@ -316,7 +316,8 @@ static uint32_t cmd_attach_backing(struct command *c)
 
 	memcpy(&req, c->buf, sizeof(req));
 	bytes = (size_t)req.nr_entries * sizeof(struct wire_mem_entry);
-	if (!req.nr_entries || req.nr_entries > MAX_BACKING_ENTRIES || c->len != sizeof(req) + bytes) {
+	if (!req.nr_entries || req.nr_entries > MAX_BACKING_ENTRIES ||
+	    c->len != sizeof(req) + bytes) {
 		fake_gpu_violation(c->gpu, "attach_backing: %u entries in %zu bytes",
 				   req.nr_entries, c->len);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;

@@ -168,7 +168,8 @@ static void os_free(void *ctx, void *ptr)
 		return;
 	h = (struct alloc_hdr *)ptr - 1;
 	if (h->magic != ALLOC_MAGIC) {
-		count_violation(f, h->magic == ALLOC_FREED ? "double free" : "free of unknown block");
+		count_violation(f, h->magic == ALLOC_FREED ? "double free"
+							   : "free of unknown block");
 		return;
 	}
 	h->magic = ALLOC_FREED;
@@ -452,7 +453,8 @@ static void os_lock(void *ctx, void *lock)
 {
 	struct fake_lock *l = lock;
 
-	if (__atomic_load_n(&l->held, __ATOMIC_ACQUIRE) && pthread_equal(l->owner, pthread_self())) {
+	if (__atomic_load_n(&l->held, __ATOMIC_ACQUIRE) &&
+	    pthread_equal(l->owner, pthread_self())) {
 		fprintf(stderr, "fake_os: lock %p taken again by the thread holding it\n", lock);
 		abort();
 	}

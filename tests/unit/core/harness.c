@@ -8,21 +8,7 @@
 /* The fake GPU's interrupt line, connected to the core's interrupt entry. */
 static void deliver_interrupt(void *arg)
 {
-	struct harness *h = arg;
-	struct vgpu_device *dev = h->dev ? h->dev : h->dev_in_creation;
-
-	if (dev)
-		vgpu_device_interrupt(dev);
-}
-
-static void *alloc_watching_create(void *ctx, size_t size)
-{
-	struct harness *h = (struct harness *)ctx; /* ctx is &h->os, the first member */
-	void *p = h->os.os.alloc(ctx, size);
-
-	if (h->creating && h->creation_allocs++ == 0)
-		h->dev_in_creation = p;
-	return p;
+	vgpu_device_interrupt(arg);
 }
 
 int harness_fakes(struct harness *h, const struct fake_gpu_config *cfg)
@@ -32,48 +18,34 @@ int harness_fakes(struct harness *h, const struct fake_gpu_config *cfg)
 		fprintf(stderr, "harness: cannot set up the fakes\n");
 		return VGPU_E_NO_MEMORY;
 	}
-	h->os_table = h->os.os;
-	h->os_table.alloc = alloc_watching_create;
 	return VGPU_OK;
 }
 
-int harness_create(struct harness *h, bool early_irq)
+int harness_create(struct harness *h)
 {
-	int ret;
+	int ret = vgpu_device_create(&h->os.os, &h->gpu.transport, VGPU_PERSONALITY_STANDARD,
+				     &h->dev);
 
-	h->dev_in_creation = NULL;
-	h->creation_allocs = 0;
-	h->creating = early_irq;
-	fake_gpu_set_irq_inline(&h->gpu, early_irq);
-	if (early_irq)
-		fake_gpu_set_irq(&h->gpu, deliver_interrupt, h);
-	ret = vgpu_device_create(&h->os_table, &h->gpu.transport, VGPU_PERSONALITY_STANDARD,
-				 &h->dev);
-	h->creating = false;
-	h->dev_in_creation = NULL;
 	if (ret != VGPU_OK) {
-		fake_gpu_set_irq(&h->gpu, NULL, NULL);
 		h->dev = NULL;
 		return ret;
 	}
-	fake_gpu_set_irq(&h->gpu, deliver_interrupt, h);
-	ret = vgpu_device_start(h->dev);
-	fake_gpu_set_irq_inline(&h->gpu, false);
-	if (ret != VGPU_OK) {
-		fake_gpu_set_irq(&h->gpu, NULL, NULL);
-		vgpu_device_destroy(h->dev);
-		h->dev = NULL;
-		return ret;
-	}
+	fake_gpu_set_irq(&h->gpu, deliver_interrupt, h->dev);
 	vgpu_device_set_command_timeout(h->dev, HARNESS_COMMAND_TIMEOUT_NS);
-	return VGPU_OK;
+	ret = vgpu_device_start(h->dev);
+	if (ret != VGPU_OK) {
+		vgpu_device_destroy(h->dev);
+		fake_gpu_set_irq(&h->gpu, NULL, NULL);
+		h->dev = NULL;
+	}
+	return ret;
 }
 
 int harness_up(struct harness *h, const struct fake_gpu_config *cfg)
 {
 	int ret = harness_fakes(h, cfg);
 
-	return ret == VGPU_OK ? harness_create(h, true) : ret;
+	return ret == VGPU_OK ? harness_create(h) : ret;
 }
 
 bool harness_down(struct harness *h)
@@ -199,7 +171,8 @@ int submit(struct vgpu_file *f, const uint32_t *handles, uint32_t nhandles, uint
 
 	if (nhandles + ndwords > 64)
 		return VGPU_E_INVALID;
-	memcpy(payload, handles, nhandles * sizeof(uint32_t));
+	if (nhandles)
+		memcpy(payload, handles, nhandles * sizeof(uint32_t));
 	for (uint32_t i = 0; i < ndwords; i++)
 		payload[nhandles + i] = 0xc0de0000u + i;
 	return call_payload(f, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload,

@@ -21,32 +21,19 @@ struct harness {
 	struct fake_os os;
 	struct fake_gpu gpu;
 	struct vgpu_device *dev;
-
-	/*
-	 * Workaround: vgpu_device_create waits for answers that only an
-	 * interrupt delivers, but a shell can call vgpu_device_interrupt only
-	 * once create has returned the device.  Until the core handles that,
-	 * the harness learns the device early (it is the first allocation of
-	 * create) and delivers interrupts inline during create.
-	 */
-	struct vgpu_os os_table;
-	bool creating;
-	unsigned creation_allocs;
-	void *dev_in_creation;
 };
 
-/*
- * Set up a fake OS and GPU (cfg NULL: the default) without a device, then
- * create the device (early_irq: with the workaround above).
- */
+/* Set up a fake OS and GPU (cfg NULL: the default), without a device. */
 int harness_fakes(struct harness *h, const struct fake_gpu_config *cfg);
-int harness_create(struct harness *h, bool early_irq);
-
 /*
- * Both steps, with the workaround.  Returns vgpu_device_create's status; on
- * failure h->dev stays NULL and the fakes stay up for harness_down.
+ * Create the device, route the fake's interrupts to it, shorten its command
+ * timeout and start it.  Returns the first failing status; on failure the
+ * device is destroyed (h->dev NULL) and the fakes stay up for inspection.
  */
+int harness_create(struct harness *h);
+/* Both steps. */
 int harness_up(struct harness *h, const struct fake_gpu_config *cfg);
+
 /*
  * Destroy the device (if any) and tear the fakes down.  Returns true when
  * the core left no object behind in the OS and broke no rule of the OS

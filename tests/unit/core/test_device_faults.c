@@ -59,20 +59,33 @@ static void warm_up(void)
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
 }
 
-/*
- * The harness delivers interrupts during create by learning the device
- * early.  A shell cannot: it has the device only once create returns.  The
- * core must come up anyway (by polling during bring-up, or by an API that
- * gives the shell the device before the first command).
- */
-static void test_create_with_interrupts_connected_after_create(void)
+/* A device that fails or never answers during start: a clear error, a clean destroy. */
+static void test_device_start_faults(void)
 {
-	struct fake_gpu_config cfg = fake_gpu_default_config();
-	uint64_t start = now_ns();
+	uint64_t start;
 
-	CHECK_EQ(harness_fakes(&H, &cfg), VGPU_OK);
-	CHECK_EQ(harness_create(&H, false), VGPU_OK);
-	CHECK(now_ns() - start < SECOND);
+	CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_GET_CAPSET_INFO, FAKE_GPU_ERROR, WIRE_RESP_ERR_UNSPEC,
+			  1);
+	CHECK_EQ(harness_create(&H), VGPU_E_DEVICE);
+	CHECK(harness_down(&H));
+
+	CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_GET_CAPSET_INFO, FAKE_GPU_DROP, 0, 1);
+	start = now_ns();
+	CHECK_EQ(harness_create(&H), VGPU_E_TIMEOUT);
+	CHECK(now_ns() - start < 2 * SECOND);
+	CHECK(harness_down(&H));
+
+	CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_GET_CAPSET_INFO, FAKE_GPU_TRUNCATE, 0, 1);
+	CHECK_EQ(harness_create(&H), VGPU_E_DEVICE);
+	CHECK(harness_down(&H));
+
+	/* a device that stops before start */
+	CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+	fake_gpu_die(&H.gpu);
+	CHECK(harness_create(&H) != VGPU_OK);
 	CHECK(harness_down(&H));
 }
 
@@ -83,7 +96,7 @@ static void test_alloc_failure_during_device_create(void)
 	for (n = 0; n < MAX_FAILURE_POINTS && ret != VGPU_OK; n++) {
 		CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
 		fake_os_fail_at(&H.os, n);
-		ret = harness_create(&H, true);
+		ret = harness_create(&H);
 		if (ret != VGPU_OK) {
 			CHECK_EQ(ret, VGPU_E_NO_MEMORY);
 			CHECK_EQ(H.os.injected_failures, 1);
@@ -91,7 +104,7 @@ static void test_alloc_failure_during_device_create(void)
 		}
 		CHECK(harness_down(&H));
 	}
-	printf("# device create made %d acquisitions\n", n - 1);
+	printf("# device create and start made %d acquisitions\n", n - 1);
 	CHECK(n > 3);
 	CHECK_EQ(ret, VGPU_OK);
 }
@@ -385,7 +398,7 @@ static void test_bogus_used_id(void)
 
 int main(void)
 {
-	RUN(test_create_with_interrupts_connected_after_create);
+	RUN(test_device_start_faults);
 	RUN(test_alloc_failure_during_device_create);
 	RUN(test_alloc_failure_during_resource_create);
 	RUN(test_alloc_failure_during_map_submit_wait);

@@ -68,7 +68,8 @@ static void test_get_info_minimal_device(void)
 	struct fake_gpu_config cfg = fake_gpu_default_config();
 	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR };
 
-	cfg.features &= ~((1ull << VGPU_VIRTIO_F_INDIRECT_DESC) | (1ull << VGPU_VIRTIO_F_EVENT_IDX));
+	cfg.features &= ~((1ull << VGPU_VIRTIO_F_INDIRECT_DESC) |
+			  (1ull << VGPU_VIRTIO_F_EVENT_IDX));
 	cfg.queue_size = 8;
 	CHECK_EQ(harness_up(&H, &cfg), VGPU_OK);
 	F = H.dev ? harness_open(&H, &H) : NULL;
@@ -382,6 +383,24 @@ static void test_close_with_pending_fence_releases_everything(void)
 	check_close_releases_everything(true);
 }
 
+/* A device that answers inside queue_notify and interrupts on the notifying thread. */
+static void test_inline_interrupts(void)
+{
+	uint32_t handle;
+
+	if (!up(true)) {
+		down();
+		return;
+	}
+	fake_gpu_set_irq_inline(&H.gpu, true);
+	handle = make_buffer(F, 4096, NULL);
+	CHECK(handle != 0);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	/* done before SUBMIT returned: no waiting needed */
+	CHECK_EQ(wait_fence(F, 1, 0, NULL), VGPU_OK);
+	down();
+}
+
 /* Device-wide counts through GET_STATS follow files, contexts and resources. */
 static void test_stats(void)
 {
@@ -418,6 +437,7 @@ int main(void)
 	RUN(test_second_file_cannot_use_handles);
 	RUN(test_close_releases_everything);
 	RUN(test_close_with_pending_fence_releases_everything);
+	RUN(test_inline_interrupts);
 	RUN(test_stats);
 	return tap_done();
 }
