@@ -4,9 +4,10 @@
 #   make test   the whole test suite; ends with "N passed, N failed"
 BUILD := build
 WINBUILD := $(BUILD)/win
+ASANBUILD := $(BUILD)/asan
 PROGRAMS := kmd/sim/vgpu-sim tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows demo test bench clean
+.PHONY: all setup native windows sanitized demo test bench clean
 
 all: native windows
 
@@ -23,6 +24,12 @@ windows: setup
 	@[ -f $(WINBUILD)/build.ninja ] || \
 		meson setup --cross-file cross/mingw-w64-x86_64.txt $(WINBUILD) . >/dev/null
 	@ninja -C $(WINBUILD) >/dev/null || ninja -C $(WINBUILD)
+
+# The native build again under AddressSanitizer and UBSan, for the tests.
+sanitized: setup
+	@[ -f $(ASANBUILD)/build.ninja ] || \
+		meson setup -Db_sanitize=address,undefined $(ASANBUILD) . >/dev/null
+	@ninja -C $(ASANBUILD) >/dev/null || ninja -C $(ASANBUILD)
 
 demo: native
 	@scripts/demo.sh $(BUILD)

@@ -27,14 +27,26 @@ mkdir -p "$log_dir"
 step build-native make -s native
 step build-windows make -s windows
 
-if [ -f "$build/build.ninja" ]; then
-	meson test -C "$build" --num-processes 2 --print-errorlogs >"$log_dir/meson-test.log" 2>&1
-	python3 scripts/tap_summary.py "$build/meson-logs/testlog.json" >"$log_dir/tap-summary.txt"
-	head -n -1 "$log_dir/tap-summary.txt"
-	counts=$(tail -n 1 "$log_dir/tap-summary.txt")
+# count NAME BUILDDIR [meson test args]: run a build's tests, add up their TAP cases.
+count() {
+	local name=$1 dir=$2
+	shift 2
+	[ -f "$dir/build.ninja" ] || return 0
+	meson test -C "$dir" --num-processes 2 --print-errorlogs "$@" >"$log_dir/$name.log" 2>&1
+	python3 scripts/tap_summary.py "$dir/meson-logs/testlog.json" "$name" \
+		>"$log_dir/$name-summary.txt"
+	head -n -1 "$log_dir/$name-summary.txt"
+	local counts
+	counts=$(tail -n 1 "$log_dir/$name-summary.txt")
 	passed=$((passed + ${counts% *}))
 	failed=$((failed + ${counts#* }))
-fi
+}
+
+count tests "$build"
+
+# The same programs under AddressSanitizer and UBSan (the slow suites once is enough).
+step build-sanitized make -s sanitized
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 count sanitized "$build/asan" --no-suite slow
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Count the TAP cases of a meson test run (meson-logs/testlog.json).
 
+Usage: tap_summary.py TESTLOG.json [LABEL]
+
 Prints each failing case (and each program that died without reporting) to
 stdout, then a last line "PASSED FAILED".  A program that ran no case or
 failed without a "not ok" line counts as one failure.
@@ -11,6 +13,7 @@ import sys
 
 passed = failed = 0
 lines = []
+label = sys.argv[2] + ": " if len(sys.argv) > 2 else ""
 with open(sys.argv[1], encoding="utf-8") as log:
     for raw in log:
         test = json.loads(raw)
@@ -19,7 +22,7 @@ with open(sys.argv[1], encoding="utf-8") as log:
         bad = re.findall(r"^not ok \d+.*$", out, re.M)
         passed += ok
         failed += len(bad)
-        name = test.get("name", "?")
+        name = label + test.get("name", "?")
         for line in bad:
             lines.append(f"{name}: {line}")
         if test.get("result") != "OK" and not bad:
