@@ -2,12 +2,13 @@
 #   make        build everything into build/ (programs in build/bin/)
 #   make demo   the main job (see README.md)
 #   make test   the whole test suite; ends with "N passed, N failed"
+#   make testos the kmd core as a guest kernel against QEMU's virtio-gpu-gl
 BUILD := build
 WINBUILD := $(BUILD)/win
 ASANBUILD := $(BUILD)/asan
 PROGRAMS := kmd/sim/vgpu-sim tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows sanitized demo test bench clean
+.PHONY: all setup native windows sanitized demo test testos bench clean
 
 all: native windows
 
@@ -36,6 +37,10 @@ demo: native
 
 test: setup
 	@scripts/run-tests.sh $(BUILD)
+
+testos: setup
+	@$(MAKE) -s -C testos O=$(abspath $(BUILD))/testos
+	@testos/run.sh $(BUILD)/testos/testos.elf
 
 bench: native
 	@scripts/bench.sh $(BUILD)

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+#include "idt.h"
+
+#include "cpu.h"
+#include "kprint.h"
+#include "machine.h"
+
+#define EXCEPTION_VECTORS 22u
+#define KERNEL_CS 0x08u
+#define GATE_INTERRUPT_32 0x8Eu /* present, ring 0, 32-bit interrupt gate */
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t zero;
+	uint8_t type;
+	uint16_t offset_hi;
+} __attribute__((packed));
+
+struct idt_pointer {
+	uint16_t limit;
+	uint32_t base;
+} __attribute__((packed));
+
+/* The stubs of boot/entry.S, one per vector. */
+#define STUB(n) extern void exc_stub_##n(void);
+STUB(0) STUB(1) STUB(2) STUB(3) STUB(4) STUB(5) STUB(6) STUB(7) STUB(8) STUB(9) STUB(10)
+STUB(11) STUB(12) STUB(13) STUB(14) STUB(15) STUB(16) STUB(17) STUB(18) STUB(19) STUB(20)
+STUB(21)
+#undef STUB
+
+static void (*const stubs[EXCEPTION_VECTORS])(void) = {
+	exc_stub_0,  exc_stub_1,  exc_stub_2,  exc_stub_3,  exc_stub_4,  exc_stub_5,
+	exc_stub_6,  exc_stub_7,  exc_stub_8,  exc_stub_9,  exc_stub_10, exc_stub_11,
+	exc_stub_12, exc_stub_13, exc_stub_14, exc_stub_15, exc_stub_16, exc_stub_17,
+	exc_stub_18, exc_stub_19, exc_stub_20, exc_stub_21,
+};
+
+static struct idt_gate idt[EXCEPTION_VECTORS];
+
+void idt_init(void)
+{
+	struct idt_pointer ptr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+	uint32_t i;
+
+	for (i = 0; i < EXCEPTION_VECTORS; i++) {
+		uint32_t target = (uint32_t)(uintptr_t)stubs[i];
+
+		idt[i] = (struct idt_gate){ .offset_lo = (uint16_t)target,
+					    .selector = KERNEL_CS,
+					    .type = GATE_INTERRUPT_32,
+					    .offset_hi = (uint16_t)(target >> 16) };
+	}
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void exception_handler(const struct exception_frame *f)
+{
+	kprintf("# CPU exception %u, error %x, eip %08x, cr2 %08x, eax %08x, esp %08x\n",
+		f->vector, f->error, f->eip, read_cr2(), f->eax, f->esp);
+	machine_panic("CPU exception");
+}

@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+#include <stdlib.h>
+
+int abs(int value)
+{
+	return value < 0 ? -value : value;
+}
