@@ -2,13 +2,14 @@
 #   make        build everything into build/ (programs in build/bin/)
 #   make demo   the main job (see README.md)
 #   make test   the whole test suite; ends with "N passed, N failed"
+#   make package  the Windows driver package: build/package/vgpu-win64/ + .zip
 #   make testos the kmd core as a guest kernel against QEMU's virtio-gpu-gl
 BUILD := build
 WINBUILD := $(BUILD)/win
 ASANBUILD := $(BUILD)/asan
 PROGRAMS := kmd/sim/vgpu-sim tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows sanitized demo test testos bench clean
+.PHONY: all setup native windows sanitized package demo test testos bench clean
 
 all: native windows
 
@@ -31,6 +32,9 @@ sanitized: setup
 	@[ -f $(ASANBUILD)/build.ninja ] || \
 		meson setup -Db_sanitize=address,undefined $(ASANBUILD) . >/dev/null
 	@ninja -C $(ASANBUILD) >/dev/null || ninja -C $(ASANBUILD)
+
+package: windows
+	@packaging/make-package.sh $(WINBUILD) $(BUILD)/package
 
 demo: native
 	@scripts/demo.sh $(BUILD)

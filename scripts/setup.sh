@@ -8,6 +8,8 @@ packages=(
 	meson ninja-build pkg-config gcc make python3 zlib1g-dev
 	# Windows targets
 	gcc-mingw-w64-x86-64
+	# the Windows driver package: test signing (vgpu.sys), its certificate
+	osslsigncode openssl
 	# the devices: QEMU's vhost-user-gpu (qemu-system-gui) and QEMU itself
 	qemu-system-gui qemu-system-x86
 	# the host renderer, for tests that drive virglrenderer directly

@@ -38,8 +38,9 @@
 
 /*
  * Status codes.  Every call returns exactly one of these; the Windows shell
- * carries them as NTSTATUS values with the customer bit set
- * (VGPU_NTSTATUS(code)), the socket transport as the reply's status field.
+ * carries them as the well-known NTSTATUS values of vgpu_windows.h (whose
+ * Win32 errors are all distinct), the socket transport as the reply's
+ * status field.
  */
 enum vgpu_status {
 	VGPU_OK = 0,
@@ -55,10 +56,10 @@ enum vgpu_status {
 	VGPU_E_VERSION = -10,     /* ABI major version mismatch */
 	VGPU_E_DEVICE_LOST = -11, /* the device is gone or broken; reopen */
 	VGPU_E_TRANSPORT = -12,   /* user mode only: the transport to the driver failed */
+	VGPU_E_CANCELLED = -13,   /* the handle was closed while the call waited */
 };
-
-/* Windows: NTSTATUS severity error | customer bit | facility 0x0F6 | code. */
-#define VGPU_NTSTATUS(status) ((int32_t)(0xE0F60000u | (uint32_t)(-(status) & 0xFFFF)))
+/* The most negative status, for tables indexed by -status. */
+#define VGPU_E_LOWEST VGPU_E_CANCELLED
 
 /* Device personalities (GET_INFO.personality). */
 enum vgpu_personality {
@@ -288,7 +289,8 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_submit, 24);
  * DEVICE_LOST.
  * out: completed, the handle's timeline value now reached.
  * Errors: BUSY (timeout 0 and not done), TIMEOUT, BAD_HANDLE, INVALID
- *     (kind, value never submitted), DEVICE_LOST.
+ *     (kind, value never submitted), DEVICE_LOST, CANCELLED (the handle is
+ *     being closed by another thread).
  */
 enum vgpu_wait_kind {
 	VGPU_WAIT_FENCE = 1,

@@ -6,7 +6,7 @@
  *
  * Why a table: DeviceIoControl reports a failed call as a Win32 error
  * (GetLastError), which kernel32 derives from the IRP's NTSTATUS with
- * RtlNtStatusToDosError.  A custom NTSTATUS (VGPU_NTSTATUS) has no entry
+ * RtlNtStatusToDosError.  A custom NTSTATUS has no entry
  * there and arrives as ERROR_MR_MID_NOT_FOUND, losing the code.  So vgpu.sys
  * completes a failed call with the well-known NTSTATUS below, chosen so that
  * each one maps to a Win32 error no other vgpu status uses; libvgpu maps the
@@ -67,6 +67,8 @@ static const struct vgpu_win_status_map vgpu_win_status_table[] = {
 	  1306u /* ERROR_REVISION_MISMATCH */ },
 	{ VGPU_E_DEVICE_LOST, 0xC00002B6u /* STATUS_DEVICE_REMOVED */,
 	  1617u /* ERROR_DEVICE_REMOVED */ },
+	{ VGPU_E_CANCELLED, 0xC0000120u /* STATUS_CANCELLED */,
+	  995u /* ERROR_OPERATION_ABORTED */ },
 };
 
 #define VGPU_WIN_STATUS_COUNT (sizeof(vgpu_win_status_table) / sizeof(vgpu_win_status_table[0]))

@@ -143,7 +143,7 @@ static int resource_create(struct vgpu_file *file, union call_args *a, struct vg
 		return VGPU_E_INVALID;
 	if (!file->ctx_id)
 		return VGPU_E_STATE;
-	ret = vgpu_resource_create(file, c, &res);
+	ret = vgpu_res_create(file, c, &res);
 	if (ret != VGPU_OK)
 		return ret;
 	c->handle = res->handle;
@@ -160,7 +160,7 @@ static int resource_destroy(struct vgpu_file *file, union call_args *a,
 		return VGPU_E_INVALID;
 	if (!res)
 		return VGPU_E_BAD_HANDLE;
-	vgpu_resource_destroy(file, res);
+	vgpu_res_destroy(file, res);
 	return VGPU_OK;
 }
 
@@ -174,7 +174,7 @@ static int resource_map(struct vgpu_file *file, union call_args *a, struct vgpu_
 		return VGPU_E_INVALID;
 	if (!res)
 		return VGPU_E_BAD_HANDLE;
-	ret = vgpu_resource_map(file, res);
+	ret = vgpu_res_map(file, res);
 	if (ret != VGPU_OK)
 		return ret;
 	m->address = res->map_address;
@@ -193,7 +193,7 @@ static int resource_unmap(struct vgpu_file *file, union call_args *a, struct vgp
 		return VGPU_E_BAD_HANDLE;
 	if (!res->mapping)
 		return VGPU_E_STATE;
-	vgpu_resource_unmap(file, res);
+	vgpu_res_unmap(file, res);
 	m->address = 0;
 	m->size = 0;
 	return VGPU_OK;
@@ -294,7 +294,7 @@ static int wait(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bu
 	} else if (w->kind != VGPU_WAIT_FENCE || w->handle) {
 		return VGPU_E_INVALID;
 	}
-	return vgpu_timeline_wait(file, value, timeout, &w->completed);
+	return vgpu_timeline_wait(file, value, timeout, true, &w->completed);
 }
 
 struct call {

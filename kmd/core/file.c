@@ -131,20 +131,22 @@ void vgpu_timeline_sent(struct vgpu_file *file, uint64_t signal)
 struct timeline_goal {
 	struct vgpu_file *file;
 	uint64_t value;
+	bool cancellable;
 };
 
 static bool timeline_reached(void *arg)
 {
 	struct timeline_goal *goal = arg;
 
-	return goal->file->completed >= goal->value || goal->file->dev->lost;
+	return goal->file->completed >= goal->value || goal->file->dev->lost ||
+	       (goal->cancellable && goal->file->cancelled);
 }
 
 int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_ns,
-		       uint64_t *completed)
+		       bool cancellable, uint64_t *completed)
 {
 	struct vgpu_device *dev = file->dev;
-	struct timeline_goal goal = { file, value };
+	struct timeline_goal goal = { file, value, cancellable };
 	int ret = VGPU_OK;
 
 	vgpu_dev_lock(dev);
@@ -160,9 +162,19 @@ int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_
 	vgpu_dev_lock(dev);
 	*completed = file->completed;
 	if (ret == VGPU_OK && file->completed < value)
-		ret = VGPU_E_DEVICE_LOST;
+		ret = dev->lost ? VGPU_E_DEVICE_LOST : VGPU_E_CANCELLED;
 	vgpu_dev_unlock(dev);
 	return ret;
+}
+
+void vgpu_file_cancel(struct vgpu_file *file)
+{
+	struct vgpu_device *dev = file->dev;
+
+	vgpu_dev_lock(dev);
+	file->cancelled = true;
+	vgpu_wake_all(dev);
+	vgpu_dev_unlock(dev);
 }
 
 int vgpu_file_open(struct vgpu_device *dev, void *file_ctx, struct vgpu_file **out)
@@ -209,13 +221,14 @@ void vgpu_file_close(struct vgpu_file *file)
 	/* Close must finish: a call stuck on the device holds the lock at most a few timeouts. */
 	(void)vgpu_file_lock(file);
 	if (file->last_signal &&
-	    vgpu_timeline_wait(file, file->last_signal, dev->command_timeout_ns, &completed) ==
+	    vgpu_timeline_wait(file, file->last_signal, dev->command_timeout_ns, false,
+			       &completed) ==
 		    VGPU_E_TIMEOUT)
 		file->unfinished = true;
 
 	for (i = 0; i < file->nslots && file->nresources; i++)
 		if (file->slots[i].res)
-			vgpu_resource_destroy(file, file->slots[i].res);
+			vgpu_res_destroy(file, file->slots[i].res);
 	if (file->ctx_id) {
 		if (!file->unresponsive)
 			vgpu_cmd_ctx_destroy(dev, file->ctx_id);

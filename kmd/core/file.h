@@ -40,6 +40,7 @@ struct vgpu_file {
 	uint32_t ctx_id;            /* 0 until CONTEXT_CREATE */
 	bool unfinished;            /* closing, and the device never finished its work */
 	bool unresponsive;          /* a command of this file got no answer */
+	bool cancelled;             /* being closed: user waits end at once */
 
 	struct vgpu_handle_slot *slots;
 	uint32_t nslots;
@@ -73,8 +74,11 @@ void vgpu_file_uninstall(struct vgpu_file *file, struct vgpu_resource *res);
 int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal,
 			 struct vgpu_fence_target *target);
 void vgpu_timeline_sent(struct vgpu_file *file, uint64_t signal);
-/* Wait until the timeline reaches `value` (timeout 0: just ask). */
+/*
+ * Wait until the timeline reaches `value` (timeout 0: just ask).  A
+ * cancellable wait (a user's WAIT) also ends when the file is cancelled.
+ */
 int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_ns,
-		       uint64_t *completed);
+		       bool cancellable, uint64_t *completed);
 
 #endif /* VGPU_KMD_FILE_H */

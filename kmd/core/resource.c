@@ -33,8 +33,8 @@ static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 	return ret;
 }
 
-int vgpu_resource_create(struct vgpu_file *file, const struct vgpu_resource_create *desc,
-			 struct vgpu_resource **out)
+int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *desc,
+		    struct vgpu_resource **out)
 {
 	struct vgpu_device *dev = file->dev;
 	const struct vgpu_os *os = dev->os;
@@ -92,7 +92,7 @@ static void release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 		file->unresponsive = true;
 }
 
-void vgpu_resource_destroy(struct vgpu_file *file, struct vgpu_resource *res)
+void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	struct vgpu_device *dev = file->dev;
 	const struct vgpu_os *os = dev->os;
@@ -102,8 +102,9 @@ void vgpu_resource_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 	if (file->unfinished)
 		idle = VGPU_E_TIMEOUT; /* the device may still use the memory: keep it */
 	else if (res->last_use)
-		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, &completed);
-	vgpu_resource_unmap(file, res);
+		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, false,
+					  &completed);
+	vgpu_res_unmap(file, res);
 	release_on_device(file, res);
 
 	account(dev, -1, res->backing->size);
@@ -115,7 +116,7 @@ void vgpu_resource_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 	vgpu_dev_free(dev, res);
 }
 
-int vgpu_resource_map(struct vgpu_file *file, struct vgpu_resource *res)
+int vgpu_res_map(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	const struct vgpu_os *os = file->dev->os;
 
@@ -131,7 +132,7 @@ int vgpu_resource_map(struct vgpu_file *file, struct vgpu_resource *res)
 	return VGPU_OK;
 }
 
-void vgpu_resource_unmap(struct vgpu_file *file, struct vgpu_resource *res)
+void vgpu_res_unmap(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	const struct vgpu_os *os = file->dev->os;
 

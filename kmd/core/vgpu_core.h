@@ -65,6 +65,13 @@ void vgpu_device_mark_lost(struct vgpu_device *dev);
 int vgpu_file_open(struct vgpu_device *dev, void *file_ctx, struct vgpu_file **out);
 
 /*
+ * The handle is going away (Windows: IRP_MJ_CLEANUP while other threads of
+ * the process are still inside WAIT): every WAIT on the file, now or
+ * later, returns VGPU_E_CANCELLED at once.  Any level.
+ */
+void vgpu_file_cancel(struct vgpu_file *file);
+
+/*
  * Release everything the file owns, on the device too; waits (bounded) for
  * the device to finish with its memory.  PASSIVE.
  */

@@ -103,6 +103,25 @@ static void adjust(struct fake_os *f, int64_t *counter, int64_t delta)
 	pthread_mutex_unlock(&f->mutex);
 }
 
+/* A zeroed object of a kind that `live` counts: an acquisition, NULL if it failed. */
+static void *object_new(struct fake_os *f, size_t size, int64_t *live)
+{
+	void *obj;
+
+	if (!acquire(f))
+		return NULL;
+	obj = calloc(1, size);
+	if (obj)
+		adjust(f, live, 1);
+	return obj;
+}
+
+static void object_delete(struct fake_os *f, void *obj, int64_t *live)
+{
+	adjust(f, live, -1);
+	free(obj);
+}
+
 static void region_add(struct fake_os *f, struct fake_os_region *r)
 {
 	pthread_mutex_lock(&f->mutex);
@@ -419,15 +438,10 @@ static void os_unmap_user(void *ctx, void *file_ctx, void *mapping)
 static void *os_lock_create(void *ctx)
 {
 	struct fake_os *f = to_fake(ctx);
-	struct fake_lock *l;
+	struct fake_lock *l = object_new(f, sizeof(*l), &f->live_locks);
 
-	if (!acquire(f))
-		return NULL;
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return NULL;
-	pthread_mutex_init(&l->mutex, NULL);
-	adjust(f, &f->live_locks, 1);
+	if (l)
+		pthread_mutex_init(&l->mutex, NULL);
 	return l;
 }
 
@@ -441,8 +455,7 @@ static void os_lock_destroy(void *ctx, void *lock)
 	if (l->held)
 		count_violation(f, "lock destroyed while held");
 	pthread_mutex_destroy(&l->mutex);
-	adjust(f, &f->live_locks, -1);
-	free(l);
+	object_delete(f, l, &f->live_locks);
 }
 
 /*
@@ -481,12 +494,9 @@ static void os_unlock(void *ctx, void *lock)
 static void *os_event_create(void *ctx)
 {
 	struct fake_os *f = to_fake(ctx);
+	struct fake_event *e = object_new(f, sizeof(*e), &f->live_events);
 	pthread_condattr_t attr;
-	struct fake_event *e;
 
-	if (!acquire(f))
-		return NULL;
-	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	pthread_mutex_init(&e->mutex, NULL);
@@ -494,7 +504,6 @@ static void *os_event_create(void *ctx)
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&e->cond, &attr);
 	pthread_condattr_destroy(&attr);
-	adjust(f, &f->live_events, 1);
 	return e;
 }
 
@@ -509,8 +518,7 @@ static void os_event_destroy(void *ctx, void *event)
 		count_violation(f, "event destroyed with a waiter");
 	pthread_cond_destroy(&e->cond);
 	pthread_mutex_destroy(&e->mutex);
-	adjust(f, &f->live_events, -1);
-	free(e);
+	object_delete(f, e, &f->live_events);
 }
 
 static void os_event_signal(void *ctx, void *event)

@@ -13,6 +13,75 @@
 #include <unistd.h>
 
 #define IDLE_TIMEOUT_S 5
+#define MAX_LIVE_DIRS 4
+#define SOCKET_NAME "sock"
+
+/*
+ * Socket directories that still exist.  The serving thread removes its own
+ * once the client connected; an exit before that (a test that returned
+ * early, or never connected) leaves them to the exit handler.
+ */
+static struct {
+	pthread_mutex_t lock;
+	char dirs[MAX_LIVE_DIRS][sizeof(((struct fake_server *)0)->dir)];
+	bool handler_set;
+} live = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Remove `dir` and its socket file, and forget it.  Called with live.lock held. */
+static void remove_dir_locked(char *dir)
+{
+	char path[sizeof(live.dirs[0]) + sizeof("/" SOCKET_NAME)];
+
+	snprintf(path, sizeof(path), "%s/" SOCKET_NAME, dir);
+	unlink(path);
+	rmdir(dir);
+	dir[0] = '\0';
+}
+
+static void remove_live_dirs(void)
+{
+	pthread_mutex_lock(&live.lock);
+	for (unsigned int i = 0; i < MAX_LIVE_DIRS; i++) {
+		if (live.dirs[i][0])
+			remove_dir_locked(live.dirs[i]);
+	}
+	pthread_mutex_unlock(&live.lock);
+}
+
+/* A fresh directory for the socket file in f->dir, and the file's name in f->path; 0 or -1. */
+static int make_socket_dir(struct fake_server *f)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *slot = NULL;
+
+	snprintf(f->dir, sizeof(f->dir), "%s/vgpu-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	pthread_mutex_lock(&live.lock);
+	if (!live.handler_set)
+		live.handler_set = atexit(remove_live_dirs) == 0;
+	for (unsigned int i = 0; live.handler_set && !slot && i < MAX_LIVE_DIRS; i++) {
+		if (!live.dirs[i][0])
+			slot = live.dirs[i];
+	}
+	if (slot && mkdtemp(f->dir)) {
+		memcpy(slot, f->dir, sizeof(f->dir));
+		snprintf(f->path, sizeof(f->path), "%s/" SOCKET_NAME, f->dir);
+	} else {
+		slot = NULL;
+	}
+	pthread_mutex_unlock(&live.lock);
+	return slot ? 0 : -1;
+}
+
+/* The socket file is needed only until the one client has connected. */
+static void remove_socket_dir(const struct fake_server *f)
+{
+	pthread_mutex_lock(&live.lock);
+	for (unsigned int i = 0; i < MAX_LIVE_DIRS; i++) {
+		if (live.dirs[i][0] && strcmp(live.dirs[i], f->dir) == 0)
+			remove_dir_locked(live.dirs[i]);
+	}
+	pthread_mutex_unlock(&live.lock);
+}
 
 void fake_init(struct fake_server *f)
 {
@@ -26,40 +95,33 @@ void fake_init(struct fake_server *f)
 	f->map_size = 2 * 4096;
 	f->listen_fd = -1;
 	f->mem_fd = -1;
+	f->lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+}
+
+/* Send or receive all `len` bytes; false on an error or the peer's close. */
+static bool move_all(int fd, char *p, size_t len, bool sending)
+{
+	while (len) {
+		ssize_t n = sending ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
 }
 
 static bool read_all(int fd, void *buf, size_t len)
 {
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
+	return move_all(fd, buf, len, false);
 }
 
 static bool write_all(int fd, const void *buf, size_t len)
 {
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
+	return move_all(fd, (char *)buf, len, true);
 }
 
 static bool send_hello(struct fake_server *f, int conn)
@@ -276,16 +338,24 @@ static bool serve_one(struct fake_server *f, int conn)
 	return send_reply(conn, &r) && fault != FAULT_CLOSE_AFTER_REPLY;
 }
 
+/* The one connection, or -1 when none came in time; the socket path is gone either way. */
+static int accept_client(struct fake_server *f)
+{
+	struct pollfd pfd = { .fd = f->listen_fd, .events = POLLIN };
+	int conn = -1;
+
+	if (poll(&pfd, 1, IDLE_TIMEOUT_S * 1000) == 1)
+		conn = accept(f->listen_fd, NULL, NULL);
+	remove_socket_dir(f);
+	return conn;
+}
+
 static void *serve(void *arg)
 {
 	struct fake_server *f = arg;
-	struct pollfd pfd = { .fd = f->listen_fd, .events = POLLIN };
 	struct timeval tv = { .tv_sec = IDLE_TIMEOUT_S };
-	int conn;
+	int conn = accept_client(f);
 
-	if (poll(&pfd, 1, IDLE_TIMEOUT_S * 1000) != 1)
-		return NULL;
-	conn = accept(f->listen_fd, NULL, NULL);
 	if (conn < 0)
 		return NULL;
 	setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -296,15 +366,21 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-int fake_start(struct fake_server *f)
+static void close_fds(struct fake_server *f)
+{
+	if (f->listen_fd >= 0)
+		close(f->listen_fd);
+	if (f->mem_fd >= 0)
+		close(f->mem_fd);
+	f->listen_fd = -1;
+	f->mem_fd = -1;
+}
+
+/* Everything but the serving thread; 0 or -1. */
+static int make_socket_and_memory(struct fake_server *f)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(f->dir, sizeof(f->dir), "%s/vgpu-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->path, sizeof(f->path), "%s/sock", f->dir);
 	f->mem_fd = memfd_create("vgpu-test-mem", MFD_CLOEXEC);
 	if (f->mem_fd < 0 || ftruncate(f->mem_fd, FAKE_MEM_SIZE) < 0)
 		return -1;
@@ -315,25 +391,33 @@ int fake_start(struct fake_server *f)
 	if (bind(f->listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
 	    listen(f->listen_fd, 1) < 0)
 		return -1;
-	pthread_mutex_init(&f->lock, NULL);
-	return pthread_create(&f->thread, NULL, serve, f) ? -1 : 0;
+	return 0;
+}
+
+int fake_start(struct fake_server *f)
+{
+	if (make_socket_dir(f) < 0)
+		return -1;
+	if (make_socket_and_memory(f) == 0 && pthread_create(&f->thread, NULL, serve, f) == 0) {
+		f->serving = true;
+		return 0;
+	}
+	close_fds(f);
+	remove_socket_dir(f);
+	return -1;
 }
 
 void fake_wait_closed(struct fake_server *f)
 {
-	if (!f->joined)
+	if (f->serving)
 		pthread_join(f->thread, NULL);
-	f->joined = true;
+	f->serving = false;
 }
 
 void fake_stop(struct fake_server *f)
 {
 	fake_wait_closed(f);
-	pthread_mutex_destroy(&f->lock);
-	close(f->listen_fd);
-	close(f->mem_fd);
-	unlink(f->path);
-	rmdir(f->dir);
+	close_fds(f);
 }
 
 unsigned int fake_count(struct fake_server *f)

@@ -61,7 +61,7 @@ struct fake_server {
 	int listen_fd;
 	int mem_fd;
 	pthread_t thread;
-	bool joined;
+	bool serving;           /* the thread runs or awaits its join */
 	pthread_mutex_t lock;
 	struct fake_request log[FAKE_MAX_LOG];
 	unsigned int log_count;
@@ -69,11 +69,16 @@ struct fake_server {
 
 /* Defaults: fd passing, ABI 1, every call OK, a two-extent mapping. */
 void fake_init(struct fake_server *f);
-/* Listens on a fresh Unix socket (f->path) and serves one connection. */
+/*
+ * Listens on a fresh Unix socket (f->path) and serves one connection.  The
+ * socket file and its directory go once that client has connected (or none
+ * came within a few seconds), and at once if the start fails: no path of a
+ * test leaves them behind.  0, or -1 with nothing left to stop.
+ */
 int fake_start(struct fake_server *f);
 /* Waits for the server to end its connection. */
 void fake_wait_closed(struct fake_server *f);
-/* Waits for the connection to end, then removes the socket and memory. */
+/* Waits for the connection to end, then closes the socket and memory (after any fake_start). */
 void fake_stop(struct fake_server *f);
 
 unsigned int fake_count(struct fake_server *f);

@@ -40,6 +40,22 @@ static void finish(struct vgpu_dev *dev)
 	fake_stop(&server);
 }
 
+/*
+ * Opens on the server as configured, expecting `status` and, if `why` is
+ * given, that word in the open error; stops the server.  Returns what the
+ * open left in its device pointer.
+ */
+static struct vgpu_dev *open_refused(int status, const char *why)
+{
+	struct vgpu_dev *dev;
+
+	CHECK_EQ(open_on(&server, &dev), status);
+	if (why)
+		CHECK(strstr(vgpu_open_error(), why) != NULL);
+	fake_stop(&server);
+	return dev;
+}
+
 static struct fake_request last_request(void)
 {
 	return fake_request(&server, fake_count(&server) - 1);
@@ -109,48 +125,31 @@ static void test_open_by_memory_path(void)
 
 static void test_version_mismatch(void)
 {
-	struct vgpu_dev *dev;
-
 	fake_init(&server);
 	server.info_abi_major = VGPU_ABI_VERSION_MAJOR + 1;
-	CHECK_EQ(open_on(&server, &dev), VGPU_E_VERSION);
-	CHECK(dev == NULL);
-	CHECK(strstr(vgpu_open_error(), "ABI 2.0") != NULL);
-	fake_stop(&server);
+	CHECK(open_refused(VGPU_E_VERSION, "ABI 2.0") == NULL);
 }
 
 static void test_version_mismatch_despite_ok(void)
 {
-	struct vgpu_dev *dev;
-
 	fake_init(&server);
 	server.info_abi_major = VGPU_ABI_VERSION_MAJOR + 1;
 	server.status[VGPU_CTL_FN(VGPU_IOCTL_GET_INFO) - 0x900] = VGPU_OK;
-	CHECK_EQ(open_on(&server, &dev), VGPU_E_VERSION);
-	fake_stop(&server);
+	open_refused(VGPU_E_VERSION, NULL);
 }
 
 static void test_hello_bad_magic(void)
 {
-	struct vgpu_dev *dev;
-
 	fake_init(&server);
 	server.fault = FAULT_HELLO_MAGIC;
-	CHECK_EQ(open_on(&server, &dev), VGPU_E_TRANSPORT);
-	CHECK(dev == NULL);
-	CHECK(strstr(vgpu_open_error(), "magic") != NULL);
-	fake_stop(&server);
+	CHECK(open_refused(VGPU_E_TRANSPORT, "magic") == NULL);
 }
 
 static void test_hello_missing(void)
 {
-	struct vgpu_dev *dev;
-
 	fake_init(&server);
 	server.fault = FAULT_HELLO_CLOSE;
-	CHECK_EQ(open_on(&server, &dev), VGPU_E_TRANSPORT);
-	CHECK(strstr(vgpu_open_error(), "hello") != NULL);
-	fake_stop(&server);
+	open_refused(VGPU_E_TRANSPORT, "hello");
 }
 
 static void test_no_server(void)

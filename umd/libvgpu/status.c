@@ -16,13 +16,16 @@ static const char *const status_text[] = {
 	[10] = "VGPU_E_VERSION: ABI major version mismatch",
 	[11] = "VGPU_E_DEVICE_LOST: the device is gone or broken; reopen",
 	[12] = "VGPU_E_TRANSPORT: the transport to the driver failed",
+	[13] = "VGPU_E_CANCELLED: the handle was closed while the call waited",
 };
+_Static_assert(sizeof(status_text) / sizeof(status_text[0]) == 1 - VGPU_E_LOWEST,
+	       "a message for every status");
 
 const char *vgpu_status_str(int status)
 {
 	unsigned int index;
 
-	if (status > 0 || status < VGPU_E_TRANSPORT)
+	if (status > 0 || status < VGPU_E_LOWEST)
 		return "unknown vgpu status";
 	index = (unsigned int)-status;
 	return status_text[index];

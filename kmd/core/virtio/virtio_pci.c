@@ -42,11 +42,13 @@
 #define COMMON_DF 4u
 #define COMMON_GFSELECT 8u
 #define COMMON_GF 12u
+#define COMMON_MSIX_CONFIG 16u
 #define COMMON_NUMQ 18u
 #define COMMON_STATUS 20u
 #define COMMON_CFGGENERATION 21u
 #define COMMON_Q_SELECT 22u
 #define COMMON_Q_SIZE 24u
+#define COMMON_Q_MSIX 26u
 #define COMMON_Q_ENABLE 28u
 #define COMMON_Q_NOFF 30u
 #define COMMON_Q_DESCLO 32u
@@ -221,6 +223,8 @@ static void virtio_pci_clear(struct vgpu_virtio_pci *vp, const struct vgpu_os *o
 	vp->notify_multiplier = 0;
 	for (i = 0; i < VGPU_VIRTIO_PCI_MAX_QUEUES; i++)
 		vp->notify_addr[i] = NULL;
+	vp->msix_config_vector = VGPU_VIRTIO_MSI_NO_VECTOR;
+	vp->msix_queue_vector = VGPU_VIRTIO_MSI_NO_VECTOR;
 }
 
 int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os)
@@ -230,6 +234,28 @@ int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os)
 		return VGPU_E_INVALID;
 	virtio_pci_clear(vp, os);
 	return virtio_pci_walk_caps(vp);
+}
+
+void vgpu_virtio_pci_set_msix(struct vgpu_virtio_pci *vp, uint16_t config_vector,
+			      uint16_t queue_vector)
+{
+	if (!vp)
+		return;
+	vp->msix_config_vector = config_vector;
+	vp->msix_queue_vector = queue_vector;
+}
+
+/*
+ * Name an MSI-X vector in the register at `offset` (queue registers: of the
+ * selected queue).  The device reads back NO_VECTOR when it could not
+ * allocate the vector.
+ */
+static int vp_route_vector(const struct vgpu_virtio_pci *vp, uint32_t offset, uint16_t vector)
+{
+	if (vector == VGPU_VIRTIO_MSI_NO_VECTOR)
+		return VGPU_OK;
+	common_write(vp, offset, 2, vector);
+	return common_read(vp, offset, 2) == vector ? VGPU_OK : VGPU_E_DEVICE;
 }
 
 /* ---- device status ---- */
@@ -273,7 +299,8 @@ static int vp_begin(void *t)
 		return err;
 	vp_set_status(vp, STATUS_ACKNOWLEDGE);
 	vp_set_status(vp, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-	return VGPU_OK;
+	/* The reset forgot the vectors. */
+	return vp_route_vector(vp, COMMON_MSIX_CONFIG, vp->msix_config_vector);
 }
 
 static void vp_reset(void *t)
@@ -445,7 +472,7 @@ static int vp_queue_enable(void *t, uint16_t index, uint16_t size, uint64_t desc
 	if (!max_size || !size || size > max_size || (size & (size - 1)))
 		return VGPU_E_INVALID;
 	notify = vp_selected_notify_addr(vp);
-	if (!notify)
+	if (!notify || vp_route_vector(vp, COMMON_Q_MSIX, vp->msix_queue_vector) != VGPU_OK)
 		return VGPU_E_DEVICE;
 	common_write(vp, COMMON_Q_SIZE, 2, size);
 	common_write64(vp, COMMON_Q_DESCLO, desc_pa);

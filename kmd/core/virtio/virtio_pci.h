@@ -17,6 +17,9 @@
 /* Queues the transport can drive; virtio-gpu has two. */
 #define VGPU_VIRTIO_PCI_MAX_QUEUES 8u
 
+/* The MSI-X vector number that routes an interrupt nowhere (virtio 1.x, 4.1.5.1.2). */
+#define VGPU_VIRTIO_MSI_NO_VECTOR 0xFFFFu
+
 struct vgpu_virtio_pci {
 	const struct vgpu_os *os;
 	volatile uint8_t *common;
@@ -28,6 +31,9 @@ struct vgpu_virtio_pci {
 	uint32_t notify_multiplier;
 	/* where queue_notify writes, per queue; NULL until the queue is enabled */
 	volatile uint8_t *notify_addr[VGPU_VIRTIO_PCI_MAX_QUEUES];
+	/* MSI-X table entries for configuration changes and for every queue */
+	uint16_t msix_config_vector;
+	uint16_t msix_queue_vector;
 };
 
 /*
@@ -37,6 +43,18 @@ struct vgpu_virtio_pci {
  * notify or ISR structure, or a malformed capability list).  PASSIVE.
  */
 int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os);
+
+/*
+ * With MSI-X enabled a virtio device interrupts only through the vectors
+ * the driver names: route configuration changes to MSI-X table entry
+ * `config_vector` and every queue to `queue_vector`.  Applied by the next
+ * begin (config) and queue_enable (queues), which fail with VGPU_E_DEVICE
+ * if the device refuses the vector.  VGPU_VIRTIO_MSI_NO_VECTOR (the
+ * default after init) leaves that interrupt unrouted and its register
+ * untouched, which is what line-based interrupts need.  PASSIVE.
+ */
+void vgpu_virtio_pci_set_msix(struct vgpu_virtio_pci *vp, uint16_t config_vector,
+			      uint16_t queue_vector);
 
 /* The transport that drives `vp` (which must outlive it). */
 void vgpu_virtio_pci_transport(struct vgpu_virtio_pci *vp, struct vgpu_transport *out);

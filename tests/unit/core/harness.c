@@ -91,6 +91,29 @@ struct vgpu_file *harness_open(struct harness *h, void *cookie)
 	return f;
 }
 
+int harness_session_up(struct harness *h, bool with_context, struct vgpu_file **f)
+{
+	int ret = harness_up(h, NULL);
+
+	*f = NULL;
+	if (ret != VGPU_OK)
+		return ret;
+	ret = vgpu_file_open(h->dev, h, f);
+	if (ret != VGPU_OK) {
+		*f = NULL;
+		return ret;
+	}
+	return with_context ? make_context(*f) : VGPU_OK;
+}
+
+bool harness_session_down(struct harness *h, struct vgpu_file **f)
+{
+	if (*f)
+		vgpu_file_close(*f);
+	*f = NULL;
+	return harness_down(h);
+}
+
 int call(struct vgpu_file *f, uint32_t code, void *arg, uint32_t size)
 {
 	struct vgpu_ioctl_bufs b = {

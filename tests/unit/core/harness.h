@@ -45,6 +45,15 @@ bool harness_down(struct harness *h);
 /* Open a file whose shell cookie is `cookie`; NULL if that failed. */
 struct vgpu_file *harness_open(struct harness *h, void *cookie);
 
+/*
+ * What most cases work on: a device (default fakes) and one open file in
+ * *f, with a context if asked.  Returns the first failing status; *f is
+ * NULL unless the file opened.  session.h checks these for a TAP program.
+ */
+int harness_session_up(struct harness *h, bool with_context, struct vgpu_file **f);
+/* Close *f (if open, and set it NULL), then harness_down(). */
+bool harness_session_down(struct harness *h, struct vgpu_file **f);
+
 /* A buffered call: `arg` is both the in and the out struct. */
 int call(struct vgpu_file *f, uint32_t code, void *arg, uint32_t size);
 /* A direct call: fixed struct in, `payload` read or written; *written gets payload_written. */

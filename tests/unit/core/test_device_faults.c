@@ -5,38 +5,16 @@
  * given, forgets to answer, or dies.  Each must cost a clear error code and
  * nothing else: no crash, no hang, no leak, and the core stays usable.
  */
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
-#include "harness.h"
-#include "tap.h"
+#include "device.h" /* white box: the fence id limit */
+#include "session.h"
 
 #define SECOND 1000000000ull
 /* Bound on the number of acquisitions a step may make before it succeeds. */
 #define MAX_FAILURE_POINTS 2000
-
-static struct harness H;
-static struct vgpu_file *F;
-
-static bool up(bool with_context)
-{
-	F = NULL;
-	CHECK_EQ(harness_up(&H, NULL), VGPU_OK);
-	if (!H.dev)
-		return false;
-	F = harness_open(&H, &H);
-	CHECK(F != NULL);
-	if (F && with_context)
-		CHECK_EQ(make_context(F), VGPU_OK);
-	return F != NULL;
-}
-
-static void down(void)
-{
-	if (F)
-		vgpu_file_close(F);
-	F = NULL;
-	CHECK(harness_down(&H));
-}
 
 static uint64_t device_errors(void)
 {
@@ -115,10 +93,8 @@ static void test_alloc_failure_during_resource_create(void)
 	uint32_t handle = 0;
 	int n;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	warm_up();
 	baseline = fake_os_live(&H.os);
 	for (n = 0; n < MAX_FAILURE_POINTS && !handle; n++) {
@@ -155,10 +131,8 @@ static void test_alloc_failure_during_map_submit_wait(void)
 	uint64_t signal = 1;
 	int ret = VGPU_E_NO_MEMORY, n;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	for (n = 0; n < MAX_FAILURE_POINTS && ret != VGPU_OK; n++) {
 		m = (struct vgpu_resource_map){ .handle = handle };
@@ -187,10 +161,8 @@ static void test_device_error_response(void)
 	int64_t before_live;
 	uint64_t errors;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	warm_up();
 	errors = device_errors();
 	before_live = fake_os_live(&H.os);
@@ -216,10 +188,8 @@ static void test_device_error_response(void)
 
 static void test_device_error_on_context_create(void)
 {
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_CREATE, FAKE_GPU_ERROR, WIRE_RESP_ERR_UNSPEC, 1);
 	CHECK_EQ(make_context(F), VGPU_E_DEVICE);
 	CHECK_EQ(fake_gpu_live_contexts(&H.gpu), 0);
@@ -233,10 +203,8 @@ static void test_dropped_completion_times_out(void)
 	struct vgpu_resource_create c = buffer_desc(4096);
 	uint64_t start, took;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_CREATE_3D, FAKE_GPU_DROP, 0, 1);
 	start = now_ns();
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_TIMEOUT);
@@ -257,10 +225,8 @@ static void test_dropped_fence_times_out_and_close_completes(void)
 	uint32_t handle;
 	uint64_t start;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DROP, 0, 1);
 	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
@@ -271,6 +237,69 @@ static void test_dropped_fence_times_out_and_close_completes(void)
 	CHECK(now_ns() - start < 5 * SECOND);
 	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
 	CHECK_EQ(fake_gpu_live_contexts(&H.gpu), 0);
+	down();
+}
+
+struct waiter_thread {
+	uint64_t value;
+	int status;
+	uint64_t took;
+};
+
+static void *wait_in_thread(void *arg)
+{
+	struct waiter_thread *w = arg;
+	uint64_t start = now_ns();
+
+	w->status = wait_fence(F, w->value, 30 * SECOND, NULL);
+	w->took = now_ns() - start;
+	return NULL;
+}
+
+/* Closing a handle while another thread waits on it ends that wait at once. */
+static void test_cancel_ends_waits(void)
+{
+	struct waiter_thread w = { .value = 1 };
+	uint32_t handle;
+	pthread_t thread;
+
+	if (!up(true))
+		return;
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DROP, 0, 1);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	CHECK_EQ(pthread_create(&thread, NULL, wait_in_thread, &w), 0);
+	/* let the thread block in WAIT, then cancel as IRP_MJ_CLEANUP would */
+	nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+	vgpu_file_cancel(F);
+	pthread_join(thread, NULL);
+	CHECK_EQ(w.status, VGPU_E_CANCELLED);
+	CHECK(w.took < 5 * SECOND);
+	/* later waits end at once too; the value still did not complete */
+	CHECK_EQ(wait_fence(F, 1, SECOND, NULL), VGPU_E_CANCELLED);
+	down();
+}
+
+/*
+ * Fence ids restart below the device's 32-bit limit only when no fenced
+ * command is in flight, so that "every earlier fence" keeps its meaning.
+ */
+static void test_fence_ids_wrap_after_drain(void)
+{
+	struct fake_gpu_record rec;
+	uint32_t handle;
+	uint64_t v;
+
+	if (!up(true))
+		return;
+	handle = make_buffer(F, 4096, NULL);
+	H.dev->ctrlq.fence_id_limit = 4; /* white box: the real limit is 2^31 */
+	for (v = 1; v <= 10; v++) {
+		CHECK_EQ(submit(F, &handle, 1, 4, v), VGPU_OK);
+		CHECK(fake_gpu_last(&H.gpu, WIRE_CMD_SUBMIT_3D, &rec));
+		CHECK(rec.fence_id >= 1 && rec.fence_id < 4);
+	}
+	CHECK_EQ(wait_fence(F, 10, SECOND, NULL), VGPU_OK);
 	down();
 }
 
@@ -290,10 +319,8 @@ static void test_device_dies(void)
 	uint32_t handle;
 	uint64_t start;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	other = harness_open(&H, &other);
 	CHECK(other != NULL);
 	if (!other) {
@@ -331,10 +358,8 @@ static void test_device_dies_silently_close_completes(void)
 	uint32_t handle;
 	uint64_t start;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	CHECK(make_texture(F, 64, 64, 1) != 0);
 	fake_gpu_die(&H.gpu);
@@ -353,10 +378,8 @@ static void test_truncated_response(void)
 	struct vgpu_resource_create c = buffer_desc(4096);
 	uint64_t errors;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	errors = device_errors();
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_CREATE_3D, FAKE_GPU_TRUNCATE, 0, 1);
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_DEVICE);
@@ -376,10 +399,8 @@ static void test_bogus_used_id(void)
 	struct vgpu_resource_create c = buffer_desc(4096);
 	uint64_t errors;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	errors = device_errors();
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_ATTACH_RESOURCE, FAKE_GPU_BOGUS_ID, 0, 1);
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
@@ -410,5 +431,7 @@ int main(void)
 	RUN(test_device_dies_silently_close_completes);
 	RUN(test_truncated_response);
 	RUN(test_bogus_used_id);
+	RUN(test_cancel_ends_waits);
+	RUN(test_fence_ids_wrap_after_drain);
 	return tap_done();
 }

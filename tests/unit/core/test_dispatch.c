@@ -4,58 +4,31 @@
  * ABI documents, and a refused call never reaches the device.  One case per
  * input class; the positive paths and ownership live in test_objects.c.
  */
-#include <stdlib.h>
 #include <string.h>
 
-#include "harness.h"
-#include "tap.h"
-
-static struct harness H;
-static struct vgpu_file *F;
-
-/* A device and an open file (and a context if asked); false if that failed. */
-static bool up(bool with_context)
-{
-	F = NULL;
-	CHECK_EQ(harness_up(&H, NULL), VGPU_OK);
-	if (!H.dev)
-		return false;
-	F = harness_open(&H, &H);
-	CHECK(F != NULL);
-	if (F && with_context)
-		CHECK_EQ(make_context(F), VGPU_OK);
-	return F != NULL;
-}
-
-static void down(void)
-{
-	if (F)
-		vgpu_file_close(F);
-	F = NULL;
-	CHECK(harness_down(&H));
-}
-
-/* The call returns `status` and no command reaches the device. */
-#define REJECTS(expr, status)                                                   \
-	do {                                                                    \
-		uint64_t before_ = fake_gpu_total_commands(&H.gpu);             \
-		CHECK_EQ((expr), (status));                                     \
-		CHECK_EQ(fake_gpu_total_commands(&H.gpu), before_);             \
-	} while (0)
+#include "session.h"
 
 static int create(struct vgpu_resource_create c)
 {
 	return call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c));
 }
 
+/* The description `base`, changed by `edits` (expressions on `c`), is refused as invalid. */
+#define REJECTS_DESC(base, ...)                                                 \
+	do {                                                                    \
+		struct vgpu_resource_create c = (base);                         \
+		__VA_ARGS__;                                                    \
+		REJECTS(create(c), VGPU_E_INVALID);                             \
+	} while (0)
+#define REJECTS_TEXTURE(...) REJECTS_DESC(texture_desc(64, 64, 1), __VA_ARGS__)
+#define REJECTS_BUFFER(...) REJECTS_DESC(buffer_desc(4096), __VA_ARGS__)
+
 static void test_unknown_control_code(void)
 {
 	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR };
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(call(F, VGPU_CTL_CODE(0x8FF, VGPU_METHOD_BUFFERED), &info, sizeof(info)),
 		VGPU_E_UNSUPPORTED);
 	REJECTS(call(F, VGPU_CTL_CODE(0x90C, VGPU_METHOD_BUFFERED), &info, sizeof(info)),
@@ -73,10 +46,8 @@ static void test_wrong_method_bits(void)
 	struct vgpu_submit s = { .size = 4, .signal = 1 };
 	uint32_t dword = 0;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	for (uint32_t m = 1; m < 4; m++)
 		REJECTS(call(F, VGPU_CTL_CODE(0x900, m), &info, sizeof(info)),
 			VGPU_E_UNSUPPORTED);
@@ -95,10 +66,8 @@ static void test_fixed_struct_too_small(void)
 	struct vgpu_submit s = { .size = 4, .signal = 1 };
 	uint32_t dword = 0;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(call(F, VGPU_IOCTL_GET_INFO, buf, sizeof(struct vgpu_get_info) - 1),
 		VGPU_E_BAD_SIZE);
 	REJECTS(call(F, VGPU_IOCTL_RESOURCE_CREATE, buf, sizeof(struct vgpu_resource_create) - 8),
@@ -118,10 +87,8 @@ static void test_fixed_struct_too_large(void)
 	} big = { .s = { .size = 4, .signal = 1 } };
 	uint32_t dword = 0;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(call(F, VGPU_IOCTL_GET_INFO, buf, sizeof(struct vgpu_get_info) + 1),
 		VGPU_E_BAD_SIZE);
 	REJECTS(call(F, VGPU_IOCTL_RESOURCE_DESTROY, buf, sizeof(buf)), VGPU_E_BAD_SIZE);
@@ -137,10 +104,8 @@ static void test_out_buffer_size_mismatch(void)
 	struct vgpu_ioctl_bufs b = { .in = &info, .in_size = sizeof(info), .out = &info,
 				     .out_size = sizeof(info) - 8 };
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(vgpu_file_ioctl(F, VGPU_IOCTL_GET_INFO, &b), VGPU_E_BAD_SIZE);
 	CHECK_EQ(b.out_written, 0);
 	b.out_size = sizeof(info);
@@ -157,10 +122,8 @@ static void test_nonzero_pad_fields(void)
 	struct vgpu_submit s = { .size = 4, .signal = 1, .pad = 1 };
 	uint32_t handle, dword = 0;
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(call(F, VGPU_IOCTL_CONTEXT_CREATE, &cc, sizeof(cc)), VGPU_E_INVALID);
 	CHECK_EQ(make_context(F), VGPU_OK);
 	handle = make_buffer(F, 4096, NULL);
@@ -178,10 +141,8 @@ static void test_get_info_major_mismatch(void)
 {
 	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR + 1 };
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(call(F, VGPU_IOCTL_GET_INFO, &info, sizeof(info)), VGPU_E_VERSION);
 	/* the out fields are still filled so that the caller can report */
 	CHECK_EQ(info.abi_major, VGPU_ABI_VERSION_MAJOR);
@@ -198,10 +159,8 @@ static void test_get_capset_unknown_capset(void)
 	uint8_t payload[2048];
 	uint32_t written = 99;
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(call_payload(F, VGPU_IOCTL_GET_CAPSET, &g, sizeof(g), payload, sizeof(payload),
 			     &written),
 		VGPU_E_UNSUPPORTED);
@@ -226,10 +185,8 @@ static void test_get_capset_payload_too_small(void)
 	uint32_t written = 99;
 	bool untouched = true;
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	memset(payload, 0xAA, sizeof(payload));
 	REJECTS(call_payload(F, VGPU_IOCTL_GET_CAPSET, &g, sizeof(g), payload,
 			     FAKE_GPU_CAPSET2_SIZE - 1, &written),
@@ -245,10 +202,8 @@ static void test_get_capset_payload_too_small(void)
 
 static void test_context_create_twice(void)
 {
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(make_context(F), VGPU_E_STATE);
 	down();
 }
@@ -257,10 +212,8 @@ static void test_context_create_unknown_capset(void)
 {
 	struct vgpu_context_create c = { .capset_id = 4 };
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(call(F, VGPU_IOCTL_CONTEXT_CREATE, &c, sizeof(c)), VGPU_E_UNSUPPORTED);
 	c.capset_id = 0;
 	REJECTS(call(F, VGPU_IOCTL_CONTEXT_CREATE, &c, sizeof(c)), VGPU_E_UNSUPPORTED);
@@ -275,10 +228,8 @@ static void test_context_create_bad_flags(void)
 {
 	struct vgpu_context_create c = { .capset_id = VGPU_CAPSET_VIRGL2 };
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	for (uint32_t bit = 0; bit < 32; bit += 7) {
 		c.flags = 1u << bit;
 		REJECTS(call(F, VGPU_IOCTL_CONTEXT_CREATE, &c, sizeof(c)), VGPU_E_INVALID);
@@ -290,10 +241,8 @@ static void test_context_create_unterminated_name(void)
 {
 	struct vgpu_context_create c = { .capset_id = VGPU_CAPSET_VIRGL2 };
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	memset(c.debug_name, 'x', sizeof(c.debug_name));
 	REJECTS(call(F, VGPU_IOCTL_CONTEXT_CREATE, &c, sizeof(c)), VGPU_E_INVALID);
 	/* 63 characters and a NUL is the longest name */
@@ -304,10 +253,8 @@ static void test_context_create_unterminated_name(void)
 
 static void test_resource_create_before_context(void)
 {
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(create(buffer_desc(4096)), VGPU_E_STATE);
 	REJECTS(create(texture_desc(64, 64, 1)), VGPU_E_STATE);
 	down();
@@ -315,213 +262,108 @@ static void test_resource_create_before_context(void)
 
 static void test_resource_create_zero_dimensions(void)
 {
-	struct vgpu_resource_create c;
-
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	c = texture_desc(64, 64, 1);
-	c.width = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.height = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.depth = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.array_size = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = buffer_desc(4096);
-	c.width = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
+	REJECTS_TEXTURE(c.width = 0);
+	REJECTS_TEXTURE(c.height = 0);
+	REJECTS_TEXTURE(c.depth = 0);
+	REJECTS_TEXTURE(c.array_size = 0);
+	REJECTS_BUFFER(c.width = 0);
 	down();
 }
 
 static void test_resource_create_oversized_dimensions(void)
 {
-	struct vgpu_resource_create c;
-
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	c = texture_desc(64, 64, 1);
-	c.width = VGPU_MAX_TEXTURE_DIM + 1;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.height = VGPU_MAX_TEXTURE_DIM + 1;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.target = 3; /* 3D */
-	c.depth = VGPU_MAX_TEXTURE_DIM + 1;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.target = 7; /* 2D array */
-	c.array_size = 0xFFFFFFFFu;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.width = 0xFFFFFFFFu;
-	c.height = 0xFFFFFFFFu;
-	REJECTS(create(c), VGPU_E_INVALID);
+	REJECTS_TEXTURE(c.width = VGPU_MAX_TEXTURE_DIM + 1);
+	REJECTS_TEXTURE(c.height = VGPU_MAX_TEXTURE_DIM + 1);
+	REJECTS_TEXTURE(c.target = 3 /* 3D */, c.depth = VGPU_MAX_TEXTURE_DIM + 1);
+	REJECTS_TEXTURE(c.target = 7 /* 2D array */, c.array_size = 0xFFFFFFFFu);
+	REJECTS_TEXTURE(c.width = 0xFFFFFFFFu, c.height = 0xFFFFFFFFu);
 	down();
 }
 
 static void test_resource_create_bad_size(void)
 {
-	struct vgpu_resource_create c;
-
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	c = buffer_desc(4096);
-	c.size = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.size = VGPU_MAX_RESOURCE_BYTES + 1;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.size = UINT64_MAX;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(64, 64, 1);
-	c.size = 0;
-	REJECTS(create(c), VGPU_E_INVALID);
+	REJECTS_BUFFER(c.size = 0);
+	REJECTS_BUFFER(c.size = VGPU_MAX_RESOURCE_BYTES + 1);
+	REJECTS_BUFFER(c.size = UINT64_MAX);
+	REJECTS_TEXTURE(c.size = 0);
 	down();
 }
 
 static void test_resource_create_levels_beyond_dimensions(void)
 {
-	struct vgpu_resource_create c;
-
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	/* log2(64) = 6: levels 0..6 exist */
-	c = texture_desc(64, 16, 1);
-	c.last_level = 7;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.last_level = 0xFFFFFFFFu;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = texture_desc(1, 1, 1);
-	c.last_level = 1;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = buffer_desc(4096);
-	c.last_level = 1;
-	REJECTS(create(c), VGPU_E_INVALID);
+	REJECTS_DESC(texture_desc(64, 16, 1), c.last_level = 7);
+	REJECTS_DESC(texture_desc(64, 16, 1), c.last_level = 0xFFFFFFFFu);
+	REJECTS_DESC(texture_desc(1, 1, 1), c.last_level = 1);
+	REJECTS_BUFFER(c.last_level = 1);
 	/* the boundary itself is accepted */
-	c = texture_desc(64, 16, 7);
-	CHECK_EQ(create(c), VGPU_OK);
+	CHECK_EQ(create(texture_desc(64, 16, 7)), VGPU_OK);
 	down();
 }
 
 static void test_resource_create_bad_target(void)
 {
-	struct vgpu_resource_create c;
-
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	c = texture_desc(64, 64, 1);
-	c.target = 9; /* PIPE_MAX_TEXTURE_TYPES */
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.target = 0xFFFFFFFFu;
-	REJECTS(create(c), VGPU_E_INVALID);
+	REJECTS_TEXTURE(c.target = 9 /* PIPE_MAX_TEXTURE_TYPES */);
+	REJECTS_TEXTURE(c.target = 0xFFFFFFFFu);
 	down();
 }
 
 static void test_resource_create_buffer_height(void)
 {
-	struct vgpu_resource_create c;
-
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	c = buffer_desc(4096);
-	c.height = 2;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = buffer_desc(4096);
-	c.depth = 2;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c = buffer_desc(4096);
-	c.array_size = 2;
-	REJECTS(create(c), VGPU_E_INVALID);
+	REJECTS_BUFFER(c.height = 2);
+	REJECTS_BUFFER(c.depth = 2);
+	REJECTS_BUFFER(c.array_size = 2);
 	down();
 }
 
 static void test_resource_create_bad_samples(void)
 {
-	struct vgpu_resource_create c;
+	struct vgpu_resource_create four = texture_desc(64, 64, 1);
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	c = texture_desc(64, 64, 1);
-	c.nr_samples = 33;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.nr_samples = 64;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.nr_samples = 3;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.nr_samples = 0xFFFFFFFFu;
-	REJECTS(create(c), VGPU_E_INVALID);
-	c.nr_samples = 4;
-	CHECK_EQ(create(c), VGPU_OK);
+	REJECTS_TEXTURE(c.nr_samples = 33);
+	REJECTS_TEXTURE(c.nr_samples = 64);
+	REJECTS_TEXTURE(c.nr_samples = 3);
+	REJECTS_TEXTURE(c.nr_samples = 0xFFFFFFFFu);
+	four.nr_samples = 4;
+	CHECK_EQ(create(four), VGPU_OK);
 	down();
 }
 
 static void test_resource_create_unknown_flags(void)
 {
-	struct vgpu_resource_create c;
+	struct vgpu_resource_create y_0_top = texture_desc(64, 64, 1);
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
-	for (uint32_t bit = 1; bit < 32; bit += 5) {
-		c = texture_desc(64, 64, 1);
-		c.flags = 1u << bit;
-		REJECTS(create(c), VGPU_E_INVALID);
-	}
-	c = texture_desc(64, 64, 1);
-	c.flags = VGPU_RESOURCE_FLAG_Y_0_TOP;
-	CHECK_EQ(create(c), VGPU_OK);
+	for (uint32_t bit = 1; bit < 32; bit += 5)
+		REJECTS_TEXTURE(c.flags = 1u << bit);
+	y_0_top.flags = VGPU_RESOURCE_FLAG_Y_0_TOP;
+	CHECK_EQ(create(y_0_top), VGPU_OK);
 	down();
-}
-
-/* Every call that names a resource refuses `handle` with BAD_HANDLE. */
-static void check_handle_refused(uint32_t handle)
-{
-	struct vgpu_resource_destroy rd = { .handle = handle };
-	struct vgpu_resource_map rm = { .handle = handle };
-	struct vgpu_wait w = { .kind = VGPU_WAIT_RESOURCE, .handle = handle, .timeout_ns = 1000 };
-	uint64_t signal = 1000;
-
-	REJECTS(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_E_BAD_HANDLE);
-	REJECTS(call(F, VGPU_IOCTL_RESOURCE_MAP, &rm, sizeof(rm)), VGPU_E_BAD_HANDLE);
-	rm = (struct vgpu_resource_map){ .handle = handle };
-	REJECTS(call(F, VGPU_IOCTL_RESOURCE_UNMAP, &rm, sizeof(rm)), VGPU_E_BAD_HANDLE);
-	REJECTS(transfer_buffer(F, VGPU_IOCTL_TRANSFER_TO_HOST, handle, 0, 16, signal++),
-		VGPU_E_BAD_HANDLE);
-	REJECTS(transfer_buffer(F, VGPU_IOCTL_TRANSFER_FROM_HOST, handle, 0, 16, signal++),
-		VGPU_E_BAD_HANDLE);
-	REJECTS(call(F, VGPU_IOCTL_WAIT, &w, sizeof(w)), VGPU_E_BAD_HANDLE);
-	REJECTS(submit(F, &handle, 1, 4, signal++), VGPU_E_BAD_HANDLE);
 }
 
 static void test_handle_never_issued(void)
 {
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	CHECK(make_buffer(F, 4096, NULL) != 0);
-	check_handle_refused(0x12345u);
-	check_handle_refused(0xFFFFFFFFu);
-	check_handle_refused(2); /* the slot after the only live handle */
+	check_handle_refused(F, 0x12345u, 1000);
+	check_handle_refused(F, 0xFFFFFFFFu, 1000);
+	check_handle_refused(F, 2, 1000); /* the slot after the only live handle */
 	down();
 }
 
@@ -530,31 +372,27 @@ static void test_handle_destroyed(void)
 	struct vgpu_resource_destroy rd;
 	uint32_t handle, again;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	CHECK(handle != 0);
 	rd = (struct vgpu_resource_destroy){ .handle = handle };
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
-	check_handle_refused(handle);
+	check_handle_refused(F, handle, 1000);
 	/* the slot is reused by a new resource: the old handle still names nothing */
 	again = make_buffer(F, 4096, NULL);
 	CHECK(again != 0);
 	CHECK(again != handle);
-	check_handle_refused(handle);
+	check_handle_refused(F, handle, 1000);
 	down();
 }
 
 static void test_handle_zero(void)
 {
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	CHECK(make_buffer(F, 4096, NULL) != 0);
-	check_handle_refused(0);
+	check_handle_refused(F, 0, 1000);
 	down();
 }
 
@@ -563,10 +401,8 @@ static void test_unmap_unmapped(void)
 	struct vgpu_resource_map rm;
 	uint32_t handle;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	rm = (struct vgpu_resource_map){ .handle = handle };
 	REJECTS(call(F, VGPU_IOCTL_RESOURCE_UNMAP, &rm, sizeof(rm)), VGPU_E_STATE);
@@ -578,7 +414,24 @@ static void test_unmap_unmapped(void)
 	down();
 }
 
-/* A 64x64 texture with 3 levels, backing 32 KiB: the transfer tests' subject. */
+/*
+ * up() with the transfer tests' subject, a 64x64 texture with 3 levels and
+ * 32 KiB of backing: its handle, or 0 (with all torn down) if that failed.
+ */
+static uint32_t up_with_texture(void)
+{
+	uint32_t handle;
+
+	if (!up(true))
+		return 0;
+	handle = make_texture(F, 64, 64, 3);
+	CHECK(handle != 0);
+	if (!handle)
+		down();
+	return handle;
+}
+
+/* A transfer of all of level 0 of that texture. */
 static struct vgpu_transfer texture_transfer(uint32_t handle)
 {
 	return (struct vgpu_transfer){
@@ -596,16 +449,24 @@ static int xfer_from(struct vgpu_transfer t)
 	return call(F, VGPU_IOCTL_TRANSFER_FROM_HOST, &t, sizeof(t));
 }
 
+/*
+ * texture_transfer(handle), changed by `edits` (expressions on `t`), is
+ * refused as invalid by `fn` (xfer or xfer_from).
+ */
+#define REJECTS_TRANSFER(fn, handle, ...)                                       \
+	do {                                                                    \
+		struct vgpu_transfer t = texture_transfer(handle);              \
+		__VA_ARGS__;                                                    \
+		REJECTS(fn(t), VGPU_E_INVALID);                                 \
+	} while (0)
+
 static void test_transfer_level_beyond_last(void)
 {
 	struct vgpu_transfer t;
-	uint32_t handle;
+	uint32_t handle = up_with_texture();
 
-	if (!up(true)) {
-		down();
+	if (!handle)
 		return;
-	}
-	handle = make_texture(F, 64, 64, 3);
 	t = texture_transfer(handle);
 	t.level = 3;
 	t.box.w = t.box.h = 1;
@@ -621,124 +482,79 @@ static void test_transfer_level_beyond_last(void)
 
 static void test_transfer_box_outside_level(void)
 {
-	struct vgpu_transfer t;
-	uint32_t handle;
+	uint32_t handle = up_with_texture();
 
-	if (!up(true)) {
-		down();
+	if (!handle)
 		return;
-	}
-	handle = make_texture(F, 64, 64, 3);
-	t = texture_transfer(handle);
-	t.box.x = 1;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.y = 1;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.z = 1;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.d = 2;
-	REJECTS(xfer(t), VGPU_E_INVALID);
+	REJECTS_TRANSFER(xfer, handle, t.box.x = 1);
+	REJECTS_TRANSFER(xfer, handle, t.box.y = 1);
+	REJECTS_TRANSFER(xfer, handle, t.box.z = 1);
+	REJECTS_TRANSFER(xfer, handle, t.box.d = 2);
 	/* level 1 is 32x32 */
-	t = texture_transfer(handle);
-	t.level = 1;
-	t.box.w = 33;
-	t.box.h = 32;
-	REJECTS(xfer(t), VGPU_E_INVALID);
+	REJECTS_TRANSFER(xfer, handle, t.level = 1, t.box.w = 33, t.box.h = 32);
 	/* x + w wraps past 2^32 */
-	t = texture_transfer(handle);
-	t.box.x = 0xFFFFFFF0u;
-	t.box.w = 0x20;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.y = 0xFFFFFFFFu;
-	t.box.h = 2;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.z = 0xFFFFFFFFu;
-	t.box.d = 1;
-	REJECTS(xfer_from(t), VGPU_E_INVALID);
+	REJECTS_TRANSFER(xfer, handle, t.box.x = 0xFFFFFFF0u, t.box.w = 0x20);
+	REJECTS_TRANSFER(xfer, handle, t.box.y = 0xFFFFFFFFu, t.box.h = 2);
+	REJECTS_TRANSFER(xfer_from, handle, t.box.z = 0xFFFFFFFFu, t.box.d = 1);
 	down();
 }
 
 static void test_transfer_empty_box(void)
 {
-	struct vgpu_transfer t;
-	uint32_t handle;
+	uint32_t handle = up_with_texture();
 
-	if (!up(true)) {
-		down();
+	if (!handle)
 		return;
-	}
-	handle = make_texture(F, 64, 64, 3);
-	t = texture_transfer(handle);
-	t.box.w = 0;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.h = 0;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.box.d = 0;
-	REJECTS(xfer(t), VGPU_E_INVALID);
+	REJECTS_TRANSFER(xfer, handle, t.box.w = 0);
+	REJECTS_TRANSFER(xfer, handle, t.box.h = 0);
+	REJECTS_TRANSFER(xfer, handle, t.box.d = 0);
 	down();
 }
 
 static void test_transfer_past_backing(void)
 {
-	struct vgpu_transfer t;
+	struct vgpu_transfer layers;
 	struct vgpu_resource_create arr = texture_desc(16, 16, 1);
-	uint32_t handle, array_handle;
+	uint32_t array_handle;
+	uint32_t handle = up_with_texture();
 
-	if (!up(true)) {
-		down();
+	if (!handle)
 		return;
-	}
-	handle = make_texture(F, 64, 64, 3); /* backing 32768 bytes */
-	t = texture_transfer(handle);
-	t.offset = 32768;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.offset = UINT64_MAX - 8;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.stride = 1024; /* 63 rows of 1 KiB + 64 bytes > 32 KiB */
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t = texture_transfer(handle);
-	t.stride = 0xFFFFFFFFu;
-	REJECTS(xfer(t), VGPU_E_INVALID);
+	REJECTS_TRANSFER(xfer, handle, t.offset = 32768);
+	REJECTS_TRANSFER(xfer, handle, t.offset = UINT64_MAX - 8);
+	/* 63 rows of 1 KiB + 64 bytes > 32 KiB */
+	REJECTS_TRANSFER(xfer, handle, t.stride = 1024);
+	REJECTS_TRANSFER(xfer, handle, t.stride = 0xFFFFFFFFu);
 	/* layer_stride on a 2D array of 4 layers of 16x16 */
 	arr.target = 7;
 	arr.array_size = 4;
 	arr.size = 16 * 16 * 4 * 2;
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &arr, sizeof(arr)), VGPU_OK);
 	array_handle = arr.handle;
-	t = (struct vgpu_transfer){ .handle = array_handle, .box = { .w = 16, .h = 16, .d = 4 },
-				    .stride = 16, .layer_stride = 0xFFFFFFFFu, .signal = 1 };
-	REJECTS(xfer(t), VGPU_E_INVALID);
+	layers = (struct vgpu_transfer){
+		.handle = array_handle, .box = { .w = 16, .h = 16, .d = 4 }, .stride = 16,
+		.layer_stride = 0xFFFFFFFFu, .signal = 1,
+	};
+	REJECTS(xfer(layers), VGPU_E_INVALID);
 	/* the core rounds backing up to whole pages: 4 KiB here */
-	t.layer_stride = 1024; /* 3 * 1024 + 256 fits in 4 KiB */
-	CHECK_EQ(xfer(t), VGPU_OK);
-	t.layer_stride = 2048; /* 3 * 2048 + 256 does not */
-	t.signal = 2;
-	REJECTS(xfer(t), VGPU_E_INVALID);
-	t.signal = 3;
-	t.layer_stride = 256;
-	CHECK_EQ(xfer(t), VGPU_OK);
+	layers.layer_stride = 1024; /* 3 * 1024 + 256 fits in 4 KiB */
+	CHECK_EQ(xfer(layers), VGPU_OK);
+	layers.layer_stride = 2048; /* 3 * 2048 + 256 does not */
+	layers.signal = 2;
+	REJECTS(xfer(layers), VGPU_E_INVALID);
+	layers.signal = 3;
+	layers.layer_stride = 256;
+	CHECK_EQ(xfer(layers), VGPU_OK);
 	down();
 }
 
 static void test_transfer_signal_not_increasing(void)
 {
 	struct vgpu_transfer t;
-	uint32_t handle;
+	uint32_t handle = up_with_texture();
 
-	if (!up(true)) {
-		down();
+	if (!handle)
 		return;
-	}
-	handle = make_texture(F, 64, 64, 3);
 	t = texture_transfer(handle);
 	t.signal = 0;
 	REJECTS(xfer(t), VGPU_E_INVALID);
@@ -758,10 +574,8 @@ static void test_submit_size_not_multiple_of_4(void)
 	struct vgpu_submit s = { .size = 6, .signal = 1 };
 	uint8_t payload[8] = { 0 };
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload, 6, NULL),
 		VGPU_E_INVALID);
 	s.size = 1;
@@ -772,36 +586,29 @@ static void test_submit_size_not_multiple_of_4(void)
 
 static void test_submit_too_large(void)
 {
+	static uint8_t payload[VGPU_MAX_SUBMIT_BYTES + 4];
 	struct vgpu_submit s = { .size = VGPU_MAX_SUBMIT_BYTES + 4, .signal = 1 };
 	uint32_t psize = VGPU_MAX_SUBMIT_BYTES + 4;
-	uint8_t *payload = calloc(1, psize);
 
-	if (!up(true) || !payload) {
-		free(payload);
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload, psize, NULL),
 		VGPU_E_INVALID);
 	/* exactly the limit is accepted */
 	s.size = VGPU_MAX_SUBMIT_BYTES;
 	CHECK_EQ(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload, s.size, NULL), VGPU_OK);
-	free(payload);
 	down();
 }
 
 static void test_submit_too_many_handles(void)
 {
+	static uint32_t payload[VGPU_MAX_SUBMIT_HANDLES + 2];
 	uint32_t n = VGPU_MAX_SUBMIT_HANDLES + 1;
 	struct vgpu_submit s = { .size = 4, .num_handles = n, .signal = 1 };
-	uint32_t *payload = calloc(n + 1, 4);
 	uint32_t handle;
 
-	if (!up(true) || !payload) {
-		free(payload);
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	for (uint32_t i = 0; i < n; i++)
 		payload[i] = handle;
@@ -813,7 +620,6 @@ static void test_submit_too_many_handles(void)
 	/* the limit itself is accepted (one handle many times) */
 	s.num_handles = n - 1;
 	CHECK_EQ(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload, n * 4, NULL), VGPU_OK);
-	free(payload);
 	down();
 }
 
@@ -822,10 +628,8 @@ static void test_submit_payload_size_mismatch(void)
 	struct vgpu_submit s = { .size = 8, .num_handles = 1, .signal = 1 };
 	uint32_t payload[8] = { 0 };
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	payload[0] = make_buffer(F, 4096, NULL);
 	REJECTS(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload, 8, NULL),
 		VGPU_E_BAD_SIZE);
@@ -846,10 +650,8 @@ static void test_submit_foreign_handle(void)
 	struct vgpu_file *other;
 	uint32_t mine, theirs, list[2];
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	other = harness_open(&H, &F);
 	CHECK(other != NULL);
 	CHECK_EQ(make_context(other), VGPU_OK);
@@ -868,10 +670,8 @@ static void test_submit_foreign_handle(void)
 
 static void test_submit_signal_not_increasing(void)
 {
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(submit(F, NULL, 0, 2, 0), VGPU_E_INVALID);
 	CHECK_EQ(submit(F, NULL, 0, 2, 3), VGPU_OK);
 	REJECTS(submit(F, NULL, 0, 2, 3), VGPU_E_INVALID);
@@ -884,10 +684,8 @@ static void test_submit_nonzero_flags(void)
 	struct vgpu_submit s = { .size = 4, .signal = 1 };
 	uint32_t dword = 0;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	for (uint32_t bit = 0; bit < 32; bit += 3) {
 		s.flags = 1u << bit;
 		REJECTS(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), &dword, 4, NULL),
@@ -898,10 +696,8 @@ static void test_submit_nonzero_flags(void)
 
 static void test_submit_before_context(void)
 {
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	REJECTS(submit(F, NULL, 0, 2, 1), VGPU_E_STATE);
 	down();
 }
@@ -910,10 +706,8 @@ static void test_wait_unknown_kind(void)
 {
 	struct vgpu_wait w = { .kind = 0, .value = 0 };
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(call(F, VGPU_IOCTL_WAIT, &w, sizeof(w)), VGPU_E_INVALID);
 	w.kind = 3;
 	REJECTS(call(F, VGPU_IOCTL_WAIT, &w, sizeof(w)), VGPU_E_INVALID);
@@ -924,10 +718,8 @@ static void test_wait_unknown_kind(void)
 
 static void test_wait_value_never_submitted(void)
 {
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	REJECTS(wait_fence(F, 1, 0, NULL), VGPU_E_INVALID);
 	CHECK_EQ(submit(F, NULL, 0, 2, 5), VGPU_OK);
 	REJECTS(wait_fence(F, 6, 1000000, NULL), VGPU_E_INVALID);
@@ -941,10 +733,8 @@ static void test_wait_no_timeout_on_pending_work(void)
 {
 	uint64_t completed = 99;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, -1);
 	CHECK_EQ(submit(F, NULL, 0, 2, 1), VGPU_OK);
 	CHECK_EQ(wait_fence(F, 1, 0, &completed), VGPU_E_BUSY);
@@ -961,10 +751,8 @@ static void test_wait_timeout_elapses(void)
 	uint64_t start, took;
 	uint32_t handle;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, -1);
 	CHECK_EQ(submit(F, &handle, 1, 2, 1), VGPU_OK);

@@ -8,42 +8,15 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness.h"
-#include "tap.h"
-
-static struct harness H;
-static struct vgpu_file *F;
-
-static bool up(bool with_context)
-{
-	F = NULL;
-	CHECK_EQ(harness_up(&H, NULL), VGPU_OK);
-	if (!H.dev)
-		return false;
-	F = harness_open(&H, &H);
-	CHECK(F != NULL);
-	if (F && with_context)
-		CHECK_EQ(make_context(F), VGPU_OK);
-	return F != NULL;
-}
-
-static void down(void)
-{
-	if (F)
-		vgpu_file_close(F);
-	F = NULL;
-	CHECK(harness_down(&H));
-}
+#include "session.h"
 
 static void test_get_info(void)
 {
 	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR, .abi_minor = 77 };
 	uint64_t before;
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	before = fake_gpu_total_commands(&H.gpu);
 	CHECK_EQ(call(F, VGPU_IOCTL_GET_INFO, &info, sizeof(info)), VGPU_OK);
 	CHECK_EQ(fake_gpu_total_commands(&H.gpu), before);
@@ -116,10 +89,8 @@ static void test_capsets_read(void)
 {
 	struct fake_gpu_record rec;
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	read_capset(VGPU_CAPSET_VIRGL, FAKE_GPU_CAPSET1_SIZE);
 	CHECK(fake_gpu_last(&H.gpu, WIRE_CMD_GET_CAPSET, &rec));
 	CHECK_EQ(rec.resource_id, VGPU_CAPSET_VIRGL);
@@ -136,10 +107,8 @@ static void test_context_create(void)
 	struct vgpu_context_create c = { .capset_id = VGPU_CAPSET_VIRGL };
 	struct fake_gpu_record rec;
 
-	if (!up(false)) {
-		down();
+	if (!up(false))
 		return;
-	}
 	strcpy(c.debug_name, "app.exe");
 	CHECK_EQ(call(F, VGPU_IOCTL_CONTEXT_CREATE, &c, sizeof(c)), VGPU_OK);
 	CHECK(c.ctx_id != 0);
@@ -159,10 +128,8 @@ static void test_buffer_create_map_transfer(void)
 	uint8_t *va;
 	bool same = true;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 8192, &res_id);
 	CHECK(handle != 0);
 	CHECK(fake_gpu_last(&H.gpu, WIRE_CMD_RESOURCE_CREATE_3D, &rec));
@@ -218,10 +185,8 @@ static void test_submit_and_wait(void)
 	uint32_t handle;
 	bool same = true;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	CHECK_EQ(submit(F, &handle, 1, 16, 10), VGPU_OK);
 	CHECK(fake_gpu_last(&H.gpu, WIRE_CMD_SUBMIT_3D, &rec));
@@ -247,10 +212,8 @@ static void test_many_fences_in_flight(void)
 {
 	uint64_t completed = 0;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, -1);
 	for (uint64_t v = 1; v <= 40; v++)
 		CHECK_EQ(submit(F, NULL, 0, 2, v * 2), VGPU_OK);
@@ -266,16 +229,11 @@ static void test_many_fences_in_flight(void)
 static void test_second_file_cannot_use_handles(void)
 {
 	struct vgpu_file *other;
-	struct vgpu_resource_destroy rd;
 	struct vgpu_resource_map rm;
-	struct vgpu_wait w;
 	uint32_t handle;
-	uint64_t before;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	other = harness_open(&H, &other);
 	CHECK(other != NULL);
@@ -284,21 +242,7 @@ static void test_second_file_cannot_use_handles(void)
 		return;
 	}
 	CHECK_EQ(make_context(other), VGPU_OK);
-	before = fake_gpu_total_commands(&H.gpu);
-	rd = (struct vgpu_resource_destroy){ .handle = handle };
-	CHECK_EQ(call(other, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_E_BAD_HANDLE);
-	rm = (struct vgpu_resource_map){ .handle = handle };
-	CHECK_EQ(call(other, VGPU_IOCTL_RESOURCE_MAP, &rm, sizeof(rm)), VGPU_E_BAD_HANDLE);
-	rm = (struct vgpu_resource_map){ .handle = handle };
-	CHECK_EQ(call(other, VGPU_IOCTL_RESOURCE_UNMAP, &rm, sizeof(rm)), VGPU_E_BAD_HANDLE);
-	CHECK_EQ(transfer_buffer(other, VGPU_IOCTL_TRANSFER_TO_HOST, handle, 0, 16, 1),
-		 VGPU_E_BAD_HANDLE);
-	CHECK_EQ(transfer_buffer(other, VGPU_IOCTL_TRANSFER_FROM_HOST, handle, 0, 16, 2),
-		 VGPU_E_BAD_HANDLE);
-	w = (struct vgpu_wait){ .kind = VGPU_WAIT_RESOURCE, .handle = handle };
-	CHECK_EQ(call(other, VGPU_IOCTL_WAIT, &w, sizeof(w)), VGPU_E_BAD_HANDLE);
-	CHECK_EQ(submit(other, &handle, 1, 2, 3), VGPU_E_BAD_HANDLE);
-	CHECK_EQ(fake_gpu_total_commands(&H.gpu), before);
+	check_handle_refused(other, handle, 1);
 	CHECK_EQ(H.os.live_maps, 0);
 	/* and ours is untouched */
 	rm = (struct vgpu_resource_map){ .handle = handle };
@@ -388,10 +332,8 @@ static void test_inline_interrupts(void)
 {
 	uint32_t handle;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	fake_gpu_set_irq_inline(&H.gpu, true);
 	handle = make_buffer(F, 4096, NULL);
 	CHECK(handle != 0);
@@ -407,10 +349,8 @@ static void test_stats(void)
 	struct vgpu_get_stats st;
 	uint32_t handle;
 
-	if (!up(true)) {
-		down();
+	if (!up(true))
 		return;
-	}
 	handle = make_buffer(F, 4096, NULL);
 	CHECK(handle != 0);
 	memset(&st, 0, sizeof(st));

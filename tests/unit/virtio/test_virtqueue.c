@@ -415,26 +415,28 @@ static void test_add_rejects(void)
 	fixture_fini(&g);
 }
 
+/* A request buffer and a response buffer: the shape of most virtio-gpu commands. */
+static const struct vgpu_vq_buf request_pair[2] = {
+	{ .pa = 0x1000, .len = 8 },
+	{ .pa = 0x2000, .len = 8, .device_writes = true },
+};
+
 static void test_full_queue(void)
 {
 	struct fixture f;
-	struct vgpu_vq_buf pair[2] = {
-		{ .pa = 0x1000, .len = 8 },
-		{ .pa = 0x2000, .len = 8, .device_writes = true },
-	};
 	struct dev_req req;
 	unsigned i;
 
 	fixture_init(&f, 8, false, false);
 	for (i = 0; i < 4; i++)
-		CHECK_EQ(vgpu_vq_add(&f.vq, pair, 2, NULL, token_of(i)), VGPU_OK);
+		CHECK_EQ(vgpu_vq_add(&f.vq, request_pair, 2, NULL, token_of(i)), VGPU_OK);
 	CHECK_EQ(f.vq.num_free, 0);
 	CHECK_EQ(add_simple(&f, 9), VGPU_E_NO_MEMORY);
 	CHECK_EQ(rd16(f.dev.avail + 2), 4);
 	CHECK(dev_pop(&f.dev, &req));
 	dev_push(&f.dev, req.head, 0);
 	CHECK(vgpu_vq_get_used(&f.vq, NULL, NULL) == token_of(0));
-	CHECK_EQ(vgpu_vq_add(&f.vq, pair, 2, NULL, token_of(4)), VGPU_OK);
+	CHECK_EQ(vgpu_vq_add(&f.vq, request_pair, 2, NULL, token_of(4)), VGPU_OK);
 	CHECK_EQ(add_simple(&f, 9), VGPU_E_NO_MEMORY);
 	CHECK_EQ(vgpu_vq_in_flight(&f.vq), 4);
 	fixture_fini(&f);
@@ -569,17 +571,13 @@ static void test_interrupt_suppression(void)
 
 static void test_misbehaving_device(void)
 {
-	struct vgpu_vq_buf pair[2] = {
-		{ .pa = 0x1000, .len = 8 },
-		{ .pa = 0x2000, .len = 8, .device_writes = true },
-	};
 	struct fixture f;
 	struct dev_req a, b, c;
 	uint32_t written = 0, bad = 0;
 
 	fixture_init(&f, 8, false, false);
 	CHECK_EQ(add_simple(&f, 0), VGPU_OK);
-	CHECK_EQ(vgpu_vq_add(&f.vq, pair, 2, NULL, token_of(1)), VGPU_OK);
+	CHECK_EQ(vgpu_vq_add(&f.vq, request_pair, 2, NULL, token_of(1)), VGPU_OK);
 	CHECK_EQ(add_simple(&f, 2), VGPU_OK);
 	CHECK(dev_pop(&f.dev, &a));
 	CHECK(dev_pop(&f.dev, &b));
@@ -619,10 +617,6 @@ static void test_misbehaving_device(void)
 /* The descriptor table is the driver's, but a hostile device may scribble over it. */
 static void test_scribbled_descriptors(void)
 {
-	struct vgpu_vq_buf pair[2] = {
-		{ .pa = 0x1000, .len = 8 },
-		{ .pa = 0x2000, .len = 8, .device_writes = true },
-	};
 	struct fixture f;
 	struct dev_req req;
 	unsigned i, round;
@@ -630,7 +624,7 @@ static void test_scribbled_descriptors(void)
 	fixture_init(&f, 8, false, false);
 	for (round = 0; round < 20; round++) {
 		for (i = 0; i < 4; i++)
-			CHECK_EQ(vgpu_vq_add(&f.vq, pair, 2, NULL, token_of(i)), VGPU_OK);
+			CHECK_EQ(vgpu_vq_add(&f.vq, request_pair, 2, NULL, token_of(i)), VGPU_OK);
 		for (i = 0; i < 4; i++) {
 			CHECK(dev_pop(&f.dev, &req));
 			dev_push(&f.dev, req.head, 0);

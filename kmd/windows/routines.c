@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Kernel routines newer than mingw-w64's import library, looked up at load
+ * time.  Both give non-executable memory, which memory integrity (HVCI)
+ * expects.  MmAllocateContiguousNodeMemory (Windows 8) is required;
+ * without MmMapIoSpaceEx (Windows 10) registers are mapped with MmMapIoSpace.
+ */
+#include "vgpu_win.h"
+
+struct win_routines win_routines;
+
+static PVOID lookup(PCWSTR name)
+{
+	UNICODE_STRING u;
+
+	RtlInitUnicodeString(&u, name);
+	return MmGetSystemRoutineAddress(&u);
+}
+
+NTSTATUS win_resolve_routines(void)
+{
+	win_routines.map_io_space_ex = (win_map_io_space_ex_fn)lookup(L"MmMapIoSpaceEx");
+	win_routines.alloc_contiguous_node =
+		(win_alloc_contiguous_node_fn)lookup(L"MmAllocateContiguousNodeMemory");
+	if (!win_routines.alloc_contiguous_node) {
+		DbgPrintEx(DPFLTR_IHVVIDEO_ID, DPFLTR_ERROR_LEVEL, "vgpu: needs Windows 8 or later\n");
+		return STATUS_NOT_SUPPORTED;
+	}
+	return STATUS_SUCCESS;
+}

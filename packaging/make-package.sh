@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Assemble the Windows driver package:
+#   make-package.sh [--no-gl] WINBUILD OUTDIR
+# writes OUTDIR/vgpu-win64/ (vgpu.inf, test-signed vgpu.sys, its test
+# certificate, vgpu-info.exe, the GL DLLs, install/uninstall scripts,
+# README.md) and OUTDIR/vgpu-win64.zip.
+#
+# The GL DLLs (opengl32.dll, vgpu_wgl.dll and any other DLL beside them)
+# come from $VGPU_GL_DIR, by default the bin/ of the Mesa Windows build
+# (scripts/build-mesa.sh --prefix windows).  Without them the folder is
+# still assembled, but no zip is written and the script fails, saying so;
+# --no-gl assembles the folder without them on purpose (tests).
+#
+# The test certificate and its key (also as vgpu-test.pfx for signtool)
+# live in OUTDIR/../package-signing/, made on first use and kept, so that a
+# VM that trusts it once keeps trusting later builds.  The key never
+# enters the package.
+set -euo pipefail
+
+GL_DLLS=(opengl32.dll vgpu_wgl.dll)
+GL_BUILD_HINT="build them with 'make mesa' (scripts/build-mesa.sh windows),"
+GL_BUILD_HINT+=" or set VGPU_GL_DIR to a folder holding ${GL_DLLS[*]}"
+
+die() {
+	echo "make-package: $*" >&2
+	exit 1
+}
+
+with_gl=1
+if [ "${1:-}" = "--no-gl" ]; then
+	with_gl=0
+	shift
+fi
+[ $# -eq 2 ] || die "usage: make-package.sh [--no-gl] WINBUILD OUTDIR"
+winbuild=$1
+outdir=$2
+src=$(cd "$(dirname "$0")/.." && pwd)
+pkg=$outdir/vgpu-win64
+signing=$(dirname "$outdir")/package-signing
+gl_dir=${VGPU_GL_DIR:-}
+if [ -z "$gl_dir" ] && [ "$with_gl" -eq 1 ]; then
+	gl_dir=$("$src/scripts/build-mesa.sh" --prefix windows)/bin ||
+		die "cannot locate the Mesa Windows build; set VGPU_GL_DIR"
+fi
+
+for tool in x86_64-w64-mingw32-strip osslsigncode openssl python3; do
+	command -v "$tool" >/dev/null || die "$tool is missing (run scripts/setup.sh)"
+done
+sys=$winbuild/kmd/windows/vgpu.sys
+info=$winbuild/tools/vgpu-info.exe
+for f in "$sys" "$info"; do
+	[ -f "$f" ] || die "$f is missing: build the Windows targets first (make windows)"
+done
+
+# A self-signed code-signing certificate: what test-signing mode accepts.
+make_test_certificate() {
+	[ -f "$signing/vgpu-test.key" ] && [ -f "$signing/vgpu-test.crt" ] && return
+	mkdir -p "$signing"
+	openssl req -x509 -newkey rsa:3072 -sha256 -nodes -days 3650 \
+		-subj "/CN=vgpu test signing (not trusted outside test-signing mode)" \
+		-addext "keyUsage=critical,digitalSignature" \
+		-addext "extendedKeyUsage=codeSigning" \
+		-keyout "$signing/vgpu-test.key.tmp" -out "$signing/vgpu-test.crt" 2>/dev/null
+	mv "$signing/vgpu-test.key.tmp" "$signing/vgpu-test.key"
+	chmod 600 "$signing/vgpu-test.key"
+	# For signtool on Windows (docs/windows.md, the catalog); password "vgpu-test".
+	openssl pkcs12 -export -inkey "$signing/vgpu-test.key" -in "$signing/vgpu-test.crt" \
+		-passout pass:vgpu-test -out "$signing/vgpu-test.pfx"
+}
+
+sign_driver() {
+	local unsigned=$pkg/vgpu.unsigned.sys
+
+	x86_64-w64-mingw32-strip --strip-debug -o "$unsigned" "$sys"
+	osslsigncode sign -certs "$signing/vgpu-test.crt" -key "$signing/vgpu-test.key" \
+		-h sha256 -n "vgpu virtio-gpu OpenGL driver" \
+		-in "$unsigned" -out "$pkg/vgpu.sys" >/dev/null
+	rm -f "$unsigned"
+}
+
+# The named GL DLLs must be there; every DLL beside them goes along (libglapi...).
+copy_gl_dlls() {
+	local dll
+	for dll in "${GL_DLLS[@]}"; do
+		[ -f "$gl_dir/$dll" ] || return 1
+	done
+	mkdir -p "$pkg/gl"
+	cp -f "$gl_dir"/*.dll "$pkg/gl/"
+}
+
+rm -rf "$pkg" "$outdir/vgpu-win64.zip"
+mkdir -p "$pkg"
+make_test_certificate
+sign_driver
+openssl x509 -in "$signing/vgpu-test.crt" -outform der -out "$pkg/vgpu-test.cer"
+x86_64-w64-mingw32-strip -o "$pkg/vgpu-info.exe" "$info"
+# Windows text files: CRLF line ends.
+for f in kmd/windows/vgpu.inf packaging/install.cmd packaging/uninstall.cmd \
+	packaging/install.ps1 packaging/uninstall.ps1 packaging/vgpu-common.ps1; do
+	sed 's/\r*$/\r/' "$src/$f" >"$pkg/$(basename "$f")"
+done
+sed 's/\r*$/\r/' "$src/docs/windows.md" >"$pkg/README.md"
+
+if [ "$with_gl" -eq 0 ]; then
+	echo "make-package: $pkg assembled without the GL DLLs (--no-gl); no zip written"
+	exit 0
+fi
+if ! copy_gl_dlls; then
+	echo "make-package: $pkg assembled, but GL DLLs missing: $GL_BUILD_HINT" \
+		"(looked in $gl_dir); no zip written" >&2
+	exit 1
+fi
+(cd "$outdir" && python3 -m zipfile -c vgpu-win64.zip vgpu-win64/)
+echo "make-package: wrote $pkg and $outdir/vgpu-win64.zip"

@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The Windows driver package, checked from Linux (TAP).
+
+    test_windows.py WORKDIR
+
+Builds the Windows cross build if needed ($VGPU_WINBUILD, default
+build/win of the source tree, as `make windows` makes it), assembles the
+package without GL DLLs into WORKDIR (packaging/make-package.sh --no-gl),
+then checks: vgpu.sys's PE headers, entry point, imports and Authenticode
+signature; the exception guard's unwind data in vgpu.sys and its
+behaviour under Wine; vgpu.inf against the package; vgpu-info.exe under
+Wine without a device; that vgpu.sys contains exactly the kmd core's
+sources; and how the package script treats the GL DLLs.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(os.path.dirname(HERE))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, HERE)
+import check_inf  # noqa: E402
+import pe  # noqa: E402
+
+PACKAGE_FILES = ["vgpu.inf", "vgpu.sys", "vgpu-test.cer", "vgpu-info.exe", "install.cmd",
+                 "uninstall.cmd", "install.ps1", "uninstall.ps1", "vgpu-common.ps1", "README.md"]
+NO_DEVICE_LINE = "vgpu-info: no vgpu device: no vgpu device interface (is vgpu.sys installed?)"
+
+cases = []
+failures = 0
+
+
+def case(fn):
+    cases.append(fn)
+    return fn
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def check(ok, what):
+    if not ok:
+        raise CheckFailed(what)
+
+
+def run(cmd, env=None, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, **kw)
+
+
+def wine_env():
+    env = dict(os.environ)
+    env.setdefault("WINEDEBUG", "-all")
+    env.pop("DISPLAY", None)
+    return env
+
+
+def ensure_windows_build():
+    winbuild = os.environ.get("VGPU_WINBUILD")
+    if winbuild:
+        return winbuild
+    winbuild = os.path.join(SRC, "build", "win")
+    cmd = ["ninja", "-C", winbuild] if os.path.exists(os.path.join(winbuild, "build.ninja")) \
+        else ["make", "-s", "-C", SRC, "windows"]
+    r = run(cmd)
+    if r.returncode != 0:
+        sys.stdout.write("# " + (r.stdout + r.stderr).replace("\n", "\n# ") + "\n")
+        raise SystemExit("Bail out! the Windows build failed")
+    return winbuild
+
+
+def make_package(winbuild, outdir, no_gl=True, gl_dir=None):
+    env = dict(os.environ)
+    if gl_dir is not None:
+        env["VGPU_GL_DIR"] = gl_dir
+    cmd = [os.path.join(SRC, "packaging", "make-package.sh")]
+    if no_gl:
+        cmd.append("--no-gl")
+    return run(cmd + [winbuild, outdir], env=env)
+
+
+def symbols(path):
+    out = run(["x86_64-w64-mingw32-nm", path]).stdout
+    table = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            table[parts[2]] = (int(parts[0], 16), parts[1])
+    return table
+
+
+# ---- the package ----
+
+@case
+def package_contents(ctx):
+    for f in PACKAGE_FILES:
+        check(os.path.isfile(os.path.join(ctx.pkg, f)), f + " is missing")
+    for f in ["vgpu.inf", "install.cmd", "uninstall.cmd"]:
+        with open(os.path.join(ctx.pkg, f), "rb") as fh:
+            text = fh.read()
+        check(text.count(b"\n") == text.count(b"\r\n"), f + " does not have CRLF line ends")
+    check(not os.path.exists(ctx.pkg + ".zip"), "--no-gl must not write a zip")
+    keys = [f for f in os.listdir(ctx.pkg) if f.endswith((".key", ".pfx", ".pem"))]
+    check(not keys, "private key material in the package: %s" % keys)
+
+
+# ---- vgpu.sys ----
+
+@case
+def driver_pe_headers(ctx):
+    img = ctx.sys_image
+    check(img.machine == pe.IMAGE_FILE_MACHINE_AMD64, "machine is 0x%x" % img.machine)
+    check(img.subsystem == pe.IMAGE_SUBSYSTEM_NATIVE, "subsystem is %d" % img.subsystem)
+    check(not img.characteristics & pe.IMAGE_FILE_DLL, "vgpu.sys is marked as a DLL")
+    need = pe.IMAGE_DLLCHARACTERISTICS_DYNAMIC_BASE | pe.IMAGE_DLLCHARACTERISTICS_NX_COMPAT
+    check(img.dll_characteristics & need == need, "not DYNAMIC_BASE | NX_COMPAT")
+    check(img.dirs[pe.DIR_BASERELOC][1] > 0, "no base relocations (the kernel relocates drivers)")
+    for s in img.sections:
+        both = pe.IMAGE_SCN_MEM_WRITE | pe.IMAGE_SCN_MEM_EXECUTE
+        check(s.flags & both != both, "section %s is writable and executable" % s.name)
+    check(img.checksum == img.computed_checksum(),
+          "checksum 0x%x, should be 0x%x" % (img.checksum, img.computed_checksum()))
+
+
+@case
+def driver_entry_is_driverentry(ctx):
+    table = symbols(ctx.sys)
+    check("DriverEntry" in table and table["DriverEntry"][1] == "T", "no DriverEntry symbol")
+    rva = table["DriverEntry"][0] - ctx.sys_image.image_base
+    check(ctx.sys_image.entry == rva, "entry point 0x%x, DriverEntry at 0x%x" %
+          (ctx.sys_image.entry, rva))
+
+
+@case
+def driver_imports_only_kernel(ctx):
+    dlls = [d.lower() for d in ctx.sys_image.imported_dlls()]
+    check("ntoskrnl.exe" in dlls, "does not import ntoskrnl.exe: %s" % dlls)
+    check(set(dlls) <= {"ntoskrnl.exe", "hal.dll"}, "imports from %s" % dlls)
+
+
+def verify_signature(path, ca):
+    r = run(["osslsigncode", "verify", "-in", path, "-CAfile", ca])
+    return r.returncode == 0 and "Signature verification: ok" in r.stdout, r.stdout + r.stderr
+
+
+@case
+def driver_signature(ctx):
+    ca = os.path.join(ctx.work, "vgpu-test.pem")
+    r = run(["openssl", "x509", "-inform", "der", "-in", os.path.join(ctx.pkg, "vgpu-test.cer"),
+             "-out", ca])
+    check(r.returncode == 0, "the shipped certificate does not parse: " + r.stderr)
+    ok, log = verify_signature(ctx.sys, ca)
+    check(ok, "osslsigncode verify failed: " + log[-400:])
+    check("vgpu test signing" in log, "not signed by the vgpu test certificate")
+    # The same check must reject a modified driver.
+    bad = os.path.join(ctx.work, "tampered.sys")
+    data = bytearray(open(ctx.sys, "rb").read())
+    text = next(s for s in ctx.sys_image.sections if s.name == ".text")
+    data[text.raw_ptr + 16] ^= 0xFF
+    open(bad, "wb").write(data)
+    ok, _ = verify_signature(bad, ca)
+    check(not ok, "a tampered vgpu.sys still verifies")
+
+
+def unwind_entry(dump, start):
+    """The unwind description objdump prints for the function at `start`."""
+    lines = dump.splitlines()
+    head = re.compile(r"\(rva: [0-9a-f]+\): %016x - " % start)
+    for i, line in enumerate(lines):
+        if head.search(line):
+            body = []
+            for nxt in lines[i + 1:]:
+                if "(rva:" in nxt or not nxt.strip():
+                    break
+                body.append(nxt)
+            return "\n".join(body)
+    raise CheckFailed("no unwind data for 0x%x" % start)
+
+
+@case
+def seh_guard_unwind_data(ctx):
+    table = symbols(ctx.sys)
+    start = table["win_seh_call"][0]
+    entry = unwind_entry(run(["x86_64-w64-mingw32-objdump", "-p", ctx.sys]).stdout, start)
+    check("UNW_FLAG_EHANDLER" in entry, "win_seh_call has no exception handler")
+    handler = int(re.search(r"Handler: ([0-9a-f]+)", entry).group(1), 16)
+    check(handler == table["__C_specific_handler"][0], "the handler is not __C_specific_handler")
+    data = bytes(int(b, 16) for line in re.findall(r"^\s+0[0-9a-f]{2}: (.*)$", entry, re.M)
+                 for b in line.split())
+    count, begin, end, filt, target = (int.from_bytes(data[i:i + 4], "little")
+                                       for i in range(0, 20, 4))
+    check(count == 1, "scope count %d" % count)
+    base = ctx.sys_image.image_base
+    dis = run(["x86_64-w64-mingw32-objdump", "-d", ctx.sys, "--start-address=0x%x" % start,
+               "--stop-address=0x%x" % (start + 0x40)]).stdout
+    insns = re.findall(r"^\s+([0-9a-f]+):\s+(?:[0-9a-f]{2} )+\s*(.*)$", dis, re.M)
+    calls = [i for i, (_, text) in enumerate(insns) if text.startswith("call")]
+    check(len(calls) == 1, "win_seh_call should make exactly one call")
+    ret_rva = int(insns[calls[0] + 1][0], 16) - base
+    call_rva = int(insns[calls[0]][0], 16) - base
+    check(begin <= call_rva and ret_rva < end, "the scope does not cover the call's return address")
+    check(start - base < target < start - base + 0x40, "the landing pad is outside win_seh_call")
+    fdis = run(["x86_64-w64-mingw32-objdump", "-d", ctx.sys, "--start-address=0x%x" % (base + filt),
+                "--stop-address=0x%x" % (base + filt + 6)]).stdout
+    check(re.search(r"mov\s+\$0x1,%eax", fdis) and "ret" in fdis,
+          "the filter does not answer EXCEPTION_EXECUTE_HANDLER")
+
+
+@case
+def seh_guard_under_wine(ctx):
+    probe = os.path.join(ctx.winbuild, "kmd", "windows", "seh-guard-probe.exe")
+    r = run(["wine", probe], env=wine_env(), timeout=120)
+    sys.stdout.write("".join("#   " + l + "\n" for l in r.stdout.splitlines()))
+    check(r.returncode == 0, "the probe failed (exit %d)" % r.returncode)
+    check(re.search(r"^1\.\.6\s*$", r.stdout, re.M), "the probe did not finish its 6 cases")
+    check("not ok" not in r.stdout, "a probe case failed")
+
+
+@case
+def core_sources_compiled_in(ctx):
+    with open(os.path.join(SRC, "kmd", "core", "meson.build")) as f:
+        block = re.search(r"core_sources\s*=\s*files\((.*?)\)", f.read(), re.S).group(1)
+    listed = sorted(re.findall(r"'([^']+)'", block))
+    check(listed, "no core_sources in kmd/core/meson.build")
+    targets = json.loads(run(["meson", "introspect", "--targets", ctx.winbuild]).stdout)
+    by_name = {t["name"]: t for t in targets}
+    core_dir = os.path.join(SRC, "kmd", "core") + os.sep
+
+    def sources(name):
+        return sorted(os.path.relpath(s, core_dir) for ts in by_name[name]["target_sources"]
+                      for s in ts.get("sources", []))
+    check(sources("vgpu_core") == listed, "vgpu_core compiles %s" % sources("vgpu_core"))
+    own = [s for ts in by_name["vgpu"]["target_sources"] for s in ts.get("sources", [])]
+    check(not any(s.startswith(core_dir) for s in own), "vgpu.sys compiles core files itself")
+    link = run(["ninja", "-C", ctx.winbuild, "-t", "commands", "kmd/windows/vgpu.sys"])
+    line = link.stdout.strip().splitlines()[-1]
+    check(re.search(r"--whole-archive\s+(-Wl,--start-group\s+)?(\S*/)?kmd/core/libvgpu_core\.a",
+                    line),
+          "vgpu.sys does not link the whole core library")
+    archive = os.path.join(ctx.winbuild, "kmd", "core", "libvgpu_core.a")
+    members = run(["x86_64-w64-mingw32-ar", "t", archive]).stdout.split()
+    check(len(members) == len(listed), "the core library has %d objects, core_sources %d" %
+          (len(members), len(listed)))
+    in_sys = symbols(os.path.join(ctx.winbuild, "kmd", "windows", "vgpu.sys"))
+    objdir = os.path.join(ctx.work, "core-objects")
+    os.makedirs(objdir, exist_ok=True)
+    run(["x86_64-w64-mingw32-ar", "x", "--output", objdir, archive])
+    for member in members:
+        defined = [n for n, (_, kind) in symbols(os.path.join(objdir, member)).items()
+                   if kind == "T"]
+        check(any(n in in_sys for n in defined), "nothing of %s is in vgpu.sys" % member)
+
+
+# ---- vgpu.inf ----
+
+def inf_problems(inf_text, files):
+    return check_inf.Checker(check_inf.parse(inf_text), files).run(inf_text)
+
+
+@case
+def inf_matches_package(ctx):
+    text = open(os.path.join(ctx.pkg, "vgpu.inf"), encoding="ascii").read()
+    problems = inf_problems(text, os.listdir(ctx.pkg))
+    check(not problems, "; ".join(problems))
+    # The checker must notice each kind of mistake.
+    broken = {
+        "missing file": (text, [f for f in os.listdir(ctx.pkg) if f != "vgpu.sys"]),
+        "wrong id": (text.replace("DEV_105B", "DEV_1059"), os.listdir(ctx.pkg)),
+        "no service section": (text.replace("[Vgpu_Service]", "[Vgpu_Other]"),
+                               os.listdir(ctx.pkg)),
+        "undefined string": (text.replace("%Vgpu.MvisorDesc%", "%Vgpu.Nothing%"),
+                             os.listdir(ctx.pkg)),
+        "msi off": (text.replace("MSISupported, 0x00010001, 1", "MSISupported, 0x00010001, 0"),
+                    os.listdir(ctx.pkg)),
+    }
+    for what, (t, files) in broken.items():
+        check(inf_problems(t, files), "the INF check misses: " + what)
+
+
+# ---- vgpu-info.exe ----
+
+@case
+def vgpu_info_without_device(ctx):
+    r = run(["wine", os.path.join(ctx.pkg, "vgpu-info.exe")], env=wine_env(), timeout=120)
+    err = [l.rstrip("\r") for l in r.stderr.splitlines() if l.strip()]
+    check(r.returncode == 1, "exit status %d, should be 1" % r.returncode)
+    check(err == [NO_DEVICE_LINE], "stderr was %r" % err)
+    check(r.stdout.strip() == "", "stdout was %r" % r.stdout)
+
+
+# ---- the GL DLLs ----
+
+@case
+def package_needs_gl_dlls(ctx):
+    base = os.path.join(ctx.work, "gl")
+    shutil.rmtree(base, ignore_errors=True)
+    gl = os.path.join(base, "dlls")
+    os.makedirs(gl)
+    out = os.path.join(base, "package")
+    r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
+    check(r.returncode != 0, "packaging without GL DLLs succeeded")
+    check("GL DLLs missing" in r.stderr and "make mesa" in r.stderr, "unclear: " + r.stderr)
+    check(os.path.isfile(os.path.join(out, "vgpu-win64", "vgpu.sys")), "nothing was assembled")
+    check(not os.path.exists(os.path.join(out, "vgpu-win64.zip")), "a zip without GL DLLs")
+    for name in ["opengl32.dll", "libglapi.dll"]:
+        open(os.path.join(gl, name), "wb").write(b"MZ stand-in for " + name.encode())
+    r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
+    check(r.returncode != 0, "packaging without vgpu_wgl.dll succeeded")
+    open(os.path.join(gl, "vgpu_wgl.dll"), "wb").write(b"MZ stand-in")
+    r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
+    check(r.returncode == 0, "packaging with GL DLLs failed: " + r.stderr)
+    names = zipfile.ZipFile(os.path.join(out, "vgpu-win64.zip")).namelist()
+    for want in ["vgpu-win64/gl/opengl32.dll", "vgpu-win64/gl/vgpu_wgl.dll",
+                 "vgpu-win64/gl/libglapi.dll", "vgpu-win64/vgpu.sys", "vgpu-win64/vgpu.inf"]:
+        check(want in names, want + " is not in the zip")
+
+
+class Context:
+    pass
+
+
+def main(argv):
+    global failures
+    if len(argv) != 2:
+        print("usage: test_windows.py WORKDIR", file=sys.stderr)
+        return 2
+    ctx = Context()
+    ctx.work = os.path.abspath(argv[1])
+    os.makedirs(ctx.work, exist_ok=True)
+    ctx.winbuild = ensure_windows_build()
+    r = make_package(ctx.winbuild, os.path.join(ctx.work, "package"))
+    if r.returncode != 0:
+        print("Bail out! make-package.sh failed: " + (r.stdout + r.stderr).replace("\n", " "))
+        return 1
+    ctx.pkg = os.path.join(ctx.work, "package", "vgpu-win64")
+    ctx.sys = os.path.join(ctx.pkg, "vgpu.sys")
+    ctx.sys_image = pe.load(ctx.sys)
+    for n, fn in enumerate(cases, 1):
+        try:
+            fn(ctx)
+            print("ok %d - %s" % (n, fn.__name__))
+        except (CheckFailed, pe.PeError, subprocess.SubprocessError, OSError, KeyError,
+                ValueError, AttributeError, IndexError) as e:
+            failures += 1
+            print("# %s: %s" % (type(e).__name__, e))
+            print("not ok %d - %s" % (n, fn.__name__))
+        sys.stdout.flush()
+    print("1..%d" % len(cases))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
