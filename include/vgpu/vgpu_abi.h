@@ -75,6 +75,7 @@ enum vgpu_personality {
 #define VGPU_FEATURE_HOST_VISIBLE (1ull << 4)
 #define VGPU_FEATURE_INDIRECT_DESC (1ull << 5)
 #define VGPU_FEATURE_EVENT_IDX (1ull << 6)
+#define VGPU_FEATURE_STAGING (1ull << 7) /* the device asks for copy transfers (Mvisor) */
 
 /* Capset ids, as virtio-gpu numbers them. */
 #define VGPU_CAPSET_VIRGL 1u

@@ -2,6 +2,7 @@
 #include "ctrlq.h"
 
 #include "device.h"
+#include "personality.h"
 #include "gpu/wire.h"
 #include "wait.h"
 
@@ -67,42 +68,77 @@ static void pool_release_all(struct vgpu_device *dev, struct vgpu_dma_pool *pool
 	pool->nfree = 0;
 }
 
-int vgpu_ctrlq_init(struct vgpu_device *dev, uint16_t size, bool indirect, bool event_idx)
+/* The largest power of two the device allows, within what we need. */
+static uint16_t pick_queue_size(uint16_t max)
 {
-	struct vgpu_ctrlq *q = &dev->ctrlq;
+	uint16_t size = 1;
+
+	while ((uint32_t)size * 2 <= max && (uint32_t)size * 2 <= VGPU_QUEUE_MAX_SIZE)
+		size *= 2;
+	return size;
+}
+
+static void queue_free(struct vgpu_device *dev, struct vgpu_queue *queue)
+{
+	if (!queue->vq_state)
+		return;
+	vgpu_dev_free(dev, queue->vq_state);
+	queue->vq_state = NULL;
+	dev->os->dma_free(dev->os->ctx, &queue->ring);
+}
+
+static int queue_init(struct vgpu_device *dev, struct vgpu_queue *queue, uint16_t index,
+		      bool indirect, bool event_idx)
+{
 	const struct vgpu_os *os = dev->os;
 	const struct vgpu_transport *t = dev->transport;
+	uint16_t max = t->ops->queue_max_size(t->priv, index);
+	uint16_t size = pick_queue_size(max);
 	int ret;
 
-	vgpu_list_init(&q->in_flight);
+	if (max == 0)
+		return VGPU_E_DEVICE;
+	if (os->dma_alloc(os->ctx, vgpu_vq_ring_bytes(size), &queue->ring) != VGPU_OK)
+		return VGPU_E_NO_MEMORY;
+	queue->vq_state = vgpu_dev_alloc(dev, vgpu_vq_state_bytes(size));
+	if (!queue->vq_state) {
+		os->dma_free(os->ctx, &queue->ring);
+		return VGPU_E_NO_MEMORY;
+	}
+	ret = vgpu_vq_init(&queue->vq, index, size, &queue->ring, queue->vq_state, indirect,
+			   event_idx);
+	if (ret == VGPU_OK)
+		ret = t->ops->queue_enable(t->priv, index, size, queue->vq.desc_pa,
+					   queue->vq.avail_pa, queue->vq.used_pa);
+	if (ret != VGPU_OK)
+		queue_free(dev, queue);
+	return ret;
+}
+
+int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	uint32_t i;
+	int ret;
+
+	if (nqueues == 0 || nqueues > VGPU_MAX_QUEUES)
+		return VGPU_E_INVALID;
 	pool_init(&q->slots, VGPU_REQ_SLOT_BYTES, 256);
 	pool_init(&q->chunks, VGPU_REQ_CHUNK_BYTES, 64);
 	q->next_fence_id = 1;
 	q->fence_id_limit = VGPU_FENCE_ID_LIMIT;
-
-	ret = os->dma_alloc(os->ctx, vgpu_vq_ring_bytes(size), &q->ring);
-	if (ret != VGPU_OK)
-		return VGPU_E_NO_MEMORY;
-	q->vq_state = vgpu_dev_alloc(dev, vgpu_vq_state_bytes(size));
-	if (!q->vq_state) {
-		ret = VGPU_E_NO_MEMORY;
-		goto err_ring;
+	for (i = 0; i < nqueues; i++) {
+		vgpu_list_init(&q->queues[i].in_flight);
+		ret = queue_init(dev, &q->queues[i], (uint16_t)i, indirect, event_idx);
+		if (ret != VGPU_OK) {
+			while (i--)
+				queue_free(dev, &q->queues[i]);
+			return ret;
+		}
 	}
-	ret = vgpu_vq_init(&q->vq, 0, size, &q->ring, q->vq_state, indirect, event_idx);
-	if (ret != VGPU_OK)
-		goto err_state;
-	ret = t->ops->queue_enable(t->priv, 0, size, q->vq.desc_pa, q->vq.avail_pa, q->vq.used_pa);
-	if (ret != VGPU_OK)
-		goto err_state;
+	q->nqueues = nqueues;
 	q->ready = true;
 	return VGPU_OK;
-
-err_state:
-	vgpu_dev_free(dev, q->vq_state);
-	q->vq_state = NULL;
-err_ring:
-	os->dma_free(os->ctx, &q->ring);
-	return ret;
 }
 
 static void req_release_locked(struct vgpu_device *dev, struct vgpu_request *req)
@@ -121,6 +157,7 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev)
 {
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	struct vgpu_list *pos, *tmp;
+	uint32_t i;
 
 	/*
 	 * The device has been reset: nothing it held can be written any more.
@@ -129,20 +166,20 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev)
 	vgpu_dev_lock(dev);
 	q->ready = false;
 	vgpu_dev_unlock(dev);
-	vgpu_list_for_each_safe(pos, tmp, &q->in_flight)
-	{
-		struct vgpu_request *req = vgpu_container_of(pos, struct vgpu_request, node);
+	for (i = 0; i < q->nqueues; i++) {
+		vgpu_list_for_each_safe(pos, tmp, &q->queues[i].in_flight)
+		{
+			struct vgpu_request *req =
+				vgpu_container_of(pos, struct vgpu_request, node);
 
-		vgpu_list_del(&req->node);
-		req_release_locked(dev, req);
+			vgpu_list_del(&req->node);
+			req_release_locked(dev, req);
+		}
+		queue_free(dev, &q->queues[i]);
 	}
+	q->nqueues = 0;
 	pool_release_all(dev, &q->slots);
 	pool_release_all(dev, &q->chunks);
-	if (q->vq_state) {
-		vgpu_dev_free(dev, q->vq_state);
-		q->vq_state = NULL;
-		dev->os->dma_free(dev->os->ctx, &q->ring);
-	}
 }
 
 int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
@@ -263,6 +300,7 @@ static bool try_enqueue(void *arg)
 	struct enqueue *e = arg;
 	struct vgpu_ctrlq *q = &e->dev->ctrlq;
 	struct vgpu_request *req = e->req;
+	struct vgpu_queue *queue = &q->queues[req->queue];
 	struct vgpu_dma indirect;
 	int ret;
 
@@ -287,14 +325,15 @@ static bool try_enqueue(void *arg)
 	indirect.pa = req->slot->dma.pa + SLOT_INDIRECT_OFFSET;
 	indirect.size = VGPU_REQ_MAX_BUFS * 16u;
 	indirect.os_priv = NULL;
-	ret = vgpu_vq_add(&q->vq, req->bufs, req->nbufs, q->vq.indirect ? &indirect : NULL, req);
+	ret = vgpu_vq_add(&queue->vq, req->bufs, req->nbufs, queue->vq.indirect ? &indirect : NULL,
+			  req);
 	if (ret == VGPU_E_NO_MEMORY)
 		return false;
 	e->result = ret;
 	if (ret != VGPU_OK)
 		return true;
 
-	vgpu_list_add_tail(&q->in_flight, &req->node);
+	vgpu_list_add_tail(&queue->in_flight, &req->node);
 	if (e->order)
 		vgpu_list_add_tail(e->order, &req->user_node);
 	e->dev->stats.requests_in_flight++;
@@ -302,7 +341,7 @@ static bool try_enqueue(void *arg)
 		q->fenced_in_flight++;
 		q->next_fence_id++;
 	}
-	e->kick = vgpu_vq_kick_prepare(&q->vq);
+	e->kick = vgpu_vq_kick_prepare(&queue->vq);
 	return true;
 }
 
@@ -314,6 +353,7 @@ static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgp
 
 	/* The response buffer goes last: every device-readable buffer precedes it. */
 	req->bufs[req->nbufs++] = req->bufs[VGPU_REQ_MAX_BUFS - 1];
+	req->queue = vgpu_personality_queue(dev, ((struct wire_hdr *)vgpu_req_cmd(req))->type);
 	ret = vgpu_wait_until(dev, try_enqueue, &e, dev->command_timeout_ns);
 	if (ret != VGPU_OK || e.result != VGPU_OK) {
 		req->nbufs--;
@@ -321,7 +361,7 @@ static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgp
 	}
 	/* Notify outside dev->lock: a synchronous device may complete right here. */
 	if (e.kick)
-		t->ops->queue_notify(t->priv, 0);
+		t->ops->queue_notify(t->priv, req->queue);
 	return VGPU_OK;
 }
 
@@ -408,21 +448,20 @@ static void finish(struct vgpu_device *dev, struct vgpu_request *req)
 		vgpu_req_free_locked(dev, req);
 }
 
-void vgpu_ctrlq_process(struct vgpu_device *dev)
+/* Consume one queue's completions; true if there were any. */
+static bool process_queue(struct vgpu_device *dev, struct vgpu_queue *queue, uint32_t *bad)
 {
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	struct vgpu_request *req;
-	uint32_t written, bad = 0;
+	uint32_t written;
 	bool any = false;
 
-	if (!q->ready)
-		return;
 	for (;;) {
-		req = vgpu_vq_get_used(&q->vq, &written, &bad);
+		req = vgpu_vq_get_used(&queue->vq, &written, bad);
 		if (!req) {
 			/* Re-arm, then look once more: a completion may have raced the re-arm. */
-			vgpu_vq_enable_interrupts(&q->vq, true);
-			req = vgpu_vq_get_used(&q->vq, &written, &bad);
+			vgpu_vq_enable_interrupts(&queue->vq, true);
+			req = vgpu_vq_get_used(&queue->vq, &written, bad);
 			if (!req)
 				break;
 		}
@@ -440,6 +479,19 @@ void vgpu_ctrlq_process(struct vgpu_device *dev)
 		classify(dev, req, written);
 		finish(dev, req);
 	}
+	return any;
+}
+
+void vgpu_ctrlq_process(struct vgpu_device *dev)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	uint32_t i, bad = 0;
+	bool any = false;
+
+	if (!q->ready)
+		return;
+	for (i = 0; i < q->nqueues; i++)
+		any |= process_queue(dev, &q->queues[i], &bad);
 	dev->stats.bad_completions += bad;
 	if (any || bad)
 		vgpu_wake_all(dev);
@@ -447,16 +499,21 @@ void vgpu_ctrlq_process(struct vgpu_device *dev)
 
 void vgpu_ctrlq_fail_all(struct vgpu_device *dev)
 {
+	struct vgpu_ctrlq *q = &dev->ctrlq;
 	struct vgpu_list *pos, *tmp;
+	uint32_t i;
 
-	vgpu_list_for_each_safe(pos, tmp, &dev->ctrlq.in_flight)
-	{
-		struct vgpu_request *req = vgpu_container_of(pos, struct vgpu_request, node);
+	for (i = 0; i < q->nqueues; i++) {
+		vgpu_list_for_each_safe(pos, tmp, &q->queues[i].in_flight)
+		{
+			struct vgpu_request *req =
+				vgpu_container_of(pos, struct vgpu_request, node);
 
-		if (req->done)
-			continue;
-		req->status = VGPU_E_DEVICE_LOST;
-		finish(dev, req);
+			if (req->done)
+				continue;
+			req->status = VGPU_E_DEVICE_LOST;
+			finish(dev, req);
+		}
 	}
 	vgpu_wake_all(dev);
 }

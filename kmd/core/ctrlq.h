@@ -66,6 +66,7 @@ struct vgpu_request {
 	uint32_t resp_cap;
 	void *resp;
 
+	uint16_t queue;   /* which virtqueue carries it (the personality decides) */
 	bool fenced;
 	bool done;
 	bool abandoned;
@@ -91,12 +92,21 @@ struct vgpu_dma_pool {
 	uint32_t max_free;
 };
 
-struct vgpu_ctrlq {
+#define VGPU_MAX_QUEUES 2u
+#define VGPU_QUEUE_MAX_SIZE 1024u
+
+/* One virtqueue that carries commands, and its requests in flight. */
+struct vgpu_queue {
 	struct vgpu_vq vq;
 	struct vgpu_dma ring;
 	void *vq_state;
-	bool ready;
 	struct vgpu_list in_flight;
+};
+
+struct vgpu_ctrlq {
+	struct vgpu_queue queues[VGPU_MAX_QUEUES];
+	uint32_t nqueues;
+	bool ready;
 	uint32_t fenced_in_flight;
 	uint32_t next_fence_id;
 	uint32_t fence_id_limit;
@@ -104,8 +114,8 @@ struct vgpu_ctrlq {
 	struct vgpu_dma_pool chunks;
 };
 
-/* Set up the control queue (queue 0) of size `size`.  PASSIVE. */
-int vgpu_ctrlq_init(struct vgpu_device *dev, uint16_t size, bool indirect, bool event_idx);
+/* Set up queues 0 .. nqueues-1 for commands, as large as the device allows.  PASSIVE. */
+int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx);
 /* After the device is reset: release every request and pool block.  PASSIVE. */
 void vgpu_ctrlq_fini(struct vgpu_device *dev);
 

@@ -8,9 +8,8 @@
 #include "file.h"
 #include "gpu/commands.h"
 #include "gpu/wire.h"
+#include "personality.h"
 #include "vgpu_core.h"
-
-#define CTRLQ_MAX_SIZE 1024u
 
 struct vgpu_orphan {
 	struct vgpu_list node;
@@ -25,27 +24,19 @@ static bool os_is_complete(const struct vgpu_os *os)
 	       os->now_ns;
 }
 
-static uint16_t pick_queue_size(uint16_t max)
-{
-	uint16_t size = 1;
-
-	while ((uint32_t)size * 2 <= max && (uint32_t)size * 2 <= CTRLQ_MAX_SIZE)
-		size *= 2;
-	return size;
-}
-
 static int negotiate(struct vgpu_device *dev)
 {
 	const struct vgpu_transport *t = dev->transport;
 	uint64_t offered = t->ops->device_features(t->priv);
-	uint64_t want = (1ull << VGPU_VIRTIO_F_VERSION_1) | (1ull << VIRTIO_GPU_FEAT_VIRGL);
-	uint64_t optional = (1ull << VGPU_VIRTIO_F_INDIRECT_DESC) | (1ull << VGPU_VIRTIO_F_EVENT_IDX);
+	uint64_t required, optional;
 
-	if ((offered & want) != want) {
-		vgpu_dev_log(dev, VGPU_LOG_ERROR, "device lacks VERSION_1 or VIRGL", offered, 0);
+	vgpu_personality_features(dev, &required, &optional);
+	if ((offered & required) != required) {
+		vgpu_dev_log(dev, VGPU_LOG_ERROR, "device lacks required features", offered,
+			     required);
 		return VGPU_E_UNSUPPORTED;
 	}
-	dev->features = want | (offered & optional);
+	dev->features = required | (offered & optional);
 	return t->ops->set_features(t->priv, dev->features);
 }
 
@@ -80,8 +71,7 @@ static int read_capset_infos(struct vgpu_device *dev, uint32_t announced)
 static int bring_up(struct vgpu_device *dev)
 {
 	const struct vgpu_transport *t = dev->transport;
-	struct wire_config config;
-	uint16_t max;
+	struct vgpu_dev_config config;
 	int ret;
 
 	dev->lost = false;
@@ -91,13 +81,10 @@ static int bring_up(struct vgpu_device *dev)
 	if (ret != VGPU_OK)
 		return ret;
 
-	t->ops->config_read(t->priv, 0, &config, sizeof(config));
+	vgpu_personality_read_config(dev, &config);
 	dev->num_scanouts = config.num_scanouts;
-
-	max = t->ops->queue_max_size(t->priv, VIRTIO_GPU_QUEUE_CONTROL);
-	if (max == 0)
-		return VGPU_E_DEVICE;
-	ret = vgpu_ctrlq_init(dev, pick_queue_size(max),
+	dev->staging = config.staging;
+	ret = vgpu_ctrlq_init(dev, config.num_queues,
 			      has_feature(dev, VGPU_VIRTIO_F_INDIRECT_DESC),
 			      has_feature(dev, VGPU_VIRTIO_F_EVENT_IDX));
 	if (ret != VGPU_OK)
@@ -134,9 +121,13 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 {
 	struct vgpu_device *dev;
 
-	if (!os_is_complete(os) || !transport || !transport->ops ||
-	    personality != VGPU_PERSONALITY_STANDARD)
+	if (!os_is_complete(os) || !transport || !transport->ops)
 		return VGPU_E_INVALID;
+	if (personality != VGPU_PERSONALITY_STANDARD && personality != VGPU_PERSONALITY_MVISOR)
+		return VGPU_E_INVALID;
+	/* Mvisor's device takes each backing as one range. */
+	if (personality == VGPU_PERSONALITY_MVISOR && !os->backing_alloc_contig)
+		return VGPU_E_UNSUPPORTED;
 	dev = os->alloc(os->ctx, sizeof(*dev));
 	if (!dev)
 		return VGPU_E_NO_MEMORY;
@@ -150,7 +141,6 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 	vgpu_list_init(&dev->files);
 	vgpu_list_init(&dev->waiters);
 	vgpu_list_init(&dev->orphans);
-	vgpu_list_init(&dev->ctrlq.in_flight);
 	vgpu_list_init(&dev->ctrlq.slots.free);
 	vgpu_list_init(&dev->ctrlq.chunks.free);
 	dev->lock = os->lock_create(os->ctx);

@@ -42,6 +42,7 @@ struct vgpu_device {
 
 	uint64_t features;     /* negotiated virtio feature bits */
 	uint32_t num_scanouts;
+	bool staging;          /* the device asks for copy transfers */
 	struct vgpu_ctrlq ctrlq;
 
 	uint32_t num_capsets;

@@ -46,6 +46,8 @@ static int get_info(struct vgpu_file *file, union call_args *a, struct vgpu_ioct
 		info->features |= VGPU_FEATURE_INDIRECT_DESC;
 	if (dev->features & (1ull << VGPU_VIRTIO_F_EVENT_IDX))
 		info->features |= VGPU_FEATURE_EVENT_IDX;
+	if (dev->staging)
+		info->features |= VGPU_FEATURE_STAGING;
 	info->max_submit_bytes = VGPU_MAX_SUBMIT_BYTES;
 	info->max_submit_handles = VGPU_MAX_SUBMIT_HANDLES;
 	info->num_scanouts = dev->num_scanouts;

@@ -65,6 +65,12 @@ struct vgpu_os {
 	/* Resource backing: zeroed, any number of extents. PASSIVE. */
 	int (*backing_alloc)(void *ctx, uint64_t size, struct vgpu_backing **out);
 	void (*backing_free)(void *ctx, struct vgpu_backing *backing);
+	/*
+	 * Backing in ONE physically contiguous extent, freed with backing_free
+	 * (optional: only a device whose ATTACH_BACKING takes a single range,
+	 * Mvisor's, needs it).  PASSIVE.
+	 */
+	int (*backing_alloc_contig)(void *ctx, uint64_t size, struct vgpu_backing **out);
 
 	/*
 	 * Map a backing into the address space of the process that opened

@@ -3,6 +3,7 @@
 
 #include "device.h"
 #include "gpu/commands.h"
+#include "personality.h"
 
 static void account(struct vgpu_device *dev, int sign, uint64_t bytes)
 {
@@ -25,7 +26,7 @@ static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 
 	if (ret != VGPU_OK)
 		return ret;
-	ret = vgpu_cmd_attach_backing(dev, res->res_id, res->backing);
+	ret = vgpu_personality_attach_backing(dev, res->res_id, res->backing);
 	if (ret == VGPU_OK)
 		ret = vgpu_cmd_ctx_attach_resource(dev, file->ctx_id, res->res_id);
 	if (ret != VGPU_OK)
@@ -39,6 +40,7 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 	struct vgpu_device *dev = file->dev;
 	const struct vgpu_os *os = dev->os;
 	struct vgpu_resource *res = vgpu_dev_alloc(dev, sizeof(*res));
+	uint64_t backing_size = vgpu_align_up(desc->size, VGPU_PAGE_SIZE);
 	int ret;
 
 	if (!res)
@@ -47,7 +49,9 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 	ret = vgpu_file_install(file, res);
 	if (ret != VGPU_OK)
 		goto err_free;
-	ret = os->backing_alloc(os->ctx, vgpu_align_up(desc->size, VGPU_PAGE_SIZE), &res->backing);
+	ret = vgpu_personality_contiguous_backing(dev)
+		      ? os->backing_alloc_contig(os->ctx, backing_size, &res->backing)
+		      : os->backing_alloc(os->ctx, backing_size, &res->backing);
 	if (ret != VGPU_OK) {
 		ret = VGPU_E_NO_MEMORY;
 		goto err_uninstall;

@@ -100,6 +100,21 @@ static int sim_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out
 	return *out ? VGPU_OK : VGPU_E_NO_MEMORY;
 }
 
+/* One run, for devices that take each backing as a single range (Mvisor's). */
+static int sim_backing_alloc_contig(void *ctx, uint64_t size, struct vgpu_backing **out)
+{
+	struct guest_mem_run run = { .len = size };
+
+	if (!out || size == 0)
+		return VGPU_E_INVALID;
+	if (guest_mem_alloc_contig(mem_of(ctx), size, &run.offset) != 0)
+		return VGPU_E_NO_MEMORY;
+	*out = backing_from_runs(&run, 1, size);
+	if (!*out)
+		guest_mem_free(mem_of(ctx), run.offset, size);
+	return *out ? VGPU_OK : VGPU_E_NO_MEMORY;
+}
+
 static void sim_backing_free(void *ctx, struct vgpu_backing *backing)
 {
 	if (!backing)
@@ -270,6 +285,7 @@ void sim_os_init(struct sim_os *sim, struct guest_mem *mem, enum vgpu_log_level 
 		.dma_alloc = sim_dma_alloc,
 		.dma_free = sim_dma_free,
 		.backing_alloc = sim_backing_alloc,
+		.backing_alloc_contig = sim_backing_alloc_contig,
 		.backing_free = sim_backing_free,
 		.map_user = sim_map_user,
 		.unmap_user = sim_unmap_user,

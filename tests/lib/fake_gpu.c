@@ -197,13 +197,15 @@ static int t_set_features(void *t, uint64_t features)
 static void t_config_read(void *t, uint32_t offset, void *buf, uint32_t len)
 {
 	struct fake_gpu *gpu = to_gpu(t);
+	const void *config = gpu->cfg.mvisor ? (const void *)&gpu->mvisor_config : &gpu->config;
+	uint32_t size = gpu->cfg.mvisor ? sizeof(gpu->mvisor_config) : sizeof(gpu->config);
 
 	pthread_mutex_lock(&gpu->mutex);
-	if (offset > sizeof(gpu->config) || len > sizeof(gpu->config) - offset) {
+	if (offset > size || len > size - offset) {
 		fake_gpu_violation(gpu, "config read at %u, %u bytes", offset, len);
 		memset(buf, 0, len);
 	} else {
-		memcpy(buf, (const uint8_t *)&gpu->config + offset, len);
+		memcpy(buf, (const uint8_t *)config + offset, len);
 	}
 	pthread_mutex_unlock(&gpu->mutex);
 }
@@ -345,6 +347,8 @@ int fake_gpu_init(struct fake_gpu *gpu, struct fake_os *os, const struct fake_gp
 	gpu->transport.priv = gpu;
 	gpu->config.num_capsets = gpu->cfg.num_capsets;
 	gpu->config.num_scanouts = gpu->cfg.num_scanouts;
+	gpu->mvisor_config = (struct fake_mvisor_config){ .staging = gpu->cfg.staging,
+		.num_queues = 2, .num_capsets = gpu->cfg.num_capsets, .memory_size = 1ull << 30 };
 	if (pthread_mutex_init(&gpu->mutex, NULL) != 0)
 		return -1;
 	if (pthread_cond_init(&gpu->irq_cond, NULL) != 0 ||

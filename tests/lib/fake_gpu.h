@@ -49,7 +49,23 @@ struct fake_gpu_config {
 	uint16_t queue_size; /* largest size of queues 0 and 1 */
 	uint32_t num_capsets;
 	uint32_t num_scanouts;
+	/*
+	 * Mvisor's virtio-vgpu instead: its packed config, commands on queue 0
+	 * and control (capsets, contexts) on queue 1, single-range
+	 * ATTACH_BACKING; a command on the wrong queue is a violation.
+	 */
+	bool mvisor;
+	bool staging;
 };
+
+/* Mvisor's packed configuration space. */
+struct fake_mvisor_config {
+	uint8_t staging;
+	uint8_t num_queues;
+	uint32_t num_capsets;
+	uint64_t memory_size;
+	uint64_t capabilities;
+} __attribute__((packed));
 
 /* VIRGL | VERSION_1 | INDIRECT_DESC | EVENT_IDX, queues of 64, 2 capsets. */
 struct fake_gpu_config fake_gpu_default_config(void);
@@ -105,7 +121,7 @@ struct fake_gpu_ctx {
 struct fake_gpu_res {
 	uint32_t id;
 	uint32_t target;
-	uint32_t width, height, depth, array_size, last_level;
+	uint32_t width, height, depth, array_size, last_level, nr_samples;
 	uint32_t nr_entries;
 	struct wire_mem_entry *entries; /* backing, NULL when detached */
 	uint64_t backing_len;
@@ -127,6 +143,7 @@ struct fake_gpu {
 	uint64_t driver_features;
 	bool dead;
 	struct wire_config config;
+	struct fake_mvisor_config mvisor_config;
 	struct vring_dev queues[FAKE_GPU_QUEUES];
 	bool queue_live[FAKE_GPU_QUEUES];
 	uint32_t isr;

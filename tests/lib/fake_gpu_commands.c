@@ -227,7 +227,7 @@ static uint32_t cmd_resource_create_3d(struct command *c)
 	*res = (struct fake_gpu_res){
 		.id = req.resource_id, .target = req.target, .width = req.width,
 		.height = req.height, .depth = req.depth, .array_size = req.array_size,
-		.last_level = req.last_level,
+		.last_level = req.last_level, .nr_samples = req.nr_samples,
 	};
 	if (req.target == PIPE_BUFFER && req.width <= HOST_COPY_MAX) {
 		res->host = malloc(req.width);
@@ -297,6 +297,47 @@ static uint32_t cmd_attach_backing(struct command *c)
 	res->backing_len = 0;
 	for (uint32_t i = 0; i < req.nr_entries; i++)
 		res->backing_len += res->entries[i].length;
+	return WIRE_RESP_OK_NODATA;
+}
+
+/* Mvisor's ATTACH_BACKING: one range, packed. */
+struct mvisor_attach_backing {
+	struct wire_hdr hdr;
+	uint32_t resource_id;
+	uint32_t nr_entries;
+	uint64_t gpa;
+	uint32_t size;
+} __attribute__((packed));
+
+static uint32_t cmd_mvisor_attach_backing(struct command *c)
+{
+	struct mvisor_attach_backing req;
+	struct fake_gpu_res *res;
+
+	if (c->len != sizeof(req)) {
+		fake_gpu_violation(c->gpu, "mvisor attach_backing of %zu bytes", c->len);
+		return WIRE_RESP_ERR_INVALID_PARAMETER;
+	}
+	memcpy(&req, c->buf, sizeof(req));
+	res = named_resource(c, offsetof(struct mvisor_attach_backing, resource_id));
+	if (!res)
+		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
+	if (res->entries || req.nr_entries != 1) {
+		fake_gpu_violation(c->gpu, "resource %u: mvisor backing twice or %u ranges",
+				   res->id, req.nr_entries);
+		return WIRE_RESP_ERR_INVALID_PARAMETER;
+	}
+	res->entries = malloc(sizeof(*res->entries));
+	if (!res->entries)
+		return WIRE_RESP_ERR_OUT_OF_MEMORY;
+	*res->entries = (struct wire_mem_entry){ .addr = req.gpa, .length = req.size };
+	if (!backing_entries_ok(c, res->entries, 1)) {
+		free(res->entries);
+		res->entries = NULL;
+		return WIRE_RESP_ERR_INVALID_PARAMETER;
+	}
+	res->nr_entries = 1;
+	res->backing_len = req.size;
 	return WIRE_RESP_OK_NODATA;
 }
 
@@ -465,13 +506,28 @@ static const struct command_type *command_type(uint32_t type)
 	return NULL;
 }
 
-uint32_t fake_gpu_execute(struct fake_gpu *gpu, const uint8_t *buf, size_t len,
+/* Mvisor's VMM takes capset queries and contexts on queue 1, the rest on queue 0. */
+static uint16_t expected_queue(const struct fake_gpu *gpu, uint32_t type)
+{
+	if (!gpu->cfg.mvisor)
+		return 0;
+	return type == WIRE_CMD_GET_CAPSET_INFO || type == WIRE_CMD_GET_CAPSET ||
+	       type == WIRE_CMD_CTX_CREATE || type == WIRE_CMD_CTX_DESTROY;
+}
+
+uint32_t fake_gpu_execute(struct fake_gpu *gpu, uint16_t queue, const uint8_t *buf, size_t len,
 			  struct fake_gpu_answer *answer)
 {
 	struct command c = { .gpu = gpu, .buf = buf, .len = len, .answer = answer };
 	const struct command_type *ct;
 
 	memcpy(&c.hdr, buf, sizeof(c.hdr));
+	if (queue != expected_queue(gpu, c.hdr.type))
+		fake_gpu_violation(gpu, "cmd 0x%x on queue %u", c.hdr.type, queue);
+	if (gpu->cfg.mvisor && c.hdr.type == WIRE_CMD_RESOURCE_ATTACH_BACKING) {
+		c.ctx_slot = -1;
+		return cmd_mvisor_attach_backing(&c);
+	}
 	ct = command_type(c.hdr.type);
 	if (!ct) {
 		fake_gpu_violation(gpu, "unknown command 0x%x", c.hdr.type);

@@ -56,7 +56,7 @@ void fake_gpu_drop_pending(struct fake_gpu *gpu);
 
 /* The command set (fake_gpu_commands.c). */
 /* Check the command in `buf` against its type, size and context, run it; the answer type. */
-uint32_t fake_gpu_execute(struct fake_gpu *gpu, const uint8_t *buf, size_t len,
+uint32_t fake_gpu_execute(struct fake_gpu *gpu, uint16_t queue, const uint8_t *buf, size_t len,
 			  struct fake_gpu_answer *answer);
 /* The id a command is about, for the record: resource, or capset for GET_CAPSET. */
 uint32_t fake_gpu_command_subject(const uint8_t *buf, size_t len);

@@ -265,7 +265,7 @@ static enum fake_gpu_action build_answer(struct fake_gpu *gpu, struct fake_gpu_p
 	if (action == FAKE_GPU_ERROR)
 		type = rule->error;
 	else
-		type = fake_gpu_execute(gpu, buf, len, &p->answer);
+		type = fake_gpu_execute(gpu, p->queue, buf, len, &p->answer);
 	set_answer_header(&p->answer, type, &hdr);
 	p->fenced = hdr.flags & WIRE_FLAG_FENCE;
 	p->fence_id = hdr.fence_id;

@@ -290,7 +290,7 @@ static int backing_place_extents(struct fake_os *f, struct fake_backing *b, uint
 	uint64_t file_off = 0;
 
 	for (uint32_t i = 0; i < b->pub.nents; i++) {
-		uint64_t len = unit * (i % 3 + 1);
+		uint64_t len = b->pub.nents == 1 ? b->file_len : unit * (i % 3 + 1);
 		char *at = (char *)b->view + file_off + (uint64_t)i * PAGE;
 
 		if (len > b->file_len - file_off)
@@ -309,12 +309,13 @@ static int backing_place_extents(struct fake_os *f, struct fake_backing *b, uint
 	return 0;
 }
 
-static int backing_create(struct fake_os *f, uint64_t size, struct fake_backing *b)
+static int backing_create(struct fake_os *f, uint64_t size, bool contiguous,
+			  struct fake_backing *b)
 {
 	uint64_t pages = (size + PAGE - 1) / PAGE;
 
 	b->pub.size = size;
-	b->pub.nents = count_extents(pages);
+	b->pub.nents = contiguous ? 1 : count_extents(pages);
 	b->file_len = pages * PAGE;
 	b->view_len = b->file_len + (size_t)b->pub.nents * PAGE;
 	b->pub.ents = calloc(b->pub.nents, sizeof(*b->pub.ents));
@@ -332,7 +333,7 @@ static int backing_create(struct fake_os *f, uint64_t size, struct fake_backing 
 	return backing_place_extents(f, b, size);
 }
 
-static int os_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
+static int backing_alloc(void *ctx, uint64_t size, bool contiguous, struct vgpu_backing **out)
 {
 	struct fake_os *f = to_fake(ctx);
 	struct fake_backing *b;
@@ -349,7 +350,7 @@ static int os_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 	if (!b)
 		return VGPU_E_NO_MEMORY;
 	b->fd = -1;
-	err = backing_create(f, size, b);
+	err = backing_create(f, size, contiguous, b);
 	if (err) {
 		backing_release(f, b);
 		return err;
@@ -361,6 +362,16 @@ static int os_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 	pthread_mutex_unlock(&f->mutex);
 	*out = &b->pub;
 	return 0;
+}
+
+static int os_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
+{
+	return backing_alloc(ctx, size, false, out);
+}
+
+static int os_backing_alloc_contig(void *ctx, uint64_t size, struct vgpu_backing **out)
+{
+	return backing_alloc(ctx, size, true, out);
 }
 
 static void os_backing_free(void *ctx, struct vgpu_backing *backing)
@@ -599,6 +610,7 @@ int fake_os_init(struct fake_os *f)
 		.dma_alloc = os_dma_alloc,
 		.dma_free = os_dma_free,
 		.backing_alloc = os_backing_alloc,
+		.backing_alloc_contig = os_backing_alloc_contig,
 		.backing_free = os_backing_free,
 		.map_user = os_map_user,
 		.unmap_user = os_unmap_user,

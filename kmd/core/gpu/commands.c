@@ -4,8 +4,7 @@
 #include "../device.h"
 #include "wire.h"
 
-/* Start a request whose command is a `cmd_len`-byte struct beginning with a header. */
-static int start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t cmd_len,
+int vgpu_cmd_start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t cmd_len,
 		 uint32_t resp_len, struct vgpu_request **out)
 {
 	struct wire_hdr *hdr;
@@ -19,8 +18,7 @@ static int start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32
 	return VGPU_OK;
 }
 
-/* Run a request that answers with OK_NODATA, and free it. */
-static int run_nodata(struct vgpu_device *dev, struct vgpu_request *req)
+int vgpu_cmd_run_nodata(struct vgpu_device *dev, struct vgpu_request *req)
 {
 	int ret = vgpu_req_run(dev, req, WIRE_RESP_OK_NODATA);
 
@@ -35,7 +33,7 @@ int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index,
 	struct vgpu_request *req;
 	struct wire_get_capset_info *cmd;
 	const struct wire_resp_capset_info *resp;
-	int ret = start(dev, WIRE_CMD_GET_CAPSET_INFO, 0, sizeof(*cmd), sizeof(*resp), &req);
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_GET_CAPSET_INFO, 0, sizeof(*cmd), sizeof(*resp), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -66,7 +64,7 @@ int vgpu_cmd_get_capset(struct vgpu_device *dev, uint32_t id, uint32_t version, 
 
 	if (size > VGPU_REQ_CHUNK_BYTES - sizeof(struct wire_hdr))
 		return VGPU_E_UNSUPPORTED;
-	ret = start(dev, WIRE_CMD_GET_CAPSET, 0, sizeof(*cmd), resp_len, &req);
+	ret = vgpu_cmd_start(dev, WIRE_CMD_GET_CAPSET, 0, sizeof(*cmd), resp_len, &req);
 	if (ret != VGPU_OK)
 		return ret;
 	cmd = vgpu_req_cmd(req);
@@ -89,7 +87,7 @@ int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t conte
 {
 	struct vgpu_request *req;
 	struct wire_ctx_create *cmd;
-	int ret = start(dev, WIRE_CMD_CTX_CREATE, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_CTX_CREATE, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
 			&req);
 
 	if (ret != VGPU_OK)
@@ -100,17 +98,17 @@ int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t conte
 	vgpu_copy(cmd->debug_name, name, name_len);
 	cmd->nlen = name_len;
 	cmd->context_init = context_init;
-	return run_nodata(dev, req);
+	return vgpu_cmd_run_nodata(dev, req);
 }
 
 static int ctx_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id)
 {
 	struct vgpu_request *req;
-	int ret = start(dev, type, ctx_id, sizeof(struct wire_hdr), sizeof(struct wire_hdr), &req);
+	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(struct wire_hdr), sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
-	return run_nodata(dev, req);
+	return vgpu_cmd_run_nodata(dev, req);
 }
 
 int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id)
@@ -123,7 +121,7 @@ int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
 {
 	struct vgpu_request *req;
 	struct wire_resource_create_3d *cmd;
-	int ret = start(dev, WIRE_CMD_RESOURCE_CREATE_3D, 0, sizeof(*cmd), sizeof(struct wire_hdr),
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_CREATE_3D, 0, sizeof(*cmd), sizeof(struct wire_hdr),
 			&req);
 
 	if (ret != VGPU_OK)
@@ -138,9 +136,10 @@ int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
 	cmd->depth = desc->depth;
 	cmd->array_size = desc->array_size;
 	cmd->last_level = desc->last_level;
-	cmd->nr_samples = desc->nr_samples;
+	/* Gallium's 1 sample is the device's 0: any other count means multisampled. */
+	cmd->nr_samples = desc->nr_samples > 1 ? desc->nr_samples : 0;
 	cmd->flags = desc->flags;
-	return run_nodata(dev, req);
+	return vgpu_cmd_run_nodata(dev, req);
 }
 
 /* Commands that name one resource and nothing else. */
@@ -148,13 +147,13 @@ static int res_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uin
 {
 	struct vgpu_request *req;
 	struct wire_ctx_resource *cmd; /* same layout as unref and detach_backing */
-	int ret = start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
+	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
-	return run_nodata(dev, req);
+	return vgpu_cmd_run_nodata(dev, req);
 }
 
 int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id)
@@ -206,7 +205,7 @@ int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 	struct vgpu_request *req;
 	struct wire_attach_backing *cmd;
 	uint32_t count;
-	int ret = start(dev, WIRE_CMD_RESOURCE_ATTACH_BACKING, 0, sizeof(*cmd),
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_ATTACH_BACKING, 0, sizeof(*cmd),
 			sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
@@ -219,7 +218,7 @@ int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
 	cmd->nr_entries = count;
-	return run_nodata(dev, req);
+	return vgpu_cmd_run_nodata(dev, req);
 }
 
 int vgpu_cmd_transfer_3d(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
@@ -229,7 +228,7 @@ int vgpu_cmd_transfer_3d(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_
 	struct vgpu_request *req;
 	struct wire_transfer_3d *cmd;
 	uint32_t type = to_host ? WIRE_CMD_TRANSFER_TO_HOST_3D : WIRE_CMD_TRANSFER_FROM_HOST_3D;
-	int ret = start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
+	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -252,7 +251,7 @@ int vgpu_cmd_submit_3d(struct vgpu_device *dev, uint32_t ctx_id, const void *cmd
 {
 	struct vgpu_request *req;
 	struct wire_submit_3d *cmd;
-	int ret = start(dev, WIRE_CMD_SUBMIT_3D, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_SUBMIT_3D, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
 			&req);
 
 	if (ret != VGPU_OK)

@@ -22,6 +22,12 @@ struct vgpu_capset_info {
 	uint32_t max_size;
 };
 
+/* A request for a `cmd_len`-byte command that begins with a header of this type. */
+int vgpu_cmd_start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t cmd_len,
+		   uint32_t resp_len, struct vgpu_request **out);
+/* Run a request whose answer is OK_NODATA, and free it. */
+int vgpu_cmd_run_nodata(struct vgpu_device *dev, struct vgpu_request *req);
+
 int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index,
 			     struct vgpu_capset_info *info);
 /* Reads the capset into buf (exactly `size` bytes, as GET_CAPSET_INFO announced). */

@@ -23,7 +23,9 @@ int harness_fakes(struct harness *h, const struct fake_gpu_config *cfg)
 
 int harness_create(struct harness *h)
 {
-	int ret = vgpu_device_create(&h->os.os, &h->gpu.transport, VGPU_PERSONALITY_STANDARD,
+	enum vgpu_personality personality =
+		h->gpu.cfg.mvisor ? VGPU_PERSONALITY_MVISOR : VGPU_PERSONALITY_STANDARD;
+	int ret = vgpu_device_create(&h->os.os, &h->gpu.transport, personality,
 				     &h->dev);
 
 	if (ret != VGPU_OK) {

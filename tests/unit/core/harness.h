@@ -26,7 +26,8 @@ struct harness {
 /* Set up a fake OS and GPU (cfg NULL: the default), without a device. */
 int harness_fakes(struct harness *h, const struct fake_gpu_config *cfg);
 /*
- * Create the device, route the fake's interrupts to it, shorten its command
+ * Create the device (with the personality the fake GPU plays), route the
+ * fake's interrupts to it, shorten its command
  * timeout and start it.  Returns the first failing status; on failure the
  * device is destroyed (h->dev NULL) and the fakes stay up for inspection.
  */

@@ -364,9 +364,30 @@ static void test_stats(void)
 	down();
 }
 
+/* Gallium says 1 sample for a plain surface; the device reads any nonzero count as MSAA. */
+static void test_single_sample_reaches_device_as_zero(void)
+{
+	struct vgpu_resource_create c = texture_desc(16, 16, 1);
+	const struct fake_gpu_res *res;
+
+	if (!up(true))
+		return;
+	c.nr_samples = 1;
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	res = fake_gpu_resource(&H.gpu, c.res_id);
+	CHECK(res && res->nr_samples == 0);
+	c = texture_desc(16, 16, 1);
+	c.nr_samples = 4;
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	res = fake_gpu_resource(&H.gpu, c.res_id);
+	CHECK(res && res->nr_samples == 4);
+	down();
+}
+
 int main(void)
 {
 	RUN(test_get_info);
+	RUN(test_single_sample_reaches_device_as_zero);
 	RUN(test_get_info_minimal_device);
 	RUN(test_device_without_virgl);
 	RUN(test_capsets_read);
