@@ -10,7 +10,19 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "vgpu/vgpu_abi.h"
+
 #define BACKEND_DEFAULT_PATH "/usr/lib/qemu/vhost-user-gpu"
+/* The test device model's program, when not $VGPU_DEVMODEL: beside vgpu-sim. */
+#define BACKEND_DEVMODEL_NAME "vgpu-devmodel"
+
+/* A device vgpu-sim can drive (--device NAME). */
+struct backend_device {
+	const char *name;			/* "qemu", "model", "model-mvisor" */
+	enum vgpu_personality personality;	/* what the core is told it drives */
+	const char *const *args;		/* the program's options before --fd=3 */
+	bool is_model;				/* our test device model, not QEMU's */
+};
 
 struct backend {
 	pid_t pid;
@@ -19,8 +31,22 @@ struct backend {
 	int status;	/* wait status once reaped */
 };
 
+/* The device called `name`, or NULL. */
+const struct backend_device *backend_device_by_name(const char *name);
+
 /*
- * Start `path --virgl --render-node=/dev/null --fd=N`.  Its stdout goes to
+ * The program to run for `dev` when no --backend was given: QEMU's
+ * vhost-user-gpu, or the device model ($VGPU_DEVMODEL, else vgpu-devmodel
+ * in vgpu-sim's own directory).  The string lives until the next call.
+ */
+const char *backend_default_path(const struct backend_device *dev);
+
+/* Start `path` with `dev`'s options and --fd=N; as backend_spawn otherwise. */
+int backend_spawn_device(const char *path, const struct backend_device *dev,
+			 struct backend *backend);
+
+/*
+ * Start `path --virgl --render-node=/dev/null --fd=N` (QEMU's options).  Its stdout goes to
  * our stderr (our stdout belongs to the ready line) and it dies with us.
  * Returns 0, or a negative errno (-ENOENT / -EACCES for a path that cannot
  * be run).

@@ -2,7 +2,7 @@
 /*
  * vgpu-sim: the kmd core as a Linux process.  It owns guest memory, starts
  * the device (QEMU's vhost-user-gpu) and serves the IOCTL ABI on a Unix
- * socket until SIGINT or SIGTERM.
+ * socket (and, with --tcp, on loopback TCP) until SIGINT or SIGTERM.
  */
 #include <errno.h>
 #include <poll.h>
@@ -50,7 +50,7 @@ static int open_signal_fd(void)
 
 static int start_backend(struct sim *sim)
 {
-	int err = backend_spawn(sim->opts.backend_path, &sim->backend);
+	int err = backend_spawn_device(sim->opts.backend_path, sim->opts.device, &sim->backend);
 
 	if (err) {
 		fprintf(stderr, "vgpu-sim: cannot start the device backend %s: %s\n",
@@ -92,7 +92,7 @@ static int start_device(struct sim *sim)
 
 	sim_os_init(&sim->os, sim->mem, sim->opts.log_level);
 	status = vgpu_device_create(sim_os_table(&sim->os), vut_transport(&sim->transport),
-				    VGPU_PERSONALITY_STANDARD, &sim->dev);
+				    sim->opts.device->personality, &sim->dev);
 	if (status != VGPU_OK) {
 		sim->dev = NULL;
 		explain_device_failure(sim, status);
@@ -105,6 +105,24 @@ static int start_device(struct sim *sim)
 		explain_device_failure(sim, status);
 		return -1;
 	}
+	return 0;
+}
+
+/* Announced before "ready", so that whoever waits for ready knows the port by then. */
+static int listen_tcp(struct sim *sim)
+{
+	uint16_t port;
+	int err;
+
+	if (sim->opts.tcp_port < 0)
+		return 0;
+	err = server_listen_tcp(&sim->server, (uint16_t)sim->opts.tcp_port, &port);
+	if (err) {
+		fprintf(stderr, "vgpu-sim: cannot listen on 127.0.0.1:%d: %s\n",
+			sim->opts.tcp_port, strerror(-err));
+		return -1;
+	}
+	printf("vgpu-sim: listening on tcp:127.0.0.1:%u\n", port);
 	return 0;
 }
 
@@ -126,7 +144,7 @@ static int start(struct sim *sim)
 		return -1;
 	}
 	sim->serving = true;
-	return 0;
+	return listen_tcp(sim);
 }
 
 /* Undo whatever start() got done, in reverse order. */
@@ -159,18 +177,19 @@ static bool reap_lost_backend(struct sim *sim)
 
 static void serve(struct sim *sim, int sig_fd)
 {
-	struct pollfd pfds[2] = {
+	/* A negative descriptor (no TCP listener) is ignored by poll. */
+	struct pollfd pfds[3] = {
 		{ .fd = sig_fd, .events = POLLIN },
 		{ .fd = server_listen_fd(&sim->server), .events = POLLIN },
+		{ .fd = server_tcp_fd(&sim->server), .events = POLLIN },
 	};
-
 	bool reaped = false;
 
 	for (;;) {
 		/* Woken once a second to reap a backend that died. */
 		if (!reaped && completion_backend_lost(&sim->completion))
 			reaped = reap_lost_backend(sim);
-		if (poll(pfds, 2, 1000) < 0) {
+		if (poll(pfds, 3, 1000) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("vgpu-sim: poll");
@@ -178,8 +197,9 @@ static void serve(struct sim *sim, int sig_fd)
 		}
 		if (pfds[0].revents)
 			return;
-		if (pfds[1].revents & POLLIN)
-			server_accept(&sim->server);
+		for (int i = 1; i < 3; i++)
+			if (pfds[i].revents & POLLIN)
+				server_accept(&sim->server, pfds[i].fd);
 	}
 }
 

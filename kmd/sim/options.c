@@ -16,12 +16,18 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: vgpu-sim [--socket PATH] [--mem SIZE] [--device qemu] [--backend PATH]\n"
-		"                [-v]\n"
+		"usage: vgpu-sim [--socket PATH] [--tcp PORT] [--mem SIZE] [--device NAME]\n"
+		"                [--backend PATH] [-v]\n"
 		"  --socket PATH   where clients connect (default $VGPU_SOCKET or %s)\n"
+		"  --tcp PORT      also accept clients on 127.0.0.1:PORT (0: a free port;\n"
+		"                  for programs without Unix sockets, e.g. under Wine)\n"
 		"  --mem SIZE      guest memory, e.g. 512M or 1G (default 1G)\n"
-		"  --device NAME   the device to drive; only \"qemu\" (QEMU's vhost-user-gpu)\n"
-		"  --backend PATH  the vhost-user-gpu program (default %s)\n"
+		"  --device NAME   the device to drive (default $VGPU_SIM_DEVICE or qemu):\n"
+		"                  qemu (QEMU's vhost-user-gpu), model (the TEST device\n"
+		"                  model vgpu-devmodel, standard virtio-gpu) or model-mvisor\n"
+		"                  (the test device model as Mvisor's virtio-vgpu)\n"
+		"  --backend PATH  the device's program (default %s; for the models\n"
+		"                  $VGPU_DEVMODEL or vgpu-devmodel beside vgpu-sim)\n"
 		"  -v              more messages (repeat for debug)\n",
 		SIM_DEFAULT_SOCKET, BACKEND_DEFAULT_PATH);
 }
@@ -53,11 +59,32 @@ bool sim_parse_size(const char *text, uint64_t *size)
 	return true;
 }
 
+static bool parse_port(const char *text, int *port)
+{
+	unsigned long value;
+	char *end;
+
+	if (!text || !isdigit((unsigned char)text[0]))
+		return false;
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	if (errno || *end || value > 65535)
+		return false;
+	*port = (int)value;
+	return true;
+}
+
 static int parse_one(int opt, const char *arg, struct sim_options *opts)
 {
 	switch (opt) {
 	case 's':
 		opts->socket_path = arg;
+		return 0;
+	case 't':
+		if (!parse_port(arg, &opts->tcp_port)) {
+			fprintf(stderr, "vgpu-sim: --tcp %s: need a port from 0 to 65535\n", arg);
+			return -1;
+		}
 		return 0;
 	case 'm':
 		if (!sim_parse_size(arg, &opts->mem_size) || opts->mem_size < GUEST_MEM_MIN_SIZE ||
@@ -67,9 +94,10 @@ static int parse_one(int opt, const char *arg, struct sim_options *opts)
 		}
 		return 0;
 	case 'd':
-		if (strcmp(arg, "qemu") != 0) {
-			fprintf(stderr, "vgpu-sim: --device %s: unknown device (only \"qemu\")\n",
-				arg);
+		opts->device = backend_device_by_name(arg);
+		if (!opts->device) {
+			fprintf(stderr, "vgpu-sim: --device %s: unknown device (qemu, model or "
+				"model-mvisor)\n", arg);
 			return -1;
 		}
 		return 0;
@@ -90,6 +118,7 @@ int sim_parse_options(int argc, char **argv, struct sim_options *opts)
 {
 	static const struct option longopts[] = {
 		{ "socket", required_argument, NULL, 's' },
+		{ "tcp", required_argument, NULL, 't' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "backend", required_argument, NULL, 'b' },
@@ -98,15 +127,18 @@ int sim_parse_options(int argc, char **argv, struct sim_options *opts)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *env = getenv("VGPU_SOCKET");
+	const char *device_env = getenv("VGPU_SIM_DEVICE");
 	int opt;
 
 	*opts = (struct sim_options){
 		.socket_path = env && env[0] ? env : SIM_DEFAULT_SOCKET,
+		.tcp_port = -1,
 		.mem_size = GUEST_MEM_DEFAULT_SIZE,
-		.backend_path = BACKEND_DEFAULT_PATH,
 		.log_level = VGPU_LOG_WARN,
 	};
-	while ((opt = getopt_long(argc, argv, "s:m:d:b:vh", longopts, NULL)) != -1) {
+	if (parse_one('d', device_env && device_env[0] ? device_env : "qemu", opts) != 0)
+		return -1;
+	while ((opt = getopt_long(argc, argv, "s:t:m:d:b:vh", longopts, NULL)) != -1) {
 		if (opt == 'h') {
 			usage(stdout);
 			return 1;
@@ -118,5 +150,7 @@ int sim_parse_options(int argc, char **argv, struct sim_options *opts)
 		fprintf(stderr, "vgpu-sim: unexpected argument '%s'\n", argv[optind]);
 		return -1;
 	}
+	if (!opts->backend_path)
+		opts->backend_path = backend_default_path(opts->device);
 	return 0;
 }

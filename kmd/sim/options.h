@@ -6,13 +6,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "backend.h"
 #include "os.h"
 
 #define SIM_DEFAULT_SOCKET "/tmp/vgpu-sim.sock"
 
 struct sim_options {
 	const char *socket_path;
+	int tcp_port; /* -1: no TCP listener; 0: any free port */
 	uint64_t mem_size;
+	const struct backend_device *device; /* --device, default $VGPU_SIM_DEVICE or qemu */
 	const char *backend_path;
 	enum vgpu_log_level log_level;
 };

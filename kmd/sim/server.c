@@ -3,6 +3,8 @@
 #include "server.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,7 @@ int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
 		return -ENAMETOOLONG;
 	memset(srv, 0, sizeof(*srv));
 	srv->listen_fd = -1;
+	srv->tcp_fd = -1;
 	srv->dev = dev;
 	srv->mem = mem;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
@@ -59,6 +62,35 @@ int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
 		return err;
 	}
 	pthread_mutex_init(&srv->lock, NULL);
+	return 0;
+}
+
+int server_listen_tcp(struct server *srv, uint16_t port, uint16_t *bound)
+{
+	struct sockaddr_in addr = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	socklen_t len = sizeof(addr);
+	int one = 1;
+	int fd, err;
+
+	if (!srv || srv->listen_fd < 0 || srv->tcp_fd >= 0 || !bound)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* A port left in TIME_WAIT by the previous run must not stop this one. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || listen(fd, 16) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	srv->tcp_fd = fd;
+	*bound = ntohs(addr.sin_port);
 	return 0;
 }
 
@@ -95,13 +127,17 @@ static struct conn *conn_new(struct server *srv, int fd)
 	return conn;
 }
 
-void server_accept(struct server *srv)
+void server_accept(struct server *srv, int listen_fd)
 {
-	int fd = accept4(srv->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
 	struct conn *conn;
+	int one = 1;
 
 	if (fd < 0)
 		return;
+	/* Replies are small and awaited one by one: Nagle would only delay them. */
+	if (listen_fd == srv->tcp_fd)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	pthread_mutex_lock(&srv->lock);
 	reap_locked(srv);
 	conn = srv->nconns < SERVER_MAX_CONNS ? conn_new(srv, fd) : NULL;
@@ -143,6 +179,9 @@ void server_stop(struct server *srv)
 		return;
 	close(srv->listen_fd);
 	srv->listen_fd = -1;
+	if (srv->tcp_fd >= 0)
+		close(srv->tcp_fd);
+	srv->tcp_fd = -1;
 	unlink(srv->path);
 	pthread_mutex_lock(&srv->lock);
 	/* Wakes every connection thread blocked on its socket. */

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sim's client side: the IOCTL ABI framed over a Unix stream socket
- * (include/vgpu/vgpu_socket.h).  One connection is one opened device
- * handle (a struct vgpu_file), served by its own thread.
+ * (include/vgpu/vgpu_socket.h) and, optionally, over TCP on loopback for
+ * clients that have no Unix sockets (Windows programs under Wine).  One
+ * connection is one opened device handle (a struct vgpu_file), served by
+ * its own thread.
  */
 #ifndef VGPU_SIM_SERVER_H
 #define VGPU_SIM_SERVER_H
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "guest_mem.h"
 #include "vgpu_core.h"
@@ -20,6 +23,7 @@ struct conn;
 
 struct server {
 	int listen_fd;
+	int tcp_fd; /* -1 unless server_listen_tcp() */
 	char path[108];
 	struct vgpu_device *dev;
 	struct guest_mem *mem;
@@ -36,16 +40,28 @@ struct server {
 int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
 		 struct guest_mem *mem);
 
+/*
+ * Also listen on 127.0.0.1:`port` (0: a free port chosen by the system).
+ * Loopback only: the sim is a test device, not a network service.  Returns
+ * 0 and the port actually bound in *bound, or a negative errno.
+ */
+int server_listen_tcp(struct server *srv, uint16_t port, uint16_t *bound);
+
 static inline int server_listen_fd(const struct server *srv)
 {
 	return srv->listen_fd;
 }
 
-/* Accept one pending client and start its thread; reaps finished ones. */
-void server_accept(struct server *srv);
+static inline int server_tcp_fd(const struct server *srv)
+{
+	return srv->tcp_fd;
+}
+
+/* Accept one pending client on `listen_fd` (one of the above) and start its thread. */
+void server_accept(struct server *srv, int listen_fd);
 
 /*
- * Stop listening, remove the socket, disconnect every client and wait for
+ * Stop listening (both sockets), remove the Unix socket, disconnect every client and wait for
  * their threads (their files are closed).  Clients stuck in a long call are
  * released by declaring the device lost.
  */

@@ -101,22 +101,22 @@ static int dev_create(struct vgpu_transport *transport, struct vgpu_dev **out)
 	return VGPU_OK;
 }
 
-/* Without an address: the platform's own device. */
-#ifdef _WIN32
+/*
+ * An address names the sim's socket (on Windows, under Wine: tcp:HOST:PORT);
+ * without one, the platform's own device.
+ */
 static int open_transport(const char *address, struct vgpu_transport **transport)
 {
 	if (address)
-		return open_failed(VGPU_E_UNSUPPORTED, "the socket transport (%s) is not built "
-				   "into libvgpu for Windows", address);
+		return vgpu_transport_socket_open(address, transport, open_error,
+						  sizeof(open_error));
+#ifdef _WIN32
 	return vgpu_transport_device_open(transport, open_error, sizeof(open_error));
-}
 #else
-static int open_transport(const char *address, struct vgpu_transport **transport)
-{
-	return vgpu_transport_socket_open(address ? address : VGPU_DEFAULT_SOCKET, transport,
-					  open_error, sizeof(open_error));
-}
+	return vgpu_transport_socket_open(VGPU_DEFAULT_SOCKET, transport, open_error,
+					  sizeof(open_error));
 #endif
+}
 
 static int open_dev(const char *address, struct vgpu_dev **out)
 {

@@ -1,38 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport (include/vgpu/vgpu_socket.h) for POSIX systems: a
- * Unix socket path or tcp:HOST:PORT.
+ * The socket transport (include/vgpu/vgpu_socket.h), the same on every OS:
+ * framing of requests, and checks of everything the server sends.  The
+ * stream and the memory views are the OS's (sock_link.h).
  *
  * One request/reply pair at a time per connection (a lock serialises
- * them); libvgpu keeps WAITs short by slicing them (wait_slice_ns).
- * Everything the server sends is checked before use; any breach of the
- * framing, or a server that closes or stops answering, fails the call with
- * VGPU_E_TRANSPORT and leaves the connection marked broken, since the
- * stream can no longer be trusted to be in step.
+ * them); libvgpu keeps WAITs short by slicing them (wait_slice_ns).  Any
+ * breach of the framing, or a server that closes or stops answering,
+ * fails the call with VGPU_E_TRANSPORT and leaves the connection marked
+ * broken, since the stream can no longer be trusted to be in step.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "lock.h"
+#include "sock_link.h"
 #include "transport.h"
-#include "vgpu/vgpu_socket.h"
 
-/* No call but a WAIT slice takes long; a server silent for this long is gone. */
-#define REPLY_TIMEOUT_S 30
 #define WAIT_SLICE_NS (50ull * 1000000ull)
 /* The request header, the fixed struct and the payload pieces. */
 #define MAX_PIECES 6
@@ -40,8 +27,7 @@
 struct sock_transport {
 	struct vgpu_transport base;
 	struct vgpu_lock lock;
-	int fd;
-	int mem_fd;
+	struct sock_link *link;
 	uint64_t mem_size; /* bytes of the guest memory file that extents may name */
 	uint64_t page_size;
 	bool broken;
@@ -55,146 +41,6 @@ static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
 	vsnprintf(why, why_cap, fmt, ap);
 	va_end(ap);
 	return VGPU_E_TRANSPORT;
-}
-
-static int connect_unix(const char *path, char *why, size_t why_cap)
-{
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(addr.sun_path)) {
-		fail_why(why, why_cap, "socket path too long: %s", path);
-		return -1;
-	}
-	memcpy(addr.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		fail_why(why, why_cap, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		fail_why(why, why_cap, "connect %s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int connect_addrinfo(const struct addrinfo *ai)
-{
-	int one = 1;
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-
-	if (fd < 0)
-		return -1;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		close(fd);
-		return -1;
-	}
-	/* Requests are small and answered one by one: do not let Nagle hold them. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
-/* "HOST:PORT", HOST possibly in brackets (IPv6). */
-static int connect_tcp(const char *host_port, char *why, size_t why_cap)
-{
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	const char *colon = strrchr(host_port, ':');
-	struct addrinfo *list, *ai;
-	char host[256];
-	size_t len;
-	int fd = -1, err;
-
-	if (!colon || colon == host_port || !colon[1]) {
-		fail_why(why, why_cap, "bad address tcp:%s (want tcp:HOST:PORT)", host_port);
-		return -1;
-	}
-	len = (size_t)(colon - host_port);
-	if (host_port[0] == '[' && len >= 2 && host_port[len - 1] == ']') {
-		host_port++;
-		len -= 2;
-	}
-	if (len >= sizeof(host)) {
-		fail_why(why, why_cap, "host name too long");
-		return -1;
-	}
-	memcpy(host, host_port, len);
-	host[len] = '\0';
-	err = getaddrinfo(host, colon + 1, &hints, &list);
-	if (err) {
-		fail_why(why, why_cap, "resolve %s: %s", host, gai_strerror(err));
-		return -1;
-	}
-	for (ai = list; ai && fd < 0; ai = ai->ai_next)
-		fd = connect_addrinfo(ai);
-	if (fd < 0)
-		fail_why(why, why_cap, "connect tcp:%s:%s: %s", host, colon + 1, strerror(errno));
-	freeaddrinfo(list);
-	return fd;
-}
-
-static void set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = REPLY_TIMEOUT_S };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-}
-
-/* Keeps the first descriptor passed with a message, closes any other. */
-static void take_fds(struct msghdr *msg, int *mem_fd)
-{
-	struct cmsghdr *c;
-
-	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		size_t n, i;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (*mem_fd < 0)
-				*mem_fd = fd;
-			else
-				close(fd);
-		}
-	}
-}
-
-/* The hello, and the guest memory descriptor if one comes with it (else -1). */
-static int recv_hello(int fd, struct vgpu_sock_hello *hello, int *mem_fd)
-{
-	size_t got = 0;
-
-	*mem_fd = -1;
-	while (got < sizeof(*hello)) {
-		union {
-			char buf[CMSG_SPACE(4 * sizeof(int))];
-			struct cmsghdr align;
-		} ctrl;
-		struct iovec iov = { (char *)hello + got, sizeof(*hello) - got };
-		struct msghdr msg = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctrl.buf,
-			.msg_controllen = sizeof(ctrl.buf),
-		};
-		ssize_t n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		take_fds(&msg, mem_fd);
-		if (msg.msg_flags & MSG_CTRUNC)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
 }
 
 static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t why_cap)
@@ -212,77 +58,12 @@ static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t wh
 	return VGPU_OK;
 }
 
-/* The guest memory file: the passed descriptor, or the file the hello names. */
-static int open_memory(struct sock_transport *s, const struct vgpu_sock_hello *hello,
-		       int passed_fd, char *why, size_t why_cap)
-{
-	struct stat st;
-
-	s->mem_fd = passed_fd;
-	if (s->mem_fd < 0) {
-		if (!hello->mem_path[0])
-			return fail_why(why, why_cap, "hello: no memory descriptor nor path");
-		s->mem_fd = open(hello->mem_path, O_RDWR | O_CLOEXEC);
-		if (s->mem_fd < 0)
-			return fail_why(why, why_cap, "open %s: %s", hello->mem_path,
-					strerror(errno));
-	}
-	if (fstat(s->mem_fd, &st) < 0)
-		return fail_why(why, why_cap, "guest memory: %s", strerror(errno));
-	/* Extents must lie inside both what the server claims and what the file holds. */
-	s->mem_size = hello->mem_size;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < s->mem_size)
-		s->mem_size = (uint64_t)st.st_size;
-	return VGPU_OK;
-}
-
-static bool recv_all(int fd, void *buf, size_t len)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-/* sendmsg rather than writev: the same gather, but a closed peer cannot raise SIGPIPE. */
-static bool send_all(int fd, struct iovec *iov, int iovcnt)
-{
-	while (iovcnt > 0) {
-		struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
-		ssize_t n = sendmsg(fd, &msg, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
-			n -= (ssize_t)iov->iov_len;
-			iov++;
-			iovcnt--;
-		}
-		if (iovcnt > 0) {
-			iov->iov_base = (char *)iov->iov_base + n;
-			iov->iov_len -= (size_t)n;
-		}
-	}
-	return true;
-}
-
-static void add_iov(struct iovec *iov, int *count, const void *base, size_t len)
+static void add_piece(struct vgpu_piece *pieces, uint32_t *count, const void *base, uint32_t len)
 {
 	if (!len)
 		return;
-	iov[*count].iov_base = (void *)base;
-	iov[*count].iov_len = len;
+	pieces[*count].base = base;
+	pieces[*count].len = len;
 	(*count)++;
 }
 
@@ -294,10 +75,9 @@ static int send_request(struct sock_transport *s, const struct vgpu_call *call)
 		.code = call->code,
 		.in_size = call->fixed_size,
 	};
-	struct iovec iov[MAX_PIECES];
+	struct vgpu_piece pieces[MAX_PIECES];
 	uint64_t payload = 0;
-	int count = 0;
-	uint32_t i;
+	uint32_t count = 0, i;
 
 	if (call->fixed_size > VGPU_SOCK_MAX_FIXED || call->num_pieces > MAX_PIECES - 2 ||
 	    (call->num_pieces && method != VGPU_METHOD_IN_DIRECT))
@@ -309,11 +89,11 @@ static int send_request(struct sock_transport *s, const struct vgpu_call *call)
 	if (payload > UINT32_MAX)
 		return VGPU_E_INVALID;
 	req.payload_size = (uint32_t)payload;
-	add_iov(iov, &count, &req, sizeof(req));
-	add_iov(iov, &count, call->fixed, call->fixed_size);
+	add_piece(pieces, &count, &req, sizeof(req));
+	add_piece(pieces, &count, call->fixed, call->fixed_size);
 	for (i = 0; i < call->num_pieces; i++)
-		add_iov(iov, &count, call->payload_in[i].base, call->payload_in[i].len);
-	return send_all(s->fd, iov, count) ? VGPU_OK : VGPU_E_TRANSPORT;
+		add_piece(pieces, &count, call->payload_in[i].base, call->payload_in[i].len);
+	return sock_link_send(s->link, pieces, count) ? VGPU_OK : VGPU_E_TRANSPORT;
 }
 
 static uint64_t round_up(uint64_t v, uint64_t align)
@@ -345,7 +125,7 @@ static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint32_t 
 	if (!ext)
 		return NULL;
 	for (i = 0; i < count; i++) {
-		if (!recv_all(s->fd, &ext[i], sizeof(ext[i])) || !extent_ok(s, &ext[i]))
+		if (!sock_link_recv(s->link, &ext[i], sizeof(ext[i])) || !extent_ok(s, &ext[i]))
 			break;
 		total += ext[i].len;
 		if (total > round_up(map_size, s->page_size))
@@ -358,36 +138,11 @@ static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint32_t 
 	return ext;
 }
 
-/* One reservation, then each extent of the memory file in order inside it. */
-static int map_extents(struct sock_transport *s, const struct vgpu_sock_extent *ext,
-		       uint32_t count, struct vgpu_resource_map *m)
-{
-	uint64_t total = round_up(m->size, s->page_size);
-	uint64_t pos = 0;
-	char *base;
-	uint32_t i;
-
-	base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED)
-		return VGPU_E_NO_MEMORY;
-	for (i = 0; i < count; i++) {
-		void *at = mmap(base + pos, ext[i].len, PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_FIXED, s->mem_fd, (off_t)ext[i].offset);
-
-		if (at == MAP_FAILED) {
-			munmap(base, total);
-			return VGPU_E_NO_MEMORY;
-		}
-		pos += ext[i].len;
-	}
-	m->address = (uint64_t)(uintptr_t)base;
-	return VGPU_OK;
-}
-
 static int recv_mapping(struct sock_transport *s, struct vgpu_call *call, uint32_t count)
 {
 	struct vgpu_resource_map *m = call->fixed;
 	struct vgpu_sock_extent *ext;
+	void *address = NULL;
 	int status;
 
 	if (call->fixed_size != sizeof(*m))
@@ -395,8 +150,10 @@ static int recv_mapping(struct sock_transport *s, struct vgpu_call *call, uint32
 	ext = recv_extents(s, count, m->size);
 	if (!ext)
 		return VGPU_E_TRANSPORT;
-	status = map_extents(s, ext, count, m);
+	status = sock_link_map(s->link, ext, count, m->size, &address);
 	free(ext);
+	if (status == VGPU_OK)
+		m->address = (uint64_t)(uintptr_t)address;
 	return status;
 }
 
@@ -417,15 +174,15 @@ static int recv_reply(struct sock_transport *s, struct vgpu_call *call, bool *br
 	int status;
 
 	*broken = true;
-	if (!recv_all(s->fd, &rep, sizeof(rep)) || rep.magic != VGPU_SOCK_MAGIC ||
+	if (!sock_link_recv(s->link, &rep, sizeof(rep)) || rep.magic != VGPU_SOCK_MAGIC ||
 	    !status_known(rep.status) || rep.out_size > call->fixed_size ||
 	    rep.payload_size > (out_direct ? call->payload_out_cap : 0))
 		return VGPU_E_TRANSPORT;
 	mapping = call->code == VGPU_IOCTL_RESOURCE_MAP && rep.status == VGPU_OK;
 	if ((rep.num_extents != 0) != mapping)
 		return VGPU_E_TRANSPORT;
-	if (!recv_all(s->fd, call->fixed, rep.out_size) ||
-	    !recv_all(s->fd, call->payload_out, rep.payload_size))
+	if (!sock_link_recv(s->link, call->fixed, rep.out_size) ||
+	    !sock_link_recv(s->link, call->payload_out, rep.payload_size))
 		return VGPU_E_TRANSPORT;
 	call->payload_written = rep.payload_size;
 	status = mapping ? recv_mapping(s, call, rep.num_extents) : rep.status;
@@ -459,16 +216,15 @@ static void sock_unmap_view(struct vgpu_transport *base, void *address, uint64_t
 {
 	struct sock_transport *s = (struct sock_transport *)base;
 
-	munmap(address, round_up(size, s->page_size));
+	sock_link_unmap(s->link, address, size);
 }
 
 static void sock_close(struct vgpu_transport *base)
 {
 	struct sock_transport *s = (struct sock_transport *)base;
 
-	if (s->mem_fd >= 0)
-		close(s->mem_fd);
-	close(s->fd);
+	if (s->link)
+		sock_link_close(s->link);
 	vgpu_lock_fini(&s->lock);
 	free(s);
 }
@@ -479,51 +235,31 @@ static const struct vgpu_transport_ops sock_ops = {
 	.close = sock_close,
 };
 
-static int greet(struct sock_transport *s, char *why, size_t why_cap)
-{
-	struct vgpu_sock_hello hello;
-	int passed_fd, status;
-
-	set_timeouts(s->fd);
-	if (recv_hello(s->fd, &hello, &passed_fd) < 0)
-		status = fail_why(why, why_cap, "no hello from the server");
-	else
-		status = check_hello(&hello, why, why_cap);
-	if (status != VGPU_OK) {
-		if (passed_fd >= 0)
-			close(passed_fd);
-		return status;
-	}
-	return open_memory(s, &hello, passed_fd, why, why_cap);
-}
-
 int vgpu_transport_socket_open(const char *address, struct vgpu_transport **out, char *why,
 			       size_t why_cap)
 {
 	struct sock_transport *s = calloc(1, sizeof(*s));
+	struct vgpu_sock_hello hello;
 	int status;
 
 	if (!s)
 		return VGPU_E_NO_MEMORY;
 	s->base.ops = &sock_ops;
 	s->base.wait_slice_ns = WAIT_SLICE_NS;
-	s->mem_fd = -1;
-	s->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	s->page_size = sock_link_page_size();
 	vgpu_lock_init(&s->lock);
-	if (strncmp(address, "tcp:", 4) == 0)
-		s->fd = connect_tcp(address + 4, why, why_cap);
-	else
-		s->fd = connect_unix(address, why, why_cap);
-	if (s->fd < 0) {
-		vgpu_lock_fini(&s->lock);
-		free(s);
-		return VGPU_E_TRANSPORT;
-	}
-	status = greet(s, why, why_cap);
+	status = sock_link_connect(address, &hello, &s->link, why, why_cap);
+	if (status == VGPU_OK)
+		status = check_hello(&hello, why, why_cap);
+	if (status == VGPU_OK)
+		status = sock_link_open_memory(s->link, &hello, &s->mem_size, why, why_cap);
 	if (status != VGPU_OK) {
 		sock_close(&s->base);
 		return status;
 	}
+	/* Extents must lie inside both what the server claims and what the file holds. */
+	if (hello.mem_size < s->mem_size)
+		s->mem_size = hello.mem_size;
 	*out = &s->base;
 	return VGPU_OK;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * Device side of a split virtqueue for tests.  Every descriptor is copied out
- * of the shared table once before it is looked at, so a driver that rewrites
- * the table meanwhile cannot make the walk check one value and use another.
+ * Device side of a split virtqueue (test device model, fake device).  Every
+ * descriptor is copied out of the shared table once before it is looked at,
+ * so a driver that rewrites the table meanwhile cannot make the walk check
+ * one value and use another.
  */
 #include "vring_device.h"
 

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device side of a split virtqueue (virtio 1.x, section 2.7), for tests:
+ * The device side of a split virtqueue (virtio 1.x, section 2.7), for the
+ * test device model (vgpu-devmodel) and the core's in-process fake device:
  * it reads what a driver made available, walks direct and indirect
  * descriptor chains with every index and length checked, and publishes used
  * entries.  It trusts nothing in the rings: a malformed chain is reported as
  * an error code, never followed.  Not thread-safe: one owner per queue.
  */
-#ifndef VGPU_TESTS_VRING_DEVICE_H
-#define VGPU_TESTS_VRING_DEVICE_H
+#ifndef VGPU_DEVMODEL_VRING_DEVICE_H
+#define VGPU_DEVMODEL_VRING_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -96,4 +97,4 @@ size_t vring_dev_read(const struct vring_dev_req *req, void *dst, size_t len);
 /* Scatter `len` bytes into the device-writable buffers; returns bytes copied. */
 size_t vring_dev_write(const struct vring_dev_req *req, const void *src, size_t len);
 
-#endif /* VGPU_TESTS_VRING_DEVICE_H */
+#endif /* VGPU_DEVMODEL_VRING_DEVICE_H */

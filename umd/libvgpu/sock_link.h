@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The operating-system half of the socket transport: a byte stream to the
+ * server and views of the guest memory file.  transport_socket.c does the
+ * framing and checks everything the server sends; each OS provides these
+ * functions once (sock_link_posix.c: Unix sockets and TCP, mmap;
+ * sock_link_win.c: Winsock TCP, file mapping views).
+ *
+ * The stream calls fail (false) on any error, including a peer that
+ * closes or stays silent longer than the reply timeout.
+ */
+#ifndef LIBVGPU_SOCK_LINK_H
+#define LIBVGPU_SOCK_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport.h"
+#include "vgpu/vgpu_socket.h"
+
+/* No call but a WAIT slice takes long; a server silent for this long is gone. */
+#define SOCK_LINK_REPLY_TIMEOUT_S 30
+
+struct sock_link;
+
+/*
+ * Connect to `address` (the part after any "tcp:" is the OS's business)
+ * and receive the hello, unchecked.  On failure, a line in `why`.
+ */
+int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
+		      struct sock_link **out, char *why, size_t why_cap);
+
+/*
+ * Make the guest memory file reachable: the descriptor that came with the
+ * hello, or the file its (checked) mem_path names.  *usable gets how many
+ * bytes of the file exist, which bounds the extents a MAP may name.
+ */
+int sock_link_open_memory(struct sock_link *link, const struct vgpu_sock_hello *hello,
+			  uint64_t *usable, char *why, size_t why_cap);
+
+/* The granule of the extents the server sends (a page). */
+uint64_t sock_link_page_size(void);
+
+bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count);
+bool sock_link_recv(struct sock_link *link, void *buf, size_t len);
+
+/*
+ * One view of the extents (checked: page-aligned, inside the file, adding
+ * up to `size` rounded to pages) laid end to end.  VGPU_E_NO_MEMORY when
+ * the view cannot be made.
+ */
+int sock_link_map(struct sock_link *link, const struct vgpu_sock_extent *ext, uint32_t count,
+		  uint64_t size, void **address);
+/* Drop a view sock_link_map made; `size` as passed to it. */
+void sock_link_unmap(struct sock_link *link, void *address, uint64_t size);
+
+void sock_link_close(struct sock_link *link);
+
+#endif /* LIBVGPU_SOCK_LINK_H */

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The socket transport's OS half for POSIX systems: a Unix socket path
+ * (the guest memory descriptor comes with the hello) or tcp:HOST:PORT
+ * (the client opens the file the hello names), and mmap'd views.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sock_link.h"
+
+struct sock_link {
+	int fd;
+	int mem_fd; /* -1 until the hello passes one or open_memory opens the file */
+};
+
+static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_cap, fmt, ap);
+	va_end(ap);
+	return VGPU_E_TRANSPORT;
+}
+
+static int connect_unix(const char *path, char *why, size_t why_cap)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(addr.sun_path)) {
+		fail_why(why, why_cap, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fail_why(why, why_cap, "socket: %s", strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		fail_why(why, why_cap, "connect %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int connect_addrinfo(const struct addrinfo *ai)
+{
+	int one = 1;
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+		close(fd);
+		return -1;
+	}
+	/* Requests are small and answered one by one: do not let Nagle hold them. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/* "HOST:PORT", HOST possibly in brackets (IPv6). */
+static int connect_tcp(const char *host_port, char *why, size_t why_cap)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	const char *colon = strrchr(host_port, ':');
+	struct addrinfo *list, *ai;
+	char host[256];
+	size_t len;
+	int fd = -1, err;
+
+	if (!colon || colon == host_port || !colon[1]) {
+		fail_why(why, why_cap, "bad address tcp:%s (want tcp:HOST:PORT)", host_port);
+		return -1;
+	}
+	len = (size_t)(colon - host_port);
+	if (host_port[0] == '[' && len >= 2 && host_port[len - 1] == ']') {
+		host_port++;
+		len -= 2;
+	}
+	if (len >= sizeof(host)) {
+		fail_why(why, why_cap, "host name too long");
+		return -1;
+	}
+	memcpy(host, host_port, len);
+	host[len] = '\0';
+	err = getaddrinfo(host, colon + 1, &hints, &list);
+	if (err) {
+		fail_why(why, why_cap, "resolve %s: %s", host, gai_strerror(err));
+		return -1;
+	}
+	for (ai = list; ai && fd < 0; ai = ai->ai_next)
+		fd = connect_addrinfo(ai);
+	if (fd < 0)
+		fail_why(why, why_cap, "connect tcp:%s:%s: %s", host, colon + 1, strerror(errno));
+	freeaddrinfo(list);
+	return fd;
+}
+
+static void set_timeouts(int fd)
+{
+	struct timeval tv = { .tv_sec = SOCK_LINK_REPLY_TIMEOUT_S };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Keeps the first descriptor passed with a message, closes any other. */
+static void take_fds(struct msghdr *msg, int *mem_fd)
+{
+	struct cmsghdr *c;
+
+	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+		size_t n, i;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			if (*mem_fd < 0)
+				*mem_fd = fd;
+			else
+				close(fd);
+		}
+	}
+}
+
+/* The hello, and the guest memory descriptor if one comes with it. */
+static bool recv_hello(struct sock_link *link, struct vgpu_sock_hello *hello)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*hello)) {
+		union {
+			char buf[CMSG_SPACE(4 * sizeof(int))];
+			struct cmsghdr align;
+		} ctrl;
+		struct iovec iov = { (char *)hello + got, sizeof(*hello) - got };
+		struct msghdr msg = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctrl.buf,
+			.msg_controllen = sizeof(ctrl.buf),
+		};
+		ssize_t n = recvmsg(link->fd, &msg, MSG_CMSG_CLOEXEC);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		take_fds(&msg, &link->mem_fd);
+		if (msg.msg_flags & MSG_CTRUNC)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
+		      struct sock_link **out, char *why, size_t why_cap)
+{
+	struct sock_link *link = calloc(1, sizeof(*link));
+
+	if (!link)
+		return fail_why(why, why_cap, "out of memory");
+	link->mem_fd = -1;
+	if (strncmp(address, "tcp:", 4) == 0)
+		link->fd = connect_tcp(address + 4, why, why_cap);
+	else
+		link->fd = connect_unix(address, why, why_cap);
+	if (link->fd < 0) {
+		free(link);
+		return VGPU_E_TRANSPORT;
+	}
+	set_timeouts(link->fd);
+	if (!recv_hello(link, hello)) {
+		sock_link_close(link);
+		return fail_why(why, why_cap, "no hello from the server");
+	}
+	*out = link;
+	return VGPU_OK;
+}
+
+int sock_link_open_memory(struct sock_link *link, const struct vgpu_sock_hello *hello,
+			  uint64_t *usable, char *why, size_t why_cap)
+{
+	struct stat st;
+
+	if (link->mem_fd < 0) {
+		if (!hello->mem_path[0])
+			return fail_why(why, why_cap, "hello: no memory descriptor nor path");
+		link->mem_fd = open(hello->mem_path, O_RDWR | O_CLOEXEC);
+		if (link->mem_fd < 0)
+			return fail_why(why, why_cap, "open %s: %s", hello->mem_path,
+					strerror(errno));
+	}
+	if (fstat(link->mem_fd, &st) < 0)
+		return fail_why(why, why_cap, "guest memory: %s", strerror(errno));
+	*usable = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
+	return VGPU_OK;
+}
+
+uint64_t sock_link_page_size(void)
+{
+	return (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+bool sock_link_recv(struct sock_link *link, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = recv(link->fd, p, len, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* sendmsg rather than writev: the same gather, but a closed peer cannot raise SIGPIPE. */
+bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
+{
+	struct iovec iov[8], *next = iov;
+	int left = (int)count;
+	uint32_t i;
+
+	if (count > sizeof(iov) / sizeof(iov[0]))
+		return false;
+	for (i = 0; i < count; i++)
+		iov[i] = (struct iovec){ (void *)pieces[i].base, pieces[i].len };
+	while (left > 0) {
+		struct msghdr msg = { .msg_iov = next, .msg_iovlen = (size_t)left };
+		ssize_t n = sendmsg(link->fd, &msg, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		while (left > 0 && (size_t)n >= next->iov_len) {
+			n -= (ssize_t)next->iov_len;
+			next++;
+			left--;
+		}
+		if (left > 0) {
+			next->iov_base = (char *)next->iov_base + n;
+			next->iov_len -= (size_t)n;
+		}
+	}
+	return true;
+}
+
+static uint64_t round_to_pages(uint64_t size)
+{
+	uint64_t page = sock_link_page_size();
+
+	return (size + page - 1) / page * page;
+}
+
+/* One reservation, then each extent of the memory file in order inside it. */
+int sock_link_map(struct sock_link *link, const struct vgpu_sock_extent *ext, uint32_t count,
+		  uint64_t size, void **address)
+{
+	uint64_t total = round_to_pages(size);
+	uint64_t pos = 0;
+	char *base;
+	uint32_t i;
+
+	base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return VGPU_E_NO_MEMORY;
+	for (i = 0; i < count; i++) {
+		void *at = mmap(base + pos, ext[i].len, PROT_READ | PROT_WRITE,
+				MAP_SHARED | MAP_FIXED, link->mem_fd, (off_t)ext[i].offset);
+
+		if (at == MAP_FAILED) {
+			munmap(base, total);
+			return VGPU_E_NO_MEMORY;
+		}
+		pos += ext[i].len;
+	}
+	*address = base;
+	return VGPU_OK;
+}
+
+void sock_link_unmap(struct sock_link *link, void *address, uint64_t size)
+{
+	(void)link;
+	munmap(address, round_to_pages(size));
+}
+
+void sock_link_close(struct sock_link *link)
+{
+	if (link->mem_fd >= 0)
+		close(link->mem_fd);
+	close(link->fd);
+	free(link);
+}
