@@ -4,12 +4,13 @@
 #   make test   the whole test suite; ends with "N passed, N failed"
 #   make package  the Windows driver package: build/package/vgpu-win64/ + .zip
 #   make testos the kmd core as a guest kernel against QEMU's virtio-gpu-gl
+#   make bench  the spine's cost; make bench-gl: glmark2 native/virpipe/vgpu
 BUILD := build
 WINBUILD := $(BUILD)/win
 ASANBUILD := $(BUILD)/asan
 PROGRAMS := kmd/sim/vgpu-sim tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows sanitized package demo test testos bench clean
+.PHONY: all setup native windows sanitized mesa package demo test testos bench bench-gl clean
 
 all: native windows
 
@@ -33,6 +34,10 @@ sanitized: setup
 		meson setup -Db_sanitize=address,undefined $(ASANBUILD) . >/dev/null
 	@ninja -C $(ASANBUILD) >/dev/null || ninja -C $(ASANBUILD)
 
+# Mesa with our winsys, both targets (cached outside the checkout).
+mesa: setup
+	@scripts/build-mesa.sh linux windows
+
 package: windows
 	@packaging/make-package.sh $(WINBUILD) $(BUILD)/package
 
@@ -42,12 +47,17 @@ demo: native
 test: setup
 	@scripts/run-tests.sh $(BUILD)
 
-testos: setup
+# The guest suite, then a capture recorded in the sim replayed in the guest.
+testos: native mesa
 	@$(MAKE) -s -C testos O=$(abspath $(BUILD))/testos
-	@testos/run.sh $(BUILD)/testos/testos.elf
+	@scripts/testos.sh $(BUILD)
 
 bench: native
 	@scripts/bench.sh $(BUILD)
+
+# glmark2 three ways in one run: native llvmpipe, Mesa's virpipe, vgpu.
+bench-gl: native mesa
+	@scripts/bench-gl.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -26,6 +26,8 @@ step() { # name command...: one counted case for a build step
 mkdir -p "$log_dir"
 step build-native make -s native
 step build-windows make -s windows
+step build-mesa-linux scripts/build-mesa.sh linux
+step build-mesa-windows scripts/build-mesa.sh windows
 
 # count NAME BUILDDIR [meson test args]: run a build's tests, add up their TAP cases.
 count() {

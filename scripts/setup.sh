@@ -16,6 +16,13 @@ packages=(
 	libvirglrenderer-dev virgl-server libegl-dev libgbm-dev
 	# running Windows binaries and GL programs without a display
 	wine wine64 xvfb
+	# building Mesa from Debian's source (scripts/build-mesa.sh) and testing it
+	dpkg-dev python3-mako bison flex libexpat1-dev libdrm-dev libx11-dev libxext-dev
+	libxfixes-dev libx11-xcb-dev libxcb-glx0-dev libxcb-shm0-dev libxcb-dri2-0-dev
+	libxcb-dri3-dev libxcb-present-dev libxcb-sync-dev libxcb-xfixes0-dev libxcb-randr0-dev
+	libxshmfence-dev libxxf86vm-dev libxrandr-dev piglit
+	# Mesa for Windows (C++ parts, static zlib) and the GL benchmark
+	g++-mingw-w64-x86-64-win32 libz-mingw-w64-dev glmark2-x11
 )
 
 missing=()

@@ -6,7 +6,9 @@
 # its own summary adds the failed case "testos.run", and every failure
 # shows the serial log.  Exit status 0 only when everything passed.
 #   testos/run.sh KERNEL [LOG_DIR]
-# Environment: TESTOS_TIMEOUT (seconds, default 60), QEMU (the binary).
+# Environment: TESTOS_TIMEOUT (seconds, default 60), QEMU (the binary),
+# TESTOS_CAPTURES (capture files separated by commas: the guest replays
+# them instead of running its suites; docs/replay.md).
 set -uo pipefail
 
 kernel=${1:?usage: run.sh KERNEL [LOG_DIR]}
@@ -20,9 +22,22 @@ mkdir -p "$log_dir"
 : >"$serial"
 : >"$qemu_log"
 
+# Captures ride along as multiboot modules.
+modules=()
+if [ -n "${TESTOS_CAPTURES:-}" ]; then
+	modules=(-initrd "$TESTOS_CAPTURES")
+fi
+
 # Why the run as a whole failed, if it did.
 run_problem=
-if ! command -v "$qemu" >/dev/null; then
+missing_capture=
+IFS=, read -ra captures <<<"${TESTOS_CAPTURES:-}"
+for capture in "${captures[@]}"; do
+	[ -f "$capture" ] || missing_capture=$capture
+done
+if [ -n "$missing_capture" ]; then
+	run_problem="no capture at $missing_capture"
+elif ! command -v "$qemu" >/dev/null; then
 	run_problem="$qemu not found (scripts/setup.sh installs qemu-system-x86)"
 elif [ ! -f "$kernel" ]; then
 	run_problem="no guest kernel at $kernel (make -C testos builds it)"
@@ -33,7 +48,7 @@ else
 		-machine pc -accel tcg -m 256M -nodefaults -vga none \
 		-device virtio-gpu-gl-pci \
 		-display egl-headless,rendernode=/dev/null \
-		-kernel "$kernel" \
+		-kernel "$kernel" "${modules[@]}" \
 		-serial "file:$serial" -monitor none \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-no-reboot </dev/null >"$qemu_log" 2>&1

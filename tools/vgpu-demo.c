@@ -91,7 +91,7 @@ int main(int argc, char **argv)
 	printf("rendered:       vertices sent by TRANSFER_TO_HOST, clear + triangle in one "
 	       "SUBMIT, image read back by TRANSFER_FROM_HOST (fence %llu)\n",
 	       (unsigned long long)c.last_fence);
-	printf("pixel checks:\n");
+	printf("pixel probes:\n");
 	failures = scene_client_check(&c, stdout, "  ");
 	printf("pixel checks:   %s (%d failed)\n", failures ? "FAILED" : "passed", failures);
 	ret = write_image(&c, path);

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "recorder.h"
 #include "vgpu/vgpu_socket.h"
 
 #define MAX_IN_PAYLOAD (VGPU_MAX_SUBMIT_BYTES + 4u * VGPU_MAX_SUBMIT_HANDLES)
@@ -178,7 +179,8 @@ static void attach_extents(struct conn *conn, struct exchange *x)
 	map->address = 0;
 }
 
-static void run_call(struct conn *conn, struct vgpu_file *file, struct exchange *x)
+static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder *rec,
+		     struct exchange *x)
 {
 	bool buffered = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_BUFFERED;
 	struct vgpu_ioctl_bufs bufs = {
@@ -192,7 +194,7 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct exchange 
 	};
 	bool out_direct = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_OUT_DIRECT;
 
-	x->reply.status = vgpu_file_ioctl(file, x->req.code, &bufs);
+	x->reply.status = recorder_ioctl(rec, file, x->req.code, &bufs);
 	x->reply.out_size = bufs.out_written <= bufs.out_size ? bufs.out_written : 0;
 	if (out_direct && bufs.payload_written <= x->req.payload_size)
 		x->reply.payload_size = bufs.payload_written;
@@ -201,7 +203,8 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct exchange 
 }
 
 /* One request and its reply; false ends the connection. */
-static bool serve_one(struct conn *conn, struct vgpu_file *file, int open_status)
+static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder *rec,
+		      int open_status)
 {
 	struct exchange x = { 0 };
 	bool keep = false;
@@ -217,7 +220,7 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, int open_status
 	if (read_body(conn, &x) != 0)
 		goto out;
 	if (file)
-		run_call(conn, file, &x);
+		run_call(conn, file, rec, &x);
 	else
 		x.reply.status = open_status;
 	keep = send_reply(conn, &x) == 0;
@@ -231,6 +234,7 @@ void *conn_main(void *arg)
 {
 	struct conn *conn = arg;
 	struct vgpu_file *file = NULL;
+	struct recorder *rec = NULL;
 	int open_status;
 
 	user_maps_init(&conn->maps);
@@ -238,12 +242,15 @@ void *conn_main(void *arg)
 	open_status = vgpu_file_open(conn->dev, &conn->maps, &file);
 	if (open_status != VGPU_OK)
 		file = NULL;
+	else
+		rec = recorder_create(file, &conn->maps, conn->mem);
 	if (send_hello(conn) == 0) {
-		while (serve_one(conn, file, open_status))
+		while (serve_one(conn, file, rec, open_status))
 			;
 	}
 	/* The client sees the end now; the descriptor goes when the thread is reaped. */
 	shutdown(conn->fd, SHUT_RDWR);
+	recorder_destroy(rec);
 	if (file)
 		vgpu_file_close(file);
 	user_maps_fini(&conn->maps);

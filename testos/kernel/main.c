@@ -2,7 +2,9 @@
 /*
  * The test guest: bring the machine up, start the GPU through the kmd
  * core, run every scenario suite, tear the device down, prove nothing
- * leaked, and leave through isa-debug-exit with the verdict.
+ * leaked, and leave through isa-debug-exit with the verdict.  Booted with
+ * captures as modules, it replays those instead, each on a device of its
+ * own.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,9 +15,11 @@
 #include "idt.h"
 #include "kprint.h"
 #include "machine.h"
+#include "modules.h"
 #include "pages.h"
 #include "paging.h"
 #include "serial.h"
+#include "../scenarios/replay.h"
 #include "../scenarios/suites.h"
 #include "../shell/gpu.h"
 
@@ -60,8 +64,7 @@ static void fpu_init(void)
 
 static void machine_init(uint32_t magic, const struct multiboot_info *info)
 {
-	uint32_t start = ((uint32_t)(uintptr_t)kernel_end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1u);
-	uint32_t ram_end;
+	uint32_t start, ram_end;
 
 	serial_init();
 	kprintf("# testos: booting\n");
@@ -70,6 +73,7 @@ static void machine_init(uint32_t magic, const struct multiboot_info *info)
 	idt_init();
 	fpu_init();
 	ram_end = ram_end_from(info);
+	start = modules_init(info, (uintptr_t)kernel_end, ram_end);
 	pages_init(start, ram_end);
 	paging_init(ram_end);
 	clock_init();
@@ -78,7 +82,7 @@ static void machine_init(uint32_t magic, const struct multiboot_info *info)
 }
 
 /* After the device is gone, every allocation the core made must have come back. */
-static void check_teardown(uint32_t heap_before)
+static bool nothing_leaked(uint32_t heap_before)
 {
 	const struct testos_env *env = &gpu.env;
 	bool ok = heap_live_allocations() == heap_before && env->dma_pages == 0 &&
@@ -90,30 +94,57 @@ static void check_teardown(uint32_t heap_before)
 			"mappings %u, locks %u, events %u\n",
 			heap_live_allocations(), heap_before, env->dma_pages, env->backing_pages,
 			env->mappings, env->locks_live, env->events_live);
-	report_case("teardown.nothing_leaked", ok);
+	return ok;
+}
+
+static void run_suites(uint32_t heap_before)
+{
+	uint64_t start = clock_now_ns();
+	uint32_t i;
+	int ret;
+
+	ret = gpu_start(&gpu);
+	kprintf("# device start took %llu us\n",
+		(unsigned long long)((clock_now_ns() - start) / 1000u));
+	report_case("boot.device_start", ret == VGPU_OK);
+	if (ret != VGPU_OK)
+		return;
+	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
+		run_suite(suites[i], &gpu);
+	gpu_stop(&gpu);
+	report_case("teardown.nothing_leaked", nothing_leaked(heap_before));
+}
+
+/* Resource ids must start from 1 again: each capture gets a device of its own. */
+static void run_replays(uint32_t heap_before)
+{
+	uint32_t i;
+
+	for (i = 0; i < modules_count(); i++) {
+		const struct boot_module *m = module_at(i);
+		int ret = gpu_start(&gpu);
+
+		report_casef(ret == VGPU_OK, "replay.%s.device_start", m->label);
+		if (ret != VGPU_OK)
+			continue;
+		replay_capture(&gpu, m->label, m->bytes, m->len);
+		gpu_stop(&gpu);
+		report_casef(nothing_leaked(heap_before), "replay.%s.nothing_leaked", m->label);
+	}
 }
 
 void kmain(uint32_t magic, const struct multiboot_info *info);
 
 void kmain(uint32_t magic, const struct multiboot_info *info)
 {
-	uint32_t heap_before, i;
-	uint64_t start;
-	int ret;
+	uint32_t heap_before;
 
 	machine_init(magic, info);
 	heap_before = heap_live_allocations();
-	start = clock_now_ns();
-	ret = gpu_start(&gpu);
-	kprintf("# device start took %llu us\n",
-		(unsigned long long)((clock_now_ns() - start) / 1000u));
-	report_case("boot.device_start", ret == VGPU_OK);
-	if (ret == VGPU_OK) {
-		for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
-			run_suite(suites[i], &gpu);
-		gpu_stop(&gpu);
-		check_teardown(heap_before);
-	}
+	if (modules_count())
+		run_replays(heap_before);
+	else
+		run_suites(heap_before);
 	kprintf("testos: %u passed, %u failed\n", cases_passed(), cases_failed());
 	machine_exit(cases_failed() == 0);
 }

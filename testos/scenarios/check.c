@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "check.h"
 
+#include <stdarg.h>
+
 #include "../kernel/clock.h"
 #include "../kernel/kprint.h"
 
@@ -24,13 +26,24 @@ bool case_failing(void)
 	return failing;
 }
 
-void report_case(const char *name, bool ok)
+void report_casef(bool ok, const char *fmt, ...)
 {
+	va_list ap;
+
 	if (ok)
 		passed++;
 	else
 		failed++;
-	kprintf("%s %s\n", ok ? "PASS" : "FAIL", name);
+	kprintf("%s ", ok ? "PASS" : "FAIL");
+	va_start(ap, fmt);
+	kvprintf(fmt, ap);
+	va_end(ap);
+	kprintf("\n");
+}
+
+void report_case(const char *name, bool ok)
+{
+	report_casef(ok, "%s", name);
 }
 
 void run_suite(const struct test_suite *suite, struct testos_gpu *gpu)

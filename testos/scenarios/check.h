@@ -45,6 +45,8 @@ bool case_failing(void);
 void run_suite(const struct test_suite *suite, struct testos_gpu *gpu);
 /* One result outside any suite (boot, teardown). */
 void report_case(const char *name, bool passed);
+/* The same, with a name made like kprintf's output. */
+void report_casef(bool passed, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 uint32_t cases_passed(void);
 uint32_t cases_failed(void);

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# glmark2 off-screen, the same scenes three ways in one run, on this machine:
+#   native  - Mesa's llvmpipe, straight;
+#   virpipe - Mesa's virgl driver over vtest to virgl_test_server (llvmpipe);
+#   vgpu    - Mesa's virgl driver over OUR winsys -> libvgpu -> vgpu-sim ->
+#             QEMU's vhost-user-gpu (virglrenderer on llvmpipe); the Linux
+#             Mesa build of scripts/build-mesa.sh linux.
+# Prints each score and the ratios vgpu/native and vgpu/virpipe.  A benchmark,
+# not a test.  Usage: scripts/bench-gl.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+out=$build/bench-gl
+scenes=(build:use-vbo=true texture shading:shading=phong bump:bump-render=normals
+	effect2d pulsar desktop)
+mkdir -p "$out"
+log() { echo "bench-gl: $*" >&2; }
+
+command -v glmark2 >/dev/null || { log "glmark2 is missing (apt-get install glmark2-x11)"; exit 1; }
+[ -x "$build/bin/vgpu-sim" ] || { log "no $build/bin/vgpu-sim (run make first)"; exit 1; }
+scripts/build-mesa.sh linux >"$out/build-mesa.log" 2>&1 ||
+	{ log "the Linux Mesa build failed (see $out/build-mesa.log)"; exit 1; }
+mesa=$(scripts/build-mesa.sh --prefix linux)
+mesa_lib=$mesa/lib/x86_64-linux-gnu
+
+xvfb= vtest= sim=
+stop_all() {
+	for p in $sim $vtest $xvfb; do
+		{ kill "$p" && wait "$p"; } 2>/dev/null || true
+	done
+}
+trap stop_all EXIT
+
+fifo=$(mktemp -u /tmp/vgpu-xvfb-XXXXXX)
+mkfifo "$fifo"
+Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$fifo" >"$out/xvfb.log" 2>&1 &
+xvfb=$!
+read -r -t 20 display <"$fifo" || { log "Xvfb did not start"; exit 1; }
+rm -f "$fifo"
+export DISPLAY=:$display
+
+# Mesa 22.3's virpipe always connects to this path.
+vtest_sock=/tmp/.virgl_test
+if ! ss -xl | grep -q " $vtest_sock "; then
+	virgl_test_server --use-egl-surfaceless --socket-path="$vtest_sock" >"$out/vtest.log" 2>&1 &
+	vtest=$!
+	for _ in $(seq 50); do
+		ss -xl | grep -q " $vtest_sock " && break
+		sleep 0.1
+	done
+fi
+
+sim_sock=$(mktemp -u /tmp/vgpu-bench-gl-XXXXXX.sock)
+"$build/bin/vgpu-sim" --socket "$sim_sock" >"$out/sim.log" 2>&1 &
+sim=$!
+for _ in $(seq 200); do
+	grep -q '^vgpu-sim: ready' "$out/sim.log" && break
+	kill -0 "$sim" 2>/dev/null || break
+	sleep 0.1
+done
+grep -q '^vgpu-sim: ready' "$out/sim.log" ||
+	{ log "vgpu-sim did not start"; cat "$out/sim.log"; exit 1; }
+
+bench_args=(--off-screen -s 256x256)
+for s in "${scenes[@]}"; do
+	bench_args+=(-b "$s:duration=3")
+done
+
+# One way: runs glmark2 with the given environment; prints renderer and score.
+run_way() { # name env...
+	local name=$1
+	shift
+	env "$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 ||
+		{ log "glmark2 failed for $name (see $out/$name.log)"; return 1; }
+	renderer=$(sed -n 's/^ *GL_RENDERER: *//p' "$out/$name.log" | head -n 1)
+	score=$(sed -n 's/^ *glmark2 Score: *\([0-9]*\).*/\1/p' "$out/$name.log" | tail -n 1)
+	[ -n "$score" ] || { log "no score for $name (see $out/$name.log)"; return 1; }
+	printf '%-8s %6d   %s\n' "$name" "$score" "$renderer"
+	eval "score_$name=$score"
+}
+
+echo "glmark2 --off-screen -s 256x256, ${#scenes[@]} scenes of 3 s: ${scenes[*]}"
+run_way native LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe
+run_way virpipe LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=virpipe
+run_way vgpu LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=vgpu VGPU_SOCKET="$sim_sock" \
+	LD_LIBRARY_PATH="$mesa_lib" LIBGL_DRIVERS_PATH="$mesa_lib/dri"
+grep -q 'vgpu\|virgl' <<<"$(sed -n 's/^ *GL_RENDERER: *//p' "$out/vgpu.log")" ||
+	{ log "the vgpu run did not render through virgl (see $out/vgpu.log)"; exit 1; }
+awk -v v="$score_vgpu" -v n="$score_native" -v p="$score_virpipe" 'BEGIN {
+	printf "vgpu/native  %.2f\nvgpu/virpipe %.2f\n", v / n, v / p }'
+echo "logs: $out"

@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs the Windows programs of tests/wine under Wine + Xvfb and prints one
+# TAP stream of their cases ("PROGRAM: case") plus the runner's own.
+#
+#   run-wine-tests.sh builtin WIN_BUILD SIM WORK_DIR
+#       the GL programs with Wine's own opengl32 (host Mesa through GLX):
+#       proves the programs; and libvgpu's Windows socket transport, against
+#       a scripted server and against the sim.
+#   run-wine-tests.sh vgpu WIN_BUILD SIM WORK_DIR
+#       the GL programs with OUR opengl32.dll + vgpu_wgl.dll + libglapi.dll
+#       (scripts/build-mesa.sh windows, brought up to date first), GALLIUM_DRIVER=vgpu,
+#       through the sim to QEMU's vhost-user-gpu.  Each must name vgpu/virgl
+#       as GL_RENDERER and report the GL version Mesa's own virpipe path
+#       reports on this host (measured here with virgl_test_server).
+set -uo pipefail
+mode=${1:?mode}
+win_build=$(realpath "${2:?WIN_BUILD}")
+sim=$(realpath "${3:?SIM}")
+work=$(realpath -m "${4:?WORK_DIR}")
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+gl_programs=(wgl_clear_triangle wgl_texture wgl_fbo wgl_core wgl_present)
+prog_timeout=120
+
+mkdir -p "$work"
+wine_env_log=$work/wine-env.log
+# shellcheck source=../../tools/wgl/wine-env.sh
+. "$repo/tools/wgl/wine-env.sh"
+trap 'wine_env_stop; stop_vtest' EXIT
+
+n=0
+failed=0
+tap() { # ok|not-ok description
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - $2"
+	else
+		echo "not ok $n - $2"
+		failed=$((failed + 1))
+	fi
+}
+bail() {
+	tap not-ok "$1"
+	echo "1..$n"
+	exit 1
+}
+
+# Runs a program; its cases become ours, its comments pass through.
+run_program() { # name exe log
+	local name=$1 exe=$2 log=$3 status line
+	(cd "$(dirname "$exe")" && timeout "$prog_timeout" wine "$(basename "$exe")") \
+		>"$log" 2>"$log.err"
+	status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) tap ok "$name: ${line#ok * - }" ;;
+		"not ok "*) tap not-ok "$name: ${line#not ok * - }" ;;
+		"#"*) echo "$line" ;;
+		esac
+	done <"$log"
+	if [ "$status" -eq 0 ] && grep -q '^1\.\.[1-9]' "$log"; then
+		tap ok "$name: ran to the end"
+	else
+		tap not-ok "$name: ran to the end (exit $status, see $log.err)"
+		tail -n 5 "$log.err" | sed 's/^/#   /'
+	fi
+}
+
+field() { # log name -> the value of "# NAME: value"
+	sed -n "s/^# $2: //p" "$1" | head -n 1
+}
+
+# "4.3 (Compatibility Profile) Mesa 22.3.6" -> "4.3 Compatibility"
+version_key() {
+	sed -E 's/^([0-9]+\.[0-9]+)[^(]*\((Core|Compatibility) Profile\).*/\1 \2/' <<<"$1"
+}
+
+stage() { # dir: the programs, copied where DLLs can sit beside them
+	mkdir -p "$1"
+	for p in "${gl_programs[@]}" test_libvgpu_tcp test_sock_link_win; do
+		[ -f "$win_build/tests/wine/$p.exe" ] ||
+			bail "missing $p.exe (build the Windows tree first)"
+		cp -f "$win_build/tests/wine/$p.exe" "$1/"
+	done
+}
+
+vtest_pid=
+stop_vtest() {
+	[ -z "$vtest_pid" ] || { kill "$vtest_pid" && wait "$vtest_pid"; } 2>/dev/null || true
+	vtest_pid=
+}
+
+# Mesa's virpipe needs virgl_test_server on its fixed socket; one already serving is reused.
+start_vtest() {
+	local sock=/tmp/.virgl_test i
+	if ss -xl | grep -q " $sock "; then
+		return 0
+	fi
+	virgl_test_server --use-egl-surfaceless --socket-path="$sock" >"$work/vtest.log" 2>&1 &
+	vtest_pid=$!
+	for i in $(seq 50); do
+		ss -xl | grep -q " $sock " && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# The GL versions (compatibility and core) Mesa's own virgl path gets from this host.
+measure_virpipe() {
+	local dir=$work/virpipe
+	stage "$dir"
+	start_vtest || bail "virgl_test_server did not start (see $work/vtest.log)"
+	(cd "$dir" && GALLIUM_DRIVER=virpipe LIBGL_ALWAYS_SOFTWARE=1 WINEDLLOVERRIDES= \
+		timeout "$prog_timeout" wine wgl_clear_triangle.exe >compat.log 2>&1;
+	 GALLIUM_DRIVER=virpipe LIBGL_ALWAYS_SOFTWARE=1 WINEDLLOVERRIDES= \
+		timeout "$prog_timeout" wine wgl_core.exe >core.log 2>&1)
+	stop_vtest
+	want_compat=$(version_key "$(field "$dir/compat.log" GL_VERSION)")
+	want_core=$(version_key "$(field "$dir/core.log" GL_VERSION)")
+	echo "# virpipe reference: $(field "$dir/compat.log" GL_RENDERER); $want_compat; $want_core"
+	[ -n "$want_compat" ] && [ -n "$want_core" ] ||
+		bail "measure the virpipe reference (see $dir/*.log)"
+}
+
+check_identity() { # name log
+	local renderer version want=$want_compat
+	renderer=$(field "$2" GL_RENDERER)
+	version=$(version_key "$(field "$2" GL_VERSION)")
+	[ "$1" = wgl_core ] && want=$want_core
+	if grep -Eqi 'vgpu|virgl' <<<"$renderer"; then
+		tap ok "$1: GL_RENDERER names vgpu/virgl"
+	else
+		tap not-ok "$1: GL_RENDERER names vgpu/virgl (got '$renderer')"
+	fi
+	if [ "$version" = "$want" ]; then
+		tap ok "$1: GL version $version, as virpipe"
+	else
+		tap not-ok "$1: GL version '$version', want '$want' as virpipe"
+	fi
+}
+
+wine_env_start_xvfb || bail "start Xvfb"
+wine_env_prefix "$work/wineprefix" || bail "create the Wine prefix"
+wine_env_start_sim "$sim" "$work" || bail "start vgpu-sim --tcp"
+echo "# sim at $VGPU_SOCKET, display $DISPLAY, prefix $WINEPREFIX"
+
+case $mode in
+builtin)
+	dir=$work/builtin
+	stage "$dir"
+	run_program test_sock_link_win "$dir/test_sock_link_win.exe" "$dir/test_sock_link_win.log"
+	run_program test_libvgpu_tcp "$dir/test_libvgpu_tcp.exe" "$dir/test_libvgpu_tcp.log"
+	for p in "${gl_programs[@]}"; do
+		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
+	done
+	;;
+vgpu)
+	"$repo/scripts/build-mesa.sh" windows >"$work/build-mesa.log" 2>&1 ||
+		bail "build Mesa for Windows (see $work/build-mesa.log)"
+	mesa_prefix=$("$repo/scripts/build-mesa.sh" --prefix windows)
+	measure_virpipe
+	dir=$work/vgpu
+	stage "$dir"
+	wine_env_use_our_gl "$dir" "$mesa_prefix" || bail "stage our opengl32.dll + vgpu_wgl.dll"
+	for p in "${gl_programs[@]}"; do
+		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
+		check_identity "$p" "$dir/$p.log"
+	done
+	;;
+*)
+	bail "unknown mode $mode"
+	;;
+esac
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Fences: a reference-counted point on the device handle's timeline (the
+ * submits create them, vgpu_cmdbuf.c); waiting is libvgpu's WAIT.
+ */
+#include "vgpu_winsys.h"
+
+#include <stdlib.h>
+
+#include "util/u_inlines.h"
+
+struct pipe_fence_handle *vgpu_fence_at(uint64_t value)
+{
+	struct pipe_fence_handle *fence = calloc(1, sizeof(*fence));
+
+	if (!fence)
+		return NULL;
+	pipe_reference_init(&fence->reference, 1);
+	fence->value = value;
+	return fence;
+}
+
+/* Fences from sync-file fds are not offered (supports_fences = 0): the best is "all so far". */
+static struct pipe_fence_handle *vgpu_cs_create_fence(struct virgl_winsys *vws, int fd)
+{
+	return vgpu_fence_at(vgpu_ws_last_fence(vgpu_winsys(vws)));
+}
+
+/* The one context runs its streams in order: waiting on our own fence is implied. */
+static void vgpu_fence_server_sync(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
+				   struct pipe_fence_handle *fence)
+{
+}
+
+static bool vgpu_fence_wait(struct virgl_winsys *vws, struct pipe_fence_handle *fence,
+			    uint64_t timeout)
+{
+	if (!fence)
+		return true;
+	return vgpu_ws_wait_fence(vgpu_winsys(vws), fence->value, timeout);
+}
+
+static void vgpu_fence_reference(struct virgl_winsys *vws, struct pipe_fence_handle **dst,
+				 struct pipe_fence_handle *src)
+{
+	struct pipe_fence_handle *old = *dst;
+
+	if (pipe_reference(old ? &old->reference : NULL, src ? &src->reference : NULL))
+		free(old);
+	*dst = src;
+}
+
+/* No sync-file fds here (supports_fences = 0). */
+static int vgpu_fence_get_fd(struct virgl_winsys *vws, struct pipe_fence_handle *fence)
+{
+	return -1;
+}
+
+void vgpu_ws_init_fences(struct vgpu_winsys *ws)
+{
+	ws->base.fence_wait = vgpu_fence_wait;
+	ws->base.fence_reference = vgpu_fence_reference;
+	ws->base.fence_get_fd = vgpu_fence_get_fd;
+	ws->base.cs_create_fence = vgpu_cs_create_fence;
+	ws->base.fence_server_sync = vgpu_fence_server_sync;
+}

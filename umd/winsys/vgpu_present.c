@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Presenting: a display-target resource also has a display target of the
+ * loader's sw_winsys (an XImage, a GDI DIB...).  The image lives on the
+ * host, so flush_frontbuffer reads the box back into the backing, waits,
+ * copies it into the display target and lets the sw_winsys show it.
+ */
+#include "vgpu_winsys.h"
+
+#include <string.h>
+
+#include "frontend/sw_winsys.h"
+#include "util/format/u_format.h"
+
+static unsigned display_usage(uint32_t bind)
+{
+	unsigned usage = 0;
+
+	if (bind & VIRGL_BIND_DISPLAY_TARGET)
+		usage |= PIPE_BIND_DISPLAY_TARGET;
+	if (bind & VIRGL_BIND_SCANOUT)
+		usage |= PIPE_BIND_SCANOUT;
+	return usage;
+}
+
+/* Byte offset of the box's first block in a tightly packed backing. */
+static uint32_t packed_offset(const struct virgl_hw_res *res, const struct pipe_box *box)
+{
+	return box->y / util_format_get_blockheight(res->format) * vgpu_res_packed_stride(res) +
+	       box->x / util_format_get_blockwidth(res->format) *
+	       util_format_get_blocksize(res->format);
+}
+
+/* Copy a box between the tightly packed backing and the display target, either way. */
+static void copy_box(const struct virgl_hw_res *res, uint8_t *dt_map, uint8_t *backing,
+		     bool to_display, const struct pipe_box *box)
+{
+	uint32_t stride = vgpu_res_packed_stride(res);
+	uint32_t first_row = box->y / util_format_get_blockheight(res->format);
+	uint32_t x_bytes = box->x / util_format_get_blockwidth(res->format) *
+			   util_format_get_blocksize(res->format);
+	uint32_t rows = util_format_get_nblocksy(res->format, box->height);
+	uint32_t row_bytes = util_format_get_stride(res->format, box->width);
+	uint32_t i;
+
+	for (i = 0; i < rows; i++) {
+		uint8_t *dt_row = dt_map + (first_row + i) * res->dt_stride + x_bytes;
+		uint8_t *backing_row = backing + (first_row + i) * stride + x_bytes;
+
+		if (to_display)
+			memcpy(dt_row, backing_row, row_bytes);
+		else
+			memcpy(backing_row, dt_row, row_bytes);
+	}
+}
+
+static void full_box(const struct virgl_hw_res *res, unsigned layer, struct pipe_box *box)
+{
+	memset(box, 0, sizeof(*box));
+	box->z = layer;
+	box->width = res->width;
+	box->height = res->height;
+	box->depth = 1;
+}
+
+/* The display target starts with what the loader had (e.g. the window's front). */
+static bool upload_front(struct vgpu_winsys *ws, struct virgl_hw_res *res)
+{
+	struct pipe_box box;
+	uint8_t *backing = vgpu_res_map(&ws->base, res);
+	uint8_t *dt_map;
+
+	if (!backing)
+		return false;
+	dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_READ);
+	if (!dt_map)
+		return false;
+	full_box(res, 0, &box);
+	copy_box(res, dt_map, backing, false, &box);
+	ws->sws->displaytarget_unmap(ws->sws, res->dt);
+	return vgpu_res_transfer(ws, true, res, &box, vgpu_res_packed_stride(res), 0, 0, 0,
+				 NULL) == 0;
+}
+
+bool vgpu_present_attach(struct vgpu_winsys *ws, struct virgl_hw_res *res,
+			 const void *map_front_private)
+{
+	res->dt = ws->sws->displaytarget_create(ws->sws, display_usage(res->bind), res->format,
+						res->width, res->height, 64, map_front_private,
+						&res->dt_stride);
+	if (!res->dt)
+		return false;
+	if (map_front_private)
+		return upload_front(ws, res);
+	return true;
+}
+
+void vgpu_present_detach(struct vgpu_winsys *ws, struct virgl_hw_res *res)
+{
+	if (res->dt)
+		ws->sws->displaytarget_destroy(ws->sws, res->dt);
+	res->dt = NULL;
+}
+
+static bool box_inside(const struct virgl_hw_res *res, const struct pipe_box *box)
+{
+	return box->x >= 0 && box->y >= 0 && box->width > 0 && box->height > 0 &&
+	       (uint32_t)box->x + box->width <= res->width &&
+	       (uint32_t)box->y + box->height <= res->height;
+}
+
+static void vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res *res,
+				   unsigned level, unsigned layer, void *drawable,
+				   struct pipe_box *sub_box)
+{
+	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct pipe_box box;
+	uint64_t fence = 0;
+	uint8_t *backing, *dt_map;
+
+	if (!res || !res->dt || level)
+		return;
+	if (sub_box)
+		box = *sub_box;
+	else
+		full_box(res, layer, &box);
+	box.z = 0;
+	box.depth = 1;
+	if (!box_inside(res, &box))
+		return;
+	if (vgpu_res_transfer(ws, false, res, &box, vgpu_res_packed_stride(res), 0,
+			      packed_offset(res, &box), 0, &fence))
+		return;
+	backing = vgpu_res_map(vws, res);
+	if (!vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || !backing)
+		return;
+	dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_WRITE);
+	if (!dt_map)
+		return;
+	copy_box(res, dt_map, backing, true, &box);
+	ws->sws->displaytarget_unmap(ws->sws, res->dt);
+	ws->sws->displaytarget_display(ws->sws, res->dt, drawable, sub_box);
+}
+
+void vgpu_ws_init_present(struct vgpu_winsys *ws)
+{
+	ws->base.flush_frontbuffer = vgpu_flush_frontbuffer;
+}

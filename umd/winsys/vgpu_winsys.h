@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vgpu's virgl winsys: Mesa's virgl gallium driver (struct virgl_winsys)
+ * over libvgpu.  Compiled into Mesa from the vgpu checkout (see
+ * umd/winsys/mesa-sources.txt); the software loaders pick it with
+ * GALLIUM_DRIVER=vgpu and hand it their display winsys (struct sw_winsys),
+ * which shows presented frames.
+ *
+ * One winsys = one opened device handle = one virgl context on the host.
+ * Resources are device resources with guest backing that the process maps
+ * directly (zero-copy); every submit and transfer signals the next value of
+ * the handle's fence timeline, which is what our fences are.
+ */
+#ifndef VGPU_WINSYS_H
+#define VGPU_WINSYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "c11/threads.h"
+#include "pipe/p_state.h"
+#include "virgl/virgl_winsys.h"
+#include "virgl_resource_cache.h"
+
+#include "libvgpu.h"
+
+struct sw_winsys;
+struct sw_displaytarget;
+
+struct vgpu_winsys {
+	struct virgl_winsys base;
+	struct vgpu_dev *dev;
+	struct sw_winsys *sws;        /* the loader's display winsys */
+
+	mtx_t cache_lock;             /* guards cache */
+	struct virgl_resource_cache cache;
+
+	mtx_t fence_lock;             /* guards last_fence */
+	uint64_t last_fence;          /* highest timeline value handed out */
+
+	int lost;                     /* the device is gone: fail fast (atomic) */
+	uint32_t logged_codes;        /* one bit per status code already reported */
+};
+
+struct virgl_hw_res {
+	struct pipe_reference reference;
+	uint32_t handle;              /* libvgpu's name for it */
+	uint32_t res_id;              /* the device's name, used in command streams */
+	enum pipe_texture_target target;
+	enum pipe_format format;
+	uint32_t bind;                /* VIRGL_BIND_* */
+	uint32_t width;
+	uint32_t height;
+	uint64_t size;                /* bytes of guest backing */
+	void *ptr;                    /* our view of the backing, once mapped */
+	int cs_refs;                  /* command buffers listing it (atomic) */
+
+	struct sw_displaytarget *dt;  /* what presents it, for display targets */
+	unsigned dt_stride;
+
+	struct virgl_resource_cache_entry cache_entry;
+};
+
+/* A point on the handle's timeline: signalled once the device reaches value. */
+struct pipe_fence_handle {
+	struct pipe_reference reference;
+	uint64_t value;
+};
+
+static inline struct vgpu_winsys *vgpu_winsys(struct virgl_winsys *vws)
+{
+	return (struct vgpu_winsys *)vws;
+}
+
+/*
+ * Turn a libvgpu status into the winsys's view of it: true for VGPU_OK.
+ * Otherwise logs the first failure (with `what`), and marks the winsys lost
+ * when the device or the transport to it is gone.
+ */
+bool vgpu_ws_ok(struct vgpu_winsys *ws, int status, const char *what);
+
+/* Note a timeline value libvgpu handed out (fences of "everything so far" use it). */
+void vgpu_ws_fence_issued(struct vgpu_winsys *ws, uint64_t value);
+uint64_t vgpu_ws_last_fence(struct vgpu_winsys *ws);
+
+/*
+ * Wait for a timeline value or a resource, up to timeout_ns
+ * (PIPE_TIMEOUT_INFINITE: until done or the device is lost).  True when
+ * done; a lost device counts as done so that nothing waits forever on it.
+ */
+bool vgpu_ws_wait_fence(struct vgpu_winsys *ws, uint64_t value, uint64_t timeout_ns);
+bool vgpu_ws_wait_resource(struct vgpu_winsys *ws, struct virgl_hw_res *res,
+			   uint64_t timeout_ns);
+
+/* Which part of struct virgl_winsys each file fills in. */
+void vgpu_ws_init_resources(struct vgpu_winsys *ws);
+void vgpu_ws_init_cmdbufs(struct vgpu_winsys *ws);
+void vgpu_ws_init_fences(struct vgpu_winsys *ws);
+void vgpu_ws_init_present(struct vgpu_winsys *ws);
+
+/* Resources, for the other files. */
+struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_target target,
+				     const void *map_front_private, uint32_t format,
+				     uint32_t bind, uint32_t width, uint32_t height,
+				     uint32_t depth, uint32_t array_size, uint32_t last_level,
+				     uint32_t nr_samples, uint32_t flags, uint32_t size);
+void *vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res);
+void vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
+			struct virgl_hw_res *src);
+/*
+ * One transfer between backing and host as the driver describes it; 0 or
+ * -1.  *done (may be NULL) gets the timeline value that completes it.
+ */
+int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
+		      const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
+		      uint32_t buf_offset, uint32_t level, uint64_t *done);
+/* Bytes per row of the backing when a 2D image is tightly packed. */
+uint32_t vgpu_res_packed_stride(const struct virgl_hw_res *res);
+/* Release everything the resource holds (it has no references left). */
+void vgpu_res_destroy(struct vgpu_winsys *ws, struct virgl_hw_res *res);
+
+/* A new fence at a timeline value (NULL when out of memory). */
+struct pipe_fence_handle *vgpu_fence_at(uint64_t value);
+
+/* The display target side of a resource (vgpu_present.c). */
+bool vgpu_present_attach(struct vgpu_winsys *ws, struct virgl_hw_res *res,
+			 const void *map_front_private);
+void vgpu_present_detach(struct vgpu_winsys *ws, struct virgl_hw_res *res);
+
+#endif /* VGPU_WINSYS_H */
