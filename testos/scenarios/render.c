@@ -108,6 +108,8 @@ static void scatter_round_trip(struct testos_gpu *gpu)
 			pattern_pixel(x, y, s.rt_pixels + y * TRIANGLE_SCENE_STRIDE + x * 4u);
 	t.box = whole;
 	CHECK_EQ(client_transfer(&c, true, &t), VGPU_OK);
+	/* The device reads the backing when it gets to the command: wait before wiping it. */
+	CHECK_EQ(client_finish(&c), VGPU_OK);
 	memset(s.rt_pixels, 0, TRIANGLE_SCENE_RT_BYTES);
 	CHECK_EQ(client_transfer(&c, false, &t), VGPU_OK);
 	CHECK_EQ(client_finish(&c), VGPU_OK);
