@@ -13,6 +13,9 @@
 #       through the sim to QEMU's vhost-user-gpu.  Each must name vgpu/virgl
 #       as GL_RENDERER and report the GL version Mesa's own virpipe path
 #       reports on this host (measured here with virgl_test_server).
+#   run-wine-tests.sh package WIN_BUILD SIM WORK_DIR
+#       the same with the GL DLLs of the driver package (make package), as a
+#       user would install them.
 set -uo pipefail
 mode=${1:?mode}
 win_build=$(realpath "${2:?WIN_BUILD}")
@@ -162,6 +165,22 @@ vgpu)
 	dir=$work/vgpu
 	stage "$dir"
 	wine_env_use_our_gl "$dir" "$mesa_prefix" || bail "stage our opengl32.dll + vgpu_wgl.dll"
+	for p in "${gl_programs[@]}"; do
+		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
+		check_identity "$p" "$dir/$p.log"
+	done
+	;;
+package)
+	# What a user installs: the package's own GL DLLs, not the Mesa build's.
+	"$repo/scripts/build-mesa.sh" windows >"$work/build-mesa.log" 2>&1 ||
+		bail "build Mesa for Windows (see $work/build-mesa.log)"
+	"$repo/packaging/make-package.sh" "$win_build" "$work/package" >"$work/package.log" 2>&1 ||
+		bail "make the package (see $work/package.log)"
+	measure_virpipe
+	dir=$work/package-run
+	stage "$dir"
+	wine_env_use_our_gl "$dir" "$work/package/vgpu-win64/gl" ||
+		bail "stage the package's opengl32.dll + vgpu_wgl.dll"
 	for p in "${gl_programs[@]}"; do
 		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
 		check_identity "$p" "$dir/$p.log"
