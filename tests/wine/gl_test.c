@@ -59,49 +59,27 @@ bool gl_ok(const char *where)
 	return false;
 }
 
-static GLuint compile(GLenum type, const char *src)
-{
-	GLuint shader = gl.CreateShader(type);
-	GLint ok = 0;
-	char log[1024];
-
-	gl.ShaderSource(shader, 1, &src, NULL);
-	gl.CompileShader(shader);
-	gl.GetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-	if (ok)
-		return shader;
-	gl.GetShaderInfoLog(shader, sizeof(log), NULL, log);
-	printf("# shader does not compile: %s\n", log);
-	gl.DeleteShader(shader);
-	return 0;
-}
-
 GLuint build_program(const char *vertex_src, const char *fragment_src)
 {
-	GLuint vs = compile(GL_VERTEX_SHADER, vertex_src);
-	GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_src);
-	GLuint program = 0;
-	GLint ok = 0;
-	char log[1024];
+	static const char *const attributes[] = { "position", "color", NULL };
 
-	if (vs && fs) {
-		program = gl.CreateProgram();
-		gl.AttachShader(program, vs);
-		gl.AttachShader(program, fs);
-		gl.BindAttribLocation(program, 0, "position");
-		gl.BindAttribLocation(program, 1, "color");
-		gl.LinkProgram(program);
-		gl.GetProgramiv(program, GL_LINK_STATUS, &ok);
-		if (!ok) {
-			gl.GetProgramInfoLog(program, sizeof(log), NULL, log);
-			printf("# program does not link: %s\n", log);
-			gl.DeleteProgram(program);
-			program = 0;
-		}
-	}
-	if (vs)
-		gl.DeleteShader(vs);
-	if (fs)
-		gl.DeleteShader(fs);
-	return program;
+	return wgl_build_program(vertex_src, fragment_src, attributes);
+}
+
+void draw_textured_quad(GLuint texture)
+{
+	glEnable(GL_TEXTURE_2D);
+	glBindTexture(GL_TEXTURE_2D, texture);
+	glTexEnvi(GL_TEXTURE_ENV, GL_TEXTURE_ENV_MODE, GL_REPLACE);
+	glBegin(GL_QUADS);
+	glTexCoord2f(0, 0);
+	glVertex2f(-1, -1);
+	glTexCoord2f(1, 0);
+	glVertex2f(1, -1);
+	glTexCoord2f(1, 1);
+	glVertex2f(1, 1);
+	glTexCoord2f(0, 1);
+	glVertex2f(-1, 1);
+	glEnd();
+	glDisable(GL_TEXTURE_2D);
 }

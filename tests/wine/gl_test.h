@@ -39,4 +39,7 @@ bool gl_ok(const char *where);
 /* A shader program from GLSL sources; 0 (with the log printed) on failure. */
 GLuint build_program(const char *vertex_src, const char *fragment_src);
 
+/* The texture over the whole viewport, fixed-function (GL_REPLACE). */
+void draw_textured_quad(GLuint texture);
+
 #endif /* VGPU_TESTS_WINE_GL_TEST_H */

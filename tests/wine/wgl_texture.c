@@ -45,24 +45,11 @@ static void fill_checkerboard(void)
 	}
 }
 
-static void draw_textured_quad(void)
+static void clear_and_draw(void)
 {
 	glClearColor(0, 0, 0, 1);
 	glClear(GL_COLOR_BUFFER_BIT);
-	glEnable(GL_TEXTURE_2D);
-	glBindTexture(GL_TEXTURE_2D, texture);
-	glTexEnvi(GL_TEXTURE_ENV, GL_TEXTURE_ENV_MODE, GL_REPLACE);
-	glBegin(GL_QUADS);
-	glTexCoord2f(0, 0);
-	glVertex2f(-1, -1);
-	glTexCoord2f(1, 0);
-	glVertex2f(1, -1);
-	glTexCoord2f(1, 1);
-	glVertex2f(1, 1);
-	glTexCoord2f(0, 1);
-	glVertex2f(-1, 1);
-	glEnd();
-	glDisable(GL_TEXTURE_2D);
+	draw_textured_quad(texture);
 }
 
 /* Texel (x, y) shows at the centre of its SIZE/TEX square (row 0 at the bottom). */
@@ -85,7 +72,7 @@ static void test_upload_and_draw(void)
 	glPixelStorei(GL_UNPACK_ALIGNMENT, 1);
 	glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, TEX, TEX, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels);
 	glViewport(0, 0, SIZE, SIZE);
-	draw_textured_quad();
+	clear_and_draw();
 	for (int y = 0; y < TEX; y++)
 		for (int x = 0; x < TEX; x++)
 			all = texel_shown(x, y, checker(x, y)) && all;
@@ -100,7 +87,7 @@ static void test_sub_image(void)
 
 	glBindTexture(GL_TEXTURE_2D, texture);
 	glTexSubImage2D(GL_TEXTURE_2D, 0, 1, 1, 2, 2, GL_RGBA, GL_UNSIGNED_BYTE, red);
-	draw_textured_quad();
+	clear_and_draw();
 	CHECK(texel_shown(1, 1, (struct rgb){ 255, 0, 0 }));
 	CHECK(texel_shown(2, 2, (struct rgb){ 255, 0, 0 }));
 	CHECK(texel_shown(0, 0, checker(0, 0)));

@@ -96,49 +96,6 @@ static int parse_options(int argc, char **argv, struct demo_options *o)
 	return 0;
 }
 
-static GLuint compile(GLenum type, const char *src)
-{
-	GLuint shader = gl.CreateShader(type);
-	GLint ok = 0;
-	char log[1024];
-
-	gl.ShaderSource(shader, 1, &src, NULL);
-	gl.CompileShader(shader);
-	gl.GetShaderiv(shader, GL_COMPILE_STATUS, &ok);
-	if (ok)
-		return shader;
-	gl.GetShaderInfoLog(shader, sizeof(log), NULL, log);
-	fprintf(stderr, "wgl-demo: shader: %s\n", log);
-	gl.DeleteShader(shader);
-	return 0;
-}
-
-static GLuint link_program(void)
-{
-	GLuint vs = compile(GL_VERTEX_SHADER, vertex_src);
-	GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_src);
-	GLuint program = 0;
-	GLint ok = 0;
-
-	if (vs && fs) {
-		program = gl.CreateProgram();
-		gl.AttachShader(program, vs);
-		gl.AttachShader(program, fs);
-		gl.LinkProgram(program);
-		gl.GetProgramiv(program, GL_LINK_STATUS, &ok);
-		if (!ok) {
-			fprintf(stderr, "wgl-demo: the shader program does not link\n");
-			gl.DeleteProgram(program);
-			program = 0;
-		}
-	}
-	if (vs)
-		gl.DeleteShader(vs);
-	if (fs)
-		gl.DeleteShader(fs);
-	return program;
-}
-
 static int upload_torus(struct scene *s)
 {
 	GLsizei stride = TORUS_FLOATS_PER_VERTEX * sizeof(float);
@@ -172,7 +129,7 @@ static int scene_init(struct scene *s)
 		fprintf(stderr, "wgl-demo: the context lacks GL 3.3 entry points\n");
 		return -1;
 	}
-	s->program = link_program();
+	s->program = wgl_build_program(vertex_src, fragment_src, NULL);
 	if (!s->program || upload_torus(s) != 0)
 		return -1;
 	s->mvp = gl.GetUniformLocation(s->program, "mvp");

@@ -252,3 +252,51 @@ double wgl_seconds(void)
 	QueryPerformanceFrequency(&freq);
 	return (double)now.QuadPart / (double)freq.QuadPart;
 }
+
+static GLuint compile(GLenum type, const char *src)
+{
+	GLuint shader = gl.CreateShader(type);
+	GLint ok = 0;
+	char log[1024];
+
+	gl.ShaderSource(shader, 1, &src, NULL);
+	gl.CompileShader(shader);
+	gl.GetShaderiv(shader, GL_COMPILE_STATUS, &ok);
+	if (ok)
+		return shader;
+	gl.GetShaderInfoLog(shader, sizeof(log), NULL, log);
+	fprintf(stderr, "wgl: a shader does not compile: %s\n", log);
+	gl.DeleteShader(shader);
+	return 0;
+}
+
+GLuint wgl_build_program(const char *vertex_src, const char *fragment_src,
+			 const char *const *attributes)
+{
+	GLuint vs = compile(GL_VERTEX_SHADER, vertex_src);
+	GLuint fs = compile(GL_FRAGMENT_SHADER, fragment_src);
+	GLuint program = 0, i;
+	GLint ok = 0;
+	char log[1024];
+
+	if (vs && fs) {
+		program = gl.CreateProgram();
+		gl.AttachShader(program, vs);
+		gl.AttachShader(program, fs);
+		for (i = 0; attributes && attributes[i]; i++)
+			gl.BindAttribLocation(program, i, attributes[i]);
+		gl.LinkProgram(program);
+		gl.GetProgramiv(program, GL_LINK_STATUS, &ok);
+		if (!ok) {
+			gl.GetProgramInfoLog(program, sizeof(log), NULL, log);
+			fprintf(stderr, "wgl: the program does not link: %s\n", log);
+			gl.DeleteProgram(program);
+			program = 0;
+		}
+	}
+	if (vs)
+		gl.DeleteShader(vs);
+	if (fs)
+		gl.DeleteShader(fs);
+	return program;
+}

@@ -99,6 +99,14 @@ bool wgl_pump(struct wgl_app *app);
  */
 bool wgl_capture_window(const struct wgl_app *app, uint8_t *rgba);
 
+/*
+ * Compile and link a vertex + fragment shader pair, binding the named
+ * attributes (NULL-terminated, may be NULL) to locations 0, 1, ...; 0 on
+ * failure, with the compiler's or linker's log on stderr.
+ */
+GLuint wgl_build_program(const char *vertex_src, const char *fragment_src,
+			 const char *const *attributes);
+
 /* Seconds from an arbitrary start, for frame timing. */
 double wgl_seconds(void);
 
