@@ -15,7 +15,7 @@ packages=(
 	# the host renderer, for tests that drive virglrenderer directly
 	libvirglrenderer-dev virgl-server libegl-dev libgbm-dev
 	# running Windows binaries and GL programs without a display
-	wine wine64 xvfb
+	wine wine64 xvfb xauth
 	# building Mesa from Debian's source (scripts/build-mesa.sh) and testing it
 	dpkg-dev python3-mako bison flex libexpat1-dev libdrm-dev libx11-dev libxext-dev
 	libxfixes-dev libx11-xcb-dev libxcb-glx0-dev libxcb-shm0-dev libxcb-dri2-0-dev
@@ -41,4 +41,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt-get install -y -q "${missing[@]}"
