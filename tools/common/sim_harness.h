@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Runs a private vgpu-sim for one test program: starts the binary named by
+ * Runs a private vgpu-sim for one program (a test, or vgpu-bench): starts the binary named by
  * $VGPU_SIM on a socket in a fresh temporary directory, waits (bounded)
  * for its "vgpu-sim: ready on PATH" line, points $VGPU_SOCKET at it, and
  * stops it at the end: SIGTERM, a bounded wait, then SIGKILL.  The sim's
@@ -8,10 +8,10 @@
  * as diagnostics when it stops.  If the test program dies, the kernel
  * sends the sim SIGTERM (parent-death signal), so no sim outlives a test;
  * if it returns without stopping the sim, an exit handler does.  One sim
- * per test program.
+ * per program.
  */
-#ifndef VGPU_TESTS_SIM_HARNESS_H
-#define VGPU_TESTS_SIM_HARNESS_H
+#ifndef VGPU_TOOLS_SIM_HARNESS_H
+#define VGPU_TOOLS_SIM_HARNESS_H
 
 #include <stdbool.h>
 
@@ -38,4 +38,4 @@ const char *sim_socket_path(void);
  */
 int sim_stop(void);
 
-#endif /* VGPU_TESTS_SIM_HARNESS_H */
+#endif /* VGPU_TOOLS_SIM_HARNESS_H */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * A private vgpu-sim per test program (sim_harness.h).
+ * A private vgpu-sim per program (sim_harness.h).
  */
 #include "sim_harness.h"
 
