@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_size.h"
+
 #define FAULTS_ENV "VGPU_DEVMODEL_FAULTS"
 #define DEFAULT_HOST_VISIBLE (256ull << 20)
 #define DEFAULT_MVISOR_MEMORY (1ull << 30)
@@ -35,32 +37,12 @@ static void usage(FILE *out)
 		"  -v                  log every command\n", FAULTS_ENV);
 }
 
+/* Sizes as vgpu-sim takes them, within what the model can hold. */
 static bool parse_size(const char *text, uint64_t *size)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	if (!isdigit((unsigned char)text[0]))
-		return false;
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (errno)
-		return false;
-	switch (toupper((unsigned char)*end)) {
-	case 'G':
-		v <<= 10;
-		/* fall through */
-	case 'M':
-		v <<= 10;
-		/* fall through */
-	case 'K':
-		v <<= 10;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end || v > MAX_SIZE)
+	if (!sim_parse_size(text, &v) || v > MAX_SIZE)
 		return false;
 	*size = v;
 	return true;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "parse_size.h"
+
 #include "backend.h"
 #include "os.h"
 
@@ -26,7 +28,5 @@ struct sim_options {
  */
 int sim_parse_options(int argc, char **argv, struct sim_options *opts);
 
-/* "512M", "1G", "65536", "4k"...; false if malformed or overflowing. */
-bool sim_parse_size(const char *text, uint64_t *size);
 
 #endif /* VGPU_SIM_OPTIONS_H */
