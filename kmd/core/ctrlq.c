@@ -12,12 +12,10 @@
 _Static_assert(SLOT_INDIRECT_OFFSET + VGPU_REQ_MAX_BUFS * 16u <= VGPU_REQ_SLOT_BYTES,
 	       "indirect table must fit in the slot");
 
-static void pool_init(struct vgpu_dma_pool *pool, size_t block_size, uint32_t max_free)
+static void pool_init(struct vgpu_dma_pool *pool, size_t block_size)
 {
 	pool->block_size = block_size;
 	vgpu_list_init(&pool->free);
-	pool->nfree = 0;
-	pool->max_free = max_free;
 }
 
 static struct vgpu_dma_block *pool_get(struct vgpu_device *dev, struct vgpu_dma_pool *pool)
@@ -29,7 +27,6 @@ static struct vgpu_dma_block *pool_get(struct vgpu_device *dev, struct vgpu_dma_
 	if (!vgpu_list_empty(&pool->free)) {
 		block = vgpu_list_first(&pool->free, struct vgpu_dma_block, node);
 		vgpu_list_del(&block->node);
-		pool->nfree--;
 	}
 	vgpu_dev_unlock(dev);
 	if (block)
@@ -46,11 +43,13 @@ static struct vgpu_dma_block *pool_get(struct vgpu_device *dev, struct vgpu_dma_
 	return block;
 }
 
-/* Caller holds dev->lock.  Blocks beyond max_free are parked too: freeing DMA needs PASSIVE. */
+/*
+ * Caller holds dev->lock.  Blocks are parked, never freed here (freeing DMA
+ * needs PASSIVE): the pool keeps the peak until the device goes.
+ */
 static void pool_put_locked(struct vgpu_dma_pool *pool, struct vgpu_dma_block *block)
 {
 	vgpu_list_add_tail(&pool->free, &block->node);
-	pool->nfree++;
 }
 
 static void pool_release_all(struct vgpu_device *dev, struct vgpu_dma_pool *pool)
@@ -65,7 +64,6 @@ static void pool_release_all(struct vgpu_device *dev, struct vgpu_dma_pool *pool
 		dev->os->dma_free(dev->os->ctx, &block->dma);
 		vgpu_dev_free(dev, block);
 	}
-	pool->nfree = 0;
 }
 
 /* The largest power of two the device allows, within what we need. */
@@ -123,8 +121,8 @@ int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bo
 
 	if (nqueues == 0 || nqueues > VGPU_MAX_QUEUES)
 		return VGPU_E_INVALID;
-	pool_init(&q->slots, VGPU_REQ_SLOT_BYTES, 256);
-	pool_init(&q->chunks, VGPU_REQ_CHUNK_BYTES, 64);
+	pool_init(&q->slots, VGPU_REQ_SLOT_BYTES);
+	pool_init(&q->chunks, VGPU_REQ_CHUNK_BYTES);
 	q->next_fence_id = 1;
 	q->fence_id_limit = VGPU_FENCE_ID_LIMIT;
 	for (i = 0; i < nqueues; i++) {

@@ -88,8 +88,6 @@ struct vgpu_dma_block {
 struct vgpu_dma_pool {
 	size_t block_size;
 	struct vgpu_list free;
-	uint32_t nfree;
-	uint32_t max_free;
 };
 
 #define VGPU_MAX_QUEUES 2u
