@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define VGPU_ABI_VERSION_MAJOR 1u
-#define VGPU_ABI_VERSION_MINOR 0u
+#define VGPU_ABI_VERSION_MINOR 1u
 
 #if defined(__cplusplus)
 #define VGPU_ABI_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type)
@@ -76,6 +76,12 @@ enum vgpu_personality {
 #define VGPU_FEATURE_INDIRECT_DESC (1ull << 5)
 #define VGPU_FEATURE_EVENT_IDX (1ull << 6)
 #define VGPU_FEATURE_STAGING (1ull << 7) /* the device asks for copy transfers (Mvisor) */
+/*
+ * RESOURCE_CREATE_BLOB: the device creates a HOST3D blob's virgl object
+ * itself from the call's description (Mvisor).  Without it the caller must
+ * have submitted PIPE_RESOURCE_CREATE with the blob id first.
+ */
+#define VGPU_FEATURE_BLOB_DESC (1ull << 8)
 
 /* Capset ids, as virtio-gpu numbers them. */
 #define VGPU_CAPSET_VIRGL 1u
@@ -212,11 +218,48 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_destroy, 8);
 #define VGPU_IOCTL_RESOURCE_DESTROY VGPU_CTL_CODE(0x904, VGPU_METHOD_BUFFERED)
 
 /*
- * RESOURCE_MAP (buffered) - map the resource's guest backing into the
- * calling process.  One mapping per resource; MAP of a mapped resource
- * returns the same address.
+ * RESOURCE_CREATE_BLOB (buffered, ABI 1.1) - a HOST3D blob: a resource whose
+ * memory is the host's, mappable through the device's host-visible memory
+ * (GET_INFO.features RESOURCE_BLOB and HOST_VISIBLE), attached to this
+ * handle's context.  Such a mapping is what GL's persistent and coherent
+ * buffers need: writes on either side are seen by the other without copies.
+ * in: blob_mem = VGPU_BLOB_MEM_HOST3D; blob_flags = VGPU_BLOB_FLAG_* (MAPPABLE
+ *     to map it); blob_id = the id of the virgl object (nonzero, below 2^32):
+ *     unless GET_INFO has VGPU_FEATURE_BLOB_DESC, the caller has already
+ *     submitted a PIPE_RESOURCE_CREATE with this blob id on its context;
+ *     size = bytes of the blob, a nonzero multiple of 4 KiB; desc = the
+ *     gallium description as for RESOURCE_CREATE (its size, handle and
+ *     res_id must be 0), which the device uses under VGPU_FEATURE_BLOB_DESC
+ *     and the kernel validates always.
+ * out: handle and res_id.  RESOURCE_MAP maps the blob's host memory with the
+ *     cache type the device asks for; transfers are refused (INVALID) since
+ *     the blob has no guest backing; submits and WAIT work as for others.
+ * Errors: STATE (no context), UNSUPPORTED (no blob support or host-visible
+ *     memory), INVALID (blob_mem, flags, blob_id, size, desc), NO_MEMORY,
+ *     DEVICE.
+ */
+#define VGPU_BLOB_MEM_HOST3D 2u
+#define VGPU_BLOB_FLAG_MAPPABLE (1u << 0)
+struct vgpu_resource_create_blob {
+	uint32_t blob_mem;
+	uint32_t blob_flags;
+	uint64_t blob_id;
+	uint64_t size;
+	struct vgpu_resource_create desc;
+	/* out */
+	uint32_t handle;
+	uint32_t res_id;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_create_blob, 88);
+#define VGPU_IOCTL_RESOURCE_CREATE_BLOB VGPU_CTL_CODE(0x90C, VGPU_METHOD_BUFFERED)
+
+/*
+ * RESOURCE_MAP (buffered) - map the resource's guest backing (a blob: its
+ * host-visible memory) into the calling process.  One mapping per
+ * resource; MAP of a mapped resource returns the same address.
  * out: address (in the caller's address space) and size.
- * Errors: BAD_HANDLE, NO_MEMORY.
+ * Errors: BAD_HANDLE, NO_MEMORY (also: no room left in the host-visible
+ *     memory), INVALID (a blob created without MAPPABLE), DEVICE.
  * RESOURCE_UNMAP (buffered): in handle.  Errors: BAD_HANDLE, STATE (not mapped).
  */
 struct vgpu_resource_map {

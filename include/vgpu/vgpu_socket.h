@@ -16,22 +16,27 @@
 #include "vgpu_abi.h"
 
 #define VGPU_SOCK_MAGIC 0x53555047u /* "GPUS" */
-#define VGPU_SOCK_VERSION 1u
+#define VGPU_SOCK_VERSION 2u
 #define VGPU_SOCK_PATH_MAX 256u
 
 /*
  * Sent by the server right after accept.  Guest memory is a shared file:
  * on Unix sockets its descriptor also arrives with the hello (SCM_RIGHTS);
- * otherwise the client opens mem_path.  Resource mappings are views of
- * this file (see the MAP reply).
+ * otherwise the client opens mem_path.  When the device has host-visible
+ * memory (region_size > 0), the region is a second shared file: its
+ * descriptor follows the guest memory's in the same SCM_RIGHTS message,
+ * and region_path names it for clients that open files by name.
+ * Resource mappings are views of these files (see the MAP reply).
  */
 struct vgpu_sock_hello {
 	uint32_t magic;
 	uint32_t version;
 	uint64_t mem_size;
 	char mem_path[VGPU_SOCK_PATH_MAX];
+	uint64_t region_size;
+	char region_path[VGPU_SOCK_PATH_MAX];
 };
-VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_hello, 272);
+VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_hello, 536);
 
 /*
  * A request: this header, `in_size` bytes of the call's fixed struct, then
@@ -50,22 +55,26 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_request, 16);
  * A reply: this header, `out_size` bytes of the fixed struct, then
  * `payload_size` bytes of payload (OUT_DIRECT calls), then `num_extents`
  * struct vgpu_sock_extent.  Extents come only with a successful
- * RESOURCE_MAP: the mapping is those ranges of the guest memory file laid
- * end to end, and the client itself makes that view and writes its
+ * RESOURCE_MAP: the mapping is those ranges of the file `mem_file` names
+ * laid end to end, and the client itself makes that view and writes its
  * address into struct vgpu_resource_map.address.
  */
+enum vgpu_sock_mem_file {
+	VGPU_SOCK_FILE_GUEST_MEMORY = 0,
+	VGPU_SOCK_FILE_HOST_VISIBLE = 1,
+};
 struct vgpu_sock_reply {
 	uint32_t magic;
 	int32_t status;
 	uint32_t out_size;
 	uint32_t payload_size;
 	uint32_t num_extents;
-	uint32_t pad;
+	uint32_t mem_file; /* enum vgpu_sock_mem_file; 0 without extents */
 };
 VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_reply, 24);
 
 struct vgpu_sock_extent {
-	uint64_t offset; /* in the guest memory file */
+	uint64_t offset; /* in the reply's mem_file */
 	uint64_t len;
 };
 VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_extent, 16);

@@ -44,6 +44,13 @@ struct vgpu_backing {
 	void *os_priv;
 };
 
+/* How user mode may cache a mapping of device memory (the device's map_info). */
+enum vgpu_cache_type {
+	VGPU_CACHE_CACHED = 1,
+	VGPU_CACHE_UNCACHED = 2,
+	VGPU_CACHE_WRITE_COMBINED = 3,
+};
+
 enum vgpu_log_level {
 	VGPU_LOG_ERROR = 0,
 	VGPU_LOG_WARN = 1,
@@ -81,6 +88,15 @@ struct vgpu_os {
 	int (*map_user)(void *ctx, void *file_ctx, struct vgpu_backing *backing,
 			uint64_t *address, void **mapping);
 	void (*unmap_user)(void *ctx, void *file_ctx, void *mapping);
+	/*
+	 * Map `size` bytes of device memory at guest-physical `pa` (page-aligned,
+	 * inside a host-visible region the transport reported, see
+	 * transport.h shm_region) into the same process, with that cache type;
+	 * unmap_user undoes it (optional: without it blobs cannot be mapped).
+	 * PASSIVE.
+	 */
+	int (*map_device_user)(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
+			       enum vgpu_cache_type cache, uint64_t *address, void **mapping);
 
 	/* A lock that may be taken at DISPATCH (a spin lock on Windows). */
 	void *(*lock_create)(void *ctx);

@@ -55,6 +55,11 @@ int vgpu_context_create(struct vgpu_dev *dev, uint32_t capset_id, const char *de
 /* Fills req->handle and req->res_id. */
 int vgpu_resource_create(struct vgpu_dev *dev, struct vgpu_resource_create *req);
 int vgpu_resource_destroy(struct vgpu_dev *dev, uint32_t handle);
+/*
+ * A HOST3D blob (ABI 1.1, see RESOURCE_CREATE_BLOB); fills req->handle and
+ * req->res_id.  vgpu_resource_map maps its host-visible memory.
+ */
+int vgpu_resource_create_blob(struct vgpu_dev *dev, struct vgpu_resource_create_blob *req);
 
 /* Map the resource's backing into this process (zero-copy). */
 int vgpu_resource_map(struct vgpu_dev *dev, uint32_t handle, void **ptr, uint64_t *size);

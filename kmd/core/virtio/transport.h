@@ -16,6 +16,9 @@
 #define VGPU_VIRTIO_F_EVENT_IDX 29
 #define VGPU_VIRTIO_F_VERSION_1 32
 
+/* virtio-gpu's shared memory region for host-visible memory (blobs). */
+#define VGPU_SHM_ID_HOST_VISIBLE 1
+
 struct vgpu_transport_ops {
 	/* Reset the device, then set ACKNOWLEDGE | DRIVER. 0 or VGPU_E_DEVICE. */
 	int (*begin)(void *t);
@@ -38,6 +41,14 @@ struct vgpu_transport_ops {
 	uint32_t (*isr)(void *t);
 	/* Reset the device: it stops touching guest memory. */
 	void (*reset)(void *t);
+	/*
+	 * Where the device's shared memory region `id` (virtio 1.2 "Shared
+	 * Memory Regions"; virtio-gpu's host-visible memory is id 1) lies in
+	 * guest-physical space, as the VMM placed it: 0, or VGPU_E_UNSUPPORTED
+	 * when the device has no such region (also when *len would be 0).
+	 * Optional: NULL means no regions.
+	 */
+	int (*shm_region)(void *t, uint8_t id, uint64_t *pa, uint64_t *len);
 };
 
 struct vgpu_transport {
