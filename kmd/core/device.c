@@ -84,6 +84,10 @@ static int bring_up(struct vgpu_device *dev)
 	vgpu_personality_read_config(dev, &config);
 	dev->num_scanouts = config.num_scanouts;
 	dev->staging = config.staging;
+	dev->blob = config.blob;
+	/* Without a way to map device memory into processes, blobs cannot be mapped. */
+	if (config.hv_size && dev->os->map_device_user)
+		vgpu_hv_init(&dev->hv, config.hv_pa, config.hv_size);
 	ret = vgpu_ctrlq_init(dev, config.num_queues,
 			      has_feature(dev, VGPU_VIRTIO_F_INDIRECT_DESC),
 			      has_feature(dev, VGPU_VIRTIO_F_EVENT_IDX));
@@ -102,6 +106,7 @@ static void free_device(struct vgpu_device *dev)
 	uint32_t i;
 
 	vgpu_ctrlq_fini(dev);
+	vgpu_hv_fini(dev, &dev->hv);
 	vgpu_list_for_each_safe(pos, tmp, &dev->orphans)
 	{
 		struct vgpu_orphan *o = vgpu_container_of(pos, struct vgpu_orphan, node);
@@ -141,6 +146,7 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 	vgpu_list_init(&dev->files);
 	vgpu_list_init(&dev->waiters);
 	vgpu_list_init(&dev->orphans);
+	vgpu_hv_init(&dev->hv, 0, 0);
 	vgpu_list_init(&dev->ctrlq.slots.free);
 	vgpu_list_init(&dev->ctrlq.chunks.free);
 	dev->lock = os->lock_create(os->ctx);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "ctrlq.h"
+#include "host_visible.h"
 #include "os.h"
 #include "util.h"
 #include "wait.h"
@@ -43,6 +44,8 @@ struct vgpu_device {
 	uint64_t features;     /* negotiated virtio feature bits */
 	uint32_t num_scanouts;
 	bool staging;          /* the device asks for copy transfers */
+	bool blob;             /* the device takes blob commands */
+	struct vgpu_host_visible hv; /* where blobs are mapped; size 0: they cannot be */
 	struct vgpu_ctrlq ctrlq;
 
 	uint32_t num_capsets;
@@ -99,6 +102,12 @@ uint32_t vgpu_dev_new_res_id(struct vgpu_device *dev);
  * (a leak bounded by the device's life, never a use-after-free).
  */
 void vgpu_dev_orphan_backing(struct vgpu_device *dev, struct vgpu_backing *backing);
+
+/* Can RESOURCE_CREATE_BLOB work: blob commands, and host-visible memory to map blobs in? */
+static inline bool vgpu_dev_blob_usable(const struct vgpu_device *dev)
+{
+	return dev->blob && dev->hv.size;
+}
 
 /* Find the cached capset entry with this id, NULL if the device lacks it. */
 struct vgpu_capset *vgpu_dev_find_capset(struct vgpu_device *dev, uint32_t id);

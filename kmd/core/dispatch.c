@@ -9,6 +9,7 @@
 #include "file.h"
 #include "gpu/commands.h"
 #include "gpu/wire.h"
+#include "personality.h"
 #include "resource.h"
 #include "validate.h"
 #include "vgpu_core.h"
@@ -20,6 +21,7 @@ union call_args {
 	struct vgpu_get_capset get_capset;
 	struct vgpu_context_create context_create;
 	struct vgpu_resource_create resource_create;
+	struct vgpu_resource_create_blob resource_create_blob;
 	struct vgpu_resource_destroy resource_destroy;
 	struct vgpu_resource_map resource_map;
 	struct vgpu_transfer transfer;
@@ -48,6 +50,16 @@ static int get_info(struct vgpu_file *file, union call_args *a, struct vgpu_ioct
 		info->features |= VGPU_FEATURE_EVENT_IDX;
 	if (dev->staging)
 		info->features |= VGPU_FEATURE_STAGING;
+	if (dev->features & (1ull << VIRTIO_GPU_FEAT_CONTEXT_INIT))
+		info->features |= VGPU_FEATURE_CONTEXT_INIT;
+	if (dev->blob)
+		info->features |= VGPU_FEATURE_RESOURCE_BLOB;
+	if (dev->blob && vgpu_personality_blob_desc(dev))
+		info->features |= VGPU_FEATURE_BLOB_DESC;
+	if (dev->hv.size) {
+		info->features |= VGPU_FEATURE_HOST_VISIBLE;
+		info->host_visible_size = dev->hv.size;
+	}
 	info->max_submit_bytes = VGPU_MAX_SUBMIT_BYTES;
 	info->max_submit_handles = VGPU_MAX_SUBMIT_HANDLES;
 	info->num_scanouts = dev->num_scanouts;
@@ -153,6 +165,27 @@ static int resource_create(struct vgpu_file *file, union call_args *a, struct vg
 	return VGPU_OK;
 }
 
+static int resource_create_blob(struct vgpu_file *file, union call_args *a,
+				struct vgpu_ioctl_bufs *b)
+{
+	struct vgpu_resource_create_blob *c = &a->resource_create_blob;
+	struct vgpu_resource *res;
+	int ret;
+
+	if (!vgpu_blob_desc_valid(c))
+		return VGPU_E_INVALID;
+	if (!vgpu_dev_blob_usable(file->dev))
+		return VGPU_E_UNSUPPORTED;
+	if (!file->ctx_id)
+		return VGPU_E_STATE;
+	ret = vgpu_res_create_blob(file, c, &res);
+	if (ret != VGPU_OK)
+		return ret;
+	c->handle = res->handle;
+	c->res_id = res->res_id;
+	return VGPU_OK;
+}
+
 static int resource_destroy(struct vgpu_file *file, union call_args *a,
 			    struct vgpu_ioctl_bufs *b)
 {
@@ -180,7 +213,7 @@ static int resource_map(struct vgpu_file *file, union call_args *a, struct vgpu_
 	if (ret != VGPU_OK)
 		return ret;
 	m->address = res->map_address;
-	m->size = res->backing->size;
+	m->size = vgpu_res_size(res);
 	return VGPU_OK;
 }
 
@@ -209,7 +242,8 @@ static int transfer(struct vgpu_file *file, const struct vgpu_transfer *t, bool 
 
 	if (!res)
 		return VGPU_E_BAD_HANDLE;
-	if (!vgpu_transfer_valid(&res->desc, res->backing->size, t))
+	/* A blob has no guest backing to transfer from or to. */
+	if (vgpu_res_is_blob(res) || !vgpu_transfer_valid(&res->desc, res->backing->size, t))
 		return VGPU_E_INVALID;
 	ret = vgpu_timeline_target(file, t->signal, &target);
 	if (ret != VGPU_OK)
@@ -315,6 +349,8 @@ static const struct call calls[] = {
 	  context_create },
 	{ VGPU_IOCTL_RESOURCE_CREATE, sizeof(struct vgpu_resource_create), true, false,
 	  resource_create },
+	{ VGPU_IOCTL_RESOURCE_CREATE_BLOB, sizeof(struct vgpu_resource_create_blob), true, false,
+	  resource_create_blob },
 	{ VGPU_IOCTL_RESOURCE_DESTROY, sizeof(struct vgpu_resource_destroy), true, true,
 	  resource_destroy },
 	{ VGPU_IOCTL_RESOURCE_MAP, sizeof(struct vgpu_resource_map), true, false, resource_map },

@@ -16,12 +16,16 @@
 #include "vgpu/vgpu_abi.h"
 
 struct vgpu_device;
+struct vgpu_hv_range;
 
 struct vgpu_resource {
 	uint32_t handle;
 	uint32_t res_id;
-	struct vgpu_resource_create desc;
-	struct vgpu_backing *backing;
+	struct vgpu_resource_create desc; /* a blob's size is desc.size */
+	struct vgpu_backing *backing;     /* NULL: a blob, whose memory is the host's */
+	uint32_t blob_flags;              /* VGPU_BLOB_FLAG_* */
+	struct vgpu_hv_range *hv_range;   /* where the device maps the blob, NULL: not yet */
+	enum vgpu_cache_type cache;       /* how the device lets us cache that mapping */
 	void *mapping; /* the OS's user mapping, NULL when unmapped */
 	uint64_t map_address;
 	uint64_t last_use; /* timeline value of the last submit/transfer naming it */

@@ -6,14 +6,19 @@
  *
  * Mvisor's device, as its VMM implements it: a packed config struct of its
  * own; queue 0 carries commands and queue 1 control (capsets, contexts);
- * ATTACH_BACKING takes one contiguous range; commands it does not know
- * abort the VMM, so the core must send it nothing else.
+ * ATTACH_BACKING takes one contiguous range; CREATE_BLOB carries the
+ * gallium description (the device creates the virgl object itself);
+ * MAP_BLOB answers a guest-physical address the device chose (its VMM
+ * places blobs from 256 GiB up); commands it does not know abort the VMM,
+ * so the core must send it nothing else.
  */
 #ifndef VGPU_KMD_PERSONALITY_H
 #define VGPU_KMD_PERSONALITY_H
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "vgpu/vgpu_abi.h"
 
 struct vgpu_device;
 struct vgpu_backing;
@@ -24,6 +29,17 @@ struct vgpu_dev_config {
 	uint32_t num_scanouts;
 	uint32_t num_queues;  /* command-carrying queues the core sets up */
 	bool staging;         /* the device wants copy transfers (Mvisor) */
+	bool blob;            /* the device takes blob commands */
+	uint64_t hv_pa;       /* its host-visible memory (guest-physical); hv_size 0: none */
+	uint64_t hv_size;
+};
+
+/* What the device answered to MAP_BLOB (unchecked). */
+struct vgpu_blob_map {
+	uint32_t map_info;
+	uint64_t gpa;  /* Mvisor: where the device placed the blob */
+	uint64_t size; /* Mvisor: how many bytes it placed there */
+	bool refused;  /* the device answered an error: it mapped nothing */
 };
 
 /* Device feature bits the personality needs (all) and may use (optional). */
@@ -37,5 +53,20 @@ bool vgpu_personality_contiguous_backing(const struct vgpu_device *dev);
 /* ATTACH_BACKING in the device's encoding. */
 int vgpu_personality_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 				    const struct vgpu_backing *backing);
+
+/* Whether RESOURCE_CREATE_BLOB carries the gallium description (VGPU_FEATURE_BLOB_DESC). */
+bool vgpu_personality_blob_desc(const struct vgpu_device *dev);
+/* Whether the device chooses where a blob goes in host-visible memory (else the driver does). */
+bool vgpu_personality_device_places_blobs(const struct vgpu_device *dev);
+/* CREATE_BLOB of a HOST3D blob (validated by the caller) in the device's encoding. */
+int vgpu_personality_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				 const struct vgpu_resource_create_blob *blob);
+/*
+ * MAP_BLOB at `offset` of the host-visible memory (ignored where the device
+ * places blobs).  VGPU_E_DEVICE when the answer is an error or malformed
+ * (out->refused says which); out is filled on VGPU_OK only.
+ */
+int vgpu_personality_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset,
+			      struct vgpu_blob_map *out);
 
 #endif /* VGPU_KMD_PERSONALITY_H */

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 #include "resource.h"
 
+#include "blob.h"
 #include "device.h"
 #include "gpu/commands.h"
 #include "personality.h"
 
-static void account(struct vgpu_device *dev, int sign, uint64_t bytes)
+/* Blobs count as resources; only guest backing counts as backing bytes. */
+static void account(struct vgpu_device *dev, int sign, const struct vgpu_resource *res)
 {
+	uint64_t bytes = res->backing ? res->backing->size : 0;
+
 	vgpu_dev_lock(dev);
 	if (sign > 0) {
 		dev->stats.resources++;
@@ -18,15 +22,23 @@ static void account(struct vgpu_device *dev, int sign, uint64_t bytes)
 	vgpu_dev_unlock(dev);
 }
 
-/* Make the device object, give it its memory and attach it to the file's context. */
-static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res)
+/*
+ * Make the device object, give it its memory (a blob has the host's) and
+ * attach it to the file's context: virglrenderer resolves the resource ids
+ * of a context's command streams among the resources attached to it, blobs
+ * included.
+ */
+static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res,
+			    const struct vgpu_resource_create_blob *blob)
 {
 	struct vgpu_device *dev = file->dev;
-	int ret = vgpu_cmd_resource_create_3d(dev, res->res_id, &res->desc);
+	int ret = blob ? vgpu_personality_create_blob(dev, file->ctx_id, res->res_id, blob)
+		       : vgpu_cmd_resource_create_3d(dev, res->res_id, &res->desc);
 
 	if (ret != VGPU_OK)
 		return ret;
-	ret = vgpu_personality_attach_backing(dev, res->res_id, res->backing);
+	if (!blob)
+		ret = vgpu_personality_attach_backing(dev, res->res_id, res->backing);
 	if (ret == VGPU_OK)
 		ret = vgpu_cmd_ctx_attach_resource(dev, file->ctx_id, res->res_id);
 	if (ret != VGPU_OK)
@@ -34,48 +46,87 @@ static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 	return ret;
 }
 
-int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *desc,
-		    struct vgpu_resource **out)
+/* A resource object with a handle of the file, not yet on the device. */
+static int new_resource(struct vgpu_file *file, const struct vgpu_resource_create *desc,
+			struct vgpu_resource **out)
 {
 	struct vgpu_device *dev = file->dev;
-	const struct vgpu_os *os = dev->os;
 	struct vgpu_resource *res = vgpu_dev_alloc(dev, sizeof(*res));
-	uint64_t backing_size = vgpu_align_up(desc->size, VGPU_PAGE_SIZE);
 	int ret;
 
 	if (!res)
 		return VGPU_E_NO_MEMORY;
 	res->desc = *desc;
 	ret = vgpu_file_install(file, res);
+	if (ret != VGPU_OK) {
+		vgpu_dev_free(dev, res);
+		return ret;
+	}
+	*out = res;
+	return VGPU_OK;
+}
+
+static void drop_resource(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	vgpu_file_uninstall(file, res);
+	vgpu_dev_free(file->dev, res);
+}
+
+int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *desc,
+		    struct vgpu_resource **out)
+{
+	struct vgpu_device *dev = file->dev;
+	const struct vgpu_os *os = dev->os;
+	uint64_t backing_size = vgpu_align_up(desc->size, VGPU_PAGE_SIZE);
+	struct vgpu_resource *res;
+	int ret = new_resource(file, desc, &res);
+
 	if (ret != VGPU_OK)
-		goto err_free;
+		return ret;
 	ret = vgpu_personality_contiguous_backing(dev)
 		      ? os->backing_alloc_contig(os->ctx, backing_size, &res->backing)
 		      : os->backing_alloc(os->ctx, backing_size, &res->backing);
 	if (ret != VGPU_OK) {
-		ret = VGPU_E_NO_MEMORY;
-		goto err_uninstall;
+		drop_resource(file, res);
+		return VGPU_E_NO_MEMORY;
 	}
 	res->res_id = vgpu_dev_new_res_id(dev);
-	ret = create_on_device(file, res);
-	if (ret != VGPU_OK)
-		goto err_backing;
-
-	account(dev, +1, res->backing->size);
+	ret = create_on_device(file, res, NULL);
+	if (ret != VGPU_OK) {
+		/* A device that timed out may still hold the backing: only the reset frees it. */
+		if (ret == VGPU_E_TIMEOUT)
+			vgpu_dev_orphan_backing(dev, res->backing);
+		else
+			os->backing_free(os->ctx, res->backing);
+		drop_resource(file, res);
+		return ret;
+	}
+	account(dev, +1, res);
 	*out = res;
 	return VGPU_OK;
+}
 
-err_backing:
-	/* A device that timed out may still hold the backing: only the reset frees it then. */
-	if (ret == VGPU_E_TIMEOUT)
-		vgpu_dev_orphan_backing(dev, res->backing);
-	else
-		os->backing_free(os->ctx, res->backing);
-err_uninstall:
-	vgpu_file_uninstall(file, res);
-err_free:
-	vgpu_dev_free(dev, res);
-	return ret;
+int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_create_blob *blob,
+			 struct vgpu_resource **out)
+{
+	struct vgpu_resource_create desc = blob->desc;
+	struct vgpu_resource *res;
+	int ret;
+
+	desc.size = blob->size;
+	ret = new_resource(file, &desc, &res);
+	if (ret != VGPU_OK)
+		return ret;
+	res->blob_flags = blob->blob_flags;
+	res->res_id = vgpu_dev_new_res_id(file->dev);
+	ret = create_on_device(file, res, blob);
+	if (ret != VGPU_OK) {
+		drop_resource(file, res);
+		return ret;
+	}
+	account(file->dev, +1, res);
+	*out = res;
+	return VGPU_OK;
 }
 
 /*
@@ -109,15 +160,16 @@ void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, false,
 					  &completed);
 	vgpu_res_unmap(file, res);
+	if (vgpu_res_is_blob(res))
+		vgpu_blob_unmap_device(file, res);
 	release_on_device(file, res);
 
-	account(dev, -1, res->backing->size);
-	if (idle == VGPU_E_TIMEOUT)
+	account(dev, -1, res);
+	if (res->backing && idle == VGPU_E_TIMEOUT)
 		vgpu_dev_orphan_backing(dev, res->backing);
-	else
+	else if (res->backing)
 		os->backing_free(os->ctx, res->backing);
-	vgpu_file_uninstall(file, res);
-	vgpu_dev_free(dev, res);
+	drop_resource(file, res);
 }
 
 int vgpu_res_map(struct vgpu_file *file, struct vgpu_resource *res)
@@ -126,6 +178,8 @@ int vgpu_res_map(struct vgpu_file *file, struct vgpu_resource *res)
 
 	if (res->mapping)
 		return VGPU_OK;
+	if (vgpu_res_is_blob(res))
+		return vgpu_blob_map(file, res);
 	if (!os->map_user)
 		return VGPU_E_UNSUPPORTED;
 	if (os->map_user(os->ctx, file->file_ctx, res->backing, &res->map_address,

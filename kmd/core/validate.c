@@ -82,6 +82,22 @@ bool vgpu_resource_desc_valid(const struct vgpu_resource_create *d)
 	return d->last_level <= log2_floor(largest);
 }
 
+bool vgpu_blob_desc_valid(const struct vgpu_resource_create_blob *b)
+{
+	struct vgpu_resource_create desc = b->desc;
+
+	if (b->blob_mem != VGPU_BLOB_MEM_HOST3D || (b->blob_flags & ~VGPU_BLOB_FLAG_MAPPABLE))
+		return false;
+	if (!b->blob_id || b->blob_id > 0xffffffffu)
+		return false;
+	if (!b->size || b->size % VGPU_PAGE_SIZE || b->size > VGPU_MAX_RESOURCE_BYTES)
+		return false;
+	if (desc.size || desc.handle || desc.res_id)
+		return false;
+	desc.size = b->size;
+	return vgpu_resource_desc_valid(&desc);
+}
+
 /* The box's extent in the target's y and z directions at this level. */
 static void level_extent(const struct vgpu_resource_create *d, uint32_t level, uint64_t *h,
 			 uint64_t *depth)

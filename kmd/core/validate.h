@@ -35,6 +35,14 @@ uint32_t vgpu_name_length(const char *name, uint32_t cap);
 /* Is this a resource the device could create, with a sane backing size? */
 bool vgpu_resource_desc_valid(const struct vgpu_resource_create *desc);
 
+/*
+ * Is this a HOST3D blob the device could create: known blob_mem and flags,
+ * a virgl object id below 2^32, a page-multiple size within the resource
+ * limit, and a description valid as for RESOURCE_CREATE whose size,
+ * handle and res_id are 0?
+ */
+bool vgpu_blob_desc_valid(const struct vgpu_resource_create_blob *blob);
+
 /* Does the transfer stay inside the level and inside the backing? */
 bool vgpu_transfer_valid(const struct vgpu_resource_create *desc, uint64_t backing_size,
 			 const struct vgpu_transfer *t);

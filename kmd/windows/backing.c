@@ -1,12 +1,59 @@
 // SPDX-License-Identifier: MIT
 /*
- * Resource backing: zeroed pages from anywhere in physical memory, one MDL
- * per resource (no contiguous pool), described to the device as extents of
- * physically adjacent pages.
+ * Resource backing, one allocation per resource (no pool set aside at
+ * start), zeroed, with an MDL that maps it into a process:
+ *  - scattered: pages from anywhere in physical memory, described to the
+ *    device as extents of physically adjacent pages;
+ *  - contiguous, for a device that takes each backing as one range
+ *    (Mvisor's): one physically contiguous block.  Large blocks may fail
+ *    once physical memory is fragmented; that resource's creation then
+ *    fails with NO_MEMORY, nothing else does.
  */
 #include "vgpu_win.h"
 
 #include "vgpu/vgpu_abi.h"
+
+/* What a backing's os_priv points to (placed right after it). */
+struct win_backing_mem {
+	PMDL mdl;
+	PVOID contig_va; /* the contiguous block; NULL: pages of MmAllocatePagesForMdlEx */
+};
+
+/* IoAllocateMdl describes at most 4 GiB less a page (Windows 7 and later). */
+#define MAX_BACKING_BYTES ((uint64_t)MAXULONG - PAGE_SIZE + 1)
+
+static BOOLEAN size_ok(uint64_t size)
+{
+	return size != 0 && !(size & (PAGE_SIZE - 1)) && size <= MAX_BACKING_BYTES;
+}
+
+/* The backing, its win_backing_mem and `nents` extents in one allocation. */
+static struct vgpu_backing *backing_new(struct win_device *dev, uint64_t size, uint32_t nents,
+					PMDL mdl, PVOID contig_va)
+{
+	struct vgpu_backing *backing;
+	struct win_backing_mem *mem;
+
+	backing = dev->os.alloc(dev, sizeof(*backing) + sizeof(*mem) +
+					     nents * sizeof(struct vgpu_extent));
+	if (!backing)
+		return NULL;
+	mem = (struct win_backing_mem *)(backing + 1);
+	mem->mdl = mdl;
+	mem->contig_va = contig_va;
+	backing->size = size;
+	backing->nents = nents;
+	backing->ents = (struct vgpu_extent *)(mem + 1);
+	backing->os_priv = mem;
+	return backing;
+}
+
+PMDL win_backing_mdl(const struct vgpu_backing *backing)
+{
+	const struct win_backing_mem *mem = backing->os_priv;
+
+	return mem->mdl;
+}
 
 /* Runs of adjacent page frames; with `ents` NULL only counts them. */
 static uint32_t pfn_runs(const PFN_NUMBER *pfns, ULONG npages, struct vgpu_extent *ents)
@@ -44,7 +91,7 @@ int win_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 	uint32_t nents;
 	PMDL mdl;
 
-	if (!out || size == 0 || (size & (PAGE_SIZE - 1)) || size > MAXULONG)
+	if (!out || !size_ok(size))
 		return VGPU_E_INVALID;
 	low.QuadPart = 0;
 	high.QuadPart = -1;
@@ -60,16 +107,53 @@ int win_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 	}
 	npages = (ULONG)(size >> PAGE_SHIFT);
 	nents = pfn_runs(MmGetMdlPfnArray(mdl), npages, NULL);
-	backing = dev->os.alloc(dev, sizeof(*backing) + nents * sizeof(struct vgpu_extent));
+	backing = backing_new(dev, size, nents, mdl, NULL);
 	if (!backing) {
 		free_pages(mdl);
 		return VGPU_E_NO_MEMORY;
 	}
-	backing->size = size;
-	backing->nents = nents;
-	backing->ents = (struct vgpu_extent *)(backing + 1);
-	backing->os_priv = mdl;
 	pfn_runs(MmGetMdlPfnArray(mdl), npages, backing->ents);
+	*out = backing;
+	return VGPU_OK;
+}
+
+/*
+ * Cached, non-executable, anywhere in physical memory (the device reaches
+ * all of it), on any NUMA node.  The MDL over it is what user mappings of
+ * nonpaged memory are built from (MmBuildMdlForNonPagedPool).
+ */
+int win_backing_alloc_contig(void *ctx, uint64_t size, struct vgpu_backing **out)
+{
+	struct win_device *dev = ctx;
+	PHYSICAL_ADDRESS low, high, boundary;
+	struct vgpu_backing *backing;
+	PMDL mdl;
+	PVOID va;
+
+	if (!out || !size_ok(size))
+		return VGPU_E_INVALID;
+	low.QuadPart = 0;
+	high.QuadPart = -1;
+	boundary.QuadPart = 0;
+	va = win_routines.alloc_contiguous_node((SIZE_T)size, low, high, boundary, PAGE_READWRITE,
+						MM_ANY_NODE_OK);
+	if (!va)
+		return VGPU_E_NO_MEMORY;
+	RtlZeroMemory(va, (SIZE_T)size);
+	mdl = IoAllocateMdl(va, (ULONG)size, FALSE, FALSE, NULL);
+	if (!mdl) {
+		MmFreeContiguousMemory(va);
+		return VGPU_E_NO_MEMORY;
+	}
+	MmBuildMdlForNonPagedPool(mdl);
+	backing = backing_new(dev, size, 1, mdl, va);
+	if (!backing) {
+		IoFreeMdl(mdl);
+		MmFreeContiguousMemory(va);
+		return VGPU_E_NO_MEMORY;
+	}
+	backing->ents[0].pa = (uint64_t)MmGetPhysicalAddress(va).QuadPart;
+	backing->ents[0].len = size;
 	*out = backing;
 	return VGPU_OK;
 }
@@ -77,9 +161,16 @@ int win_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 void win_backing_free(void *ctx, struct vgpu_backing *backing)
 {
 	struct win_device *dev = ctx;
+	struct win_backing_mem *mem;
 
 	if (!backing)
 		return;
-	free_pages(backing->os_priv);
+	mem = backing->os_priv;
+	if (mem->contig_va) {
+		IoFreeMdl(mem->mdl);
+		MmFreeContiguousMemory(mem->contig_va);
+	} else {
+		free_pages(mem->mdl);
+	}
 	dev->os.free(dev, backing);
 }

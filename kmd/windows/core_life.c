@@ -32,7 +32,8 @@ static const char *start_failure_text(int ret)
 {
 	switch (ret) {
 	case VGPU_E_UNSUPPORTED:
-		return "the device offers no virgl (3D); use virtio-gpu-gl-pci with a virgl-capable host";
+		return "the device offers no virgl (3D); use a virgl-capable host "
+		       "(virtio-gpu-gl-pci, or Mvisor's virtio-vgpu)";
 	case VGPU_E_NO_MEMORY:
 		return "out of memory while setting up the device queues";
 	case VGPU_E_TIMEOUT:
@@ -47,7 +48,7 @@ NTSTATUS win_core_start(struct win_device *dev)
 	struct vgpu_device *core;
 	int ret;
 
-	ret = vgpu_device_create(&dev->os, &dev->transport, VGPU_PERSONALITY_STANDARD, &core);
+	ret = vgpu_device_create(&dev->os, &dev->transport, dev->personality, &core);
 	if (ret != VGPU_OK) {
 		win_event_log(dev, VGPU_MSG_START_FAILED, start_failure_text(ret));
 		return start_status(ret);

@@ -7,37 +7,21 @@
  */
 #include "vgpu_win.h"
 
-#define PCI_VENDOR_REDHAT_VIRTIO 0x1AF4u
-#define PCI_DEVICE_VIRTIO_GPU 0x1050u
-#define PCI_DEVICE_MVISOR_VGPU 0x105Bu
-#define PCI_CLASS_DEVICE 0x0Au /* sub-class, then base class */
-#define PCI_CLASS_DISPLAY_VGA 0x0300u
+#include "identity.h"
 
-/*
- * Only the standard virtio-gpu personality is implemented in the core so
- * far.  A VGA virtio-gpu (virtio-vga) carries the VM's desktop: it belongs
- * to the display driver, never to vgpu (the INF does not match it either).
- */
+#define PCI_CLASS_DEVICE 0x0Au /* sub-class, then base class */
+
+/* The personality the core is made with (identity.c); the event log says why not. */
 static NTSTATUS check_identity(struct win_device *dev)
 {
-	ULONG vendor = win_pci_cfg_read(dev, 0, 2), device = win_pci_cfg_read(dev, 2, 2);
+	const char *why = "";
 
-	if (vendor == PCI_VENDOR_REDHAT_VIRTIO && device == PCI_DEVICE_VIRTIO_GPU &&
-	    win_pci_cfg_read(dev, PCI_CLASS_DEVICE, 2) == PCI_CLASS_DISPLAY_VGA) {
-		win_event_log(dev, VGPU_MSG_UNSUPPORTED_DEVICE,
-			      "this virtio-gpu is the VM's VGA display; add a virtio-gpu-gl-pci");
+	if (!win_identify(win_pci_cfg_read(dev, 0, 2), win_pci_cfg_read(dev, 2, 2),
+			  win_pci_cfg_read(dev, PCI_CLASS_DEVICE, 2), &dev->personality, &why)) {
+		win_event_log(dev, VGPU_MSG_UNSUPPORTED_DEVICE, why);
 		return STATUS_NOT_SUPPORTED;
 	}
-	if (vendor == PCI_VENDOR_REDHAT_VIRTIO && device == PCI_DEVICE_VIRTIO_GPU)
-		return STATUS_SUCCESS;
-	if (vendor == PCI_VENDOR_REDHAT_VIRTIO && device == PCI_DEVICE_MVISOR_VGPU) {
-		win_event_log(dev, VGPU_MSG_UNSUPPORTED_DEVICE,
-			      "Mvisor virtio-vgpu (1AF4:105B) is not supported yet; "
-			      "use virtio-gpu-gl-pci (1AF4:1050)");
-		return STATUS_NOT_SUPPORTED;
-	}
-	win_event_log(dev, VGPU_MSG_UNSUPPORTED_DEVICE, "not a virtio-gpu PCI function");
-	return STATUS_NOT_SUPPORTED;
+	return STATUS_SUCCESS;
 }
 
 static void release_hardware(struct win_device *dev)

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Kernel routines newer than mingw-w64's import library, looked up at load
- * time.  Both give non-executable memory, which memory integrity (HVCI)
- * expects.  MmAllocateContiguousNodeMemory (Windows 8) is required;
- * without MmMapIoSpaceEx (Windows 10) registers are mapped with MmMapIoSpace.
+ * time.  The first two give non-executable memory, which memory integrity
+ * (HVCI) expects.  MmAllocateContiguousNodeMemory (Windows 8) is required;
+ * without MmMapIoSpaceEx (Windows 10) registers are mapped with
+ * MmMapIoSpace; without MmGetPhysicalMemoryRangesEx2 (Windows 10 2004)
+ * device memory outside the device's BARs cannot be told from RAM, so it
+ * is not mapped (user_map.c).
  */
 #include "vgpu_win.h"
 
@@ -22,6 +25,8 @@ NTSTATUS win_resolve_routines(void)
 	win_routines.map_io_space_ex = (win_map_io_space_ex_fn)lookup(L"MmMapIoSpaceEx");
 	win_routines.alloc_contiguous_node =
 		(win_alloc_contiguous_node_fn)lookup(L"MmAllocateContiguousNodeMemory");
+	win_routines.memory_ranges =
+		(win_memory_ranges_fn)lookup(L"MmGetPhysicalMemoryRangesEx2");
 	if (!win_routines.alloc_contiguous_node) {
 		DbgPrintEx(DPFLTR_IHVVIDEO_ID, DPFLTR_ERROR_LEVEL, "vgpu: needs Windows 8 or later\n");
 		return STATUS_NOT_SUPPORTED;

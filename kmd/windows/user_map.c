@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Resource memory mapped into the process that opened the handle, through
- * the backing's MDL.
+ * Memory mapped into the process that opened the handle: a resource's
+ * backing through its MDL, or device memory (a blob in the device's
+ * host-visible window) through an MDL made here over its page frames.
+ *
+ * Device memory is never RAM that Windows owns: a mapping must lie inside
+ * one of the device's memory BARs, or, for a window the host placed
+ * outside them (Mvisor's), miss every range of RAM the kernel reports.
+ * Anything else would hand a process pages of the kernel or of other
+ * processes, or map RAM with a second cache type.
  *
  * MmMapLockedPagesSpecifyCache(UserMode) raises an exception instead of
  * returning NULL when the process has no room; it runs under
@@ -17,6 +24,7 @@
  */
 #include <ntifs.h>
 
+#include "devmem.h"
 #include "seh_guard.h"
 #include "vgpu_win.h"
 
@@ -27,13 +35,15 @@
 #endif
 
 struct win_user_map {
-	LIST_ENTRY node; /* in win_file.maps, under map_mutex */
+	LIST_ENTRY node;  /* in win_file.maps, under map_mutex */
 	PMDL mdl;
-	PVOID address;   /* NULL once the owner's exit unmapped it */
+	PVOID address;    /* NULL once the owner's exit unmapped it */
+	BOOLEAN owns_mdl; /* device memory: the MDL was made for this mapping */
 };
 
 struct map_call {
 	PMDL mdl;
+	MEMORY_CACHING_TYPE cache;
 	PVOID address;
 };
 
@@ -45,41 +55,153 @@ static int map_locked_pages(void *arg)
 {
 	struct map_call *call = arg;
 
-	call->address = MmMapLockedPagesSpecifyCache(call->mdl, UserMode, MmCached, NULL, FALSE,
+	call->address = MmMapLockedPagesSpecifyCache(call->mdl, UserMode, call->cache, NULL, FALSE,
 						     NormalPagePriority | MdlMappingNoExecute);
 	return call->address ? VGPU_OK : VGPU_E_NO_MEMORY;
 }
 
-int win_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
-		 void **mapping)
+/* Map `mdl` into the calling process, the handle's owner, and remember it in the file. */
+static int map_into_owner(struct win_device *dev, struct win_file *file, PMDL mdl,
+			  MEMORY_CACHING_TYPE cache, BOOLEAN owns_mdl, uint64_t *address,
+			  void **mapping)
 {
-	struct win_device *dev = ctx;
-	struct win_file *file = file_ctx;
-	struct map_call call = { NULL, NULL };
+	struct map_call call = { mdl, cache, NULL };
 	struct win_user_map *map;
 	int ret;
 
-	if (!file || !backing || !backing->os_priv || !address || !mapping)
-		return VGPU_E_INVALID;
 	if (PsGetCurrentProcess() != file->owner)
 		return VGPU_E_STATE;
 	map = dev->os.alloc(dev, sizeof(*map));
 	if (!map)
 		return VGPU_E_NO_MEMORY;
-	call.mdl = backing->os_priv;
 	ret = win_seh_call(map_locked_pages, &call, VGPU_E_NO_MEMORY);
 	if (ret != VGPU_OK) {
 		dev->os.free(dev, map);
 		return ret;
 	}
-	map->mdl = call.mdl;
+	map->mdl = mdl;
 	map->address = call.address;
+	map->owns_mdl = owns_mdl;
 	ExAcquireFastMutex(&file->map_mutex);
 	InsertTailList(&file->maps, &map->node);
 	ExReleaseFastMutex(&file->map_mutex);
 	*address = (uint64_t)(ULONG_PTR)call.address;
 	*mapping = map;
 	return VGPU_OK;
+}
+
+int win_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
+		 void **mapping)
+{
+	if (!file_ctx || !backing || !backing->os_priv || !address || !mapping)
+		return VGPU_E_INVALID;
+	return map_into_owner(ctx, file_ctx, win_backing_mdl(backing), MmCached, FALSE, address,
+			      mapping);
+}
+
+static BOOLEAN mm_cache_type(enum vgpu_cache_type cache, MEMORY_CACHING_TYPE *out)
+{
+	switch (cache) {
+	case VGPU_CACHE_CACHED:
+		*out = MmCached;
+		return TRUE;
+	case VGPU_CACHE_UNCACHED:
+		*out = MmNonCached;
+		return TRUE;
+	case VGPU_CACHE_WRITE_COMBINED:
+		*out = MmWriteCombined;
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+static BOOLEAN inside_device_bar(const struct win_device *dev, uint64_t pa, uint64_t size)
+{
+	ULONG i;
+
+	for (i = 0; i < VGPU_PCI_BARS; i++) {
+		if (win_devmem_inside(pa, size, (uint64_t)dev->bars[i].phys.QuadPart,
+				      dev->bars[i].len))
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * Whether [pa, pa + size) misses all RAM the kernel manages: VGPU_OK,
+ * VGPU_E_DEVICE (it is RAM: the device named memory that is not its own)
+ * or VGPU_E_UNSUPPORTED (this Windows cannot tell).
+ */
+static int outside_ram(uint64_t pa, uint64_t size)
+{
+	PPHYSICAL_MEMORY_RANGE ranges, r;
+	int ret = VGPU_OK;
+
+	if (!win_routines.memory_ranges)
+		return VGPU_E_UNSUPPORTED;
+	ranges = win_routines.memory_ranges(NULL, 0);
+	if (!ranges)
+		return VGPU_E_UNSUPPORTED;
+	/* The kernel ends its list with an all-zero entry. */
+	for (r = ranges; r->BaseAddress.QuadPart || r->NumberOfBytes.QuadPart; r++) {
+		if (win_devmem_overlaps(pa, size, (uint64_t)r->BaseAddress.QuadPart,
+					(uint64_t)r->NumberOfBytes.QuadPart)) {
+			ret = VGPU_E_DEVICE;
+			break;
+		}
+	}
+	ExFreePool(ranges);
+	return ret;
+}
+
+/*
+ * An MDL over the page frames of device memory: locked by nature (nothing
+ * pages it out) and I/O space (the frames have no entries in the kernel's
+ * page database).
+ */
+static PMDL device_mdl(uint64_t pa, uint64_t size)
+{
+	PMDL mdl = IoAllocateMdl(NULL, (ULONG)size, FALSE, FALSE, NULL);
+	PPFN_NUMBER pfns;
+	ULONG i, npages = (ULONG)(size >> PAGE_SHIFT);
+
+	if (!mdl)
+		return NULL;
+	pfns = MmGetMdlPfnArray(mdl);
+	for (i = 0; i < npages; i++)
+		pfns[i] = (PFN_NUMBER)(pa >> PAGE_SHIFT) + i;
+	mdl->MdlFlags |= MDL_PAGES_LOCKED | MDL_IO_SPACE;
+	return mdl;
+}
+
+int win_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
+			enum vgpu_cache_type cache, uint64_t *address, void **mapping)
+{
+	struct win_device *dev = ctx;
+	MEMORY_CACHING_TYPE mm_cache;
+	PMDL mdl;
+	int ret;
+
+	if (!file_ctx || !address || !mapping || !mm_cache_type(cache, &mm_cache))
+		return VGPU_E_INVALID;
+	if (!win_devmem_request_ok(pa, size))
+		return VGPU_E_INVALID;
+	if (!inside_device_bar(dev, pa, size)) {
+		ret = outside_ram(pa, size);
+		if (ret != VGPU_OK) {
+			dev->os.log(dev, VGPU_LOG_ERROR, "device memory not mapped: RAM or unknown",
+				    pa, size);
+			return ret;
+		}
+	}
+	mdl = device_mdl(pa, size);
+	if (!mdl)
+		return VGPU_E_NO_MEMORY;
+	ret = map_into_owner(dev, file_ctx, mdl, mm_cache, TRUE, address, mapping);
+	if (ret != VGPU_OK)
+		IoFreeMdl(mdl);
+	return ret;
 }
 
 /* Caller holds file->map_mutex. */
@@ -111,6 +233,8 @@ void win_unmap_user(void *ctx, void *file_ctx, void *mapping)
 	RemoveEntryList(&map->node);
 	unmap_in_owner(file, map);
 	ExReleaseFastMutex(&file->map_mutex);
+	if (map->owns_mdl)
+		IoFreeMdl(map->mdl);
 	dev->os.free(dev, map);
 }
 

@@ -78,6 +78,7 @@ struct win_device {
 	struct win_io_map io_maps[VGPU_MAX_IO_MAPS];
 	ULONG nio_maps;
 	struct win_irq irq;
+	enum vgpu_personality personality; /* from the PCI ids at start (identity.c) */
 
 	struct vgpu_os os;
 	struct vgpu_virtio_pci vp;
@@ -102,9 +103,11 @@ typedef PVOID (*win_map_io_space_ex_fn)(PHYSICAL_ADDRESS address, SIZE_T size, U
 typedef PVOID (*win_alloc_contiguous_node_fn)(SIZE_T size, PHYSICAL_ADDRESS low,
 					      PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS boundary,
 					      ULONG protect, ULONG preferred_node);
+typedef PPHYSICAL_MEMORY_RANGE (*win_memory_ranges_fn)(PVOID partition, ULONG flags);
 struct win_routines {
 	win_map_io_space_ex_fn map_io_space_ex;             /* NULL before Windows 10 */
 	win_alloc_contiguous_node_fn alloc_contiguous_node; /* never NULL once loaded */
+	win_memory_ranges_fn memory_ranges;                 /* NULL before Windows 10 2004 */
 };
 extern struct win_routines win_routines;
 NTSTATUS win_resolve_routines(void);
@@ -153,11 +156,16 @@ void win_user_map_track(struct win_file *file);
 void win_user_map_untrack(struct win_file *file);
 int win_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
 		 void **mapping);
+int win_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
+			enum vgpu_cache_type cache, uint64_t *address, void **mapping);
 void win_unmap_user(void *ctx, void *file_ctx, void *mapping);
 
 /* backing.c */
 int win_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out);
+int win_backing_alloc_contig(void *ctx, uint64_t size, struct vgpu_backing **out);
 void win_backing_free(void *ctx, struct vgpu_backing *backing);
+/* The MDL that describes a backing's pages, for mapping them. */
+PMDL win_backing_mdl(const struct vgpu_backing *backing);
 
 /* eventlog.c */
 void win_event_log(struct win_device *dev, NTSTATUS code, const char *text);

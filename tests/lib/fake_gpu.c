@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define STATUS_ACKNOWLEDGE 1u
 #define STATUS_DRIVER 2u
@@ -321,6 +322,17 @@ static void t_reset(void *t)
 	pthread_mutex_unlock(&gpu->mutex);
 }
 
+static int t_shm_region(void *t, uint8_t id, uint64_t *pa, uint64_t *len)
+{
+	struct fake_gpu *gpu = to_gpu(t);
+
+	if (id != VGPU_SHM_ID_HOST_VISIBLE || !gpu->hv_mem || gpu->cfg.hide_shm_region)
+		return VGPU_E_UNSUPPORTED;
+	*pa = gpu->hv_pa;
+	*len = gpu->cfg.host_visible_size;
+	return 0;
+}
+
 static const struct vgpu_transport_ops fake_gpu_ops = {
 	.begin = t_begin,
 	.device_features = t_device_features,
@@ -334,9 +346,37 @@ static const struct vgpu_transport_ops fake_gpu_ops = {
 	.fail = t_fail,
 	.isr = t_isr,
 	.reset = t_reset,
+	.shm_region = t_shm_region,
 };
 
 /* ---- life cycle and test controls ---- */
+
+/*
+ * Real memory (pa = va, the fake OS's convention), shown to the fake OS as
+ * the device's memory: at its own address, or for a hidden Mvisor region
+ * at the window where Mvisor's VMM places blobs.
+ */
+static int host_visible_init(struct fake_gpu *gpu)
+{
+	uint64_t size = gpu->cfg.host_visible_size;
+	void *mem;
+
+	if (!size)
+		return 0;
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (mem == MAP_FAILED)
+		return -1;
+	gpu->hv_mem = mem;
+	gpu->hv_pa = (uint64_t)(uintptr_t)mem;
+	if (gpu->cfg.mvisor && gpu->cfg.hide_shm_region) {
+		gpu->hv_pa = FAKE_GPU_MVISOR_WINDOW;
+		mem = NULL;
+	}
+	fake_os_set_device_memory(gpu->os, gpu->hv_pa, size, mem);
+	gpu->mvisor_config.capabilities |= 1ull << VIRTIO_GPU_FEAT_RESOURCE_BLOB;
+	return 0;
+}
 
 int fake_gpu_init(struct fake_gpu *gpu, struct fake_os *os, const struct fake_gpu_config *cfg)
 {
@@ -348,7 +388,10 @@ int fake_gpu_init(struct fake_gpu *gpu, struct fake_os *os, const struct fake_gp
 	gpu->config.num_capsets = gpu->cfg.num_capsets;
 	gpu->config.num_scanouts = gpu->cfg.num_scanouts;
 	gpu->mvisor_config = (struct fake_mvisor_config){ .staging = gpu->cfg.staging,
-		.num_queues = 2, .num_capsets = gpu->cfg.num_capsets, .memory_size = 1ull << 30 };
+		.num_queues = 2, .num_capsets = gpu->cfg.num_capsets, .memory_size = 1ull << 30,
+		.capabilities = 1ull << VIRTIO_GPU_FEAT_VIRGL };
+	if (host_visible_init(gpu) != 0)
+		return -1;
 	if (pthread_mutex_init(&gpu->mutex, NULL) != 0)
 		return -1;
 	if (pthread_cond_init(&gpu->irq_cond, NULL) != 0 ||
@@ -372,6 +415,15 @@ void fake_gpu_fini(struct fake_gpu *gpu)
 		free(gpu->records[i].data);
 	pthread_cond_destroy(&gpu->irq_cond);
 	pthread_mutex_destroy(&gpu->mutex);
+	if (gpu->hv_mem)
+		munmap(gpu->hv_mem, gpu->cfg.host_visible_size);
+}
+
+void fake_gpu_next_map_answer(struct fake_gpu *gpu, const struct fake_gpu_map_answer *lie)
+{
+	pthread_mutex_lock(&gpu->mutex);
+	gpu->map_lie = *lie;
+	pthread_mutex_unlock(&gpu->mutex);
 }
 
 void fake_gpu_die(struct fake_gpu *gpu)

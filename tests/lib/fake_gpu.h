@@ -56,6 +56,34 @@ struct fake_gpu_config {
 	 */
 	bool mvisor;
 	bool staging;
+	/*
+	 * Host-visible memory of this many bytes (0: none), real memory the
+	 * fake OS lets map_device_user map.  Standard: shared memory region 1
+	 * (blob commands also need RESOURCE_BLOB in `features`); MAP_BLOB
+	 * must name a free, page-aligned range inside it.  Mvisor: config
+	 * capabilities bit RESOURCE_BLOB; the device places blobs (first fit)
+	 * and answers their guest-physical address.
+	 */
+	uint64_t host_visible_size;
+	/*
+	 * The transport reports no shared memory region.  Mvisor's device then
+	 * answers addresses from FAKE_GPU_MVISOR_WINDOW up, where the fake OS
+	 * knows no memory: map_device_user returns the address itself.
+	 */
+	bool hide_shm_region;
+};
+
+#define FAKE_GPU_MVISOR_WINDOW (256ull << 30)
+
+/* What the next MAP_BLOB answer says instead of the truth (fields whose bit is in `set`). */
+#define FAKE_GPU_MAP_INFO (1u << 0)
+#define FAKE_GPU_MAP_GPA (1u << 1)
+#define FAKE_GPU_MAP_SIZE (1u << 2)
+struct fake_gpu_map_answer {
+	uint32_t set;
+	uint32_t map_info;
+	uint64_t gpa;  /* Mvisor */
+	uint64_t size; /* Mvisor */
 };
 
 /* Mvisor's packed configuration space. */
@@ -127,6 +155,12 @@ struct fake_gpu_res {
 	uint64_t backing_len;
 	uint8_t *host;                  /* host copy of a buffer's bytes */
 	uint64_t ctx_mask;              /* bit i: attached to contexts[i] */
+	bool blob;                      /* a HOST3D blob */
+	uint32_t blob_flags;
+	uint64_t blob_id;
+	uint64_t blob_size;
+	bool mapped;                    /* placed in host-visible memory */
+	uint64_t map_offset;            /* where, from the region's start */
 };
 
 struct fake_gpu_pending;
@@ -158,6 +192,10 @@ struct fake_gpu {
 	unsigned ncontexts;
 	struct fake_gpu_res resources[FAKE_GPU_MAX_RESOURCES];
 	unsigned nresources;
+
+	uint8_t *hv_mem;      /* host-visible memory, NULL: none */
+	uint64_t hv_pa;       /* where the driver sees it */
+	struct fake_gpu_map_answer map_lie;
 
 	struct fake_gpu_record records[FAKE_GPU_MAX_RECORDS];
 	unsigned nrecords;
@@ -203,6 +241,11 @@ enum fake_gpu_order {
 /* Answer every deferred request; returns how many.  Interrupts delivered on return. */
 unsigned fake_gpu_complete_pending(struct fake_gpu *gpu, enum fake_gpu_order order);
 unsigned fake_gpu_pending_count(struct fake_gpu *gpu);
+
+/* Make the next MAP_BLOB answer lie as `lie` says. */
+void fake_gpu_next_map_answer(struct fake_gpu *gpu, const struct fake_gpu_map_answer *lie);
+/* Blobs the device has placed in host-visible memory. */
+unsigned fake_gpu_mapped_blobs(struct fake_gpu *gpu);
 
 /* Stop answering anything, now and later (requests in flight are never answered). */
 void fake_gpu_die(struct fake_gpu *gpu);

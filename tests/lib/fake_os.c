@@ -49,9 +49,11 @@ struct fake_backing {
 
 struct fake_map {
 	void *file_ctx;
-	struct fake_backing *backing;
+	struct fake_backing *backing; /* NULL: device memory */
 	void *va;
 	size_t len;
+	uint64_t device_pa;           /* device memory: where */
+	struct fake_map *next_device; /* in fake_os.device_maps */
 };
 
 struct fake_lock {
@@ -425,6 +427,83 @@ static int os_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing,
 	return 0;
 }
 
+/* ---- device memory ---- */
+
+void fake_os_set_device_memory(struct fake_os *f, uint64_t pa, uint64_t len, void *va)
+{
+	pthread_mutex_lock(&f->mutex);
+	f->device_pa = pa;
+	f->device_len = len;
+	f->device_va = va;
+	pthread_mutex_unlock(&f->mutex);
+}
+
+/* Is [pa, pa + size) whole pages of the window that no live mapping covers?  Under the mutex. */
+static const char *device_range_problem(struct fake_os *f, uint64_t pa, uint64_t size)
+{
+	if (!size || size % PAGE || pa % PAGE)
+		return "map_device_user of a range not in whole pages";
+	if (pa < f->device_pa || pa - f->device_pa > f->device_len ||
+	    size > f->device_len - (pa - f->device_pa))
+		return "map_device_user outside the device's memory";
+	for (const struct fake_map *m = f->device_maps; m; m = m->next_device) {
+		if (pa < m->device_pa + m->len && m->device_pa < pa + size)
+			return "map_device_user of a range already mapped";
+	}
+	return NULL;
+}
+
+static int os_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
+			      enum vgpu_cache_type cache, uint64_t *address, void **mapping)
+{
+	struct fake_os *f = to_fake(ctx);
+	const char *problem;
+	struct fake_map *m;
+
+	if (cache != VGPU_CACHE_CACHED && cache != VGPU_CACHE_UNCACHED &&
+	    cache != VGPU_CACHE_WRITE_COMBINED) {
+		count_violation(f, "map_device_user with an unknown cache type");
+		return VGPU_E_INVALID;
+	}
+	pthread_mutex_lock(&f->mutex);
+	problem = device_range_problem(f, pa, size);
+	pthread_mutex_unlock(&f->mutex);
+	if (problem) {
+		count_violation(f, problem);
+		return VGPU_E_INVALID;
+	}
+	if (!acquire(f))
+		return VGPU_E_NO_MEMORY;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return VGPU_E_NO_MEMORY;
+	m->file_ctx = file_ctx;
+	m->len = size;
+	m->device_pa = pa;
+	pthread_mutex_lock(&f->mutex);
+	m->va = f->device_va ? f->device_va + (pa - f->device_pa) : (void *)(uintptr_t)pa;
+	m->next_device = f->device_maps;
+	f->device_maps = m;
+	f->live_maps++;
+	f->live_device_maps++;
+	f->last_device_cache = cache;
+	pthread_mutex_unlock(&f->mutex);
+	*address = (uint64_t)(uintptr_t)m->va;
+	*mapping = m;
+	return 0;
+}
+
+static void forget_device_map(struct fake_os *f, struct fake_map *m)
+{
+	for (struct fake_map **p = &f->device_maps; *p; p = &(*p)->next_device) {
+		if (*p == m) {
+			*p = m->next_device;
+			break;
+		}
+	}
+	f->live_device_maps--;
+}
+
 static void os_unmap_user(void *ctx, void *file_ctx, void *mapping)
 {
 	struct fake_os *f = to_fake(ctx);
@@ -437,10 +516,14 @@ static void os_unmap_user(void *ctx, void *file_ctx, void *mapping)
 	if (m->file_ctx != file_ctx)
 		count_violation(f, "unmap_user with another file's cookie");
 	pthread_mutex_lock(&f->mutex);
-	m->backing->maps--;
+	if (m->backing)
+		m->backing->maps--;
+	else
+		forget_device_map(f, m);
 	f->live_maps--;
 	pthread_mutex_unlock(&f->mutex);
-	munmap(m->va, m->len);
+	if (m->backing)
+		munmap(m->va, m->len);
 	free(m);
 }
 
@@ -614,6 +697,7 @@ int fake_os_init(struct fake_os *f)
 		.backing_free = os_backing_free,
 		.map_user = os_map_user,
 		.unmap_user = os_unmap_user,
+		.map_device_user = os_map_device_user,
 		.lock_create = os_lock_create,
 		.lock_destroy = os_lock_destroy,
 		.lock = os_lock,

@@ -14,6 +14,11 @@
  * device wrong addresses; map_user returns a contiguous view of the same
  * pages, so what user mode writes the device reads.
  *
+ * Device memory (a blob's host-visible pages) is one window a fake device
+ * declares (fake_os_set_device_memory); map_device_user checks each range
+ * against it and against the ranges already mapped, and returns the
+ * window's own memory, so user mode and device share the bytes.
+ *
  * Every object handed out (allocation, DMA block, backing, user mapping,
  * lock, event) is counted; tests compare fake_os_live() with a baseline to
  * prove that nothing leaked.  fake_os_fail_at() makes one future such
@@ -30,6 +35,7 @@
 #include "vgpu/vgpu_abi.h"
 
 struct fake_os_region;
+struct fake_map;
 
 struct fake_os {
 	struct vgpu_os os; /* hand &fake->os to the core */
@@ -50,6 +56,14 @@ struct fake_os {
 	int64_t live_locks;
 	int64_t live_events;
 	uint64_t backing_bytes; /* live backing bytes */
+	int64_t live_device_maps; /* of live_maps, those of device memory */
+	enum vgpu_cache_type last_device_cache;
+
+	/* the device memory window */
+	uint64_t device_pa;
+	uint64_t device_len;
+	uint8_t *device_va; /* NULL: not memory; mappings return the address itself */
+	struct fake_map *device_maps;
 
 	/* misuse of the OS table: unknown or double frees, wrong file_ctx... */
 	uint64_t violations;
@@ -70,6 +84,9 @@ int64_t fake_os_live(struct fake_os *f);
  * events all count as acquisitions.
  */
 void fake_os_fail_at(struct fake_os *f, int64_t n);
+
+/* The device's memory window: `len` bytes at `pa`, at `va` in this process (or NULL). */
+void fake_os_set_device_memory(struct fake_os *f, uint64_t pa, uint64_t len, void *va);
 
 /* Acquisitions made so far (to learn how many a call makes). */
 uint64_t fake_os_acquisitions(struct fake_os *f);

@@ -75,17 +75,38 @@ class Image:
         end = self.data.index(b"\0", off)
         return self.data[off:end].decode("ascii")
 
-    def imported_dlls(self):
+    def import_descriptors(self):
+        """(dll name, lookup table rva) of each import descriptor."""
         rva, size = self.dirs[DIR_IMPORT]
-        names = []
+        out = []
         off = self.offset_of(rva) if size else None
         while off is not None:
             lookup, _, _, name_rva, thunk = struct.unpack_from("<IIIII", self.data, off)
             if not (lookup or name_rva or thunk):
                 break
-            names.append(self.cstring(name_rva))
+            out.append((self.cstring(name_rva), lookup or thunk))
             off += 20
-        return names
+        return out
+
+    def imported_dlls(self):
+        return [name for name, _ in self.import_descriptors()]
+
+    def imported_functions(self):
+        """{dll name: [function name or "#ordinal"]}, from the PE32+ lookup tables."""
+        out = {}
+        for dll, table in self.import_descriptors():
+            names = out.setdefault(dll, [])
+            off = self.offset_of(table)
+            while True:
+                (entry,) = struct.unpack_from("<Q", self.data, off)
+                if entry == 0:
+                    break
+                if entry & (1 << 63):
+                    names.append("#%d" % (entry & 0xFFFF))
+                else:
+                    names.append(self.cstring((entry & 0x7FFFFFFF) + 2))
+                off += 8
+        return out
 
     def computed_checksum(self):
         """The image checksum as the loader computes it (checksum field as 0)."""

@@ -140,8 +140,67 @@ def driver_entry_is_driverentry(ctx):
 @case
 def driver_imports_only_kernel(ctx):
     dlls = [d.lower() for d in ctx.sys_image.imported_dlls()]
-    check("ntoskrnl.exe" in dlls, "does not import ntoskrnl.exe: %s" % dlls)
-    check(set(dlls) <= {"ntoskrnl.exe", "hal.dll"}, "imports from %s" % dlls)
+    check(dlls == ["ntoskrnl.exe"], "imports from %s, should be ntoskrnl.exe only" % dlls)
+
+
+# What the blob and Mvisor paths call: MDLs over contiguous memory and over
+# device pages, user mappings of them.
+NEEDED_IMPORTS = {"IoAllocateMdl", "IoFreeMdl", "MmBuildMdlForNonPagedPool",
+                  "MmMapLockedPagesSpecifyCache", "MmUnmapLockedPages", "MmFreeContiguousMemory",
+                  "MmGetPhysicalAddress", "MmGetSystemRoutineAddress", "ExFreePool"}
+# Newer than some supported Windows: looked up at load time (routines.c), never
+# imported, or the driver would not load there at all.
+LOOKED_UP = ["MmAllocateContiguousNodeMemory", "MmMapIoSpaceEx", "MmGetPhysicalMemoryRangesEx2"]
+# Reserved for system use.
+FORBIDDEN_IMPORTS = {"MmGetPhysicalMemoryRanges"}
+
+
+def import_problems(functions, image):
+    """What is wrong with vgpu.sys's imports ({dll: [names]}) and routine lookups."""
+    names = {n for dll in functions.values() for n in dll}
+    problems = ["missing import " + n for n in sorted(NEEDED_IMPORTS - names)]
+    problems += ["imports " + n for n in sorted(names & (FORBIDDEN_IMPORTS | set(LOOKED_UP)))]
+    problems += ["imports by ordinal " + n for n in sorted(names) if n.startswith("#")]
+    problems += ["does not look up " + n for n in LOOKED_UP
+                 if (n + "\0").encode("utf-16-le") not in image]
+    return problems
+
+
+@case
+def driver_imports_by_name(ctx):
+    functions = ctx.sys_image.imported_functions()
+    image = ctx.sys_image.data
+    problems = import_problems(functions, image)
+    check(not problems, "; ".join(problems))
+    # The check must notice each kind of mistake.
+    kernel = list(functions["ntoskrnl.exe"])
+    planted = {
+        "a needed import gone": ({"ntoskrnl.exe": [n for n in kernel if n != "IoAllocateMdl"]},
+                                 image),
+        "a new routine imported": ({"ntoskrnl.exe": kernel + ["MmGetPhysicalMemoryRangesEx2"]},
+                                   image),
+        "a reserved routine": ({"ntoskrnl.exe": kernel + ["MmGetPhysicalMemoryRanges"]}, image),
+        "an ordinal": ({"ntoskrnl.exe": kernel + ["#12"]}, image),
+        "no lookup": (functions, image.replace("MmGetPhysicalMemoryRangesEx2".encode("utf-16-le"),
+                                               "MmGetPhysicalMemoryRangesEx3".encode("utf-16-le"))),
+    }
+    for what, (funcs, img) in planted.items():
+        check(import_problems(funcs, img), "the import check misses: " + what)
+
+
+# vgpu.sys's plain-C parts, which the windows-helpers test runs on Linux.
+SHARED_HELPERS = ["win_identify", "win_devmem_request_ok", "win_devmem_inside",
+                  "win_devmem_overlaps"]
+
+
+@case
+def driver_uses_tested_helpers(ctx):
+    table = symbols(ctx.sys)
+    missing = [n for n in SHARED_HELPERS if table.get(n, (0, ""))[1] != "T"]
+    check(not missing, "not in vgpu.sys: %s" % missing)
+    # The driver no longer turns Mvisor's device away (it did before ABI 1.1).
+    check(b"not supported yet" not in ctx.sys_image.data,
+          "vgpu.sys still carries the old Mvisor refusal")
 
 
 def verify_signature(path, ca):

@@ -146,7 +146,7 @@ int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
 static int res_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t res_id)
 {
 	struct vgpu_request *req;
-	struct wire_ctx_resource *cmd; /* same layout as unref and detach_backing */
+	struct wire_ctx_resource *cmd; /* same layout as unref, detach_backing, unmap_blob */
 	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
@@ -169,6 +169,63 @@ int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint3
 int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id)
 {
 	return res_only(dev, WIRE_CMD_CTX_DETACH_RESOURCE, ctx_id, res_id);
+}
+
+int vgpu_cmd_unmap_blob(struct vgpu_device *dev, uint32_t res_id)
+{
+	return res_only(dev, WIRE_CMD_RESOURCE_UNMAP_BLOB, 0, res_id);
+}
+
+void vgpu_cmd_fill_create_blob(struct wire_resource_create_blob *cmd, uint32_t res_id,
+			       const struct vgpu_resource_create_blob *blob)
+{
+	cmd->resource_id = res_id;
+	cmd->blob_mem = WIRE_BLOB_MEM_HOST3D;
+	cmd->blob_flags = (blob->blob_flags & VGPU_BLOB_FLAG_MAPPABLE) ? WIRE_BLOB_FLAG_USE_MAPPABLE
+								       : 0;
+	cmd->nr_entries = 0;
+	cmd->blob_id = blob->blob_id;
+	cmd->size = blob->size;
+}
+
+int vgpu_cmd_resource_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				  const struct vgpu_resource_create_blob *blob)
+{
+	struct vgpu_request *req;
+	struct wire_resource_create_blob *cmd;
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_CREATE_BLOB, ctx_id, sizeof(*cmd),
+				 sizeof(struct wire_hdr), &req);
+
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	vgpu_cmd_fill_create_blob(cmd, res_id, blob);
+	return vgpu_cmd_run_nodata(dev, req);
+}
+
+int vgpu_cmd_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset, void *answer,
+		      uint32_t len, bool *refused)
+{
+	struct vgpu_request *req;
+	struct wire_resource_map_blob *cmd;
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_MAP_BLOB, 0, sizeof(*cmd), len, &req);
+
+	*refused = false;
+	if (ret != VGPU_OK)
+		return ret;
+	cmd = vgpu_req_cmd(req);
+	cmd->resource_id = res_id;
+	cmd->offset = offset;
+	ret = vgpu_req_run(dev, req, WIRE_RESP_OK_MAP_INFO);
+	if (ret != VGPU_OK && ret != VGPU_E_DEVICE)
+		return ret;
+	if (ret == VGPU_OK && req->written < len)
+		ret = VGPU_E_DEVICE;
+	if (ret == VGPU_OK)
+		vgpu_copy(answer, req->resp, len);
+	*refused = ret == VGPU_E_DEVICE && req->resp_type >= WIRE_RESP_ERR_UNSPEC;
+	vgpu_req_free(dev, req);
+	return ret;
 }
 
 /* The device's memory entries hold 32-bit lengths: split longer extents. */

@@ -15,6 +15,7 @@
 
 struct vgpu_device;
 struct vgpu_backing;
+struct wire_resource_create_blob;
 
 struct vgpu_capset_info {
 	uint32_t id;
@@ -45,6 +46,21 @@ int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 			    const struct vgpu_backing *backing);
 int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id);
 int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id);
+
+/* The standard fields of CREATE_BLOB for a HOST3D blob without entries (header set apart). */
+void vgpu_cmd_fill_create_blob(struct wire_resource_create_blob *cmd, uint32_t res_id,
+			       const struct vgpu_resource_create_blob *blob);
+int vgpu_cmd_resource_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				  const struct vgpu_resource_create_blob *blob);
+/*
+ * MAP_BLOB at `offset`; its OK_MAP_INFO answer, `len` bytes (the personalities
+ * answer differently), is copied into `answer`.  On VGPU_E_DEVICE, *refused
+ * says whether the device answered an error (and so mapped nothing) rather
+ * than something malformed.
+ */
+int vgpu_cmd_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset, void *answer,
+		      uint32_t len, bool *refused);
+int vgpu_cmd_unmap_blob(struct vgpu_device *dev, uint32_t res_id);
 
 /* Fenced: the target hears when the device has finished (see vgpu_req_send_fenced). */
 int vgpu_cmd_transfer_3d(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,

@@ -201,4 +201,53 @@ struct wire_submit_3d {
 };
 VGPU_WIRE_ASSERT_SIZE(struct wire_submit_3d, 32);
 
+/* RESOURCE_CREATE_BLOB: where the blob's memory lives, and what it may be used for. */
+#define WIRE_BLOB_MEM_GUEST 1u
+#define WIRE_BLOB_MEM_HOST3D 2u
+#define WIRE_BLOB_MEM_HOST3D_GUEST 3u
+#define WIRE_BLOB_FLAG_USE_MAPPABLE (1u << 0)
+#define WIRE_BLOB_FLAG_USE_SHAREABLE (1u << 1)
+#define WIRE_BLOB_FLAG_USE_CROSS_DEVICE (1u << 2)
+
+/* Followed by nr_entries struct wire_mem_entry (none for HOST3D). */
+struct wire_resource_create_blob {
+	struct wire_hdr hdr;
+	uint32_t resource_id;
+	uint32_t blob_mem;
+	uint32_t blob_flags;
+	uint32_t nr_entries;
+	uint64_t blob_id;
+	uint64_t size;
+};
+VGPU_WIRE_ASSERT_SIZE(struct wire_resource_create_blob, 56);
+
+/* Map a blob at `offset` of the host-visible memory region (shared memory id 1). */
+struct wire_resource_map_blob {
+	struct wire_hdr hdr;
+	uint32_t resource_id;
+	uint32_t pad;
+	uint64_t offset;
+};
+VGPU_WIRE_ASSERT_SIZE(struct wire_resource_map_blob, 40);
+
+/* OK_MAP_INFO: how the guest may cache the mapping (map_info & WIRE_MAP_CACHE_MASK). */
+#define WIRE_MAP_CACHE_MASK 0x0fu
+#define WIRE_MAP_CACHE_NONE 0u
+#define WIRE_MAP_CACHE_CACHED 1u
+#define WIRE_MAP_CACHE_UNCACHED 2u
+#define WIRE_MAP_CACHE_WC 3u
+struct wire_resp_map_info {
+	struct wire_hdr hdr;
+	uint32_t map_info;
+	uint32_t pad;
+};
+VGPU_WIRE_ASSERT_SIZE(struct wire_resp_map_info, 32);
+
+struct wire_resource_unmap_blob {
+	struct wire_hdr hdr;
+	uint32_t resource_id;
+	uint32_t pad;
+};
+VGPU_WIRE_ASSERT_SIZE(struct wire_resource_unmap_blob, 32);
+
 #endif /* VGPU_KMD_GPU_WIRE_H */

@@ -18,7 +18,13 @@
 #define PCI_CAPABILITY_LIST 0x34u
 #define PCI_CAP_FIRST 0x40u
 #define PCI_CAP_ID_VNDR 0x09u
+#define PCI_BAR0 0x10u
 #define PCI_BAR_COUNT 6u
+#define PCI_BAR_IO 0x1u
+#define PCI_BAR_TYPE_MASK 0x6u
+#define PCI_BAR_TYPE_32 0x0u
+#define PCI_BAR_TYPE_64 0x4u
+#define PCI_BAR_ADDR_MASK 0xFFFFFFF0u
 /* 192 bytes of capability space hold at most 48 dword-aligned capabilities. */
 #define PCI_MAX_CAPS 48u
 
@@ -26,16 +32,21 @@
 #define VIRTIO_CAP_LEN 2u
 #define VIRTIO_CAP_CFG_TYPE 3u
 #define VIRTIO_CAP_BAR 4u
+#define VIRTIO_CAP_ID 5u
 #define VIRTIO_CAP_OFFSET 8u
 #define VIRTIO_CAP_LENGTH 12u
 #define VIRTIO_CAP_NOTIFY_MULT 16u
+#define VIRTIO_CAP_OFFSET_HI 16u
+#define VIRTIO_CAP_LENGTH_HI 20u
 #define VIRTIO_CAP_SIZE 16u
 #define VIRTIO_NOTIFY_CAP_SIZE 20u
+#define VIRTIO_CAP64_SIZE 24u
 
 #define VIRTIO_CAP_COMMON_CFG 1u
 #define VIRTIO_CAP_NOTIFY_CFG 2u
 #define VIRTIO_CAP_ISR_CFG 3u
 #define VIRTIO_CAP_DEVICE_CFG 4u
+#define VIRTIO_CAP_SHARED_MEMORY_CFG 8u
 
 /* struct virtio_pci_common_cfg registers */
 #define COMMON_DFSELECT 0u
@@ -106,6 +117,91 @@ static void common_write64(const struct vgpu_virtio_pci *vp, uint32_t offset_lo,
 	common_write(vp, offset_lo + 4, 4, (uint32_t)(value >> 32));
 }
 
+/* ---- shared memory regions ---- */
+
+/*
+ * The guest-physical base of memory BAR `bar` and the last address its
+ * kind can reach (32-bit BARs lie below 4 GiB).  False for an I/O BAR, a
+ * reserved type, the upper half of a 64-bit BAR, a 64-bit BAR without
+ * one, or a BAR the firmware left unassigned (base 0).
+ */
+static bool bar_address(const struct vgpu_os *os, uint32_t bar, uint64_t *base,
+			uint64_t *limit)
+{
+	uint32_t i = 0, lo, type;
+
+	if (bar >= PCI_BAR_COUNT)
+		return false;
+	/* Walk from BAR 0: only the layout says which registers are upper halves. */
+	for (;;) {
+		lo = cfg_read(os, PCI_BAR0 + 4 * i, 4);
+		type = lo & PCI_BAR_TYPE_MASK;
+		if (i == bar)
+			break;
+		i += !(lo & PCI_BAR_IO) && type == PCI_BAR_TYPE_64 ? 2 : 1;
+		if (i > bar)
+			return false;
+	}
+	if (lo & PCI_BAR_IO)
+		return false;
+	*base = lo & PCI_BAR_ADDR_MASK;
+	if (type == PCI_BAR_TYPE_32) {
+		*limit = UINT32_MAX;
+	} else if (type == PCI_BAR_TYPE_64 && bar + 1 < PCI_BAR_COUNT) {
+		*base |= (uint64_t)cfg_read(os, PCI_BAR0 + 4 * (bar + 1), 4) << 32;
+		*limit = UINT64_MAX;
+	} else {
+		return false;
+	}
+	return *base != 0;
+}
+
+static bool shm_known(const struct vgpu_virtio_pci *vp, uint8_t id)
+{
+	uint32_t i;
+
+	for (i = 0; i < vp->nshm; i++) {
+		if (vp->shm[i].id == id)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A shared memory capability (struct virtio_pci_cap64) at `pos`: the region
+ * lies `offset` bytes into BAR `bar`.  One that is too short, names an
+ * unusable BAR, is empty or would run past what its BAR can address is
+ * skipped, as is a second one with an id already known.
+ */
+static void shm_cap_parse(struct vgpu_virtio_pci *vp, uint32_t pos, uint32_t cap_len)
+{
+	const struct vgpu_os *os = vp->os;
+	uint64_t offset, length, base, limit, start;
+	uint8_t id;
+
+	if (cap_len < VIRTIO_CAP64_SIZE || vp->nshm == VGPU_VIRTIO_PCI_MAX_SHM)
+		return;
+	id = (uint8_t)cfg_read(os, pos + VIRTIO_CAP_ID, 1);
+	offset = cfg_read(os, pos + VIRTIO_CAP_OFFSET, 4) |
+		 (uint64_t)cfg_read(os, pos + VIRTIO_CAP_OFFSET_HI, 4) << 32;
+	length = cfg_read(os, pos + VIRTIO_CAP_LENGTH, 4) |
+		 (uint64_t)cfg_read(os, pos + VIRTIO_CAP_LENGTH_HI, 4) << 32;
+	if (length == 0 || shm_known(vp, id))
+		return;
+	if (!bar_address(os, cfg_read(os, pos + VIRTIO_CAP_BAR, 1), &base, &limit))
+		return;
+	/* The region's last byte, base + offset + length - 1, must not pass the limit. */
+	if (offset > limit - base)
+		return;
+	start = base + offset;
+	if (length - 1 > limit - start)
+		return;
+	vp->shm[vp->nshm].id = id;
+	vp->shm[vp->nshm].pa = start;
+	vp->shm[vp->nshm].len = length;
+	vp->nshm++;
+}
+
 /* ---- capability walk ---- */
 
 /* Smallest structure of each type the transport can use. */
@@ -167,6 +263,10 @@ static int virtio_cap_parse(struct vgpu_virtio_pci *vp, uint32_t pos)
 		return VGPU_E_DEVICE;
 	if (type == VIRTIO_CAP_NOTIFY_CFG && cap_len < VIRTIO_NOTIFY_CAP_SIZE)
 		return VGPU_E_DEVICE;
+	if (type == VIRTIO_CAP_SHARED_MEMORY_CFG) {
+		shm_cap_parse(vp, pos, cap_len);
+		return VGPU_OK;
+	}
 	if (!slot || *slot)
 		return VGPU_OK;
 
@@ -225,6 +325,7 @@ static void virtio_pci_clear(struct vgpu_virtio_pci *vp, const struct vgpu_os *o
 		vp->notify_addr[i] = NULL;
 	vp->msix_config_vector = VGPU_VIRTIO_MSI_NO_VECTOR;
 	vp->msix_queue_vector = VGPU_VIRTIO_MSI_NO_VECTOR;
+	vp->nshm = 0;
 }
 
 int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os)
@@ -500,6 +601,25 @@ static uint32_t vp_isr(void *t)
 	return reg_read(vp, vp->isr, 0, 1);
 }
 
+static int vp_shm_region(void *t, uint8_t id, uint64_t *pa, uint64_t *len)
+{
+	const struct vgpu_virtio_pci *vp = t;
+	uint32_t i;
+
+	if (!pa || !len)
+		return VGPU_E_INVALID;
+	for (i = 0; i < vp->nshm; i++) {
+		if (vp->shm[i].id == id) {
+			*pa = vp->shm[i].pa;
+			*len = vp->shm[i].len;
+			return VGPU_OK;
+		}
+	}
+	*pa = 0;
+	*len = 0;
+	return VGPU_E_UNSUPPORTED;
+}
+
 /* Every op receives the struct vgpu_virtio_pci that vgpu_virtio_pci_transport stored. */
 static const struct vgpu_transport_ops virtio_pci_ops = {
 	.begin = vp_begin,
@@ -514,6 +634,7 @@ static const struct vgpu_transport_ops virtio_pci_ops = {
 	.fail = vp_fail,
 	.isr = vp_isr,
 	.reset = vp_reset,
+	.shm_region = vp_shm_region,
 };
 
 void vgpu_virtio_pci_transport(struct vgpu_virtio_pci *vp, struct vgpu_transport *out)

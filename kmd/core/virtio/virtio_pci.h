@@ -20,6 +20,16 @@
 /* The MSI-X vector number that routes an interrupt nowhere (virtio 1.x, 4.1.5.1.2). */
 #define VGPU_VIRTIO_MSI_NO_VECTOR 0xFFFFu
 
+/* Shared memory regions the transport keeps; virtio-gpu has one (host-visible memory). */
+#define VGPU_VIRTIO_PCI_MAX_SHM 4u
+
+/* One shared memory region, in guest-physical space. */
+struct vgpu_virtio_shm {
+	uint64_t pa;
+	uint64_t len;
+	uint8_t id;
+};
+
 struct vgpu_virtio_pci {
 	const struct vgpu_os *os;
 	volatile uint8_t *common;
@@ -34,13 +44,19 @@ struct vgpu_virtio_pci {
 	/* MSI-X table entries for configuration changes and for every queue */
 	uint16_t msix_config_vector;
 	uint16_t msix_queue_vector;
+	/* the usable shared memory capabilities, first of each id (shm_region) */
+	struct vgpu_virtio_shm shm[VGPU_VIRTIO_PCI_MAX_SHM];
+	uint32_t nshm;
 };
 
 /*
  * Find and map the virtio structures of the device behind `os` (its
- * pci_cfg_read, bar_map, mmio_read and mmio_write must be set).  Returns 0,
- * VGPU_E_INVALID (missing callbacks) or VGPU_E_DEVICE (no usable common,
- * notify or ISR structure, or a malformed capability list).  PASSIVE.
+ * pci_cfg_read, bar_map, mmio_read and mmio_write must be set), and note
+ * its shared memory regions: where each lies in guest-physical space, from
+ * the base address the firmware or OS assigned its BAR (a region whose
+ * capability cannot be trusted is left out, the device still starts).
+ * Returns 0, VGPU_E_INVALID (missing callbacks) or VGPU_E_DEVICE (no usable
+ * common, notify or ISR structure, or a malformed capability list).  PASSIVE.
  */
 int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os);
 

@@ -187,6 +187,52 @@ uint32_t make_texture(struct vgpu_file *f, uint32_t w, uint32_t h, uint32_t leve
 	return make_resource(f, &c, NULL);
 }
 
+struct vgpu_resource_create_blob blob_desc(uint64_t size, uint64_t blob_id)
+{
+	struct vgpu_resource_create_blob b = {
+		.blob_mem = VGPU_BLOB_MEM_HOST3D, .blob_flags = VGPU_BLOB_FLAG_MAPPABLE,
+		.blob_id = blob_id, .size = size, .desc = buffer_desc((uint32_t)size),
+	};
+
+	b.desc.size = 0;
+	return b;
+}
+
+uint32_t make_blob(struct vgpu_file *f, uint64_t size, uint64_t blob_id, uint32_t *res_id)
+{
+	struct vgpu_resource_create_blob b = blob_desc(size, blob_id);
+
+	if (call(f, VGPU_IOCTL_RESOURCE_CREATE_BLOB, &b, sizeof(b)) != VGPU_OK)
+		return 0;
+	if (res_id)
+		*res_id = b.res_id;
+	return b.handle;
+}
+
+int map_handle(struct vgpu_file *f, uint32_t handle, struct vgpu_resource_map *m)
+{
+	struct vgpu_resource_map local = { .handle = handle };
+	int ret = call(f, VGPU_IOCTL_RESOURCE_MAP, &local, sizeof(local));
+
+	if (m)
+		*m = local;
+	return ret;
+}
+
+int unmap_handle(struct vgpu_file *f, uint32_t handle)
+{
+	struct vgpu_resource_map m = { .handle = handle };
+
+	return call(f, VGPU_IOCTL_RESOURCE_UNMAP, &m, sizeof(m));
+}
+
+int destroy_handle(struct vgpu_file *f, uint32_t handle)
+{
+	struct vgpu_resource_destroy d = { .handle = handle };
+
+	return call(f, VGPU_IOCTL_RESOURCE_DESTROY, &d, sizeof(d));
+}
+
 /* A command stream of `ndwords` recognisable dwords after the handle list. */
 int submit(struct vgpu_file *f, const uint32_t *handles, uint32_t nhandles, uint32_t ndwords,
 	   uint64_t signal)

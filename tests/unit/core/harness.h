@@ -72,6 +72,15 @@ struct vgpu_resource_create buffer_desc(uint32_t size);
 /* A valid 2D texture description. */
 struct vgpu_resource_create texture_desc(uint32_t w, uint32_t h, uint32_t levels);
 
+/* A valid HOST3D blob request: a mappable buffer of `size` bytes named `blob_id`. */
+struct vgpu_resource_create_blob blob_desc(uint64_t size, uint64_t blob_id);
+/* Create that blob: its handle (0 when the call failed), its device id in *res_id if non-NULL. */
+uint32_t make_blob(struct vgpu_file *f, uint64_t size, uint64_t blob_id, uint32_t *res_id);
+/* RESOURCE_MAP / RESOURCE_UNMAP / RESOURCE_DESTROY of a handle; the status (and *m if non-NULL). */
+int map_handle(struct vgpu_file *f, uint32_t handle, struct vgpu_resource_map *m);
+int unmap_handle(struct vgpu_file *f, uint32_t handle);
+int destroy_handle(struct vgpu_file *f, uint32_t handle);
+
 int submit(struct vgpu_file *f, const uint32_t *handles, uint32_t nhandles, uint32_t ndwords,
 	   uint64_t signal);
 int wait_fence(struct vgpu_file *f, uint64_t value, uint64_t timeout_ns, uint64_t *completed);

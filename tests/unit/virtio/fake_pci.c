@@ -341,6 +341,21 @@ void fake_pci_cap_vendor(struct fake_pci *d, uint8_t pos, uint8_t next, uint8_t 
 	fake_pci_store_le(d->cfg + pos + 12, 4, length);
 }
 
+void fake_pci_cap_shm(struct fake_pci *d, uint8_t pos, uint8_t next, uint8_t bar, uint8_t id,
+		      uint64_t offset, uint64_t length)
+{
+	fake_pci_cap_vendor(d, pos, next, 24, 8, bar, (uint32_t)offset, (uint32_t)length);
+	d->cfg[pos + 5] = id;
+	fake_pci_store_le(d->cfg + pos + 16, 4, (uint32_t)(offset >> 32));
+	fake_pci_store_le(d->cfg + pos + 20, 4, (uint32_t)(length >> 32));
+}
+
+void fake_pci_set_bar(struct fake_pci *d, unsigned index, uint64_t address, uint32_t flags)
+{
+	fake_pci_store_le(d->cfg + 0x10 + 4 * index, 4, (uint32_t)address | flags);
+	if (!(flags & BAR_IO) && (flags & 0x6u) == BAR_MEM64 && index + 1 < 6)
+		fake_pci_store_le(d->cfg + 0x10 + 4 * (index + 1), 4, (uint32_t)(address >> 32));
+}
 
 void fake_pci_init(struct fake_pci *d)
 {
@@ -358,6 +373,7 @@ void fake_pci_init(struct fake_pci *d)
 		d->devcfg[i] = (uint8_t)(0x40 + i);
 
 	fake_pci_store_le(d->cfg + 0x06, 2, 0x10);
+	fake_pci_set_bar(d, BAR_INDEX, BAR_INDEX_ADDRESS, BAR_MEM64 | BAR_PREFETCH);
 	d->cfg[0x34] = CAP_MSIX;
 	d->cfg[CAP_MSIX] = 0x11;
 	d->cfg[CAP_MSIX + 1] = CAP_COMMON;

@@ -34,6 +34,14 @@
 #define ST_NEEDS_RESET 0x40u
 #define ST_FAILED 0x80u
 
+/* BAR register flag bits */
+#define BAR_IO 0x1u
+#define BAR_MEM32 0x0u
+#define BAR_MEM64 0x4u
+#define BAR_PREFETCH 0x8u
+/* Where the firmware placed the virtio structures' BAR (64-bit, below 4 GiB, as SeaBIOS does). */
+#define BAR_INDEX_ADDRESS 0xfe000000ull
+
 #define DEVICE_FEATURES (1ull << 32 | 1ull << 29 | 1ull << 28 | 0x3u)
 
 struct fake_queue {
@@ -92,6 +100,15 @@ struct vgpu_os fake_pci_os(struct fake_pci *d);
 /* Write a virtio vendor capability at `pos` in config space. */
 void fake_pci_cap_vendor(struct fake_pci *d, uint8_t pos, uint8_t next, uint8_t cap_len,
 			 uint8_t type, uint8_t bar, uint32_t offset, uint32_t length);
+/* A shared memory capability (struct virtio_pci_cap64, 24 bytes) for region `id`. */
+void fake_pci_cap_shm(struct fake_pci *d, uint8_t pos, uint8_t next, uint8_t bar, uint8_t id,
+		      uint64_t offset, uint64_t length);
+/*
+ * BAR register `index` as the firmware left it: `address` with the low
+ * flag bits `flags` (bit 0 I/O, bits 2:1 type, bit 3 prefetchable); a
+ * 64-bit memory BAR (type 2) also fills the next register.
+ */
+void fake_pci_set_bar(struct fake_pci *d, unsigned index, uint64_t address, uint32_t flags);
 uint32_t fake_pci_load_le(const uint8_t *p, uint32_t width);
 /* What a vector register holds after the driver wrote `value` to it. */
 uint16_t fake_pci_msix_accept(const struct fake_pci *d, uint32_t value);

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+#include "blob.h"
+
+#include "device.h"
+#include "gpu/commands.h"
+#include "gpu/wire.h"
+#include "personality.h"
+
+static bool cache_type(uint32_t map_info, enum vgpu_cache_type *cache)
+{
+	switch (map_info & WIRE_MAP_CACHE_MASK) {
+	case WIRE_MAP_CACHE_CACHED:
+		*cache = VGPU_CACHE_CACHED;
+		return true;
+	case WIRE_MAP_CACHE_UNCACHED:
+		*cache = VGPU_CACHE_UNCACHED;
+		return true;
+	case WIRE_MAP_CACHE_WC:
+		*cache = VGPU_CACHE_WRITE_COMBINED;
+		return true;
+	default:
+		return false; /* NONE, or a type the spec does not define: not mappable */
+	}
+}
+
+/*
+ * The device's answer to MAP_BLOB, checked before anything is mapped: a
+ * cache type we know and, where the device chose the place, a page-aligned
+ * range inside the window, covering the blob, overlapping no other blob
+ * (recorded in *range).  INVALID or NO_MEMORY.
+ */
+static int check_answer(struct vgpu_device *dev, struct vgpu_resource *res,
+			const struct vgpu_blob_map *m, struct vgpu_hv_range **range)
+{
+	if (!cache_type(m->map_info, &res->cache))
+		return VGPU_E_INVALID;
+	if (!vgpu_personality_device_places_blobs(dev))
+		return VGPU_OK;
+	if (m->size < res->desc.size)
+		return VGPU_E_INVALID;
+	return vgpu_hv_claim(dev, &dev->hv, m->gpa, res->desc.size, range);
+}
+
+/*
+ * The device's last word on a range it mapped (or may have) was `ret`, to
+ * UNMAP_BLOB or to a MAP_BLOB it never answered: only a clean unmap frees
+ * the range; otherwise the host may still write it.
+ */
+static void release_range(struct vgpu_file *file, struct vgpu_hv_range *range, int ret)
+{
+	struct vgpu_device *dev = file->dev;
+
+	if (ret == VGPU_E_TIMEOUT)
+		file->unresponsive = true;
+	if (!range)
+		return;
+	if (ret == VGPU_OK)
+		vgpu_hv_free(dev, range);
+	else
+		vgpu_hv_reserve(dev, range);
+}
+
+static int map_on_device(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	struct vgpu_device *dev = file->dev;
+	struct vgpu_hv_range *range = NULL;
+	struct vgpu_blob_map m;
+	int ret;
+
+	if (!vgpu_personality_device_places_blobs(dev)) {
+		ret = vgpu_hv_alloc(dev, &dev->hv, res->desc.size, &range);
+		if (ret != VGPU_OK)
+			return ret;
+	}
+	ret = vgpu_personality_map_blob(dev, res->res_id, range ? range->offset : 0, &m);
+	if (ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST) {
+		release_range(file, range, ret);
+		return ret;
+	}
+	if (ret != VGPU_OK && (ret != VGPU_E_DEVICE || m.refused)) {
+		/* Never sent, or refused: the device mapped nothing. */
+		if (range)
+			vgpu_hv_free(dev, range);
+		return ret;
+	}
+	if (ret == VGPU_OK)
+		ret = check_answer(dev, res, &m, &range);
+	if (ret == VGPU_OK) {
+		res->hv_range = range;
+		return VGPU_OK;
+	}
+	/* The device mapped the blob, or may have: take it out before the range is reused. */
+	vgpu_dev_log(dev, VGPU_LOG_WARN, "device answered MAP_BLOB wrongly", res->res_id,
+		     m.map_info);
+	release_range(file, range, vgpu_cmd_unmap_blob(dev, res->res_id));
+	return ret == VGPU_E_NO_MEMORY ? ret : VGPU_E_DEVICE;
+}
+
+int vgpu_blob_map(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	struct vgpu_device *dev = file->dev;
+	const struct vgpu_os *os = dev->os;
+	int ret;
+
+	if (!(res->blob_flags & VGPU_BLOB_FLAG_MAPPABLE))
+		return VGPU_E_INVALID;
+	if (!res->hv_range) {
+		ret = map_on_device(file, res);
+		if (ret != VGPU_OK)
+			return ret;
+	}
+	/* Blobs exist only where host-visible memory does, and with it map_device_user. */
+	if (os->map_device_user(os->ctx, file->file_ctx, dev->hv.pa + res->hv_range->offset,
+				res->desc.size, res->cache, &res->map_address,
+				&res->mapping) != VGPU_OK) {
+		res->mapping = NULL;
+		return VGPU_E_NO_MEMORY;
+	}
+	return VGPU_OK;
+}
+
+void vgpu_blob_unmap_device(struct vgpu_file *file, struct vgpu_resource *res)
+{
+	int ret;
+
+	if (!res->hv_range)
+		return;
+	ret = file->unresponsive ? VGPU_E_TIMEOUT : vgpu_cmd_unmap_blob(file->dev, res->res_id);
+	release_range(file, res->hv_range, ret);
+	res->hv_range = NULL;
+}
