@@ -110,13 +110,15 @@ int vgpu_blob_map(struct vgpu_file *file, struct vgpu_resource *res)
 			return ret;
 	}
 	/* Blobs exist only where host-visible memory does, and with it map_device_user. */
-	if (os->map_device_user(os->ctx, file->file_ctx, dev->hv.pa + res->hv_range->offset,
-				res->desc.size, res->cache, &res->map_address,
-				&res->mapping) != VGPU_OK) {
+	ret = os->map_device_user(os->ctx, file->file_ctx, dev->hv.pa + res->hv_range->offset,
+				  res->desc.size, res->cache, &res->map_address, &res->mapping);
+	if (ret != VGPU_OK) {
 		res->mapping = NULL;
-		return VGPU_E_NO_MEMORY;
+		/* The OS may know why (a window it refuses to map, a missing routine). */
+		if (ret != VGPU_E_DEVICE && ret != VGPU_E_UNSUPPORTED)
+			ret = VGPU_E_NO_MEMORY;
 	}
-	return VGPU_OK;
+	return ret;
 }
 
 void vgpu_blob_unmap_device(struct vgpu_file *file, struct vgpu_resource *res)

@@ -472,6 +472,8 @@ static int os_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t s
 		count_violation(f, problem);
 		return VGPU_E_INVALID;
 	}
+	if (f->device_map_refusal)
+		return f->device_map_refusal;
 	if (!acquire(f))
 		return VGPU_E_NO_MEMORY;
 	m = calloc(1, sizeof(*m));

@@ -287,6 +287,28 @@ static void test_map_passes_cache_type(void)
 	down();
 }
 
+/*
+ * An OS that will not map the window (Windows: it overlaps RAM, or a routine
+ * is missing) says why; the blob stays usable once it can.
+ */
+static void test_map_refused_by_os(void)
+{
+	static const int refusals[] = { VGPU_E_DEVICE, VGPU_E_UNSUPPORTED, VGPU_E_INVALID };
+	uint32_t handle;
+
+	if (!blob_up(false, REGION))
+		return;
+	handle = make_blob(F, PAGE, 1, NULL);
+	for (unsigned i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+		H.os.device_map_refusal = refusals[i];
+		CHECK_EQ(map_handle(F, handle, NULL),
+			 refusals[i] == VGPU_E_INVALID ? VGPU_E_NO_MEMORY : refusals[i]);
+	}
+	H.os.device_map_refusal = 0;
+	CHECK(map_offset(F, handle) != UINT64_MAX);
+	down();
+}
+
 static void test_blob_transfers_refused_submit_wait_work(void)
 {
 	struct vgpu_wait w = { .kind = VGPU_WAIT_RESOURCE, .timeout_ns = SECOND };
@@ -581,6 +603,7 @@ int main(void)
 	RUN(test_device_refuses_create);
 	RUN(test_map_unmap_destroy);
 	RUN(test_map_passes_cache_type);
+	RUN(test_map_refused_by_os);
 	RUN(test_blob_transfers_refused_submit_wait_work);
 	RUN(test_map_of_unmappable_blob);
 	RUN(test_allocator_exhaustion_and_reuse);
