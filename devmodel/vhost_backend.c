@@ -14,7 +14,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "vhost_user.h"
+#include "scm_rights.h"
 
 #define FLAG_VERSION 0x1u
 #define FLAG_VERSION_MASK 0x3u
@@ -87,26 +87,6 @@ static void close_fds(struct msg *m)
 	m->nfds = 0;
 }
 
-static void take_fds(struct msghdr *mh, struct msg *m)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (m->nfds < VHOST_USER_MAX_FDS)
-				m->fds[m->nfds++] = fd;
-			else
-				close(fd);
-		}
-	}
-}
-
 static int read_full(int fd, void *buf, size_t len)
 {
 	char *p = buf;
@@ -127,18 +107,18 @@ static int read_full(int fd, void *buf, size_t len)
 /* The header carries the descriptors; the payload follows (blocking: the peer sent it whole). */
 static int recv_msg(int sock, struct msg *m)
 {
-	char cbuf[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+	union scm_rights_buf cbuf;
 	struct iovec iov = { .iov_base = m, .iov_len = 12 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	m->nfds = 0;
 	do {
+		scm_rights_prepare(&mh, &cbuf);
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
 	} while (n < 0 && errno == EINTR);
 	if (n > 0)
-		take_fds(&mh, m);
+		scm_rights_take(&mh, m->fds, VHOST_USER_MAX_FDS, &m->nfds);
 	if (n != 12 || (m->flags & FLAG_VERSION_MASK) != FLAG_VERSION || m->size > MAX_PAYLOAD) {
 		close_fds(m);
 		return -EPIPE;
@@ -153,7 +133,7 @@ static int recv_msg(int sock, struct msg *m)
 static int send_reply(struct vhost_backend *vb, const struct msg *req, const void *payload,
 		      uint32_t size, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	union scm_rights_buf cbuf;
 	struct { uint32_t request, flags, size; } hdr = {
 		.request = req->request, .flags = FLAG_VERSION | FLAG_REPLY, .size = size,
 	};
@@ -164,18 +144,7 @@ static int send_reply(struct vhost_backend *vb, const struct msg *req, const voi
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = size ? 2 : 1 };
 	ssize_t n;
 
-	if (fd >= 0) {
-		struct cmsghdr *cm;
-
-		memset(cbuf, 0, sizeof(cbuf));
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
+	scm_rights_attach(&mh, &cbuf, &fd, fd >= 0 ? 1 : 0);
 	do {
 		n = sendmsg(vb->sock, &mh, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);

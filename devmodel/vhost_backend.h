@@ -10,7 +10,8 @@
  * VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE: request
  * VHOST_USER_VGPU_GET_HOST_VISIBLE answers the host-visible memory region
  * (struct vhost_user_vgpu_host_visible, with the region's file descriptor
- * in SCM_RIGHTS), which a VMM would map into guest-physical space.
+ * in SCM_RIGHTS), which a VMM would map into guest-physical space.  Its
+ * numbers and payload are declared with the front-end's (vhost_user.h).
  */
 #ifndef VGPU_DEVMODEL_VHOST_BACKEND_H
 #define VGPU_DEVMODEL_VHOST_BACKEND_H
@@ -19,19 +20,11 @@
 #include <stdint.h>
 
 #include "guest_map.h"
+#include "vhost_user.h"
 #include "vring_device.h"
 
 #define VHOST_BACKEND_NUM_QUEUES 2
 #define VHOST_BACKEND_MAX_QUEUE 1024
-
-/* Not in the vhost-user specification: the model's own, see the README. */
-#define VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE 63
-#define VHOST_USER_VGPU_GET_HOST_VISIBLE 1000
-
-struct vhost_user_vgpu_host_visible {
-	uint64_t size;		/* bytes of the region (and of its file) */
-	uint64_t gpa_base;	/* where guest addresses of the region start (Mvisor) */
-};
 
 struct vhost_backend_ops {
 	/* virtio device features offered (the protocol-features bit is added). */

@@ -2,8 +2,9 @@
 /*
  * vgpu-info: what the vgpu device offers, as libvgpu sees it.  Opens the
  * device the way every client does (VGPU_SOCKET, else the platform's
- * device), prints GET_INFO, GET_STATS and each capset, and decodes the
- * virgl capset.  Exit status 1 when there is no device to ask.
+ * device), prints GET_INFO (with whether blobs and host-visible memory are
+ * there), GET_STATS and each capset, and decodes the virgl capset.  Exit
+ * status 1 when there is no device to ask.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 
 static const char *const feature_names[] = {
 	"VIRGL", "EDID", "RESOURCE_BLOB", "CONTEXT_INIT", "HOST_VISIBLE", "INDIRECT_DESC",
-	"EVENT_IDX",
+	"EVENT_IDX", "STAGING", "BLOB_DESC",
 };
 
 static const char *const capset_names[] = {
@@ -70,7 +71,12 @@ static void print_info(const struct vgpu_get_info *info)
 		if (info->capset_mask & (1u << id))
 			printf(" %s", capset_name(id));
 	printf("\n");
-	printf("host-visible size: %" PRIu64 " bytes\n", info->host_visible_size);
+	printf("blob resources:    %s\n",
+	       info->features & VGPU_FEATURE_RESOURCE_BLOB ? "yes" : "no");
+	if (info->features & VGPU_FEATURE_HOST_VISIBLE)
+		printf("host-visible:      yes, %" PRIu64 " bytes\n", info->host_visible_size);
+	else
+		printf("host-visible:      no\n");
 	printf("limits:            submit %u bytes, %u handles; %u scanouts\n",
 	       info->max_submit_bytes, info->max_submit_handles, info->num_scanouts);
 }

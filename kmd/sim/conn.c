@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "recorder.h"
+#include "scm_rights.h"
 #include "vgpu/vgpu_socket.h"
 
 #define MAX_IN_PAYLOAD (VGPU_MAX_SUBMIT_BYTES + 4u * VGPU_MAX_SUBMIT_HANDLES)
@@ -53,33 +54,23 @@ static int recv_full(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* Send all of `iov`; `fd_to_pass` (or -1) rides with the first byte. */
-static int send_full(int fd, struct iovec *iov, int iovcnt, int fd_to_pass)
+/* Send all of `iov`; the `nfds` descriptors ride with the first byte. */
+static int send_full(int fd, struct iovec *iov, int iovcnt, const int *fds, unsigned nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	union scm_rights_buf cbuf;
 
 	while (iovcnt > 0) {
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 		ssize_t n;
 
-		if (fd_to_pass >= 0) {
-			struct cmsghdr *cm;
-
-			memset(cbuf, 0, sizeof(cbuf));
-			mh.msg_control = cbuf;
-			mh.msg_controllen = sizeof(cbuf);
-			cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(cm), &fd_to_pass, sizeof(int));
-		}
+		if (scm_rights_attach(&mh, &cbuf, fds, nfds) != 0)
+			return -1;
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -1;
-		fd_to_pass = -1;
+		nfds = 0;
 		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
 			n -= (ssize_t)iov->iov_len;
 			iov++;
@@ -93,14 +84,22 @@ static int send_full(int fd, struct iovec *iov, int iovcnt, int fd_to_pass)
 	return 0;
 }
 
+/* Over TCP the descriptors are dropped by the kernel: such clients open the paths. */
 static int send_hello(struct conn *conn)
 {
 	struct vgpu_sock_hello hello = { .magic = VGPU_SOCK_MAGIC, .version = VGPU_SOCK_VERSION };
 	struct iovec iov = { .iov_base = &hello, .iov_len = sizeof(hello) };
+	int fds[2] = { guest_mem_fd(conn->mem), -1 };
+	unsigned nfds = 1;
 
 	hello.mem_size = guest_mem_size(conn->mem);
 	snprintf(hello.mem_path, sizeof(hello.mem_path), "%s", guest_mem_path(conn->mem));
-	return send_full(conn->fd, &iov, 1, guest_mem_fd(conn->mem));
+	if (host_region_present(conn->region)) {
+		hello.region_size = conn->region->size;
+		snprintf(hello.region_path, sizeof(hello.region_path), "%s", conn->region->path);
+		fds[nfds++] = conn->region->fd;
+	}
+	return send_full(conn->fd, &iov, 1, fds, nfds);
 }
 
 /* The header rules: everything that bounds what the server reads or allocates. */
@@ -133,7 +132,7 @@ static int send_reply(struct conn *conn, struct exchange *x)
 	};
 
 	x->reply.magic = VGPU_SOCK_MAGIC;
-	return send_full(conn->fd, iov, 4, -1);
+	return send_full(conn->fd, iov, 4, NULL, 0);
 }
 
 static int send_error(struct conn *conn, int status)
@@ -163,19 +162,21 @@ static int read_body(struct conn *conn, struct exchange *x)
 	return 0;
 }
 
-/* A successful MAP: the client needs the file ranges, not our cookie. */
+/* A successful MAP: the client needs the file and its ranges, not our cookie. */
 static void attach_extents(struct conn *conn, struct exchange *x)
 {
 	struct vgpu_resource_map *map = (struct vgpu_resource_map *)x->fixed.bytes;
+	struct user_map_kind kind;
 	uint32_t n;
 
 	if (x->reply.out_size < sizeof(*map))
 		return;
-	if (user_maps_lookup(&conn->maps, map->address, &x->extents, &n) != 0) {
+	if (user_maps_lookup(&conn->maps, map->address, &x->extents, &n, &kind) != 0) {
 		x->reply.status = VGPU_E_NO_MEMORY;
 		return;
 	}
 	x->reply.num_extents = n;
+	x->reply.mem_file = kind.file;
 	map->address = 0;
 }
 

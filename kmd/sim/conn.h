@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include "guest_mem.h"
+#include "host_region.h"
 #include "user_maps.h"
 #include "vgpu_core.h"
 
@@ -21,6 +22,7 @@ struct conn {
 	atomic_bool done;
 	struct vgpu_device *dev;
 	struct guest_mem *mem;
+	const struct host_region *region; /* the device's host-visible memory, or NULL */
 	struct user_maps maps; /* the file_ctx of this connection's vgpu_file */
 };
 

@@ -90,7 +90,7 @@ static int start_device(struct sim *sim)
 {
 	int status;
 
-	sim_os_init(&sim->os, sim->mem, sim->opts.log_level);
+	sim_os_init(&sim->os, sim->mem, vut_host_region(&sim->transport), sim->opts.log_level);
 	status = vgpu_device_create(sim_os_table(&sim->os), vut_transport(&sim->transport),
 				    sim->opts.device->personality, &sim->dev);
 	if (status != VGPU_OK) {
@@ -137,7 +137,8 @@ static int start(struct sim *sim)
 	}
 	if (start_backend(sim) != 0 || start_device(sim) != 0)
 		return -1;
-	err = server_start(&sim->server, sim->opts.socket_path, sim->dev, sim->mem);
+	err = server_start(&sim->server, sim->opts.socket_path, sim->dev, sim->mem,
+			   vut_host_region(&sim->transport));
 	if (err) {
 		fprintf(stderr, "vgpu-sim: cannot listen on %s: %s\n", sim->opts.socket_path,
 			strerror(-err));

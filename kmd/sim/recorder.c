@@ -182,12 +182,16 @@ static int learn_backing(struct recorder *rec, struct rec_resource *res)
 	struct vgpu_ioctl_bufs b = { .in = &m, .in_size = sizeof(m), .out = &m,
 				     .out_size = sizeof(m) };
 	struct vgpu_sock_extent *ranges = NULL;
+	struct user_map_kind kind;
 	uint32_t n = 0;
 	int ret;
 
 	if (vgpu_file_ioctl(rec->file, VGPU_IOCTL_RESOURCE_MAP, &b) != VGPU_OK)
 		return -1;
-	ret = user_maps_lookup(rec->maps, m.address, &ranges, &n);
+	ret = user_maps_lookup(rec->maps, m.address, &ranges, &n, &kind);
+	/* Only guest memory can be watched: the recorder knows no other file. */
+	if (ret == 0 && kind.file != VGPU_SOCK_FILE_GUEST_MEMORY)
+		ret = -1;
 	if (ret == 0)
 		ret = place_pages(rec, res, m.size, ranges, n);
 	free(ranges);

@@ -32,7 +32,7 @@ static int remove_stale_socket(const char *path)
 }
 
 int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
-		 struct guest_mem *mem)
+		 struct guest_mem *mem, const struct host_region *region)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int err;
@@ -46,6 +46,7 @@ int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
 	srv->tcp_fd = -1;
 	srv->dev = dev;
 	srv->mem = mem;
+	srv->region = region;
 	snprintf(srv->path, sizeof(srv->path), "%s", path);
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	err = remove_stale_socket(path);
@@ -123,6 +124,7 @@ static struct conn *conn_new(struct server *srv, int fd)
 	conn->fd = fd;
 	conn->dev = srv->dev;
 	conn->mem = srv->mem;
+	conn->region = srv->region;
 	atomic_init(&conn->done, false);
 	return conn;
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "guest_mem.h"
+#include "host_region.h"
 #include "vgpu_core.h"
 
 /* More clients than this at once are turned away. */
@@ -27,6 +28,7 @@ struct server {
 	char path[108];
 	struct vgpu_device *dev;
 	struct guest_mem *mem;
+	const struct host_region *region;
 
 	pthread_mutex_t lock;
 	struct conn *conns;
@@ -35,10 +37,11 @@ struct server {
 
 /*
  * Listen on `path` (a stale socket there is replaced; any other file is
- * left alone and is an error).  Returns 0 or a negative errno.
+ * left alone and is an error).  Clients are told of `mem` and of `region`
+ * (NULL or not present: none) in the hello.  Returns 0 or a negative errno.
  */
 int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
-		 struct guest_mem *mem);
+		 struct guest_mem *mem, const struct host_region *region);
 
 /*
  * Also listen on 127.0.0.1:`port` (0: a free port chosen by the system).

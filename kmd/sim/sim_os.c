@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* struct vgpu_os for a Linux process: libc memory, guest memory, pthreads. */
+/*
+ * struct vgpu_os for a Linux process: libc memory, guest memory, the
+ * device's host-visible region, pthreads.
+ */
 #include "sim_os.h"
 
 #include <errno.h>
@@ -129,9 +132,22 @@ static void sim_backing_free(void *ctx, struct vgpu_backing *backing)
 	free(backing);
 }
 
+static void sim_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a,
+		    uint64_t b)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	const struct sim_os *sim = ctx;
+
+	if (level > sim->threshold || (unsigned)level >= sizeof(names) / sizeof(names[0]))
+		return;
+	fprintf(stderr, "vgpu-sim: core %s: %s (%llu, %llu)\n", names[level], msg ? msg : "",
+		(unsigned long long)a, (unsigned long long)b);
+}
+
 static int sim_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing,
 			uint64_t *address, void **mapping)
 {
+	const struct user_map_kind guest_memory = { .file = VGPU_SOCK_FILE_GUEST_MEMORY };
 	struct vgpu_sock_extent *ranges;
 	struct user_map *map;
 
@@ -148,8 +164,42 @@ static int sim_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing,
 		}
 		ranges[i].len = backing->ents[i].len;
 	}
-	map = user_maps_add(file_ctx, ranges, backing->nents, address);
+	map = user_maps_add(file_ctx, guest_memory, ranges, backing->nents, address);
 	free(ranges);
+	if (!map)
+		return VGPU_E_NO_MEMORY;
+	*mapping = map;
+	return VGPU_OK;
+}
+
+/*
+ * Device memory is the host-visible region's file: the client maps its
+ * pages at the blob's offset.  Those are ordinary shared pages whatever
+ * cache type the device asked for; the type is recorded with the mapping
+ * and, when it is not CACHED, said in the log.
+ */
+static int sim_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
+			       enum vgpu_cache_type cache, uint64_t *address, void **mapping)
+{
+	const struct sim_os *sim = ctx;
+	struct user_map_kind kind = { .file = VGPU_SOCK_FILE_HOST_VISIBLE, .cache = cache };
+	struct vgpu_sock_extent range;
+	struct user_map *map;
+
+	if (!file_ctx || !address || !mapping || !size || size > UINT64_MAX - GUEST_MEM_PAGE_SIZE ||
+	    pa % GUEST_MEM_PAGE_SIZE || cache < VGPU_CACHE_CACHED ||
+	    cache > VGPU_CACHE_WRITE_COMBINED)
+		return VGPU_E_INVALID;
+	if (!host_region_present(sim->region))
+		return VGPU_E_UNSUPPORTED;
+	range.len = (size + GUEST_MEM_PAGE_SIZE - 1) / GUEST_MEM_PAGE_SIZE * GUEST_MEM_PAGE_SIZE;
+	if (!host_region_offset_of(sim->region, pa, range.len, &range.offset))
+		return VGPU_E_INVALID;
+	if (cache != VGPU_CACHE_CACHED)
+		sim_log(ctx, VGPU_LOG_INFO,
+			"device memory wanted with this cache type (at pa) is mapped cached", cache,
+			pa);
+	map = user_maps_add(file_ctx, kind, &range, 1, address);
 	if (!map)
 		return VGPU_E_NO_MEMORY;
 	*mapping = map;
@@ -262,21 +312,11 @@ static uint64_t sim_now_ns(void *ctx)
 	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-static void sim_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a,
-		    uint64_t b)
-{
-	static const char *const names[] = { "error", "warning", "info", "debug" };
-	const struct sim_os *sim = ctx;
-
-	if (level > sim->threshold || (unsigned)level >= sizeof(names) / sizeof(names[0]))
-		return;
-	fprintf(stderr, "vgpu-sim: core %s: %s (%llu, %llu)\n", names[level], msg ? msg : "",
-		(unsigned long long)a, (unsigned long long)b);
-}
-
-void sim_os_init(struct sim_os *sim, struct guest_mem *mem, enum vgpu_log_level threshold)
+void sim_os_init(struct sim_os *sim, struct guest_mem *mem, const struct host_region *region,
+		 enum vgpu_log_level threshold)
 {
 	sim->mem = mem;
+	sim->region = region;
 	sim->threshold = threshold;
 	sim->os = (struct vgpu_os){
 		.ctx = sim,
@@ -289,6 +329,7 @@ void sim_os_init(struct sim_os *sim, struct guest_mem *mem, enum vgpu_log_level 
 		.backing_free = sim_backing_free,
 		.map_user = sim_map_user,
 		.unmap_user = sim_unmap_user,
+		.map_device_user = sim_map_device_user,
 		.lock_create = sim_lock_create,
 		.lock_destroy = sim_lock_destroy,
 		.lock = sim_lock,

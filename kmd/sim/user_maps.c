@@ -11,6 +11,7 @@
 struct user_map {
 	struct user_map *next;
 	uint64_t cookie;
+	struct user_map_kind kind;
 	uint32_t n;
 	struct vgpu_sock_extent ranges[];
 };
@@ -33,16 +34,18 @@ void user_maps_fini(struct user_maps *maps)
 	pthread_mutex_destroy(&maps->lock);
 }
 
-struct user_map *user_maps_add(struct user_maps *maps, const struct vgpu_sock_extent *ranges,
-			       uint32_t n, uint64_t *cookie)
+struct user_map *user_maps_add(struct user_maps *maps, struct user_map_kind kind,
+			       const struct vgpu_sock_extent *ranges, uint32_t n, uint64_t *cookie)
 {
 	struct user_map *map;
 
-	if (!maps || !ranges || n == 0 || !cookie)
+	if (!maps || !ranges || n == 0 || !cookie ||
+	    (kind.file != VGPU_SOCK_FILE_GUEST_MEMORY && kind.file != VGPU_SOCK_FILE_HOST_VISIBLE))
 		return NULL;
 	map = malloc(sizeof(*map) + (size_t)n * sizeof(map->ranges[0]));
 	if (!map)
 		return NULL;
+	map->kind = kind;
 	map->n = n;
 	memcpy(map->ranges, ranges, n * sizeof(map->ranges[0]));
 	pthread_mutex_lock(&maps->lock);
@@ -73,7 +76,7 @@ void user_maps_remove(struct user_maps *maps, struct user_map *map)
 }
 
 int user_maps_lookup(struct user_maps *maps, uint64_t cookie, struct vgpu_sock_extent **ranges,
-		     uint32_t *n)
+		     uint32_t *n, struct user_map_kind *kind)
 {
 	int ret = -1;
 
@@ -87,6 +90,8 @@ int user_maps_lookup(struct user_maps *maps, uint64_t cookie, struct vgpu_sock_e
 		if (*ranges) {
 			memcpy(*ranges, map->ranges, map->n * sizeof(map->ranges[0]));
 			*n = map->n;
+			if (kind)
+				*kind = map->kind;
 			ret = 0;
 		}
 		break;

@@ -2,7 +2,8 @@
 /*
  * vhost-user message framing.  A message is a 12-byte header {request,
  * flags, size} and `size` bytes of payload, in host byte order; descriptors
- * ride along as SCM_RIGHTS on the first byte.
+ * ride along as SCM_RIGHTS on the first byte.  A reply's descriptors are
+ * kept only when the caller asked for them (vhost_user_query_fds).
  */
 #include "vhost_user.h"
 
@@ -13,6 +14,8 @@
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "scm_rights.h"
 
 #define FLAG_VERSION 0x1u
 #define FLAG_VERSION_MASK 0x3u
@@ -74,33 +77,18 @@ static int wait_ready(int fd, short events, int64_t deadline)
 	}
 }
 
-static void put_fds(struct msghdr *mh, char *cbuf, size_t cbuf_size, const int *fds,
-		    unsigned nfds)
-{
-	struct cmsghdr *cm;
-
-	mh->msg_control = cbuf;
-	mh->msg_controllen = CMSG_SPACE(nfds * sizeof(int));
-	memset(cbuf, 0, cbuf_size);
-	cm = CMSG_FIRSTHDR(mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
-	memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
-}
-
 static int send_all(int fd, struct iovec *iov, int iovcnt, const int *fds, unsigned nfds,
 		    int64_t deadline)
 {
-	char cbuf[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+	union scm_rights_buf cbuf;
 
 	while (iovcnt > 0) {
 		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 		ssize_t n;
 		int err;
 
-		if (nfds)
-			put_fds(&mh, cbuf, sizeof(cbuf), fds, nfds);
+		if (scm_rights_attach(&mh, &cbuf, fds, nfds) != 0)
+			return -EINVAL;
 		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -126,43 +114,45 @@ static int send_all(int fd, struct iovec *iov, int iovcnt, const int *fds, unsig
 	return 0;
 }
 
-/* The backend has no reason to send us descriptors: close any it does. */
-static void close_received_fds(struct msghdr *mh)
-{
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t n;
-		int fd;
+/* Descriptors a reply carries: kept up to `max`, the others closed. */
+struct fd_sink {
+	int *fds;
+	unsigned max;
+	unsigned n;
+};
 
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			close(fd);
-		}
-	}
+static void close_sink(struct fd_sink *sink)
+{
+	for (unsigned i = 0; sink && i < sink->n; i++)
+		close(sink->fds[i]);
+	if (sink)
+		sink->n = 0;
 }
 
-static int recv_all(int fd, void *buf, size_t len, int64_t deadline)
+/* Descriptors that come without a sink are closed: nothing asked for them. */
+static int recv_all(int fd, void *buf, size_t len, int64_t deadline, struct fd_sink *sink)
 {
-	char cbuf[CMSG_SPACE(VHOST_USER_MAX_FDS * sizeof(int))];
+	union scm_rights_buf cbuf;
 	char *p = buf;
 
 	while (len > 0) {
 		struct iovec iov = { .iov_base = p, .iov_len = len };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-				     .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 		ssize_t n;
 		int err = wait_ready(fd, POLLIN, deadline);
 
 		if (err)
 			return err;
+		scm_rights_prepare(&mh, &cbuf);
 		n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (n <= 0)
 			return -EPIPE;
-		close_received_fds(&mh);
+		if (sink)
+			scm_rights_take(&mh, sink->fds, sink->max, &sink->n);
+		else
+			scm_rights_take(&mh, NULL, 0, NULL);
 		p += n;
 		len -= (size_t)n;
 	}
@@ -184,22 +174,22 @@ static int send_request(struct vhost_user *vu, uint32_t request, uint32_t flags,
 
 /* Read the reply to `request` and check it is exactly what was asked for. */
 static int recv_reply(struct vhost_user *vu, uint32_t request, void *reply, uint32_t reply_size,
-		      int64_t deadline)
+		      int64_t deadline, struct fd_sink *sink)
 {
 	struct msg_header hdr;
-	int err = recv_all(vu->fd, &hdr, sizeof(hdr), deadline);
+	int err = recv_all(vu->fd, &hdr, sizeof(hdr), deadline, sink);
 
 	if (err)
 		return err;
 	if (hdr.request != request || (hdr.flags & FLAG_VERSION_MASK) != FLAG_VERSION ||
 	    !(hdr.flags & FLAG_REPLY) || hdr.size != reply_size)
 		return -EPROTO;
-	return recv_all(vu->fd, reply, reply_size, deadline);
+	return recv_all(vu->fd, reply, reply_size, deadline, sink);
 }
 
 static int call_locked(struct vhost_user *vu, uint32_t request, const void *payload,
 		       uint32_t size, const int *fds, unsigned nfds, void *reply,
-		       uint32_t reply_size)
+		       uint32_t reply_size, struct fd_sink *sink)
 {
 	int64_t deadline = now_ms() + vu->timeout_ms;
 	bool want_ack = !reply && vu->reply_ack;
@@ -211,17 +201,18 @@ static int call_locked(struct vhost_user *vu, uint32_t request, const void *payl
 	if (err)
 		return err;
 	if (reply)
-		return recv_reply(vu, request, reply, reply_size, deadline);
+		return recv_reply(vu, request, reply, reply_size, deadline, sink);
 	if (!want_ack)
 		return 0;
-	err = recv_reply(vu, request, &ack, sizeof(ack), deadline);
+	err = recv_reply(vu, request, &ack, sizeof(ack), deadline, NULL);
 	if (err)
 		return err;
 	return ack == 0 ? 0 : -EPROTO;
 }
 
-int vhost_user_call(struct vhost_user *vu, uint32_t request, const void *payload, uint32_t size,
-		    const int *fds, unsigned nfds, void *reply, uint32_t reply_size)
+static int call(struct vhost_user *vu, uint32_t request, const void *payload, uint32_t size,
+		const int *fds, unsigned nfds, void *reply, uint32_t reply_size,
+		struct fd_sink *sink)
 {
 	int err;
 
@@ -232,12 +223,33 @@ int vhost_user_call(struct vhost_user *vu, uint32_t request, const void *payload
 	if (vu->broken) {
 		err = -EPIPE;
 	} else {
-		err = call_locked(vu, request, payload, size, fds, nfds, reply, reply_size);
+		err = call_locked(vu, request, payload, size, fds, nfds, reply, reply_size, sink);
 		/* After a partial exchange the stream can no longer be trusted. */
 		if (err)
 			vu->broken = true;
 	}
 	pthread_mutex_unlock(&vu->lock);
+	if (err)
+		close_sink(sink);
+	return err;
+}
+
+int vhost_user_call(struct vhost_user *vu, uint32_t request, const void *payload, uint32_t size,
+		    const int *fds, unsigned nfds, void *reply, uint32_t reply_size)
+{
+	return call(vu, request, payload, size, fds, nfds, reply, reply_size, NULL);
+}
+
+int vhost_user_query_fds(struct vhost_user *vu, uint32_t request, void *reply,
+			 uint32_t reply_size, int *fds, unsigned max_fds, unsigned *nfds)
+{
+	struct fd_sink sink = { .fds = fds, .max = max_fds };
+	int err;
+
+	if (!reply || !reply_size || !nfds || (max_fds && !fds) || max_fds > VHOST_USER_MAX_FDS)
+		return -EINVAL;
+	err = call(vu, request, NULL, 0, NULL, 0, reply, reply_size, &sink);
+	*nfds = sink.n;
 	return err;
 }
 

@@ -30,11 +30,25 @@ enum vhost_user_request {
 	VHOST_USER_SET_VRING_ENABLE = 18,
 	VHOST_USER_GET_CONFIG = 24,
 	VHOST_USER_SET_CONFIG = 25,
+	/* Not in the vhost-user specification: the device model's own (devmodel/README.md). */
+	VHOST_USER_VGPU_GET_HOST_VISIBLE = 1000,
 };
 
 #define VHOST_USER_F_PROTOCOL_FEATURES 30
 #define VHOST_USER_PROTOCOL_F_REPLY_ACK 3
 #define VHOST_USER_PROTOCOL_F_CONFIG 9
+/*
+ * The device model's private protocol feature (not in the specification):
+ * with it acked, VHOST_USER_VGPU_GET_HOST_VISIBLE answers the host-visible
+ * memory region, struct vhost_user_vgpu_host_visible plus the region's
+ * file descriptor (none when size is 0).
+ */
+#define VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE 63
+
+struct vhost_user_vgpu_host_visible {
+	uint64_t size;		/* bytes of the region (and of its file) */
+	uint64_t gpa_base;	/* its guest-physical address as the device put it; 0: VMM's choice */
+};
 
 /* Most file descriptors one message may carry. */
 #define VHOST_USER_MAX_FDS 8
@@ -97,6 +111,15 @@ void vhost_user_fini(struct vhost_user *vu);
  */
 int vhost_user_call(struct vhost_user *vu, uint32_t request, const void *payload, uint32_t size,
 		    const int *fds, unsigned nfds, void *reply, uint32_t reply_size);
+
+/*
+ * A request without payload whose reply (exactly `reply_size` bytes)
+ * carries descriptors: up to `max_fds` of them go to `fds` and their count
+ * to *nfds (the caller closes them); any more are closed.  On failure no
+ * descriptor is kept.  Errors as vhost_user_call.
+ */
+int vhost_user_query_fds(struct vhost_user *vu, uint32_t request, void *reply,
+			 uint32_t reply_size, int *fds, unsigned max_fds, unsigned *nfds);
 
 /* Shorthands for the common payload shapes. */
 int vhost_user_get_u64(struct vhost_user *vu, uint32_t request, uint64_t *value);

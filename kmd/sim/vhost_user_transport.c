@@ -3,7 +3,9 @@
  * virtio transport operations mapped onto vhost-user messages.  The order
  * that QEMU's vhost-user-gpu accepts: GET_FEATURES, SET_OWNER,
  * GET/SET_PROTOCOL_FEATURES, SET_FEATURES, GET_CONFIG, SET_MEM_TABLE, then
- * per queue NUM, ADDR, BASE, CALL, KICK, ENABLE.
+ * per queue NUM, ADDR, BASE, CALL, KICK, ENABLE.  A back-end that offers the
+ * device model's private protocol feature (host-visible memory) is asked
+ * for its region right after SET_PROTOCOL_FEATURES; QEMU's never offers it.
  */
 #include "vhost_user_transport.h"
 
@@ -17,8 +19,9 @@
 #include "vgpu/vgpu_abi.h"
 
 #define PROTOCOL_FEATURES_BIT (1ull << VHOST_USER_F_PROTOCOL_FEATURES)
-#define WANTED_PROTOCOL_FEATURES \
-	((1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_CONFIG))
+#define WANTED_PROTOCOL_FEATURES                                                            \
+	((1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_CONFIG) | \
+	 (1ull << VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE))
 /* SET_VRING_KICK/CALL payload: bits 0-7 queue index. */
 #define VRING_INDEX_MASK 0xffu
 #define CONFIG_HEADER_SIZE ((uint32_t)offsetof(struct vhost_user_config, data))
@@ -40,6 +43,38 @@ static int fail_status(struct vhost_user_transport *t, const char *what, int err
 	record_error(t, "vhost-user %s failed: %s", what,
 		     err == -EPIPE ? "backend connection closed" : strerror(-err));
 	return err == -ETIMEDOUT ? VGPU_E_TIMEOUT : VGPU_E_DEVICE;
+}
+
+/* The device model's host-visible region: its file, placed in guest-physical space. */
+static int fetch_host_visible(struct vhost_user_transport *t)
+{
+	struct vhost_user_vgpu_host_visible hv;
+	unsigned nfds = 0;
+	int fd = -1, err;
+
+	err = vhost_user_query_fds(&t->vu, VHOST_USER_VGPU_GET_HOST_VISIBLE, &hv, sizeof(hv), &fd,
+				   1, &nfds);
+	if (err)
+		return fail_status(t, "GET_HOST_VISIBLE", err);
+	if (!hv.size) {
+		/* No region: a descriptor sent anyway means nothing. */
+		if (nfds)
+			close(fd);
+		return VGPU_OK;
+	}
+	if (!nfds) {
+		record_error(t, "backend's host-visible region came without its file");
+		return VGPU_E_DEVICE;
+	}
+	err = host_region_take(&t->region, fd, hv.size, hv.gpa_base,
+			       guest_mem_gpa(guest_mem_size(t->mem)));
+	if (err) {
+		record_error(t, "backend's host-visible region (%llu bytes at 0x%llx) unusable: %s",
+			     (unsigned long long)hv.size, (unsigned long long)hv.gpa_base,
+			     strerror(-err));
+		return VGPU_E_DEVICE;
+	}
+	return VGPU_OK;
 }
 
 static int negotiate_protocol(struct vhost_user_transport *t)
@@ -65,6 +100,8 @@ static int negotiate_protocol(struct vhost_user_transport *t)
 		return fail_status(t, "SET_PROTOCOL_FEATURES", err);
 	if (wanted & (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK))
 		vhost_user_enable_reply_ack(&t->vu);
+	if (wanted & (1ull << VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE))
+		return fetch_host_visible(t);
 	return VGPU_OK;
 }
 
@@ -337,6 +374,19 @@ static void op_reset(void *priv)
 	stop_queues(t);
 }
 
+static int op_shm_region(void *priv, uint8_t id, uint64_t *pa, uint64_t *len)
+{
+	struct vhost_user_transport *t = priv;
+
+	if (!pa || !len)
+		return VGPU_E_INVALID;
+	if (id != VGPU_SHM_ID_HOST_VISIBLE || !host_region_present(&t->region))
+		return VGPU_E_UNSUPPORTED;
+	*pa = t->region.pa;
+	*len = t->region.size;
+	return VGPU_OK;
+}
+
 static const struct vgpu_transport_ops vut_ops = {
 	.begin = op_begin,
 	.device_features = op_device_features,
@@ -350,6 +400,7 @@ static const struct vgpu_transport_ops vut_ops = {
 	.fail = op_fail,
 	.isr = op_isr,
 	.reset = op_reset,
+	.shm_region = op_shm_region,
 };
 
 static void close_eventfds(struct vhost_user_transport *t)
@@ -389,6 +440,7 @@ int vut_init(struct vhost_user_transport *t, int sock, struct guest_mem *mem, in
 	t->transport.ops = &vut_ops;
 	t->transport.priv = t;
 	t->mem = mem;
+	host_region_init(&t->region);
 	for (unsigned i = 0; i < VUT_NUM_QUEUES; i++) {
 		t->queues[i].kick_fd = -1;
 		t->queues[i].call_fd = -1;
@@ -405,6 +457,7 @@ void vut_fini(struct vhost_user_transport *t)
 	if (!t || !t->transport.ops)
 		return;
 	close_eventfds(t);
+	host_region_fini(&t->region);
 	vhost_user_fini(&t->vu);
 	t->transport.ops = NULL;
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "guest_mem.h"
+#include "host_region.h"
 #include "vhost_user.h"
 #include "virtio/transport.h"
 
@@ -39,6 +40,7 @@ struct vhost_user_transport {
 	bool mem_table_sent;
 	struct vut_queue queues[VUT_NUM_QUEUES];
 	atomic_uint isr;
+	struct host_region region;	/* the device's host-visible memory, if it has any */
 
 	char error[160];	/* the first failure, for the user */
 };
@@ -54,6 +56,12 @@ void vut_fini(struct vhost_user_transport *t);
 static inline const struct vgpu_transport *vut_transport(const struct vhost_user_transport *t)
 {
 	return &t->transport;
+}
+
+/* The host-visible region (host_region_present() false when there is none). */
+static inline const struct host_region *vut_host_region(const struct vhost_user_transport *t)
+{
+	return &t->region;
 }
 
 /* The eventfd the backend signals when queue `index` has used buffers. */

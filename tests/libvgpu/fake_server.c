@@ -87,6 +87,7 @@ void fake_init(struct fake_server *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->pass_fd = true;
+	f->region = true;
 	f->info_abi_major = VGPU_ABI_VERSION_MAJOR;
 	/* Out of order on purpose: the view must follow the extents, not the file. */
 	f->extents[0] = (struct vgpu_sock_extent){ .offset = 3 * 4096, .len = 4096 };
@@ -95,6 +96,7 @@ void fake_init(struct fake_server *f)
 	f->map_size = 2 * 4096;
 	f->listen_fd = -1;
 	f->mem_fd = -1;
+	f->region_fd = -1;
 	f->lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
@@ -124,33 +126,51 @@ static bool write_all(int fd, const void *buf, size_t len)
 	return move_all(fd, (char *)buf, len, true);
 }
 
+static void fill_hello(const struct fake_server *f, struct vgpu_sock_hello *hello)
+{
+	memset(hello, 0, sizeof(*hello));
+	hello->magic = f->fault == FAULT_HELLO_MAGIC ? 0x12345678u : VGPU_SOCK_MAGIC;
+	hello->version = f->fault == FAULT_HELLO_VERSION ? 1 : VGPU_SOCK_VERSION;
+	hello->mem_size = FAKE_MEM_SIZE;
+	snprintf(hello->mem_path, sizeof(hello->mem_path), "/proc/self/fd/%d", f->mem_fd);
+	if (!f->region)
+		return;
+	hello->region_size = FAKE_REGION_SIZE;
+	if (f->region_path[0])
+		snprintf(hello->region_path, sizeof(hello->region_path), "%s", f->region_path);
+	else
+		snprintf(hello->region_path, sizeof(hello->region_path), "/proc/self/fd/%d",
+			 f->region_fd);
+	if (f->fault == FAULT_HELLO_REGION_PATH)
+		memset(hello->region_path, 'r', sizeof(hello->region_path));
+}
+
 static bool send_hello(struct fake_server *f, int conn)
 {
-	struct vgpu_sock_hello hello = {
-		.magic = f->fault == FAULT_HELLO_MAGIC ? 0x12345678u : VGPU_SOCK_MAGIC,
-		.version = VGPU_SOCK_VERSION,
-		.mem_size = FAKE_MEM_SIZE,
-	};
+	struct vgpu_sock_hello hello;
 	union {
-		char buf[CMSG_SPACE(sizeof(int))];
+		char buf[CMSG_SPACE(2 * sizeof(int))];
 		struct cmsghdr align;
 	} ctrl;
+	int fds[2] = { f->mem_fd, f->region_fd };
+	unsigned int nfds = f->region ? 2 : 1;
 	struct iovec iov = { &hello, sizeof(hello) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (f->fault == FAULT_HELLO_CLOSE)
 		return false;
-	snprintf(hello.mem_path, sizeof(hello.mem_path), "/proc/self/fd/%d", f->mem_fd);
+	fill_hello(f, &hello);
 	if (f->pass_fd) {
 		struct cmsghdr *c;
 
+		memset(&ctrl, 0, sizeof(ctrl));
 		msg.msg_control = ctrl.buf;
-		msg.msg_controllen = sizeof(ctrl.buf);
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
 		c = CMSG_FIRSTHDR(&msg);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &f->mem_fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
 	return sendmsg(conn, &msg, MSG_NOSIGNAL) == (ssize_t)sizeof(hello);
 }
@@ -206,7 +226,10 @@ static void answer_get_info(struct fake_server *f, struct reply *r)
 		.abi_minor = 0,
 		.personality = VGPU_PERSONALITY_STANDARD,
 		.capset_mask = (1u << VGPU_CAPSET_VIRGL) | (1u << VGPU_CAPSET_VIRGL2),
-		.features = VGPU_FEATURE_VIRGL | VGPU_FEATURE_EVENT_IDX,
+		.features = VGPU_FEATURE_VIRGL | VGPU_FEATURE_EVENT_IDX |
+			    (f->region ? VGPU_FEATURE_RESOURCE_BLOB | VGPU_FEATURE_HOST_VISIBLE
+				       : 0),
+		.host_visible_size = f->region ? FAKE_REGION_SIZE : 0,
 		.max_submit_bytes = VGPU_MAX_SUBMIT_BYTES,
 		.max_submit_handles = VGPU_MAX_SUBMIT_HANDLES,
 		.num_scanouts = 1,
@@ -229,6 +252,7 @@ static void answer_map(struct fake_server *f, struct reply *r)
 		return;
 	memcpy(r->extents, f->extents, sizeof(r->extents));
 	r->hdr.num_extents = f->num_extents;
+	r->hdr.mem_file = f->map_file;
 }
 
 static void answer_resource_create(struct reply *r)
@@ -238,6 +262,16 @@ static void answer_resource_create(struct reply *r)
 	memcpy(&c, r->out, sizeof(c));
 	c.handle = 1;
 	c.res_id = 100;
+	memcpy(r->out, &c, sizeof(c));
+}
+
+static void answer_create_blob(struct reply *r)
+{
+	struct vgpu_resource_create_blob c;
+
+	memcpy(&c, r->out, sizeof(c));
+	c.handle = 2;
+	c.res_id = 200;
 	memcpy(r->out, &c, sizeof(c));
 }
 
@@ -271,6 +305,8 @@ static void answer(struct fake_server *f, const struct fake_request *req, struct
 		answer_map(f, r);
 	else if (req->code == VGPU_IOCTL_RESOURCE_CREATE)
 		answer_resource_create(r);
+	else if (req->code == VGPU_IOCTL_RESOURCE_CREATE_BLOB)
+		answer_create_blob(r);
 	else if (req->code == VGPU_IOCTL_GET_CAPSET)
 		answer_get_capset(f, req, r);
 }
@@ -299,6 +335,12 @@ static void break_reply(enum fake_fault fault, struct reply *r)
 		break;
 	case FAULT_EXTENT_SHORT:
 		r->hdr.num_extents = 1;
+		break;
+	case FAULT_BAD_MEM_FILE:
+		r->hdr.mem_file = 2;
+		break;
+	case FAULT_MEM_FILE_UNASKED:
+		r->hdr.mem_file = VGPU_SOCK_FILE_HOST_VISIBLE;
 		break;
 	default:
 		break;
@@ -372,8 +414,11 @@ static void close_fds(struct fake_server *f)
 		close(f->listen_fd);
 	if (f->mem_fd >= 0)
 		close(f->mem_fd);
+	if (f->region_fd >= 0)
+		close(f->region_fd);
 	f->listen_fd = -1;
 	f->mem_fd = -1;
+	f->region_fd = -1;
 }
 
 /* Everything but the serving thread; 0 or -1. */
@@ -383,6 +428,9 @@ static int make_socket_and_memory(struct fake_server *f)
 
 	f->mem_fd = memfd_create("vgpu-test-mem", MFD_CLOEXEC);
 	if (f->mem_fd < 0 || ftruncate(f->mem_fd, FAKE_MEM_SIZE) < 0)
+		return -1;
+	f->region_fd = memfd_create("vgpu-test-region", MFD_CLOEXEC);
+	if (f->region_fd < 0 || ftruncate(f->region_fd, FAKE_REGION_SIZE) < 0)
 		return -1;
 	f->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (f->listen_fd < 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * vgpu-sim as a whole: started as a process against QEMU's vhost-user-gpu,
+ * vgpu-sim as a whole: started as a process against QEMU's vhost-user-gpu (and once
+ * against the device model, $VGPU_DEVMODEL, for its host-visible region),
  * spoken to over its socket with raw frames, stopped with SIGTERM.
  * Usage: test_sim_server PATH-TO-vgpu-sim
  */
@@ -41,6 +42,7 @@ struct sim_proc {
 struct client {
 	int fd;
 	int mem_fd;
+	int region_fd; /* -1 unless the device has host-visible memory */
 	struct vgpu_sock_hello hello;
 };
 
@@ -181,22 +183,30 @@ static bool recv_full(int fd, void *buf, size_t len)
 	return true;
 }
 
+/* The hello and its descriptors: guest memory's, then the region's if there is one. */
 static bool recv_hello(struct client *c)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	union {
+		char buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
 	struct iovec iov = { .iov_base = &c->hello, .iov_len = sizeof(c->hello) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+			     .msg_controllen = sizeof(cbuf.buf) };
 	struct cmsghdr *cm;
 	ssize_t n = recvmsg(c->fd, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC);
+	size_t nfds;
 
 	if (n != (ssize_t)sizeof(c->hello))
 		return false;
 	cm = CMSG_FIRSTHDR(&mh);
 	if (!cm || cm->cmsg_type != SCM_RIGHTS)
 		return false;
+	nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 	memcpy(&c->mem_fd, CMSG_DATA(cm), sizeof(int));
-	return true;
+	if (nfds > 1)
+		memcpy(&c->region_fd, CMSG_DATA(cm) + sizeof(int), sizeof(int));
+	return nfds <= 2;
 }
 
 static bool client_connect(const char *path, struct client *c)
@@ -206,6 +216,7 @@ static bool client_connect(const char *path, struct client *c)
 	memset(c, 0, sizeof(*c));
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	c->mem_fd = -1;
+	c->region_fd = -1;
 	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path);
 	if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
 		return false;
@@ -216,6 +227,8 @@ static void client_close(struct client *c)
 {
 	if (c->mem_fd >= 0)
 		close(c->mem_fd);
+	if (c->region_fd >= 0)
+		close(c->region_fd);
 	close(c->fd);
 }
 
@@ -295,6 +308,10 @@ static void test_hello(void)
 	snprintf(mem_path, sizeof(mem_path), "%s", c.hello.mem_path);
 	CHECK(stat(mem_path, &st) == 0 && (uint64_t)st.st_size == TEST_MEM);
 	CHECK(fstat(c.mem_fd, &st) == 0 && (uint64_t)st.st_size == TEST_MEM);
+	/* QEMU's device has no host-visible memory. */
+	CHECK_EQ(c.hello.region_size, 0);
+	CHECK_EQ(c.hello.region_path[0], 0);
+	CHECK_EQ(c.region_fd, -1);
 	client_close(&c);
 }
 
@@ -519,6 +536,38 @@ static void test_startup_failures(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 }
 
+/* The device model's region: its descriptor with the hello, and a path that opens the same file. */
+static void test_hello_with_region(void)
+{
+	static const char *const model[] = { "--device", "model", NULL };
+	const uint64_t region_bytes = 256ull << 20;
+	struct client c;
+	struct stat st;
+	char byte = 0;
+	int by_path, status;
+
+	CHECK(getenv("VGPU_DEVMODEL") != NULL);
+	CHECK(sim_launch(&sim, model));
+	CHECK(sim_wait_ready(&sim));
+	CHECK(client_connect(sim.sock, &c));
+	CHECK_EQ(c.hello.region_size, region_bytes);
+	CHECK(c.region_fd >= 0 && fstat(c.region_fd, &st) == 0 &&
+	      (uint64_t)st.st_size == region_bytes);
+	CHECK(memchr(c.hello.region_path, 0, sizeof(c.hello.region_path)) != NULL);
+	by_path = open(c.hello.region_path, O_RDWR | O_CLOEXEC);
+	CHECK(by_path >= 0);
+	if (by_path >= 0 && c.region_fd >= 0) {
+		CHECK_EQ(pwrite(c.region_fd, "v", 1, 12345), 1);
+		CHECK_EQ(pread(by_path, &byte, 1, 12345), 1);
+		CHECK_EQ(byte, 'v');
+		close(by_path);
+	}
+	client_close(&c);
+	CHECK(kill(sim.pid, SIGTERM) == 0);
+	status = sim_reap(&sim);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* None of our runs may leave guest memory files behind. */
 static void test_no_shm_left(void)
 {
@@ -553,6 +602,7 @@ int main(int argc, char **argv)
 	RUN(test_sigterm_cleans_up);
 	RUN(test_backend_death_is_device_lost);
 	RUN(test_startup_failures);
+	RUN(test_hello_with_region);
 	RUN(test_no_shm_left);
 	return tap_done();
 }

@@ -164,6 +164,7 @@ static void test_handshake_and_config(void)
 {
 	struct fixture f;
 	struct wire_config cfg;
+	uint64_t pa = 0, len = 0;
 
 	CHECK(fixture_start(&f, backend_path()));
 	if (!f.up)
@@ -179,6 +180,9 @@ static void test_handshake_and_config(void)
 	CHECK_EQ(ops(&f)->queue_max_size(f.t.transport.priv, 1), VUT_QUEUE_MAX);
 	CHECK_EQ(ops(&f)->queue_max_size(f.t.transport.priv, 2), 0);
 	CHECK_EQ(ops(&f)->driver_ok(f.t.transport.priv), 0);
+	/* QEMU's back-end offers no host-visible memory: the handshake is the usual one. */
+	CHECK_EQ(ops(&f)->shm_region(f.t.transport.priv, VGPU_SHM_ID_HOST_VISIBLE, &pa, &len),
+		 VGPU_E_UNSUPPORTED);
 	CHECK_EQ(vut_error(&f.t)[0], 0);
 out:
 	fixture_stop(&f);

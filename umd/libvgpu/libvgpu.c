@@ -227,6 +227,24 @@ int vgpu_resource_create(struct vgpu_dev *dev, struct vgpu_resource_create *req)
 	return status;
 }
 
+int vgpu_resource_create_blob(struct vgpu_dev *dev, struct vgpu_resource_create_blob *req)
+{
+	struct vgpu_resource_create_blob copy;
+	int status;
+
+	if (!dev || !req)
+		return VGPU_E_INVALID;
+	copy = *req;
+	copy.handle = 0;
+	copy.res_id = 0;
+	status = dev_call(dev, VGPU_IOCTL_RESOURCE_CREATE_BLOB, &copy, sizeof(copy));
+	if (status == VGPU_OK) {
+		req->handle = copy.handle;
+		req->res_id = copy.res_id;
+	}
+	return status;
+}
+
 /* Drops this process's view of a resource, if it has one.  Called under views_lock. */
 static void drop_view(struct vgpu_dev *dev, uint32_t handle)
 {

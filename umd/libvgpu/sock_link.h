@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The operating-system half of the socket transport: a byte stream to the
- * server and views of the guest memory file.  transport_socket.c does the
+ * server and views of its shared files (guest memory, and the device's
+ * host-visible region when it has one).  transport_socket.c does the
  * framing and checks everything the server sends; each OS provides these
  * functions once (sock_link_posix.c: Unix sockets and TCP, mmap;
  * sock_link_win.c: Winsock TCP, file mapping views).
@@ -19,6 +20,9 @@
 #include "transport.h"
 #include "vgpu/vgpu_socket.h"
 
+/* The files enum vgpu_sock_mem_file names: guest memory and the host-visible region. */
+#define SOCK_LINK_NUM_FILES 2u
+
 /* No call but a WAIT slice takes long; a server silent for this long is gone. */
 #define SOCK_LINK_REPLY_TIMEOUT_S 30
 
@@ -32,12 +36,13 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 		      struct sock_link **out, char *why, size_t why_cap);
 
 /*
- * Make the guest memory file reachable: the descriptor that came with the
- * hello, or the file its (checked) mem_path names.  *usable gets how many
- * bytes of the file exist, which bounds the extents a MAP may name.
+ * Make one of the server's files reachable: the descriptor that came with
+ * the hello (guest memory's first, then the region's), or the file `path`
+ * (from the checked hello) names.  *usable gets how many bytes of the file
+ * exist, which bounds the extents a MAP may name.
  */
-int sock_link_open_memory(struct sock_link *link, const struct vgpu_sock_hello *hello,
-			  uint64_t *usable, char *why, size_t why_cap);
+int sock_link_open_file(struct sock_link *link, enum vgpu_sock_mem_file file, const char *path,
+			uint64_t *usable, char *why, size_t why_cap);
 
 /* The granule of the extents the server sends (a page). */
 uint64_t sock_link_page_size(void);
@@ -46,12 +51,13 @@ bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uin
 bool sock_link_recv(struct sock_link *link, void *buf, size_t len);
 
 /*
- * One view of the extents (checked: page-aligned, inside the file, adding
- * up to `size` rounded to pages) laid end to end.  VGPU_E_NO_MEMORY when
- * the view cannot be made.
+ * One view of the extents of `file` (opened; extents checked: page-aligned,
+ * inside the file, adding up to `size` rounded to pages) laid end to end.
+ * VGPU_E_NO_MEMORY when the view cannot be made.
  */
-int sock_link_map(struct sock_link *link, const struct vgpu_sock_extent *ext, uint32_t count,
-		  uint64_t size, void **address);
+int sock_link_map(struct sock_link *link, enum vgpu_sock_mem_file file,
+		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size,
+		  void **address);
 /* Drop a view sock_link_map made; `size` as passed to it. */
 void sock_link_unmap(struct sock_link *link, void *address, uint64_t size);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The socket transport's OS half for POSIX systems: a Unix socket path
- * (the guest memory descriptor comes with the hello) or tcp:HOST:PORT
- * (the client opens the file the hello names), and mmap'd views.
+ * (the descriptors of guest memory and of the host-visible region come
+ * with the hello) or tcp:HOST:PORT (the client opens the files the hello
+ * names), and mmap'd views.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,8 @@
 
 struct sock_link {
 	int fd;
-	int mem_fd; /* -1 until the hello passes one or open_memory opens the file */
+	/* By enum vgpu_sock_mem_file; -1 until the hello passes one or open_file opens it. */
+	int files[SOCK_LINK_NUM_FILES];
 };
 
 static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
@@ -122,8 +124,8 @@ static void set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 
-/* Keeps the first descriptor passed with a message, closes any other. */
-static void take_fds(struct msghdr *msg, int *mem_fd)
+/* Keeps the descriptors of the files in the order they come, closes any other. */
+static void take_fds(struct msghdr *msg, int *files)
 {
 	struct cmsghdr *c;
 
@@ -137,15 +139,17 @@ static void take_fds(struct msghdr *msg, int *mem_fd)
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
-			if (*mem_fd < 0)
-				*mem_fd = fd;
+			if (files[0] < 0)
+				files[0] = fd;
+			else if (files[1] < 0)
+				files[1] = fd;
 			else
 				close(fd);
 		}
 	}
 }
 
-/* The hello, and the guest memory descriptor if one comes with it. */
+/* The hello, and the descriptors of the files if they come with it. */
 static bool recv_hello(struct sock_link *link, struct vgpu_sock_hello *hello)
 {
 	size_t got = 0;
@@ -168,7 +172,7 @@ static bool recv_hello(struct sock_link *link, struct vgpu_sock_hello *hello)
 			continue;
 		if (n <= 0)
 			return false;
-		take_fds(&msg, &link->mem_fd);
+		take_fds(&msg, link->files);
 		if (msg.msg_flags & MSG_CTRUNC)
 			return false;
 		got += (size_t)n;
@@ -183,7 +187,8 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 
 	if (!link)
 		return fail_why(why, why_cap, "out of memory");
-	link->mem_fd = -1;
+	link->files[VGPU_SOCK_FILE_GUEST_MEMORY] = -1;
+	link->files[VGPU_SOCK_FILE_HOST_VISIBLE] = -1;
 	if (strncmp(address, "tcp:", 4) == 0)
 		link->fd = connect_tcp(address + 4, why, why_cap);
 	else
@@ -201,21 +206,30 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 	return VGPU_OK;
 }
 
-int sock_link_open_memory(struct sock_link *link, const struct vgpu_sock_hello *hello,
-			  uint64_t *usable, char *why, size_t why_cap)
+static bool file_known(enum vgpu_sock_mem_file file)
 {
-	struct stat st;
+	return (unsigned)file < SOCK_LINK_NUM_FILES;
+}
 
-	if (link->mem_fd < 0) {
-		if (!hello->mem_path[0])
-			return fail_why(why, why_cap, "hello: no memory descriptor nor path");
-		link->mem_fd = open(hello->mem_path, O_RDWR | O_CLOEXEC);
-		if (link->mem_fd < 0)
-			return fail_why(why, why_cap, "open %s: %s", hello->mem_path,
-					strerror(errno));
+int sock_link_open_file(struct sock_link *link, enum vgpu_sock_mem_file file, const char *path,
+			uint64_t *usable, char *why, size_t why_cap)
+{
+	const char *what = file == VGPU_SOCK_FILE_GUEST_MEMORY ? "guest memory" : "host-visible";
+	struct stat st;
+	int *fd;
+
+	if (!file_known(file) || !path)
+		return fail_why(why, why_cap, "no such server file (%d)", (int)file);
+	fd = &link->files[file];
+	if (*fd < 0) {
+		if (!path[0])
+			return fail_why(why, why_cap, "hello: no %s descriptor nor path", what);
+		*fd = open(path, O_RDWR | O_CLOEXEC);
+		if (*fd < 0)
+			return fail_why(why, why_cap, "open %s: %s", path, strerror(errno));
 	}
-	if (fstat(link->mem_fd, &st) < 0)
-		return fail_why(why, why_cap, "guest memory: %s", strerror(errno));
+	if (fstat(*fd, &st) < 0)
+		return fail_why(why, why_cap, "%s: %s", what, strerror(errno));
 	*usable = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
 	return VGPU_OK;
 }
@@ -281,21 +295,24 @@ static uint64_t round_to_pages(uint64_t size)
 	return (size + page - 1) / page * page;
 }
 
-/* One reservation, then each extent of the memory file in order inside it. */
-int sock_link_map(struct sock_link *link, const struct vgpu_sock_extent *ext, uint32_t count,
-		  uint64_t size, void **address)
+/* One reservation, then each extent of the file in order inside it. */
+int sock_link_map(struct sock_link *link, enum vgpu_sock_mem_file file,
+		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size,
+		  void **address)
 {
 	uint64_t total = round_to_pages(size);
 	uint64_t pos = 0;
 	char *base;
 	uint32_t i;
 
+	if (!file_known(file) || link->files[file] < 0)
+		return VGPU_E_INVALID;
 	base = mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED)
 		return VGPU_E_NO_MEMORY;
 	for (i = 0; i < count; i++) {
 		void *at = mmap(base + pos, ext[i].len, PROT_READ | PROT_WRITE,
-				MAP_SHARED | MAP_FIXED, link->mem_fd, (off_t)ext[i].offset);
+				MAP_SHARED | MAP_FIXED, link->files[file], (off_t)ext[i].offset);
 
 		if (at == MAP_FAILED) {
 			munmap(base, total);
@@ -315,8 +332,9 @@ void sock_link_unmap(struct sock_link *link, void *address, uint64_t size)
 
 void sock_link_close(struct sock_link *link)
 {
-	if (link->mem_fd >= 0)
-		close(link->mem_fd);
+	for (unsigned i = 0; i < SOCK_LINK_NUM_FILES; i++)
+		if (link->files[i] >= 0)
+			close(link->files[i]);
 	close(link->fd);
 	free(link);
 }

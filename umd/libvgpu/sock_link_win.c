@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The socket transport's OS half for Windows, used under Wine to reach the
- * Linux sim: Winsock TCP (Wine has no AF_UNIX) and views of the guest
- * memory file, which the hello names by its Linux path and Wine reaches as
- * Z:\ + that path.  Views of it are shared memory with the sim.
+ * Linux sim: Winsock TCP (Wine has no AF_UNIX) and views of the server's
+ * files (guest memory, the host-visible region), which the hello names by
+ * their Linux paths and Wine reaches as Z:\ + that path.  Views of them are
+ * shared memory with the sim.
  *
  * Windows places file views only at multiples of the allocation
  * granularity (64 KiB), in the file and in the address space, while
@@ -27,10 +28,15 @@
 /* Another thread may take a freed reservation before the views fill it: try again. */
 #define MAP_ATTEMPTS 8
 
-struct sock_link {
-	SOCKET sock;
+/* One of the server's files, opened and ready for views. */
+struct link_file {
 	HANDLE file;
 	HANDLE mapping;
+};
+
+struct sock_link {
+	SOCKET sock;
+	struct link_file files[SOCK_LINK_NUM_FILES]; /* by enum vgpu_sock_mem_file */
 	uint64_t granule;
 	bool wsa_started;
 };
@@ -125,7 +131,8 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 	if (!link)
 		return fail_why(why, why_cap, "out of memory");
 	link->sock = INVALID_SOCKET;
-	link->file = INVALID_HANDLE_VALUE;
+	for (unsigned i = 0; i < SOCK_LINK_NUM_FILES; i++)
+		link->files[i].file = INVALID_HANDLE_VALUE;
 	link->granule = allocation_granule();
 	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
 		free(link);
@@ -158,26 +165,31 @@ static bool windows_path(const char *unix_path, wchar_t *out, int cap)
 	return MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, out, cap) > 0;
 }
 
-int sock_link_open_memory(struct sock_link *link, const struct vgpu_sock_hello *hello,
-			  uint64_t *usable, char *why, size_t why_cap)
+int sock_link_open_file(struct sock_link *link, enum vgpu_sock_mem_file file, const char *path,
+			uint64_t *usable, char *why, size_t why_cap)
 {
-	wchar_t path[VGPU_SOCK_PATH_MAX + 2];
+	wchar_t wpath[VGPU_SOCK_PATH_MAX + 2];
+	struct link_file *f;
 	LARGE_INTEGER size;
 
-	if (!windows_path(hello->mem_path, path, VGPU_SOCK_PATH_MAX + 2))
-		return fail_why(why, why_cap, "hello: memory path '%s' is not an absolute path",
-				hello->mem_path);
-	link->file = CreateFileW(path, GENERIC_READ | GENERIC_WRITE,
-				 FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
-	if (link->file == INVALID_HANDLE_VALUE)
-		return fail_why(why, why_cap, "open Z:%s: error %lu", hello->mem_path,
+	if ((unsigned)file >= SOCK_LINK_NUM_FILES || !path)
+		return fail_why(why, why_cap, "no such server file (%d)", (int)file);
+	f = &link->files[file];
+	if (f->file != INVALID_HANDLE_VALUE)
+		return fail_why(why, why_cap, "server file %d opened twice", (int)file);
+	if (!windows_path(path, wpath, VGPU_SOCK_PATH_MAX + 2))
+		return fail_why(why, why_cap, "hello: file path '%s' is not an absolute path",
+				path);
+	f->file = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
+			      FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
+	if (f->file == INVALID_HANDLE_VALUE)
+		return fail_why(why, why_cap, "open Z:%s: error %lu", path, GetLastError());
+	if (!GetFileSizeEx(f->file, &size) || size.QuadPart <= 0)
+		return fail_why(why, why_cap, "server file Z:%s: no size", path);
+	f->mapping = CreateFileMappingW(f->file, NULL, PAGE_READWRITE, 0, 0, NULL);
+	if (!f->mapping)
+		return fail_why(why, why_cap, "server file Z:%s: cannot map (error %lu)", path,
 				GetLastError());
-	if (!GetFileSizeEx(link->file, &size) || size.QuadPart <= 0)
-		return fail_why(why, why_cap, "guest memory Z:%s: no size", hello->mem_path);
-	link->mapping = CreateFileMappingW(link->file, NULL, PAGE_READWRITE, 0, 0, NULL);
-	if (!link->mapping)
-		return fail_why(why, why_cap, "guest memory Z:%s: cannot map (error %lu)",
-				hello->mem_path, GetLastError());
 	*usable = (uint64_t)size.QuadPart;
 	return VGPU_OK;
 }
@@ -237,12 +249,13 @@ bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uin
 }
 
 /* A view of [offset, offset + len) of the file at `at` (NULL: anywhere) and its start. */
-static char *map_range(struct sock_link *link, uint64_t offset, uint64_t len, char *at)
+static char *map_range(struct sock_link *link, HANDLE mapping, uint64_t offset, uint64_t len,
+		       char *at)
 {
 	uint64_t start = offset - offset % link->granule;
 	char *view;
 
-	view = MapViewOfFileEx(link->mapping, FILE_MAP_READ | FILE_MAP_WRITE,
+	view = MapViewOfFileEx(mapping, FILE_MAP_READ | FILE_MAP_WRITE,
 			       (DWORD)(start >> 32), (DWORD)start, (SIZE_T)(offset - start + len),
 			       at ? at - (offset - start) : NULL);
 	return view ? view + (offset - start) : NULL;
@@ -268,8 +281,9 @@ static bool extents_placeable(const struct sock_link *link, const struct vgpu_so
  * Finds an address range for the whole layout, frees it and places the
  * views in it; false if another thread took part of it meanwhile.
  */
-static bool map_in_freed_range(struct sock_link *link, const struct vgpu_sock_extent *ext,
-			       uint32_t count, uint64_t total, char **address)
+static bool map_in_freed_range(struct sock_link *link, HANDLE mapping,
+			       const struct vgpu_sock_extent *ext, uint32_t count, uint64_t total,
+			       char **address)
 {
 	uint64_t lead = ext[0].offset % link->granule;
 	uint64_t pos = 0;
@@ -282,7 +296,7 @@ static bool map_in_freed_range(struct sock_link *link, const struct vgpu_sock_ex
 	VirtualFree(range, 0, MEM_RELEASE);
 	base = range + lead;
 	for (i = 0; i < count; i++) {
-		if (map_range(link, ext[i].offset, ext[i].len, base + pos) != base + pos)
+		if (map_range(link, mapping, ext[i].offset, ext[i].len, base + pos) != base + pos)
 			break;
 		pos += ext[i].len;
 	}
@@ -295,8 +309,8 @@ static bool map_in_freed_range(struct sock_link *link, const struct vgpu_sock_ex
 	return false;
 }
 
-static char *map_laid_out(struct sock_link *link, const struct vgpu_sock_extent *ext,
-			  uint32_t count)
+static char *map_laid_out(struct sock_link *link, HANDLE mapping,
+			  const struct vgpu_sock_extent *ext, uint32_t count)
 {
 	uint64_t total = 0;
 	char *base = NULL;
@@ -307,21 +321,26 @@ static char *map_laid_out(struct sock_link *link, const struct vgpu_sock_extent 
 	for (i = 0; i < count; i++)
 		total += ext[i].len;
 	for (i = 0; i < MAP_ATTEMPTS; i++)
-		if (map_in_freed_range(link, ext, count, total, &base))
+		if (map_in_freed_range(link, mapping, ext, count, total, &base))
 			return base;
 	return NULL;
 }
 
-int sock_link_map(struct sock_link *link, const struct vgpu_sock_extent *ext, uint32_t count,
-		  uint64_t size, void **address)
+int sock_link_map(struct sock_link *link, enum vgpu_sock_mem_file file,
+		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size,
+		  void **address)
 {
+	HANDLE mapping;
 	char *base;
 
 	(void)size; /* the extents, checked to cover it, say all */
+	if ((unsigned)file >= SOCK_LINK_NUM_FILES || !link->files[file].mapping)
+		return VGPU_E_INVALID;
+	mapping = link->files[file].mapping;
 	if (count == 1)
-		base = map_range(link, ext[0].offset, ext[0].len, NULL);
+		base = map_range(link, mapping, ext[0].offset, ext[0].len, NULL);
 	else
-		base = map_laid_out(link, ext, count);
+		base = map_laid_out(link, mapping, ext, count);
 	if (!base)
 		return VGPU_E_NO_MEMORY;
 	*address = base;
@@ -346,10 +365,12 @@ void sock_link_unmap(struct sock_link *link, void *address, uint64_t size)
 
 void sock_link_close(struct sock_link *link)
 {
-	if (link->mapping)
-		CloseHandle(link->mapping);
-	if (link->file != INVALID_HANDLE_VALUE)
-		CloseHandle(link->file);
+	for (unsigned i = 0; i < SOCK_LINK_NUM_FILES; i++) {
+		if (link->files[i].mapping)
+			CloseHandle(link->files[i].mapping);
+		if (link->files[i].file != INVALID_HANDLE_VALUE)
+			CloseHandle(link->files[i].file);
+	}
 	if (link->sock != INVALID_SOCKET)
 		closesocket(link->sock);
 	if (link->wsa_started)

@@ -28,7 +28,8 @@ struct sock_transport {
 	struct vgpu_transport base;
 	struct vgpu_lock lock;
 	struct sock_link *link;
-	uint64_t mem_size; /* bytes of the guest memory file that extents may name */
+	/* By enum vgpu_sock_mem_file: bytes of each file extents may name (0: no such file). */
+	uint64_t file_size[SOCK_LINK_NUM_FILES];
 	uint64_t page_size;
 	bool broken;
 };
@@ -53,9 +54,38 @@ static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t wh
 				VGPU_SOCK_VERSION);
 	if (!memchr(hello->mem_path, '\0', sizeof(hello->mem_path)))
 		return fail_why(why, why_cap, "hello: unterminated memory path");
+	if (!memchr(hello->region_path, '\0', sizeof(hello->region_path)))
+		return fail_why(why, why_cap, "hello: unterminated host-visible path");
 	if (!hello->mem_size)
 		return fail_why(why, why_cap, "hello: no guest memory");
 	return VGPU_OK;
+}
+
+/*
+ * Opens one of the server's files; extents must lie inside both what the
+ * server claims and what the file holds.
+ */
+static int open_file(struct sock_transport *s, enum vgpu_sock_mem_file file, const char *path,
+		     uint64_t claimed, char *why, size_t why_cap)
+{
+	uint64_t usable = 0;
+	int status = sock_link_open_file(s->link, file, path, &usable, why, why_cap);
+
+	if (status == VGPU_OK)
+		s->file_size[file] = claimed < usable ? claimed : usable;
+	return status;
+}
+
+static int open_files(struct sock_transport *s, const struct vgpu_sock_hello *hello, char *why,
+		      size_t why_cap)
+{
+	int status = open_file(s, VGPU_SOCK_FILE_GUEST_MEMORY, hello->mem_path, hello->mem_size,
+			       why, why_cap);
+
+	if (status == VGPU_OK && hello->region_size)
+		status = open_file(s, VGPU_SOCK_FILE_HOST_VISIBLE, hello->region_path,
+				   hello->region_size, why, why_cap);
+	return status;
 }
 
 static void add_piece(struct vgpu_piece *pieces, uint32_t *count, const void *base, uint32_t len)
@@ -101,18 +131,20 @@ static uint64_t round_up(uint64_t v, uint64_t align)
 	return (v + align - 1) / align * align;
 }
 
-static bool extent_ok(const struct sock_transport *s, const struct vgpu_sock_extent *e)
+static bool extent_ok(const struct sock_transport *s, uint64_t file_size,
+		      const struct vgpu_sock_extent *e)
 {
 	return e->len && e->offset % s->page_size == 0 && e->len % s->page_size == 0 &&
-	       e->offset <= s->mem_size && e->len <= s->mem_size - e->offset;
+	       e->offset <= file_size && e->len <= file_size - e->offset;
 }
 
 /*
- * Reads the extents of a MAP reply and checks them against the memory file
- * and the mapping size.  Returns them (to free), or NULL on a breach.
+ * Reads the extents of a MAP reply and checks them against their file
+ * (opened, so file_size is known) and the mapping size.  Returns them (to
+ * free), or NULL on a breach.
  */
-static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint32_t count,
-					     uint64_t map_size)
+static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint64_t file_size,
+					     uint32_t count, uint64_t map_size)
 {
 	uint64_t max_count = VGPU_MAX_RESOURCE_BYTES / s->page_size;
 	struct vgpu_sock_extent *ext;
@@ -125,7 +157,8 @@ static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint32_t 
 	if (!ext)
 		return NULL;
 	for (i = 0; i < count; i++) {
-		if (!sock_link_recv(s->link, &ext[i], sizeof(ext[i])) || !extent_ok(s, &ext[i]))
+		if (!sock_link_recv(s->link, &ext[i], sizeof(ext[i])) ||
+		    !extent_ok(s, file_size, &ext[i]))
 			break;
 		total += ext[i].len;
 		if (total > round_up(map_size, s->page_size))
@@ -138,19 +171,23 @@ static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint32_t 
 	return ext;
 }
 
-static int recv_mapping(struct sock_transport *s, struct vgpu_call *call, uint32_t count)
+static int recv_mapping(struct sock_transport *s, struct vgpu_call *call,
+			const struct vgpu_sock_reply *rep)
 {
 	struct vgpu_resource_map *m = call->fixed;
 	struct vgpu_sock_extent *ext;
 	void *address = NULL;
 	int status;
 
-	if (call->fixed_size != sizeof(*m))
+	/* A file the hello did not announce is as much a breach as an extent outside one. */
+	if (call->fixed_size != sizeof(*m) || rep->mem_file >= SOCK_LINK_NUM_FILES ||
+	    !s->file_size[rep->mem_file])
 		return VGPU_E_TRANSPORT;
-	ext = recv_extents(s, count, m->size);
+	ext = recv_extents(s, s->file_size[rep->mem_file], rep->num_extents, m->size);
 	if (!ext)
 		return VGPU_E_TRANSPORT;
-	status = sock_link_map(s->link, ext, count, m->size, &address);
+	status = sock_link_map(s->link, (enum vgpu_sock_mem_file)rep->mem_file, ext,
+			       rep->num_extents, m->size, &address);
 	free(ext);
 	if (status == VGPU_OK)
 		m->address = (uint64_t)(uintptr_t)address;
@@ -179,13 +216,13 @@ static int recv_reply(struct sock_transport *s, struct vgpu_call *call, bool *br
 	    rep.payload_size > (out_direct ? call->payload_out_cap : 0))
 		return VGPU_E_TRANSPORT;
 	mapping = call->code == VGPU_IOCTL_RESOURCE_MAP && rep.status == VGPU_OK;
-	if ((rep.num_extents != 0) != mapping)
+	if ((rep.num_extents != 0) != mapping || (!mapping && rep.mem_file))
 		return VGPU_E_TRANSPORT;
 	if (!sock_link_recv(s->link, call->fixed, rep.out_size) ||
 	    !sock_link_recv(s->link, call->payload_out, rep.payload_size))
 		return VGPU_E_TRANSPORT;
 	call->payload_written = rep.payload_size;
-	status = mapping ? recv_mapping(s, call, rep.num_extents) : rep.status;
+	status = mapping ? recv_mapping(s, call, &rep) : rep.status;
 	*broken = status == VGPU_E_TRANSPORT;
 	return status;
 }
@@ -252,14 +289,11 @@ int vgpu_transport_socket_open(const char *address, struct vgpu_transport **out,
 	if (status == VGPU_OK)
 		status = check_hello(&hello, why, why_cap);
 	if (status == VGPU_OK)
-		status = sock_link_open_memory(s->link, &hello, &s->mem_size, why, why_cap);
+		status = open_files(s, &hello, why, why_cap);
 	if (status != VGPU_OK) {
 		sock_close(&s->base);
 		return status;
 	}
-	/* Extents must lie inside both what the server claims and what the file holds. */
-	if (hello.mem_size < s->mem_size)
-		s->mem_size = hello.mem_size;
 	*out = &s->base;
 	return VGPU_OK;
 }
