@@ -50,10 +50,10 @@ static uint64_t backing_size(const struct virgl_hw_res *res, uint32_t size)
 }
 
 /*
- * Guest memory ran out: give back what the cache keeps and wait until the
+ * Memory ran out: give back what the cache keeps and wait until the
  * device has finished with everything released, whose memory then returns.
  */
-static void make_room(struct vgpu_winsys *ws)
+void vgpu_res_make_room(struct vgpu_winsys *ws)
 {
 	mtx_lock(&ws->cache_lock);
 	virgl_resource_cache_flush(&ws->cache);
@@ -75,7 +75,7 @@ static bool create_on_device(struct vgpu_winsys *ws, struct virgl_hw_res *res, u
 		.array_size = array_size,
 		.last_level = last_level,
 		.nr_samples = nr_samples,
-		/* the other virgl flags are about blob memory, which we do not use */
+		/* the other virgl flags ask for blob memory: vgpu_blob.c */
 		.flags = (flags & VIRGL_RESOURCE_Y_0_TOP) ? VGPU_RESOURCE_FLAG_Y_0_TOP : 0,
 		.size = backing_size(res, size),
 	};
@@ -85,7 +85,7 @@ static bool create_on_device(struct vgpu_winsys *ws, struct virgl_hw_res *res, u
 		return false;
 	status = vgpu_resource_create(ws->dev, &req);
 	if (status == VGPU_E_NO_MEMORY) {
-		make_room(ws);
+		vgpu_res_make_room(ws);
 		status = vgpu_resource_create(ws->dev, &req);
 	}
 	if (!vgpu_ws_ok(ws, status, "creating a resource"))
@@ -108,6 +108,7 @@ struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_t
 		.array_size = array_size, .last_level = last_level, .target = target,
 	};
 	struct virgl_hw_res *res = calloc(1, sizeof(*res));
+	bool created;
 
 	if (!res)
 		return NULL;
@@ -116,7 +117,12 @@ struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_t
 	res->bind = bind;
 	res->width = width;
 	res->height = height;
-	if (!create_on_device(ws, res, depth, array_size, last_level, nr_samples, flags, size)) {
+	if (vgpu_blob_wanted(ws, target, flags))
+		created = vgpu_blob_create(ws, res, size);
+	else
+		created = create_on_device(ws, res, depth, array_size, last_level, nr_samples,
+					   flags, size);
+	if (!created) {
 		free(res);
 		return NULL;
 	}
@@ -230,6 +236,12 @@ int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res 
 		return -1;
 	if (p_atomic_read(&ws->lost))
 		return -1;
+	/* the mapping is the host's memory: nothing to copy (see vgpu_blob.c) */
+	if (res->blob) {
+		if (done)
+			*done = 0;
+		return 0;
+	}
 	t.handle = res->handle;
 	t.box = (struct vgpu_box){ box->x, box->y, box->z, box->width, box->height, box->depth };
 	status = to_host ? vgpu_transfer_to_host(ws->dev, &t, &fence)

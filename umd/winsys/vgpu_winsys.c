@@ -203,7 +203,16 @@ struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws)
 	mtx_init(&ws->fence_lock, mtx_plain);
 	ws->base.destroy = vgpu_destroy;
 	ws->base.get_caps = vgpu_get_caps;
-	/* encoded transfers: the device reads guest backing attached to the resource */
+	/*
+	 * Encoded transfers: the device reads guest backing attached to the
+	 * resource.  They are also what lets the driver use copy transfers
+	 * (COPY_TRANSFER3D from its staging buffers) whenever the host's caps
+	 * offer VIRGL_CAP_COPY_TRANSFER: busy buffers it may discard, and
+	 * textures (both directions with COPY_TRANSFER_BOTH_DIRECTIONS).  That
+	 * is what a device asking for copy transfers (VGPU_FEATURE_STAGING,
+	 * Mvisor's "staging") wants, and nothing else is needed for it here:
+	 * the request is honoured whenever its host can do them.
+	 */
 	ws->base.supports_encoded_transfers = 1;
 	vgpu_ws_init_resources(ws);
 	vgpu_ws_init_cmdbufs(ws);
@@ -213,5 +222,8 @@ struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws)
 		vgpu_destroy(&ws->base);
 		return NULL;
 	}
+	/* persistent and coherent buffers (GL_ARB_buffer_storage) as blobs: vgpu_blob.c */
+	ws->base.supports_coherent = vgpu_blob_usable(vgpu_info(ws->dev));
+	ws->blob_desc = vgpu_info(ws->dev)->features & VGPU_FEATURE_BLOB_DESC;
 	return &ws->base;
 }

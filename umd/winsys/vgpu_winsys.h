@@ -8,8 +8,10 @@
  *
  * One winsys = one opened device handle = one virgl context on the host.
  * Resources are device resources with guest backing that the process maps
- * directly (zero-copy); every submit and transfer signals the next value of
- * the handle's fence timeline, which is what our fences are.
+ * directly (zero-copy), or, for GL's persistent and coherent buffers on a
+ * device with host-visible memory, HOST3D blobs whose memory is the host's
+ * (vgpu_blob.c); every submit and transfer signals the next value of the
+ * handle's fence timeline, which is what our fences are.
  */
 #ifndef VGPU_WINSYS_H
 #define VGPU_WINSYS_H
@@ -38,6 +40,9 @@ struct vgpu_winsys {
 	mtx_t fence_lock;             /* guards last_fence */
 	uint64_t last_fence;          /* highest timeline value handed out */
 
+	bool blob_desc;               /* the device creates blobs' objects itself */
+	uint32_t last_blob_id;        /* blob ids handed out so far (atomic) */
+
 	int lost;                     /* the device is gone: fail fast (atomic) */
 	uint32_t logged_codes;        /* one bit per status code already reported */
 };
@@ -51,8 +56,9 @@ struct virgl_hw_res {
 	uint32_t bind;                /* VIRGL_BIND_* */
 	uint32_t width;
 	uint32_t height;
-	uint64_t size;                /* bytes of guest backing */
+	uint64_t size;                /* bytes of guest backing (a blob: of host memory) */
 	void *ptr;                    /* our view of the backing, once mapped */
+	bool blob;                    /* host memory, mapped at creation: never transferred */
 	int cs_refs;                  /* command buffers listing it (atomic) */
 
 	struct sw_displaytarget *dt;  /* what presents it, for display targets */
@@ -108,8 +114,9 @@ void *vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res);
 void vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
 			struct virgl_hw_res *src);
 /*
- * One transfer between backing and host as the driver describes it; 0 or
- * -1.  *done (may be NULL) gets the timeline value that completes it.
+ * One transfer between backing and host as the driver describes it (none
+ * for a blob, whose mapping is the host's memory); 0 or -1.  *done (may be
+ * NULL) gets the timeline value that completes it.
  */
 int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
 		      const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
@@ -118,6 +125,21 @@ int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res 
 uint32_t vgpu_res_packed_stride(const struct virgl_hw_res *res);
 /* Release everything the resource holds (it has no references left). */
 void vgpu_res_destroy(struct vgpu_winsys *ws, struct virgl_hw_res *res);
+
+/* Give back what the cache keeps and wait for released memory to return. */
+void vgpu_res_make_room(struct vgpu_winsys *ws);
+
+/*
+ * Blobs (vgpu_blob.c).  vgpu_blob_usable: the device can back persistent
+ * and coherent buffers (what supports_coherent tells the driver).
+ * vgpu_blob_wanted: this resource must be one.  vgpu_blob_create fills
+ * res's handle, res_id, size and ptr (the mapping) from its target, format,
+ * bind and width; false (after saying why) on failure.
+ */
+bool vgpu_blob_usable(const struct vgpu_get_info *info);
+bool vgpu_blob_wanted(const struct vgpu_winsys *ws, enum pipe_texture_target target,
+		      uint32_t flags);
+bool vgpu_blob_create(struct vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t size);
 
 /* A new fence at a timeline value (NULL when out of memory). */
 struct pipe_fence_handle *vgpu_fence_at(uint64_t value);
