@@ -24,6 +24,7 @@
 #include <GL/glcorearb.h>
 
 #include "gl_env.h"
+#include "pixels.h"
 #include "sim_harness.h"
 #include "tap.h"
 
@@ -122,24 +123,6 @@ static int extension_offered(const char *name)
 			return 1;
 	}
 	return 0;
-}
-
-static uint32_t rgba(unsigned r, unsigned g, unsigned b, unsigned a)
-{
-	return r | g << 8 | b << 16 | (uint32_t)a << 24;
-}
-
-static int near(uint32_t got, uint32_t want)
-{
-	int i;
-
-	for (i = 0; i < 32; i += 8) {
-		int d = (int)((got >> i) & 0xff) - (int)((want >> i) & 0xff);
-
-		if (d < -2 || d > 2)
-			return 0;
-	}
-	return 1;
 }
 
 static int pixel_is(int x, int y, uint32_t want, int frame)

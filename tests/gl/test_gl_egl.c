@@ -17,6 +17,7 @@
 #include <GL/glcorearb.h>
 
 #include "gl_env.h"
+#include "pixels.h"
 #include "sim_harness.h"
 #include "tap.h"
 
@@ -104,24 +105,6 @@ static GLuint make_target(GLuint *fbo)
 	glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
 	glViewport(0, 0, SIZE, SIZE);
 	return tex;
-}
-
-static uint32_t rgba(unsigned r, unsigned g, unsigned b, unsigned a)
-{
-	return r | g << 8 | b << 16 | (uint32_t)a << 24;
-}
-
-static int near(uint32_t got, uint32_t want)
-{
-	int i;
-
-	for (i = 0; i < 32; i += 8) {
-		int d = (int)((got >> i) & 0xff) - (int)((want >> i) & 0xff);
-
-		if (d < -2 || d > 2)
-			return 0;
-	}
-	return 1;
 }
 
 /* Check one pixel of the bound framebuffer; prints what it found when wrong. */

@@ -15,6 +15,7 @@
 #include "libvgpu.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,40 +210,51 @@ int vgpu_context_create(struct vgpu_dev *dev, uint32_t capset_id, const char *de
 	return dev_call(dev, VGPU_IOCTL_CONTEXT_CREATE, &req, sizeof(req));
 }
 
+/*
+ * The creating calls' structs end with their outputs, u32 handle then
+ * res_id.  The call runs on a private copy with those zeroed, so that the
+ * caller's struct keeps its inputs and gets only the ids back.
+ */
+_Static_assert(offsetof(struct vgpu_resource_create, handle) + 8 ==
+		       sizeof(struct vgpu_resource_create) &&
+	       offsetof(struct vgpu_resource_create_blob, handle) + 8 ==
+		       sizeof(struct vgpu_resource_create_blob),
+	       "handle and res_id end the creating structs");
+
+static int create_call(struct vgpu_dev *dev, uint32_t code, const void *req, void *copy,
+		       uint32_t size, uint32_t *handle, uint32_t *res_id)
+{
+	uint8_t *out = (uint8_t *)copy + size - 2 * sizeof(uint32_t);
+	int status;
+
+	memcpy(copy, req, size);
+	memset(out, 0, 2 * sizeof(uint32_t));
+	status = dev_call(dev, code, copy, size);
+	if (status == VGPU_OK) {
+		memcpy(handle, out, sizeof(*handle));
+		memcpy(res_id, out + sizeof(*handle), sizeof(*res_id));
+	}
+	return status;
+}
+
 int vgpu_resource_create(struct vgpu_dev *dev, struct vgpu_resource_create *req)
 {
 	struct vgpu_resource_create copy;
-	int status;
 
 	if (!dev || !req)
 		return VGPU_E_INVALID;
-	copy = *req;
-	copy.handle = 0;
-	copy.res_id = 0;
-	status = dev_call(dev, VGPU_IOCTL_RESOURCE_CREATE, &copy, sizeof(copy));
-	if (status == VGPU_OK) {
-		req->handle = copy.handle;
-		req->res_id = copy.res_id;
-	}
-	return status;
+	return create_call(dev, VGPU_IOCTL_RESOURCE_CREATE, req, &copy, sizeof(copy),
+			   &req->handle, &req->res_id);
 }
 
 int vgpu_resource_create_blob(struct vgpu_dev *dev, struct vgpu_resource_create_blob *req)
 {
 	struct vgpu_resource_create_blob copy;
-	int status;
 
 	if (!dev || !req)
 		return VGPU_E_INVALID;
-	copy = *req;
-	copy.handle = 0;
-	copy.res_id = 0;
-	status = dev_call(dev, VGPU_IOCTL_RESOURCE_CREATE_BLOB, &copy, sizeof(copy));
-	if (status == VGPU_OK) {
-		req->handle = copy.handle;
-		req->res_id = copy.res_id;
-	}
-	return status;
+	return create_call(dev, VGPU_IOCTL_RESOURCE_CREATE_BLOB, req, &copy, sizeof(copy),
+			   &req->handle, &req->res_id);
 }
 
 /* Drops this process's view of a resource, if it has one.  Called under views_lock. */
