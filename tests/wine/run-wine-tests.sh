@@ -16,6 +16,11 @@
 #   run-wine-tests.sh package WIN_BUILD SIM WORK_DIR
 #       the same with the GL DLLs of the driver package (make package), as a
 #       user would install them.
+#   run-wine-tests.sh model WIN_BUILD SIM WORK_DIR
+#       GL_ARB_buffer_storage (persistent coherent buffers as blobs, mapped as
+#       views of the host-visible region's file) with our GL DLLs, on the TEST
+#       device model ($VGPU_DEVMODEL) in both personalities; on QEMU's device,
+#       which has no blobs, the extension must not be offered.
 set -uo pipefail
 mode=${1:?mode}
 win_build=$(realpath "${2:?WIN_BUILD}")
@@ -23,6 +28,7 @@ sim=$(realpath "${3:?SIM}")
 work=$(realpath -m "${4:?WORK_DIR}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 gl_programs=(wgl_clear_triangle wgl_texture wgl_fbo wgl_core wgl_present)
+storage_program=wgl_buffer_storage
 prog_timeout=120
 
 mkdir -p "$work"
@@ -80,11 +86,18 @@ version_key() {
 
 stage() { # dir: the programs, copied where DLLs can sit beside them
 	mkdir -p "$1"
-	for p in "${gl_programs[@]}" test_libvgpu_tcp test_sock_link_win; do
+	for p in "${gl_programs[@]}" "$storage_program" test_libvgpu_tcp test_sock_link_win; do
 		[ -f "$win_build/tests/wine/$p.exe" ] ||
 			bail "missing $p.exe (build the Windows tree first)"
 		cp -f "$win_build/tests/wine/$p.exe" "$1/"
 	done
+}
+
+# Our Mesa for Windows (scripts/build-mesa.sh), brought up to date -> mesa_prefix.
+build_our_mesa() {
+	"$repo/scripts/build-mesa.sh" windows >"$work/build-mesa.log" 2>&1 ||
+		bail "build Mesa for Windows (see $work/build-mesa.log)"
+	mesa_prefix=$("$repo/scripts/build-mesa.sh" --prefix windows)
 }
 
 vtest_pid=
@@ -125,21 +138,59 @@ measure_virpipe() {
 		bail "measure the virpipe reference (see $dir/*.log)"
 }
 
-check_identity() { # name log
-	local renderer version want=$want_compat
+check_renderer() { # name log
+	local renderer
 	renderer=$(field "$2" GL_RENDERER)
-	version=$(version_key "$(field "$2" GL_VERSION)")
-	[ "$1" = wgl_core ] && want=$want_core
 	if grep -Eqi 'vgpu|virgl' <<<"$renderer"; then
 		tap ok "$1: GL_RENDERER names vgpu/virgl"
 	else
 		tap not-ok "$1: GL_RENDERER names vgpu/virgl (got '$renderer')"
 	fi
+}
+
+check_identity() { # name log
+	local version want=$want_compat
+	version=$(version_key "$(field "$2" GL_VERSION)")
+	[ "$1" = wgl_core ] && want=$want_core
+	check_renderer "$1" "$2"
 	if [ "$version" = "$want" ]; then
 		tap ok "$1: GL version $version, as virpipe"
 	else
 		tap not-ok "$1: GL version '$version', want '$want' as virpipe"
 	fi
+}
+
+# Our winsys says "vgpu: ..." on stderr when a call into the device fails.
+check_winsys_quiet() { # name log
+	local complaints
+	complaints=$(grep -c '^vgpu:' "$2.err")
+	if [ "$complaints" -eq 0 ]; then
+		tap ok "$1: the winsys reported no failure"
+	else
+		tap not-ok "$1: the winsys reported $complaints failures"
+		grep '^vgpu:' "$2.err" | head -n 5 | sed 's/^/#   /'
+	fi
+}
+
+# The program's persistent mappings (its "# WHAT mapping: ..." lines) must all be
+# views of the host-visible region, the file the sim names /proc/<its pid>/fd/<n>.
+check_region_views() { # name log
+	local region="Z:\\proc\\$wine_env_sim\\fd\\" total views
+	total=$(grep -c '^# .* mapping: ' "$2")
+	views=$(grep '^# .* mapping: ' "$2" | grep -cF "$region")
+	if [ "$total" -gt 0 ] && [ "$views" -eq "$total" ]; then
+		tap ok "$1: its $total persistent mappings are views of the host-visible region"
+	else
+		tap not-ok "$1: $views of $total persistent mappings are views of $region"
+	fi
+}
+
+# A sim of its own for the device; VGPU_SIM_DEVICE also tells the programs what to expect.
+use_device() { # device
+	wine_env_stop_sim
+	export VGPU_SIM_DEVICE=$1
+	mkdir -p "$work/sim-$1"
+	wine_env_start_sim "$sim" "$work/sim-$1"
 }
 
 wine_env_start_xvfb || bail "start Xvfb"
@@ -158,9 +209,7 @@ builtin)
 	done
 	;;
 vgpu)
-	"$repo/scripts/build-mesa.sh" windows >"$work/build-mesa.log" 2>&1 ||
-		bail "build Mesa for Windows (see $work/build-mesa.log)"
-	mesa_prefix=$("$repo/scripts/build-mesa.sh" --prefix windows)
+	build_our_mesa
 	measure_virpipe
 	dir=$work/vgpu
 	stage "$dir"
@@ -172,8 +221,7 @@ vgpu)
 	;;
 package)
 	# What a user installs: the package's own GL DLLs, not the Mesa build's.
-	"$repo/scripts/build-mesa.sh" windows >"$work/build-mesa.log" 2>&1 ||
-		bail "build Mesa for Windows (see $work/build-mesa.log)"
+	build_our_mesa
 	"$repo/packaging/make-package.sh" "$win_build" "$work/package" >"$work/package.log" 2>&1 ||
 		bail "make the package (see $work/package.log)"
 	measure_virpipe
@@ -184,6 +232,22 @@ package)
 	for p in "${gl_programs[@]}"; do
 		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
 		check_identity "$p" "$dir/$p.log"
+	done
+	;;
+model)
+	[ -x "${VGPU_DEVMODEL:-}" ] || bail "VGPU_DEVMODEL names the device model program"
+	build_our_mesa
+	dir=$work/model
+	stage "$dir"
+	wine_env_use_our_gl "$dir" "$mesa_prefix" || bail "stage our opengl32.dll + vgpu_wgl.dll"
+	for device in qemu model model-mvisor; do
+		use_device "$device" || bail "start vgpu-sim --device $device"
+		echo "# device $device: sim at $VGPU_SOCKET"
+		log=$dir/$storage_program-$device.log
+		run_program "$storage_program ($device)" "$dir/$storage_program.exe" "$log"
+		check_renderer "$storage_program ($device)" "$log"
+		check_winsys_quiet "$storage_program ($device)" "$log"
+		[ "$device" = qemu ] || check_region_views "$storage_program ($device)" "$log"
 	done
 	;;
 *)

@@ -28,10 +28,13 @@ wine_env_prefix() {
 	fi
 }
 
-# vgpu-sim with a Unix socket in $2 and TCP on a free loopback port -> VGPU_SOCKET.
+# vgpu-sim with a Unix socket in $2 and TCP on a free loopback port -> VGPU_SOCKET
+# (and its pid, wine_env_sim).
+# Its device renders with the host's own Mesa: GALLIUM_DRIVER is the Windows programs'.
 wine_env_start_sim() {
 	local sim=$1 dir=$2 port= i
-	"$sim" --socket "$dir/sim.sock" --tcp 0 >"$dir/sim.out" 2>"$dir/sim.err" &
+	env -u GALLIUM_DRIVER "$sim" --socket "$dir/sim.sock" --tcp 0 \
+		>"$dir/sim.out" 2>"$dir/sim.err" &
 	wine_env_sim=$!
 	for i in $(seq 200); do
 		grep -q '^vgpu-sim: ready' "$dir/sim.out" 2>/dev/null && break
@@ -67,16 +70,23 @@ wine_env_use_our_gl() {
 	export WINEDLLOVERRIDES=opengl32=n GALLIUM_DRIVER=vgpu
 }
 
-wine_env_stop() {
+# Stops the sim wine_env_start_sim started, so that another can take its place.
+wine_env_stop_sim() {
 	local pid
 	for pid in ${wine_env_sim:-}; do
 		{ kill "$pid" && wait "$pid"; } 2>/dev/null || true
 	done
+	wine_env_sim=
+}
+
+wine_env_stop() {
+	local pid
+	wine_env_stop_sim
 	# Only this prefix's wineserver (and so only our Wine processes) goes.
 	[ -z "${WINEPREFIX:-}" ] || wineserver -k >/dev/null 2>&1 || true
 	for pid in ${wine_env_xvfb:-}; do
 		{ kill "$pid" && wait "$pid"; } 2>/dev/null || true
 	done
-	wine_env_sim= wine_env_xvfb=
+	wine_env_xvfb=
 	return 0
 }
