@@ -138,6 +138,14 @@ static uint32_t run_command(struct gpu_device *dev, struct gpu_call *call, uint3
 	}
 	if (call->len < d->min_len)
 		return VIRTIO_GPU_RESP_ERR_INVALID_PARAMETER;
+	/*
+	 * virglrenderer runs resource creation, mapping and the like on whatever GL
+	 * context is current, which after a SUBMIT_3D is that guest context's own:
+	 * its texture and buffer bindings would change behind the state it caches,
+	 * and another process's rendering breaks.  Its own context 0 must be current
+	 * for them (as in QEMU); SUBMIT_3D switches to its context by itself.
+	 */
+	virgl_renderer_force_ctx_0();
 	return d->fn(dev, call);
 }
 

@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Runs the piglit subset (piglit-subset.txt) twice in one run and compares:
-#  - vgpu:    our Mesa build (GALLIUM_DRIVER=vgpu) -> libvgpu -> vgpu-sim
-#             -> QEMU's vhost-user-gpu;
-#  - virpipe: the system's Mesa (GALLIUM_DRIVER=virpipe) -> virgl_test_server.
-# Both render off-screen (PIGLIT_PLATFORM=surfaceless_egl) on this machine's
-# host renderer.  Every test that passes on virpipe must pass on vgpu.
-# Prints TAP; the per-test results are kept in OUT/{vgpu,virpipe}.txt
+# Runs the piglit subset (piglit-subset.txt) three times in one run and compares:
+#  - vgpu:       our Mesa build (GALLIUM_DRIVER=vgpu) -> libvgpu -> vgpu-sim
+#                -> QEMU's vhost-user-gpu;
+#  - vgpu-model: the same, with vgpu-sim driving the TEST device model
+#                (vgpu-devmodel, standard personality: blobs and host-visible
+#                memory, so GL_ARB_buffer_storage is on);
+#  - virpipe:    the system's Mesa (GALLIUM_DRIVER=virpipe) -> virgl_test_server.
+# All render off-screen (PIGLIT_PLATFORM=surfaceless_egl) on this machine's
+# host renderer.  Every test that passes on virpipe must pass on vgpu, and
+# every test that passes on vgpu must pass on vgpu-model.
+# Prints TAP; the per-test results are kept in OUT/{vgpu,vgpu-model,virpipe}.txt
 # ("result<TAB>name" per line), the output of the tests that did not pass in
-# OUT/{vgpu,virpipe}-logs/, and the regressions in OUT/regressions.txt.
+# OUT/{vgpu,vgpu-model,virpipe}-logs/, and the regressions in
+# OUT/regressions.txt (vgpu against virpipe) and OUT/model-regressions.txt
+# (vgpu-model against vgpu).  The sim finds the model through $VGPU_DEVMODEL
+# (or beside itself).
 #
 #   run-piglit.sh VGPU_SIM MESA_PREFIX OUT_DIR
 set -uo pipefail
@@ -95,31 +102,40 @@ mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-piglit-XXXXXX")
 export PIGLIT_PLATFORM=surfaceless_egl
 
-# vgpu: a private sim, started with a clean environment (its device renders with the system
-# Mesa), with the guest memory of a VM of a few GiB: two tests run at once, and some keep
-# hundreds of MiB of released textures until the driver flushes.
-env -u LD_LIBRARY_PATH -u LIBGL_DRIVERS_PATH -u GALLIUM_DRIVER -u LIBGL_ALWAYS_SOFTWARE \
-	"$sim" --socket "$work/sim.sock" --mem 4G >"$work/sim.log" 2>&1 &
-pids+=($!)
-sim_pid=$!
-if wait_for_line "vgpu-sim: ready on $work/sim.sock" "$work/sim.log" &&
-	[ -f "$mesa_lib/dri/swrast_dri.so" ]; then
-	tap ok "vgpu-sim started, our Mesa build present"
-	start=$SECONDS
-	LD_LIBRARY_PATH=$mesa_lib LIBGL_DRIVERS_PATH=$mesa_lib/dri GALLIUM_DRIVER=vgpu \
-		LIBGL_ALWAYS_SOFTWARE=1 VGPU_SOCKET=$work/sim.sock run_list "$out/vgpu"
-	echo "# vgpu run: $((SECONDS - start)) s"
-	if kill -0 "$sim_pid" 2>/dev/null; then
-		tap ok "vgpu-sim survived the run"
+# Run the list through our Mesa on a private sim driving device $1 into $2.txt.  The sim is
+# started with a clean environment (its device renders with the system Mesa), with the guest
+# memory of a VM of a few GiB: two tests run at once, and some keep hundreds of MiB of
+# released textures until the driver flushes.  It is stopped afterwards.
+run_vgpu() {
+	local device=$1 name=$2 sock=$work/$2.sock log=$work/$2-sim.log sim_pid start
+	env -u LD_LIBRARY_PATH -u LIBGL_DRIVERS_PATH -u GALLIUM_DRIVER -u LIBGL_ALWAYS_SOFTWARE \
+		"$sim" --device "$device" --socket "$sock" --mem 4G >"$log" 2>&1 &
+	sim_pid=$!
+	pids+=("$sim_pid")
+	if wait_for_line "vgpu-sim: ready on $sock" "$log" &&
+		[ -f "$mesa_lib/dri/swrast_dri.so" ]; then
+		tap ok "$name: vgpu-sim --device $device started, our Mesa build present"
+		start=$SECONDS
+		LD_LIBRARY_PATH=$mesa_lib LIBGL_DRIVERS_PATH=$mesa_lib/dri GALLIUM_DRIVER=vgpu \
+			LIBGL_ALWAYS_SOFTWARE=1 VGPU_SOCKET=$sock run_list "$out/$name"
+		echo "# $name run: $((SECONDS - start)) s"
+		if kill -0 "$sim_pid" 2>/dev/null; then
+			tap ok "$name: vgpu-sim survived the run"
+		else
+			tap not-ok "$name: vgpu-sim survived the run"
+			sed 's/^/#   sim: /' "$log" | tail -n 20
+		fi
 	else
-		tap not-ok "vgpu-sim survived the run"
-		sed 's/^/#   sim: /' "$work/sim.log" | tail -n 20
+		tap not-ok "$name: vgpu-sim --device $device started, our Mesa build present ($mesa_lib)"
+		sed 's/^/#   sim: /' "$log" | tail -n 20
+		: >"$out/$name.txt"
 	fi
-else
-	tap not-ok "vgpu-sim started, our Mesa build present ($mesa_lib)"
-	sed 's/^/#   sim: /' "$work/sim.log" | tail -n 20
-	: >"$out/vgpu.txt"
-fi
+	kill "$sim_pid" 2>/dev/null
+	wait "$sim_pid" 2>/dev/null
+}
+
+run_vgpu qemu vgpu
+run_vgpu model vgpu-model
 
 # virpipe: the system Mesa against virgl_test_server on its fixed socket.
 (
@@ -148,15 +164,27 @@ fi
 passes() { awk -F '\t' '$1 == "pass" { print $2 }' "$1" | sort; }
 total=$(grep -cv -e '^#' -e '^$' "$list")
 vgpu_pass=$(passes "$out/vgpu.txt" | wc -l)
+model_pass=$(passes "$out/vgpu-model.txt" | wc -l)
 virpipe_pass=$(passes "$out/virpipe.txt" | wc -l)
-comm -23 <(passes "$out/virpipe.txt") <(passes "$out/vgpu.txt") >"$out/regressions.txt"
-echo "# piglit subset of $total: vgpu passes $vgpu_pass, virpipe passes $virpipe_pass"
-if [ "$virpipe_pass" -gt 0 ] && [ ! -s "$out/regressions.txt" ]; then
-	tap ok "vgpu passes every test virpipe passes ($vgpu_pass/$total vs $virpipe_pass/$total)"
-else
-	tap not-ok "vgpu passes every test virpipe passes ($vgpu_pass/$total vs $virpipe_pass/$total)"
-	head -n 40 "$out/regressions.txt" | sed 's/^/#   regression: /'
-	echo "#   ($(wc -l <"$out/regressions.txt") in all: $out/regressions.txt)"
-fi
+echo "# piglit subset of $total: vgpu passes $vgpu_pass, vgpu-model passes $model_pass," \
+	"virpipe passes $virpipe_pass"
+
+# Every test that passes on $1 passes on $2; the ones that do not are listed in $3.
+compare() {
+	local base=$1 other=$2 regressions=$3 base_pass other_pass counts
+	base_pass=$(passes "$out/$base.txt" | wc -l)
+	other_pass=$(passes "$out/$other.txt" | wc -l)
+	counts="$other_pass/$total vs $base_pass/$total"
+	comm -23 <(passes "$out/$base.txt") <(passes "$out/$other.txt") >"$regressions"
+	if [ "$base_pass" -gt 0 ] && [ ! -s "$regressions" ]; then
+		tap ok "$other passes every test $base passes ($counts)"
+	else
+		tap not-ok "$other passes every test $base passes ($counts)"
+		head -n 40 "$regressions" | sed 's/^/#   regression: /'
+		echo "#   ($(wc -l <"$regressions") in all: $regressions)"
+	fi
+}
+compare virpipe vgpu "$out/regressions.txt"
+compare vgpu vgpu-model "$out/model-regressions.txt"
 echo "1..$case_no"
 [ "$failed" -eq 0 ]
