@@ -17,17 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blob_client.h"
 #include "integration.h"
 #include "triangle_scene.h"
 #include "virgl_stream.h"
 
 #define BLOB_BYTES 4096u
 #define VERTEX_FLOATS 8u
-/* virgl protocol facts (virgl_protocol.h, virgl_hw.h). */
-#define CCMD_PIPE_RESOURCE_CREATE 48u
-#define PIPE_RESOURCE_CREATE_DWORDS 11u
-#define RESOURCE_FLAG_MAP_PERSISTENT (1u << 1)
-#define RESOURCE_FLAG_MAP_COHERENT (1u << 2)
 #define MODEL_REGION_BYTES (256ull << 20)
 /* Inside the triangle; and a corner outside it. */
 #define INSIDE_X 128u
@@ -37,7 +33,6 @@
 
 static struct vgpu_dev *dev;
 static struct scene_client scene;
-static bool blob_desc;          /* Mvisor: the device creates the virgl object itself */
 static uint32_t next_blob_id = 100;
 static struct vgpu_resource_create_blob blob;
 static float *vertices;         /* the blob's mapping */
@@ -49,45 +44,16 @@ static const char *device_name(void)
 	return env ? env : "";
 }
 
-/* The virgl object a standard device needs before CREATE_BLOB names its blob id. */
-static int submit_pipe_resource(uint32_t blob_id)
-{
-	const uint32_t cmd[1 + PIPE_RESOURCE_CREATE_DWORDS] = {
-		CCMD_PIPE_RESOURCE_CREATE | PIPE_RESOURCE_CREATE_DWORDS << 16,
-		VSTREAM_TARGET_BUFFER, VSTREAM_FORMAT_R8_UNORM, VSTREAM_BIND_VERTEX_BUFFER,
-		BLOB_BYTES, 1, 1, 1, 0, 0,
-		RESOURCE_FLAG_MAP_PERSISTENT | RESOURCE_FLAG_MAP_COHERENT, blob_id,
-	};
-
-	return vgpu_submit(dev, cmd, sizeof(cmd), NULL, 0, NULL);
-}
-
 /* A vertex buffer blob of BLOB_BYTES with the given blob flags, as the personality wants it. */
 static int create_blob(struct vgpu_resource_create_blob *b, uint32_t blob_flags)
 {
-	int status;
-
-	memset(b, 0, sizeof(*b));
-	b->blob_mem = VGPU_BLOB_MEM_HOST3D;
-	b->blob_flags = blob_flags;
-	b->blob_id = next_blob_id++;
-	b->size = BLOB_BYTES;
-	b->desc = (struct vgpu_resource_create){
-		.target = VSTREAM_TARGET_BUFFER, .format = VSTREAM_FORMAT_R8_UNORM,
-		.bind = VSTREAM_BIND_VERTEX_BUFFER, .width = BLOB_BYTES, .height = 1,
-		.depth = 1, .array_size = 1,
-	};
-	if (!blob_desc) {
-		status = submit_pipe_resource((uint32_t)b->blob_id);
-		if (status != VGPU_OK)
-			return status;
-	}
-	return vgpu_resource_create_blob(dev, b);
+	return blob_client_create(dev, next_blob_id++, blob_flags, BLOB_BYTES, b);
 }
 
 static void test_device_offers_blobs(void)
 {
 	const struct vgpu_get_info *info;
+	bool blob_desc; /* Mvisor: the device creates the virgl object itself */
 
 	CHECK_EQ(vgpu_open(&dev), VGPU_OK);
 	if (!dev)
