@@ -30,22 +30,6 @@
 #define COPY_ROUNDS 16
 #define WAIT_NS 5000000000ull
 
-/* What this program needs past wgl_app's set: X(type, name without "gl"). */
-#define STORAGE_GL_FUNCS(X)                                                              \
-	X(PFNGLBUFFERSTORAGEPROC, BufferStorage)                                         \
-	X(PFNGLMAPBUFFERRANGEPROC, MapBufferRange)                                       \
-	X(PFNGLUNMAPBUFFERPROC, UnmapBuffer)                                             \
-	X(PFNGLCOPYBUFFERSUBDATAPROC, CopyBufferSubData)                                 \
-	X(PFNGLFENCESYNCPROC, FenceSync)                                                 \
-	X(PFNGLCLIENTWAITSYNCPROC, ClientWaitSync)                                       \
-	X(PFNGLDELETESYNCPROC, DeleteSync)
-
-static struct {
-#define STORAGE_FIELD(type, name) type name;
-	STORAGE_GL_FUNCS(STORAGE_FIELD)
-#undef STORAGE_FIELD
-} st;
-
 static struct wgl_app app;
 static bool opened;
 static bool offered;
@@ -72,25 +56,11 @@ static bool blobs_expected(void)
 	return device && (!strcmp(device, "model") || !strcmp(device, "model-mvisor"));
 }
 
-/* wglGetProcAddress may answer 1, 2, 3 or -1 for an entry point it lacks. */
-static void *entry_point(const char *name)
+/* wgl_app loads what the context has; buffer storage needs all of these. */
+static bool storage_functions_loaded(void)
 {
-	void *p = (void *)wglGetProcAddress(name);
-
-	if ((intptr_t)p >= -1 && (intptr_t)p <= 3) {
-		printf("# no %s\n", name);
-		return NULL;
-	}
-	return p;
-}
-
-static bool load_storage_functions(void)
-{
-#define STORAGE_LOAD(type, name) st.name = (type)entry_point("gl" #name);
-	STORAGE_GL_FUNCS(STORAGE_LOAD)
-#undef STORAGE_LOAD
-	return st.BufferStorage && st.MapBufferRange && st.UnmapBuffer && st.CopyBufferSubData &&
-	       st.FenceSync && st.ClientWaitSync && st.DeleteSync;
+	return gl.BufferStorage && gl.MapBufferRange && gl.UnmapBuffer && gl.CopyBufferSubData &&
+	       gl.FenceSync && gl.ClientWaitSync && gl.DeleteSync;
 }
 
 static bool extension_offered(const char *name)
@@ -128,7 +98,7 @@ static void test_offered_exactly_with_blobs(void)
 	       offered ? "offered" : "not offered");
 	CHECK_EQ(offered, blobs_expected());
 	if (offered) {
-		offered = load_storage_functions();
+		offered = storage_functions_loaded();
 		CHECK(offered);
 	}
 	CHECK(gl_ok("extensions"));
@@ -141,8 +111,8 @@ static bool wait_fence(GLsync *fence)
 
 	if (!*fence)
 		return true;
-	result = st.ClientWaitSync(*fence, GL_SYNC_FLUSH_COMMANDS_BIT, WAIT_NS);
-	st.DeleteSync(*fence);
+	result = gl.ClientWaitSync(*fence, GL_SYNC_FLUSH_COMMANDS_BIT, WAIT_NS);
+	gl.DeleteSync(*fence);
 	*fence = NULL;
 	if (result == GL_ALREADY_SIGNALED || result == GL_CONDITION_SATISFIED)
 		return true;
@@ -225,7 +195,7 @@ static bool run_frame(float *map, GLsync *fences, int frame)
 	write_square(map + slot * SLOT_FLOATS, frame);
 	glClear(GL_COLOR_BUFFER_BIT);
 	glDrawArrays(GL_TRIANGLES, slot * VERTS_PER_SQUARE, VERTS_PER_SQUARE);
-	fences[slot] = st.FenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+	fences[slot] = gl.FenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
 	return fences[slot] != NULL && frame_shows_square(frame) && ok;
 }
 
@@ -248,8 +218,8 @@ static void *storage_mapped(const char *what, GLenum target, GLsizeiptr bytes,
 {
 	void *map;
 
-	st.BufferStorage(target, bytes, NULL, access);
-	map = st.MapBufferRange(target, 0, bytes, access);
+	gl.BufferStorage(target, bytes, NULL, access);
+	map = gl.MapBufferRange(target, 0, bytes, access);
 	print_backing(what, map);
 	return map;
 }
@@ -297,7 +267,7 @@ static void test_vertices_through_mapping(void)
 		CHECK_EQ(good, FRAMES);
 		for (int slot = 0; slot < SLOTS; slot++)
 			CHECK(wait_fence(&fences[slot]));
-		CHECK(st.UnmapBuffer(GL_ARRAY_BUFFER) == GL_TRUE);
+		CHECK(gl.UnmapBuffer(GL_ARRAY_BUFFER) == GL_TRUE);
 	}
 	CHECK(gl_ok("frames"));
 	gl.DeleteBuffers(1, &vbo);
@@ -342,10 +312,10 @@ static bool copy_round(uint32_t *src, const uint32_t *dst, uint32_t *expect, int
 	for (i = 0; i < r.words; i++)
 		src[r.from + i] = pattern_word(round, i);
 	memcpy(expect + r.to, src + r.from, r.words * sizeof(uint32_t));
-	st.CopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER,
+	gl.CopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER,
 			     r.from * sizeof(uint32_t), r.to * sizeof(uint32_t),
 			     r.words * sizeof(uint32_t));
-	fence = st.FenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+	fence = gl.FenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
 	if (!fence || !wait_fence(&fence))
 		return false;
 	for (i = 0; i < COPY_WORDS && dst[i] == expect[i]; i++)
@@ -394,8 +364,8 @@ static void test_gpu_copies_seen_through_mapping(void)
 		printf("# %d of %d copies seen through the mapping\n", good, COPY_ROUNDS);
 		CHECK_EQ(good, COPY_ROUNDS);
 	}
-	CHECK(!src || st.UnmapBuffer(GL_COPY_READ_BUFFER) == GL_TRUE);
-	CHECK(!dst || st.UnmapBuffer(GL_COPY_WRITE_BUFFER) == GL_TRUE);
+	CHECK(!src || gl.UnmapBuffer(GL_COPY_READ_BUFFER) == GL_TRUE);
+	CHECK(!dst || gl.UnmapBuffer(GL_COPY_WRITE_BUFFER) == GL_TRUE);
 	CHECK(gl_ok("copies"));
 	gl.DeleteBuffers(2, bufs);
 	free(expect);

@@ -57,7 +57,14 @@
 	X(PFNGLBINDRENDERBUFFERPROC, BindRenderbuffer)                                     \
 	X(PFNGLRENDERBUFFERSTORAGEPROC, RenderbufferStorage)                               \
 	X(PFNGLBLITFRAMEBUFFERPROC, BlitFramebuffer)                                       \
-	X(PFNGLGETSTRINGIPROC, GetStringi)
+	X(PFNGLGETSTRINGIPROC, GetStringi)                                                 \
+	X(PFNGLBUFFERSTORAGEPROC, BufferStorage)                                           \
+	X(PFNGLMAPBUFFERRANGEPROC, MapBufferRange)                                         \
+	X(PFNGLUNMAPBUFFERPROC, UnmapBuffer)                                               \
+	X(PFNGLCOPYBUFFERSUBDATAPROC, CopyBufferSubData)                                   \
+	X(PFNGLFENCESYNCPROC, FenceSync)                                                   \
+	X(PFNGLCLIENTWAITSYNCPROC, ClientWaitSync)                                         \
+	X(PFNGLDELETESYNCPROC, DeleteSync)
 
 struct gl_funcs {
 #define WGL_APP_FIELD(type, name) type name;
