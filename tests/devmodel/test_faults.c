@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * The kmd core and libvgpu against a misbehaving device: the TEST device
- * model (vgpu-devmodel, behind vgpu-sim --device model) is told through
+ * model (vgpu-devmodel, behind vgpu-sim --device model or model-mvisor, as
+ * $VGPU_SIM_DEVICE says; model by default) is told through
  * $VGPU_DEVMODEL_FAULTS to answer a command with an error, never answer
  * it, answer it late, or die.  Each must end in a clean, bounded error for
  * the client that met it, nothing left behind, and (unless the device
@@ -262,7 +263,8 @@ static void test_blob_device_death(void)
 
 int main(void)
 {
-	setenv("VGPU_SIM_DEVICE", "model", 1);
+	/* The standard personality unless the build runs this for another. */
+	setenv("VGPU_SIM_DEVICE", "model", 0);
 	RUN(test_error_answer);
 	RUN(test_error_answer_to_fenced_submit);
 	RUN(test_dropped_answer);
