@@ -280,7 +280,9 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_map, 24);
  *     pitch for this transfer (0 for tightly packed); signal =
  *     the timeline value that completes with the transfer.
  * Errors: BAD_HANDLE, INVALID (box outside the level, level > last_level,
- *     box extending past the backing, signal not increasing), STATE, DEVICE.
+ *     box extending past the backing, signal not increasing), STATE, DEVICE,
+ *     TIMEOUT (the device's queue stayed full, or at the fence id wrap once
+ *     every 2^31 fences its earlier work stopped completing), DEVICE_LOST.
  */
 struct vgpu_box {
 	uint32_t x, y, z;
@@ -310,7 +312,7 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_transfer, 56);
  *     so that WAIT on them covers it), then the command stream.
  * Errors: STATE (no context), BAD_SIZE (payload size != 4*num_handles +
  *     size), BAD_HANDLE, INVALID (size, flags, signal not increasing),
- *     NO_MEMORY, DEVICE.
+ *     NO_MEMORY, DEVICE, TIMEOUT and DEVICE_LOST (as for transfers).
  */
 struct vgpu_submit {
 	uint32_t size;

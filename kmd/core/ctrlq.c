@@ -290,7 +290,29 @@ struct enqueue {
 	struct vgpu_list *order;
 	int result;
 	bool kick;
+	bool draining;       /* waiting at the fence id wrap */
+	uint32_t drain_left; /* fenced requests in flight when it last looked */
 };
+
+/*
+ * Whether q->next_fence_id may go out now.  At the limit, ids restart only
+ * when no fenced request is in flight, so that "every fence up to this id"
+ * keeps its meaning on the device.  Caller holds dev->lock.
+ */
+static bool fence_id_ready(struct vgpu_ctrlq *q, struct enqueue *e)
+{
+	if (q->next_fence_id >= q->fence_id_limit) {
+		if (q->fenced_in_flight) {
+			if (!e->draining)
+				e->drain_left = q->fenced_in_flight;
+			e->draining = true;
+			return false;
+		}
+		q->next_fence_id = 1;
+	}
+	e->draining = false;
+	return true;
+}
 
 /* Runs under dev->lock: false means "no room yet, wait for completions". */
 static bool try_enqueue(void *arg)
@@ -309,12 +331,8 @@ static bool try_enqueue(void *arg)
 	if (req->fenced) {
 		struct wire_hdr *hdr = vgpu_req_cmd(req);
 
-		/* Restart fence ids only when none is in flight, so that order holds. */
-		if (q->next_fence_id >= q->fence_id_limit) {
-			if (q->fenced_in_flight)
-				return false;
-			q->next_fence_id = 1;
-		}
+		if (!fence_id_ready(q, e))
+			return false;
 		hdr->flags |= WIRE_FLAG_FENCE;
 		hdr->fence_id = q->next_fence_id;
 	}
@@ -343,6 +361,23 @@ static bool try_enqueue(void *arg)
 	return true;
 }
 
+/*
+ * The wrap waits for every fenced request in flight, which may take a
+ * healthy device more than one command timeout: a timeout counts only if
+ * no fenced request completed during it.  None can be queued meanwhile, so
+ * the count only falls and the rounds are bounded by it.
+ */
+static bool drain_progressed(struct vgpu_device *dev, struct enqueue *e)
+{
+	bool progressed;
+
+	vgpu_dev_lock(dev);
+	progressed = e->draining && dev->ctrlq.fenced_in_flight < e->drain_left;
+	e->drain_left = dev->ctrlq.fenced_in_flight;
+	vgpu_dev_unlock(dev);
+	return progressed;
+}
+
 static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgpu_list *order)
 {
 	const struct vgpu_transport *t = dev->transport;
@@ -352,7 +387,9 @@ static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgp
 	/* The response buffer goes last: every device-readable buffer precedes it. */
 	req->bufs[req->nbufs++] = req->bufs[VGPU_REQ_MAX_BUFS - 1];
 	req->queue = vgpu_personality_queue(dev, ((struct wire_hdr *)vgpu_req_cmd(req))->type);
-	ret = vgpu_wait_until(dev, try_enqueue, &e, dev->command_timeout_ns);
+	do {
+		ret = vgpu_wait_until(dev, try_enqueue, &e, dev->command_timeout_ns);
+	} while (ret == VGPU_E_TIMEOUT && drain_progressed(dev, &e));
 	if (ret != VGPU_OK || e.result != VGPU_OK) {
 		req->nbufs--;
 		return ret != VGPU_OK ? ret : e.result;

@@ -142,7 +142,9 @@ int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t wan
  * Send a fenced request and return at once; on completion target->done runs
  * with dev->lock held and must release the request with
  * vgpu_req_free_locked (now or later).  Returns VGPU_OK (the engine owns
- * it) or an error (caller owns it).
+ * it) or an error (caller owns it).  When the fence ids reach their limit,
+ * it first waits for every fenced request in flight: VGPU_E_TIMEOUT once a
+ * whole command timeout passes without one completing.  PASSIVE.
  */
 int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,
 			 const struct vgpu_fence_target *target);

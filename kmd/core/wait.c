@@ -84,7 +84,10 @@ static bool take_sleeplock(void *arg)
 
 int vgpu_sleeplock_acquire(struct vgpu_device *dev, struct vgpu_sleeplock *lock)
 {
-	/* A holder waits for the device at most one command timeout per step. */
+	/*
+	 * A holder waits for the device at most one command timeout per step
+	 * (at the fence id wrap, longer while the device keeps completing work).
+	 */
 	return vgpu_wait_until(dev, take_sleeplock, lock, 4 * dev->command_timeout_ns);
 }
 

@@ -15,9 +15,10 @@
  * Every request is answered at once unless a rule says otherwise: DEFER
  * keeps it until fake_gpu_complete_pending() (so tests can hold many
  * requests in flight and complete unfenced ones out of order; fenced ones
- * always complete in fence order), and the fault rules answer with an
- * error, never answer, under-report the bytes written, or add used entries
- * for ids not in flight.  fake_gpu_die() makes the device stop answering.
+ * complete in fence order unless the test asks otherwise), and the fault
+ * rules answer with an error, never answer, under-report the bytes
+ * written, or add used entries for ids not in flight.  fake_gpu_die()
+ * makes the device stop answering.
  *
  * What the core did wrong (sizes, ids, ordering, memory it does not own)
  * is counted in `violations`; a correct core keeps it at zero.
@@ -235,11 +236,14 @@ void fake_gpu_add_rule(struct fake_gpu *gpu, uint32_t cmd, enum fake_gpu_action 
 void fake_gpu_clear_rules(struct fake_gpu *gpu);
 
 enum fake_gpu_order {
-	FAKE_GPU_ARRIVAL,  /* in the order the requests arrived */
-	FAKE_GPU_REVERSED, /* newest first; fenced requests still in fence order */
+	FAKE_GPU_ARRIVAL,      /* in the order the requests arrived */
+	FAKE_GPU_REVERSED,     /* newest first; fenced requests still in fence order */
+	FAKE_GPU_REVERSED_ALL, /* newest first, fenced ones too: fences finishing out of order */
 };
 /* Answer every deferred request; returns how many.  Interrupts delivered on return. */
 unsigned fake_gpu_complete_pending(struct fake_gpu *gpu, enum fake_gpu_order order);
+/* The same for the first `max` of them in `order`; the rest stay deferred. */
+unsigned fake_gpu_complete_some(struct fake_gpu *gpu, enum fake_gpu_order order, unsigned max);
 unsigned fake_gpu_pending_count(struct fake_gpu *gpu);
 
 /* Make the next MAP_BLOB answer lie as `lie` says. */

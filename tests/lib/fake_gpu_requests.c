@@ -113,10 +113,37 @@ static void order_fenced(struct fake_gpu_pending **v, unsigned n)
 	}
 }
 
-unsigned fake_gpu_complete_pending(struct fake_gpu *gpu, enum fake_gpu_order order)
+static bool among_first(struct fake_gpu_pending *const *v, unsigned k,
+			const struct fake_gpu_pending *p)
+{
+	for (unsigned i = 0; i < k; i++) {
+		if (v[i] == p)
+			return true;
+	}
+	return false;
+}
+
+/* Keep deferred, in arrival order, what is not among the first k of v. */
+static void keep_the_rest(struct fake_gpu *gpu, struct fake_gpu_pending *const *v, unsigned k)
+{
+	struct fake_gpu_pending **tail = &gpu->pending;
+	struct fake_gpu_pending *p, *next;
+
+	for (p = gpu->pending; p; p = next) {
+		next = p->next;
+		if (among_first(v, k, p))
+			continue;
+		*tail = p;
+		tail = &p->next;
+	}
+	*tail = NULL;
+	gpu->npending -= k;
+}
+
+unsigned fake_gpu_complete_some(struct fake_gpu *gpu, enum fake_gpu_order order, unsigned max)
 {
 	struct fake_gpu_pending **v;
-	unsigned n, i = 0;
+	unsigned n, k, i = 0;
 
 	pthread_mutex_lock(&gpu->mutex);
 	n = gpu->npending;
@@ -126,16 +153,22 @@ unsigned fake_gpu_complete_pending(struct fake_gpu *gpu, enum fake_gpu_order ord
 		return 0;
 	}
 	for (struct fake_gpu_pending *p = gpu->pending; p; p = p->next, i++)
-		v[order == FAKE_GPU_REVERSED ? n - 1 - i : i] = p;
-	order_fenced(v, n);
-	gpu->pending = NULL;
-	gpu->npending = 0;
-	for (i = 0; i < n; i++)
+		v[order == FAKE_GPU_ARRIVAL ? i : n - 1 - i] = p;
+	if (order != FAKE_GPU_REVERSED_ALL)
+		order_fenced(v, n);
+	k = n < max ? n : max;
+	keep_the_rest(gpu, v, k);
+	for (i = 0; i < k; i++)
 		complete_locked(gpu, v[i]);
 	fake_gpu_unlock_and_deliver_inline(gpu);
 	free(v);
 	fake_gpu_sync_irq(gpu);
-	return n;
+	return k;
+}
+
+unsigned fake_gpu_complete_pending(struct fake_gpu *gpu, enum fake_gpu_order order)
+{
+	return fake_gpu_complete_some(gpu, order, ~0u);
 }
 
 unsigned fake_gpu_pending_count(struct fake_gpu *gpu)
