@@ -66,6 +66,18 @@ static int new_resource(struct vgpu_file *file, const struct vgpu_resource_creat
 	return VGPU_OK;
 }
 
+/* Free a backing, or keep it until the reset if the device may still use it (NULL: none). */
+static void release_backing(struct vgpu_device *dev, struct vgpu_backing *backing,
+			    bool device_may_use)
+{
+	if (!backing)
+		return;
+	if (device_may_use)
+		vgpu_dev_orphan_backing(dev, backing);
+	else
+		dev->os->backing_free(dev->os->ctx, backing);
+}
+
 static void drop_resource(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	vgpu_file_uninstall(file, res);
@@ -93,11 +105,8 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 	res->res_id = vgpu_dev_new_res_id(dev);
 	ret = create_on_device(file, res, NULL);
 	if (ret != VGPU_OK) {
-		/* A device that timed out may still hold the backing: only the reset frees it. */
-		if (ret == VGPU_E_TIMEOUT)
-			vgpu_dev_orphan_backing(dev, res->backing);
-		else
-			os->backing_free(os->ctx, res->backing);
+		/* A device that timed out may still hold the backing. */
+		release_backing(dev, res->backing, ret == VGPU_E_TIMEOUT);
 		drop_resource(file, res);
 		return ret;
 	}
@@ -150,7 +159,6 @@ static void release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	struct vgpu_device *dev = file->dev;
-	const struct vgpu_os *os = dev->os;
 	uint64_t completed;
 	int idle = VGPU_OK;
 
@@ -165,10 +173,7 @@ void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 	release_on_device(file, res);
 
 	account(dev, -1, res);
-	if (res->backing && idle == VGPU_E_TIMEOUT)
-		vgpu_dev_orphan_backing(dev, res->backing);
-	else if (res->backing)
-		os->backing_free(os->ctx, res->backing);
+	release_backing(dev, res->backing, idle == VGPU_E_TIMEOUT);
 	drop_resource(file, res);
 }
 
