@@ -23,6 +23,7 @@
 #include <EGL/eglext.h>
 #include <GL/glcorearb.h>
 
+#include "egl_core.h"
 #include "gl_env.h"
 #include "pixels.h"
 #include "sim_harness.h"
@@ -81,8 +82,7 @@
 #define DECLARE_GL(type, name) static type gl##name;
 GL_FUNCTIONS(DECLARE_GL)
 
-static EGLDisplay display = EGL_NO_DISPLAY;
-static EGLContext context = EGL_NO_CONTEXT;
+static struct egl_core egl;
 static int gl_ready;
 static int has_buffer_storage;
 static FILE *winsys_log;        /* our stderr while GL runs */
@@ -226,25 +226,12 @@ static void test_sim_starts(void)
 
 static void test_core_context(void)
 {
-	static const EGLint ctx_attribs[] = {
-		EGL_CONTEXT_MAJOR_VERSION, 4, EGL_CONTEXT_MINOR_VERSION, 3,
-		EGL_CONTEXT_OPENGL_PROFILE_MASK, EGL_CONTEXT_OPENGL_CORE_PROFILE_BIT, EGL_NONE,
-	};
-	PFNEGLGETPLATFORMDISPLAYEXTPROC get_display =
-		(PFNEGLGETPLATFORMDISPLAYEXTPROC)eglGetProcAddress("eglGetPlatformDisplayEXT");
+	int opened = egl_core_open(&egl);
 
-	CHECK(get_display != NULL);
-	if (!get_display)
-		return;
-	display = get_display(EGL_PLATFORM_SURFACELESS_MESA, EGL_DEFAULT_DISPLAY, NULL);
-	CHECK(display != EGL_NO_DISPLAY);
-	CHECK(eglInitialize(display, NULL, NULL));
-	CHECK(eglBindAPI(EGL_OPENGL_API));
-	context = eglCreateContext(display, EGL_NO_CONFIG_KHR, EGL_NO_CONTEXT, ctx_attribs);
-	CHECK(context != EGL_NO_CONTEXT);
-	CHECK(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, context));
-	CHECK_EQ(load_gl(), 0);
-	gl_ready = context != EGL_NO_CONTEXT && !tap_case_failed;
+	CHECK_EQ(opened, 0);
+	if (opened == 0)
+		CHECK_EQ(load_gl(), 0);
+	gl_ready = opened == 0 && !tap_case_failed;
 }
 
 static void test_offered_exactly_with_blobs(void)
@@ -531,13 +518,7 @@ static void test_sub_data_beside_mapping(void)
 
 static void test_context_goes(void)
 {
-	CHECK(display != EGL_NO_DISPLAY);
-	if (display == EGL_NO_DISPLAY)
-		return;
-	CHECK(eglMakeCurrent(display, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT));
-	if (context != EGL_NO_CONTEXT)
-		CHECK(eglDestroyContext(display, context));
-	CHECK(eglTerminate(display));
+	CHECK_EQ(egl_core_close(&egl), 0);
 }
 
 static void test_winsys_said_nothing(void)
