@@ -14,25 +14,13 @@
 #define PIPE_MAX_TEXTURE_TYPES 9u
 /* Buffers up to this size keep a host copy of their bytes. */
 #define HOST_COPY_MAX (16u << 20)
-/* virgl's resource flags a host mapping needs: virglrenderer maps nothing else. */
-#define VIRGL_FLAGS_HOST_MAPPABLE ((1u << 1) | (1u << 2))
 #define MAX_BACKING_ENTRIES 16384u
-
-/* What one command handler sees. */
-struct command {
-	struct fake_gpu *gpu;
-	const uint8_t *buf;
-	size_t len;
-	struct wire_hdr hdr;
-	int ctx_slot; /* slot of hdr.ctx_id, -1 if none */
-	struct fake_gpu_answer *answer;
-};
 
 struct command_type {
 	uint32_t type;
 	uint32_t size;    /* exact request bytes; 0: the handler checks */
 	bool in_context;  /* hdr.ctx_id must name a live context */
-	uint32_t (*run)(struct command *c);
+	uint32_t (*run)(struct fake_gpu_command *c);
 };
 
 static uint32_t capset_version(uint32_t id)
@@ -59,7 +47,7 @@ static int find_context(const struct fake_gpu *gpu, uint32_t id)
 	return -1;
 }
 
-static struct fake_gpu_res *find_resource(struct fake_gpu *gpu, uint32_t id)
+struct fake_gpu_res *fake_gpu_find_resource(struct fake_gpu *gpu, uint32_t id)
 {
 	for (unsigned i = 0; id && i < FAKE_GPU_MAX_RESOURCES; i++) {
 		if (gpu->resources[i].id == id)
@@ -68,17 +56,25 @@ static struct fake_gpu_res *find_resource(struct fake_gpu *gpu, uint32_t id)
 	return NULL;
 }
 
-/* The resource a command names at `offset`, or NULL (a violation: the core sent it). */
-static struct fake_gpu_res *named_resource(struct command *c, size_t offset)
+struct fake_gpu_res *fake_gpu_named_resource(struct fake_gpu_command *c, size_t offset)
 {
 	struct fake_gpu_res *res;
 	uint32_t id;
 
 	memcpy(&id, c->buf + offset, sizeof(id));
-	res = find_resource(c->gpu, id);
+	res = fake_gpu_find_resource(c->gpu, id);
 	if (!res)
 		fake_gpu_violation(c->gpu, "cmd 0x%x: unknown resource %u", c->hdr.type, id);
 	return res;
+}
+
+struct fake_gpu_res *fake_gpu_free_resource_slot(struct fake_gpu *gpu)
+{
+	for (unsigned i = 0; i < FAKE_GPU_MAX_RESOURCES; i++) {
+		if (!gpu->resources[i].id)
+			return &gpu->resources[i];
+	}
+	return NULL;
 }
 
 static void release_resource(struct fake_gpu_res *res)
@@ -100,7 +96,7 @@ unsigned fake_gpu_tables_clear(struct fake_gpu *gpu)
 	return live;
 }
 
-static uint32_t cmd_get_capset_info(struct command *c)
+static uint32_t cmd_get_capset_info(struct fake_gpu_command *c)
 {
 	struct wire_get_capset_info req;
 	struct wire_resp_capset_info resp = { 0 };
@@ -119,7 +115,7 @@ static uint32_t cmd_get_capset_info(struct command *c)
 	return WIRE_RESP_OK_CAPSET_INFO;
 }
 
-static uint32_t cmd_get_capset(struct command *c)
+static uint32_t cmd_get_capset(struct fake_gpu_command *c)
 {
 	uint8_t *out = c->answer->buf + sizeof(struct wire_hdr);
 	struct wire_get_capset req;
@@ -137,7 +133,7 @@ static uint32_t cmd_get_capset(struct command *c)
 	return WIRE_RESP_OK_CAPSET;
 }
 
-static uint32_t cmd_ctx_create(struct command *c)
+static uint32_t cmd_ctx_create(struct fake_gpu_command *c)
 {
 	struct fake_gpu *gpu = c->gpu;
 	struct wire_ctx_create req;
@@ -166,7 +162,7 @@ static uint32_t cmd_ctx_create(struct command *c)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static uint32_t cmd_ctx_destroy(struct command *c)
+static uint32_t cmd_ctx_destroy(struct fake_gpu_command *c)
 {
 	uint64_t bit = 1ull << c->ctx_slot;
 
@@ -188,7 +184,7 @@ static uint32_t level_count_limit(uint32_t w, uint32_t h, uint32_t d)
 	return levels;
 }
 
-static bool resource_desc_ok(const struct wire_resource_create_3d *r)
+bool fake_gpu_resource_desc_ok(const struct wire_resource_create_3d *r)
 {
 	if (r->target >= PIPE_MAX_TEXTURE_TYPES || !r->width || !r->height || !r->depth ||
 	    !r->array_size || r->pad)
@@ -204,26 +200,22 @@ static uint8_t host_byte(uint32_t res_id, uint64_t offset)
 	return (uint8_t)(res_id * 13u + offset * 3u + 1u);
 }
 
-static uint32_t cmd_resource_create_3d(struct command *c)
+static uint32_t cmd_resource_create_3d(struct fake_gpu_command *c)
 {
 	struct fake_gpu *gpu = c->gpu;
 	struct wire_resource_create_3d req;
 	struct fake_gpu_res *res;
 
 	memcpy(&req, c->buf, sizeof(req));
-	if (!req.resource_id || find_resource(gpu, req.resource_id)) {
+	if (!req.resource_id || fake_gpu_find_resource(gpu, req.resource_id)) {
 		fake_gpu_violation(gpu, "resource %u created twice or zero", req.resource_id);
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
 	}
-	if (!resource_desc_ok(&req)) {
+	if (!fake_gpu_resource_desc_ok(&req)) {
 		fake_gpu_violation(gpu, "resource %u: bad description", req.resource_id);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
-	res = NULL;
-	for (unsigned i = 0; !res && i < FAKE_GPU_MAX_RESOURCES; i++) {
-		if (!gpu->resources[i].id)
-			res = &gpu->resources[i];
-	}
+	res = fake_gpu_free_resource_slot(gpu);
 	if (!res)
 		return WIRE_RESP_ERR_OUT_OF_MEMORY;
 	*res = (struct fake_gpu_res){
@@ -240,10 +232,10 @@ static uint32_t cmd_resource_create_3d(struct command *c)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static uint32_t cmd_resource_unref(struct command *c)
+static uint32_t cmd_resource_unref(struct fake_gpu_command *c)
 {
-	struct fake_gpu_res *res = named_resource(c, offsetof(struct wire_resource_unref,
-							       resource_id));
+	struct fake_gpu_res *res =
+		fake_gpu_named_resource(c, offsetof(struct wire_resource_unref, resource_id));
 
 	if (!res)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
@@ -254,7 +246,8 @@ static uint32_t cmd_resource_unref(struct command *c)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static bool backing_entries_ok(struct command *c, const struct wire_mem_entry *e, uint32_t n)
+static bool backing_entries_ok(struct fake_gpu_command *c, const struct wire_mem_entry *e,
+			       uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		if (!e[i].length || e[i].pad ||
@@ -267,7 +260,7 @@ static bool backing_entries_ok(struct command *c, const struct wire_mem_entry *e
 	return true;
 }
 
-static uint32_t cmd_attach_backing(struct command *c)
+static uint32_t cmd_attach_backing(struct fake_gpu_command *c)
 {
 	struct wire_attach_backing req;
 	struct fake_gpu_res *res;
@@ -281,7 +274,7 @@ static uint32_t cmd_attach_backing(struct command *c)
 				   req.nr_entries, c->len);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
-	res = named_resource(c, offsetof(struct wire_attach_backing, resource_id));
+	res = fake_gpu_named_resource(c, offsetof(struct wire_attach_backing, resource_id));
 	if (!res)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
 	if (res->entries || res->blob) {
@@ -313,7 +306,7 @@ struct mvisor_attach_backing {
 	uint32_t size;
 } __attribute__((packed));
 
-static uint32_t cmd_mvisor_attach_backing(struct command *c)
+static uint32_t cmd_mvisor_attach_backing(struct fake_gpu_command *c)
 {
 	struct mvisor_attach_backing req;
 	struct fake_gpu_res *res;
@@ -323,7 +316,7 @@ static uint32_t cmd_mvisor_attach_backing(struct command *c)
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
 	memcpy(&req, c->buf, sizeof(req));
-	res = named_resource(c, offsetof(struct mvisor_attach_backing, resource_id));
+	res = fake_gpu_named_resource(c, offsetof(struct mvisor_attach_backing, resource_id));
 	if (!res)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
 	if (res->entries || res->blob || req.nr_entries != 1) {
@@ -345,10 +338,10 @@ static uint32_t cmd_mvisor_attach_backing(struct command *c)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static uint32_t cmd_detach_backing(struct command *c)
+static uint32_t cmd_detach_backing(struct fake_gpu_command *c)
 {
-	struct fake_gpu_res *res = named_resource(c, offsetof(struct wire_detach_backing,
-							       resource_id));
+	struct fake_gpu_res *res =
+		fake_gpu_named_resource(c, offsetof(struct wire_detach_backing, resource_id));
 
 	if (!res)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
@@ -363,10 +356,10 @@ static uint32_t cmd_detach_backing(struct command *c)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static uint32_t ctx_resource(struct command *c, bool attach)
+static uint32_t ctx_resource(struct fake_gpu_command *c, bool attach)
 {
-	struct fake_gpu_res *res = named_resource(c, offsetof(struct wire_ctx_resource,
-							       resource_id));
+	struct fake_gpu_res *res =
+		fake_gpu_named_resource(c, offsetof(struct wire_ctx_resource, resource_id));
 	uint64_t bit = 1ull << c->ctx_slot;
 
 	if (!res)
@@ -380,12 +373,12 @@ static uint32_t ctx_resource(struct command *c, bool attach)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static uint32_t cmd_ctx_attach(struct command *c)
+static uint32_t cmd_ctx_attach(struct fake_gpu_command *c)
 {
 	return ctx_resource(c, true);
 }
 
-static uint32_t cmd_ctx_detach(struct command *c)
+static uint32_t cmd_ctx_detach(struct fake_gpu_command *c)
 {
 	return ctx_resource(c, false);
 }
@@ -433,13 +426,13 @@ static bool box_in_level(const struct fake_gpu_res *res, const struct wire_trans
 	       (uint64_t)b->z + b->d <= depth;
 }
 
-static uint32_t transfer(struct command *c, bool to_host)
+static uint32_t transfer(struct fake_gpu_command *c, bool to_host)
 {
 	struct wire_transfer_3d req;
 	struct fake_gpu_res *res;
 
 	memcpy(&req, c->buf, sizeof(req));
-	res = named_resource(c, offsetof(struct wire_transfer_3d, resource_id));
+	res = fake_gpu_named_resource(c, offsetof(struct wire_transfer_3d, resource_id));
 	if (!res)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
 	if (!(res->ctx_mask & (1ull << c->ctx_slot)) || !res->entries || !box_in_level(res, &req) ||
@@ -458,17 +451,17 @@ static uint32_t transfer(struct command *c, bool to_host)
 	return WIRE_RESP_OK_NODATA;
 }
 
-static uint32_t cmd_transfer_to_host(struct command *c)
+static uint32_t cmd_transfer_to_host(struct fake_gpu_command *c)
 {
 	return transfer(c, true);
 }
 
-static uint32_t cmd_transfer_from_host(struct command *c)
+static uint32_t cmd_transfer_from_host(struct fake_gpu_command *c)
 {
 	return transfer(c, false);
 }
 
-static uint32_t cmd_submit_3d(struct command *c)
+static uint32_t cmd_submit_3d(struct fake_gpu_command *c)
 {
 	struct wire_submit_3d req;
 
@@ -477,222 +470,6 @@ static uint32_t cmd_submit_3d(struct command *c)
 		fake_gpu_violation(c->gpu, "submit of %u bytes in %zu", req.size, c->len);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
-	return WIRE_RESP_OK_NODATA;
-}
-
-/* ---- blobs ---- */
-
-/* Mvisor's CREATE_BLOB: the standard fields, then the gallium description. */
-struct mvisor_create_blob {
-	struct wire_resource_create_blob blob;
-	uint32_t format, bind, target, width, height, depth, array_size, last_level, nr_samples,
-		flags;
-};
-
-/* Mvisor's OK_MAP_INFO, packed. */
-struct mvisor_resp_map_info {
-	struct wire_hdr hdr;
-	uint32_t map_info;
-	uint64_t gpa;
-	uint64_t size;
-	uint32_t pad;
-} __attribute__((packed));
-
-static bool blob_supported(const struct fake_gpu *gpu)
-{
-	if (!gpu->hv_mem)
-		return false;
-	return gpu->cfg.mvisor ||
-	       (gpu->driver_features & (1ull << VIRTIO_GPU_FEAT_RESOURCE_BLOB));
-}
-
-/* What the standard part of a CREATE_BLOB must say; a violation otherwise. */
-static bool blob_fields_ok(struct command *c, const struct wire_resource_create_blob *b)
-{
-	if (!blob_supported(c->gpu) || !b->resource_id || find_resource(c->gpu, b->resource_id) ||
-	    b->blob_mem != WIRE_BLOB_MEM_HOST3D || (b->blob_flags & ~WIRE_BLOB_FLAG_USE_MAPPABLE) ||
-	    b->nr_entries || !b->blob_id || b->blob_id > UINT32_MAX || !b->size ||
-	    b->size % 4096u) {
-		fake_gpu_violation(c->gpu, "create_blob %u: mem %u flags 0x%x entries %u id %llu "
-				   "size %llu", b->resource_id, b->blob_mem, b->blob_flags,
-				   b->nr_entries, (unsigned long long)b->blob_id,
-				   (unsigned long long)b->size);
-		return false;
-	}
-	return true;
-}
-
-/* Mvisor's description, as RESOURCE_CREATE_3D would carry it. */
-static bool mvisor_desc_ok(struct command *c, const struct mvisor_create_blob *m)
-{
-	struct wire_resource_create_3d r = {
-		.target = m->target, .format = m->format, .bind = m->bind, .width = m->width,
-		.height = m->height, .depth = m->depth, .array_size = m->array_size,
-		.last_level = m->last_level, .nr_samples = m->nr_samples, .flags = m->flags,
-	};
-
-	if (!resource_desc_ok(&r)) {
-		fake_gpu_violation(c->gpu, "mvisor create_blob %u: bad description",
-				   m->blob.resource_id);
-		return false;
-	}
-	if ((m->blob.blob_flags & WIRE_BLOB_FLAG_USE_MAPPABLE) &&
-	    (m->flags & VIRGL_FLAGS_HOST_MAPPABLE) != VIRGL_FLAGS_HOST_MAPPABLE) {
-		fake_gpu_violation(c->gpu, "mvisor create_blob %u: mappable, but flags 0x%x",
-				   m->blob.resource_id, m->flags);
-		return false;
-	}
-	return true;
-}
-
-/* Another live blob of this context already took the virgl object `blob_id`. */
-static bool blob_id_taken(const struct fake_gpu *gpu, uint64_t blob_id, uint64_t ctx_bit)
-{
-	for (unsigned i = 0; i < FAKE_GPU_MAX_RESOURCES; i++) {
-		const struct fake_gpu_res *r = &gpu->resources[i];
-
-		if (r->id && r->blob && r->blob_id == blob_id && (r->ctx_mask & ctx_bit))
-			return true;
-	}
-	return false;
-}
-
-static uint32_t cmd_create_blob(struct command *c)
-{
-	struct mvisor_create_blob m = { 0 };
-	size_t want = c->gpu->cfg.mvisor ? sizeof(m) : sizeof(m.blob);
-	struct fake_gpu_res *res = NULL;
-
-	if (c->len != want) {
-		fake_gpu_violation(c->gpu, "create_blob of %zu bytes", c->len);
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	}
-	memcpy(&m, c->buf, want);
-	if (!blob_fields_ok(c, &m.blob) || (c->gpu->cfg.mvisor && !mvisor_desc_ok(c, &m)))
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	/* The user's mistake, not the driver's: a real device refuses it too. */
-	if (blob_id_taken(c->gpu, m.blob.blob_id, 1ull << c->ctx_slot))
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	for (unsigned i = 0; !res && i < FAKE_GPU_MAX_RESOURCES; i++) {
-		if (!c->gpu->resources[i].id)
-			res = &c->gpu->resources[i];
-	}
-	if (!res)
-		return WIRE_RESP_ERR_OUT_OF_MEMORY;
-	*res = (struct fake_gpu_res){
-		.id = m.blob.resource_id, .target = m.target, .width = m.width,
-		.height = m.height, .depth = m.depth, .array_size = m.array_size,
-		.last_level = m.last_level, .nr_samples = m.nr_samples, .blob = true,
-		.blob_flags = m.blob.blob_flags, .blob_id = m.blob.blob_id,
-		.blob_size = m.blob.size,
-	};
-	c->gpu->nresources++;
-	return WIRE_RESP_OK_NODATA;
-}
-
-/* The mapped blob overlapping [offset, offset + size), or NULL. */
-static const struct fake_gpu_res *mapped_over(const struct fake_gpu *gpu, uint64_t offset,
-					      uint64_t size)
-{
-	for (unsigned i = 0; i < FAKE_GPU_MAX_RESOURCES; i++) {
-		const struct fake_gpu_res *r = &gpu->resources[i];
-
-		if (r->id && r->mapped && offset < r->map_offset + r->blob_size &&
-		    r->map_offset < offset + size)
-			return r;
-	}
-	return NULL;
-}
-
-/* Mvisor's device places blobs itself: the first free range that fits. */
-static bool first_fit(const struct fake_gpu *gpu, uint64_t size, uint64_t *offset)
-{
-	const struct fake_gpu_res *r;
-
-	*offset = 0;
-	while ((r = mapped_over(gpu, *offset, size)))
-		*offset = r->map_offset + r->blob_size;
-	return *offset <= gpu->cfg.host_visible_size &&
-	       size <= gpu->cfg.host_visible_size - *offset;
-}
-
-/* Where the driver asked for the blob: free, aligned, inside the region. */
-static bool placement_ok(struct command *c, const struct fake_gpu_res *res, uint64_t offset)
-{
-	uint64_t size = c->gpu->cfg.host_visible_size;
-
-	if (offset % 4096u || offset > size || res->blob_size > size - offset ||
-	    mapped_over(c->gpu, offset, res->blob_size)) {
-		fake_gpu_violation(c->gpu, "blob %u mapped at 0x%llx: outside, misaligned or "
-				   "overlapping", res->id, (unsigned long long)offset);
-		return false;
-	}
-	return true;
-}
-
-static uint32_t answer_map_info(struct command *c, const struct fake_gpu_res *res)
-{
-	const struct fake_gpu_map_answer *lie = &c->gpu->map_lie;
-	struct mvisor_resp_map_info a = {
-		.map_info = (lie->set & FAKE_GPU_MAP_INFO) ? lie->map_info : WIRE_MAP_CACHE_CACHED,
-		.gpa = (lie->set & FAKE_GPU_MAP_GPA) ? lie->gpa : c->gpu->hv_pa + res->map_offset,
-		.size = (lie->set & FAKE_GPU_MAP_SIZE) ? lie->size : res->blob_size,
-	};
-
-	c->gpu->map_lie.set = 0;
-	if (c->gpu->cfg.mvisor) {
-		memcpy(c->answer->buf, &a, sizeof(a));
-		c->answer->len = sizeof(a);
-	} else {
-		struct wire_resp_map_info std = { .map_info = a.map_info };
-
-		memcpy(c->answer->buf, &std, sizeof(std));
-		c->answer->len = sizeof(std);
-	}
-	return WIRE_RESP_OK_MAP_INFO;
-}
-
-static uint32_t cmd_map_blob(struct command *c)
-{
-	struct wire_resource_map_blob req;
-	struct fake_gpu_res *res = named_resource(c, offsetof(struct wire_resource_map_blob,
-							       resource_id));
-
-	memcpy(&req, c->buf, sizeof(req));
-	if (!res)
-		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
-	if (!res->blob || !(res->blob_flags & WIRE_BLOB_FLAG_USE_MAPPABLE) || res->mapped ||
-	    req.pad || (c->gpu->cfg.mvisor && req.offset)) {
-		fake_gpu_violation(c->gpu, "map_blob %u: not a mappable blob, mapped already, "
-				   "or nonzero pad/offset", res->id);
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	}
-	if (c->gpu->cfg.mvisor) {
-		if (!first_fit(c->gpu, res->blob_size, &req.offset))
-			return WIRE_RESP_ERR_OUT_OF_MEMORY;
-	} else if (!placement_ok(c, res, req.offset)) {
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	}
-	res->mapped = true;
-	res->map_offset = req.offset;
-	return answer_map_info(c, res);
-}
-
-static uint32_t cmd_unmap_blob(struct command *c)
-{
-	struct fake_gpu_res *res = named_resource(c, offsetof(struct wire_resource_unmap_blob,
-							       resource_id));
-
-	if (!res)
-		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
-	if (!res->blob) {
-		fake_gpu_violation(c->gpu, "unmap_blob of resource %u, not a blob", res->id);
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	}
-	/* A driver unsure whether a garbled MAP_BLOB answer mapped it may ask: refused. */
-	if (!res->mapped)
-		return WIRE_RESP_ERR_INVALID_PARAMETER;
-	res->mapped = false;
 	return WIRE_RESP_OK_NODATA;
 }
 
@@ -715,10 +492,11 @@ static const struct command_type command_types[] = {
 	{ WIRE_CMD_TRANSFER_FROM_HOST_3D, sizeof(struct wire_transfer_3d), true,
 	  cmd_transfer_from_host },
 	{ WIRE_CMD_SUBMIT_3D, 0, true, cmd_submit_3d },
-	{ WIRE_CMD_RESOURCE_CREATE_BLOB, 0, true, cmd_create_blob },
-	{ WIRE_CMD_RESOURCE_MAP_BLOB, sizeof(struct wire_resource_map_blob), false, cmd_map_blob },
+	{ WIRE_CMD_RESOURCE_CREATE_BLOB, 0, true, fake_gpu_cmd_create_blob },
+	{ WIRE_CMD_RESOURCE_MAP_BLOB, sizeof(struct wire_resource_map_blob), false,
+	  fake_gpu_cmd_map_blob },
 	{ WIRE_CMD_RESOURCE_UNMAP_BLOB, sizeof(struct wire_resource_unmap_blob), false,
-	  cmd_unmap_blob },
+	  fake_gpu_cmd_unmap_blob },
 };
 
 static const struct command_type *command_type(uint32_t type)
@@ -742,7 +520,7 @@ static uint16_t expected_queue(const struct fake_gpu *gpu, uint32_t type)
 uint32_t fake_gpu_execute(struct fake_gpu *gpu, uint16_t queue, const uint8_t *buf, size_t len,
 			  struct fake_gpu_answer *answer)
 {
-	struct command c = { .gpu = gpu, .buf = buf, .len = len, .answer = answer };
+	struct fake_gpu_command c = { .gpu = gpu, .buf = buf, .len = len, .answer = answer };
 	const struct command_type *ct;
 
 	memcpy(&c.hdr, buf, sizeof(c.hdr));
@@ -812,7 +590,7 @@ const struct fake_gpu_res *fake_gpu_resource(struct fake_gpu *gpu, uint32_t res_
 	const struct fake_gpu_res *res;
 
 	pthread_mutex_lock(&gpu->mutex);
-	res = find_resource(gpu, res_id);
+	res = fake_gpu_find_resource(gpu, res_id);
 	pthread_mutex_unlock(&gpu->mutex);
 	return res;
 }

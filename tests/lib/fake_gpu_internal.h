@@ -8,12 +8,14 @@
  *                        fault rules, deferred and fenced completion
  *   fake_gpu_commands.c  the command set and its tables of contexts and
  *                        resources
+ *   fake_gpu_blob.c      the blob commands
  *
  * Every function here runs with gpu->mutex held, except where it says.
  */
 #ifndef VGPU_TESTS_FAKE_GPU_INTERNAL_H
 #define VGPU_TESTS_FAKE_GPU_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,7 +56,24 @@ void fake_gpu_unlock_and_deliver_inline(struct fake_gpu *gpu);
 void fake_gpu_process_queue(struct fake_gpu *gpu, uint16_t queue);
 void fake_gpu_drop_pending(struct fake_gpu *gpu);
 
+/* What one command handler sees. */
+struct fake_gpu_command {
+	struct fake_gpu *gpu;
+	const uint8_t *buf;
+	size_t len;
+	struct wire_hdr hdr;
+	int ctx_slot; /* slot of hdr.ctx_id, -1 if none */
+	struct fake_gpu_answer *answer;
+};
+
 /* The command set (fake_gpu_commands.c). */
+struct fake_gpu_res *fake_gpu_find_resource(struct fake_gpu *gpu, uint32_t id);
+/* The resource a command names at `offset`, or NULL (a violation: the core sent it). */
+struct fake_gpu_res *fake_gpu_named_resource(struct fake_gpu_command *c, size_t offset);
+/* An unused entry of the resource table, NULL when it is full. */
+struct fake_gpu_res *fake_gpu_free_resource_slot(struct fake_gpu *gpu);
+/* A gallium description the device accepts (as RESOURCE_CREATE_3D carries it). */
+bool fake_gpu_resource_desc_ok(const struct wire_resource_create_3d *r);
 /* Check the command in `buf` against its type, size and context, run it; the answer type. */
 uint32_t fake_gpu_execute(struct fake_gpu *gpu, uint16_t queue, const uint8_t *buf, size_t len,
 			  struct fake_gpu_answer *answer);
@@ -62,5 +81,10 @@ uint32_t fake_gpu_execute(struct fake_gpu *gpu, uint16_t queue, const uint8_t *b
 uint32_t fake_gpu_command_subject(const uint8_t *buf, size_t len);
 /* Forget every context and resource; returns how many were live. */
 unsigned fake_gpu_tables_clear(struct fake_gpu *gpu);
+
+/* Blob commands (fake_gpu_blob.c). */
+uint32_t fake_gpu_cmd_create_blob(struct fake_gpu_command *c);
+uint32_t fake_gpu_cmd_map_blob(struct fake_gpu_command *c);
+uint32_t fake_gpu_cmd_unmap_blob(struct fake_gpu_command *c);
 
 #endif /* VGPU_TESTS_FAKE_GPU_INTERNAL_H */
