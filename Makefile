@@ -8,7 +8,7 @@
 BUILD := build
 WINBUILD := $(BUILD)/win
 ASANBUILD := $(BUILD)/asan
-PROGRAMS := kmd/sim/vgpu-sim tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
+PROGRAMS := kmd/sim/vgpu-sim devmodel/vgpu-devmodel tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
 .PHONY: all setup native windows sanitized mesa package demo test testos bench bench-gl clean
 
@@ -21,7 +21,7 @@ native: setup
 	@[ -f $(BUILD)/build.ninja ] || meson setup $(BUILD) . >/dev/null
 	@ninja -C $(BUILD) >/dev/null || ninja -C $(BUILD)
 	@mkdir -p $(BUILD)/bin
-	@for p in $(PROGRAMS); do [ ! -f $(BUILD)/$$p ] || cp -f $(BUILD)/$$p $(BUILD)/bin/; done
+	@for p in $(PROGRAMS); do cp -f $(BUILD)/$$p $(BUILD)/bin/ || exit 1; done
 
 windows: setup
 	@[ -f $(WINBUILD)/build.ninja ] || \

@@ -21,8 +21,6 @@ command -v glmark2 >/dev/null || { log "glmark2 is missing (apt-get install glma
 [ -x "$build/bin/vgpu-sim" ] || { log "no $build/bin/vgpu-sim (run make first)"; exit 1; }
 scripts/build-mesa.sh linux >"$out/build-mesa.log" 2>&1 ||
 	{ log "the Linux Mesa build failed (see $out/build-mesa.log)"; exit 1; }
-mesa=$(scripts/build-mesa.sh --prefix linux)
-mesa_lib=$mesa/lib/x86_64-linux-gnu
 
 xvfb= vtest= sim=
 stop_all() {
@@ -68,10 +66,10 @@ for s in "${scenes[@]}"; do
 done
 
 # One way: runs glmark2 with the given environment; prints renderer and score.
-run_way() { # name env...
+run_way() { # name command-prefix...
 	local name=$1
 	shift
-	env "$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 ||
+	"$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 ||
 		{ log "glmark2 failed for $name (see $out/$name.log)"; return 1; }
 	renderer=$(sed -n 's/^ *GL_RENDERER: *//p' "$out/$name.log" | head -n 1)
 	score=$(sed -n 's/^ *glmark2 Score: *\([0-9]*\).*/\1/p' "$out/$name.log" | tail -n 1)
@@ -81,10 +79,9 @@ run_way() { # name env...
 }
 
 echo "glmark2 --off-screen -s 256x256, ${#scenes[@]} scenes of 3 s: ${scenes[*]}"
-run_way native LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe
-run_way virpipe LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=virpipe
-run_way vgpu LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=vgpu VGPU_SOCKET="$sim_sock" \
-	LD_LIBRARY_PATH="$mesa_lib" LIBGL_DRIVERS_PATH="$mesa_lib/dri"
+run_way native env LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe
+run_way virpipe env LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=virpipe
+run_way vgpu env VGPU_SOCKET="$sim_sock" scripts/with-our-mesa.sh
 grep -q 'vgpu\|virgl' <<<"$(sed -n 's/^ *GL_RENDERER: *//p' "$out/vgpu.log")" ||
 	{ log "the vgpu run did not render through virgl (see $out/vgpu.log)"; exit 1; }
 awk -v v="$score_vgpu" -v n="$score_native" -v p="$score_virpipe" 'BEGIN {

@@ -24,7 +24,7 @@ static int check_mesa_build(void)
 	char path[1024];
 
 	if (!dir || !dir[0]) {
-		printf("# LIBGL_DRIVERS_PATH is not set: run through meson test\n");
+		printf("# LIBGL_DRIVERS_PATH is not set: run under scripts/with-our-mesa.sh\n");
 		return -1;
 	}
 	snprintf(path, sizeof(path), "%s/swrast_dri.so", dir);

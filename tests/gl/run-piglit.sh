@@ -17,10 +17,11 @@
 # (vgpu-model against vgpu).  The sim finds the model through $VGPU_DEVMODEL
 # (or beside itself).
 #
-#   run-piglit.sh VGPU_SIM MESA_PREFIX OUT_DIR
+#   run-piglit.sh VGPU_SIM OUT_DIR
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+with_our_mesa=$here/../../scripts/with-our-mesa.sh
 piglit=/usr/lib/x86_64-linux-gnu/piglit
 list=$here/piglit-subset.txt
 jobs=${PIGLIT_JOBS:-2}
@@ -28,10 +29,9 @@ test_timeout=${PIGLIT_TEST_TIMEOUT:-60}
 # Mesa 22.3's vtest client always connects here; runs that use it take the lock.
 vtest_socket=/tmp/.virgl_test
 
-[ $# -eq 3 ] || { echo "usage: $0 VGPU_SIM MESA_PREFIX OUT_DIR" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 VGPU_SIM OUT_DIR" >&2; exit 2; }
 sim=$1
-mesa_lib=$2/lib/x86_64-linux-gnu
-out=$3
+out=$2
 case_no=0
 failed=0
 pids=()
@@ -97,6 +97,9 @@ run_list() {
 	grep -v -e '^#' -e '^$' "$list" | xargs -d '\n' -P "$jobs" -n 1 bash -c 'run_one "$1"' _ |
 		sort -t $'\t' -k2 >"$1.txt"
 }
+# run_list also runs as a command, under with-our-mesa.sh.
+export -f run_list
+export list jobs
 
 mkdir -p "$out"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vgpu-piglit-XXXXXX")
@@ -112,12 +115,10 @@ run_vgpu() {
 		"$sim" --device "$device" --socket "$sock" --mem 4G >"$log" 2>&1 &
 	sim_pid=$!
 	pids+=("$sim_pid")
-	if wait_for_line "vgpu-sim: ready on $sock" "$log" &&
-		[ -f "$mesa_lib/dri/swrast_dri.so" ]; then
+	if wait_for_line "vgpu-sim: ready on $sock" "$log" && "$with_our_mesa" true; then
 		tap ok "$name: vgpu-sim --device $device started, our Mesa build present"
 		start=$SECONDS
-		LD_LIBRARY_PATH=$mesa_lib LIBGL_DRIVERS_PATH=$mesa_lib/dri GALLIUM_DRIVER=vgpu \
-			LIBGL_ALWAYS_SOFTWARE=1 VGPU_SOCKET=$sock run_list "$out/$name"
+		VGPU_SOCKET=$sock "$with_our_mesa" bash -c 'run_list "$1"' _ "$out/$name"
 		echo "# $name run: $((SECONDS - start)) s"
 		if kill -0 "$sim_pid" 2>/dev/null; then
 			tap ok "$name: vgpu-sim survived the run"
@@ -126,7 +127,7 @@ run_vgpu() {
 			sed 's/^/#   sim: /' "$log" | tail -n 20
 		fi
 	else
-		tap not-ok "$name: vgpu-sim --device $device started, our Mesa build present ($mesa_lib)"
+		tap not-ok "$name: vgpu-sim --device $device started, our Mesa build present"
 		sed 's/^/#   sim: /' "$log" | tail -n 20
 		: >"$out/$name.txt"
 	fi

@@ -8,7 +8,7 @@
 # be refused with a clear message, with the guest still ending normally.
 #   replay-test.sh BUILD_DIR KERNEL [WORK_DIR]
 # BUILD_DIR holds kmd/sim/vgpu-sim, tools/vgpu-demo and
-# tests/testos/replay-gl-client; Mesa is found by scripts/build-mesa.sh.
+# tests/testos/replay-gl-client; it runs on our Mesa (scripts/with-our-mesa.sh).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -83,16 +83,13 @@ fi
 
 # --- a GL program through our Mesa; it starts its own sim, which inherits VGPU_SIM_RECORD
 gl_ok=0
-mesa=$("$top/scripts/build-mesa.sh" --prefix linux 2>/dev/null)
-libdir=$mesa/lib/x86_64-linux-gnu
-if [ -z "$mesa" ] || [ ! -d "$libdir/dri" ]; then
-	case_result 0 record.gl "our Mesa is not built (make mesa, or scripts/build-mesa.sh linux)"
+if ! "$top/scripts/with-our-mesa.sh" true 2>"$work/mesa.err"; then
+	case_result 0 record.gl "$(sed "s/^# //" "$work/mesa.err")"
 elif [ ! -x "$gl_client" ]; then
 	case_result 0 record.gl "missing $gl_client"
 else
-	env LD_LIBRARY_PATH="$libdir" LIBGL_DRIVERS_PATH="$libdir/dri" GALLIUM_DRIVER=vgpu \
-		LIBGL_ALWAYS_SOFTWARE=1 VGPU_SIM="$sim" VGPU_SIM_RECORD="$work/gl.vgcap" \
-		"$gl_client" >"$work/gl.out" 2>&1
+	VGPU_SIM="$sim" VGPU_SIM_RECORD="$work/gl.vgcap" \
+		"$top/scripts/with-our-mesa.sh" "$gl_client" >"$work/gl.out" 2>&1
 	gl_status=$?
 	[ "$gl_status" -eq 0 ] && [ -s "$work/gl.vgcap" ] && gl_ok=1
 	case_result $gl_ok record.gl "GL program (tests/gl/test_gl_egl.c) status $gl_status"
