@@ -113,7 +113,13 @@ static int queue_init(struct vgpu_device *dev, struct vgpu_queue *queue, uint16_
 	return ret;
 }
 
-int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx)
+void vgpu_ctrlq_init(struct vgpu_device *dev)
+{
+	pool_init(&dev->ctrlq.slots, VGPU_REQ_SLOT_BYTES);
+	pool_init(&dev->ctrlq.chunks, VGPU_REQ_CHUNK_BYTES);
+}
+
+int vgpu_ctrlq_start(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx)
 {
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	uint32_t i;
@@ -121,8 +127,6 @@ int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bo
 
 	if (nqueues == 0 || nqueues > VGPU_MAX_QUEUES)
 		return VGPU_E_INVALID;
-	pool_init(&q->slots, VGPU_REQ_SLOT_BYTES);
-	pool_init(&q->chunks, VGPU_REQ_CHUNK_BYTES);
 	q->next_fence_id = 1;
 	q->fence_id_limit = VGPU_FENCE_ID_LIMIT;
 	for (i = 0; i < nqueues; i++) {
