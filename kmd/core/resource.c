@@ -4,6 +4,7 @@
 #include "blob.h"
 #include "device.h"
 #include "gpu/commands.h"
+#include "gpu/personality_cmds.h"
 #include "personality.h"
 
 /* Blobs count as resources; only guest backing counts as backing bytes. */
