@@ -82,7 +82,6 @@ int vgpu_personality_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 static int mvisor_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
 			      const struct vgpu_resource_create_blob *blob)
 {
-	const struct vgpu_resource_create *d = &blob->desc;
 	struct vgpu_request *req;
 	struct mvisor_create_blob *cmd;
 	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_CREATE_BLOB, ctx_id, sizeof(*cmd),
@@ -92,17 +91,7 @@ static int mvisor_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t
 		return ret;
 	cmd = vgpu_req_cmd(req);
 	vgpu_cmd_fill_create_blob(&cmd->blob, res_id, blob);
-	cmd->format = d->format;
-	cmd->bind = d->bind;
-	cmd->target = d->target;
-	cmd->width = d->width;
-	cmd->height = d->height;
-	cmd->depth = d->depth;
-	cmd->array_size = d->array_size;
-	cmd->last_level = d->last_level;
-	/* As in RESOURCE_CREATE_3D: gallium's 1 sample is virgl's 0. */
-	cmd->nr_samples = d->nr_samples > 1 ? d->nr_samples : 0;
-	cmd->flags = d->flags;
+	VGPU_CMD_SET_DESC(cmd, &blob->desc);
 	if (blob->blob_flags & VGPU_BLOB_FLAG_MAPPABLE)
 		cmd->flags |= VIRGL_RESOURCE_FLAG_MAP_PERSISTENT | VIRGL_RESOURCE_FLAG_MAP_COHERENT;
 	return vgpu_cmd_run_nodata(dev, req);
