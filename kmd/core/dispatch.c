@@ -9,8 +9,10 @@
 #include "file.h"
 #include "gpu/commands.h"
 #include "gpu/wire.h"
+#include "handles.h"
 #include "personality.h"
 #include "resource.h"
+#include "timeline.h"
 #include "validate.h"
 #include "vgpu_core.h"
 
