@@ -139,7 +139,6 @@ static void vq_reset_free_list(struct vgpu_vq *vq)
 	}
 	vq->free_head = 0;
 	vq->num_free = vq->size;
-	vq->requests = 0;
 }
 
 int vgpu_vq_init(struct vgpu_vq *vq, uint16_t index, uint16_t size, const struct vgpu_dma *ring,
@@ -271,7 +270,6 @@ int vgpu_vq_add(struct vgpu_vq *vq, const struct vgpu_vq_buf *bufs, unsigned n,
 	else
 		head = vq_write_direct(vq, bufs, n);
 	vq->tokens[head] = token;
-	vq->requests++;
 
 	vq->avail->ring[vq->avail_idx & (vq->size - 1u)] = head;
 	vq->avail_idx++;
@@ -319,7 +317,6 @@ static void *vq_detach(struct vgpu_vq *vq, uint16_t head)
 	vq->num_free += count;
 	vq->tokens[head] = NULL;
 	vq->chain_len[head] = 0;
-	vq->requests--;
 	return token;
 }
 
@@ -396,22 +393,4 @@ void vgpu_vq_enable_interrupts(struct vgpu_vq *vq, bool enable)
 		vq_rearm(vq);
 	else
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-uint16_t vgpu_vq_in_flight(const struct vgpu_vq *vq)
-{
-	return vq ? vq->requests : 0;
-}
-
-void *vgpu_vq_detach_next(struct vgpu_vq *vq)
-{
-	uint16_t i;
-
-	if (!vq || !vq->requests)
-		return NULL;
-	for (i = 0; i < vq->size; i++) {
-		if (vq->tokens[i])
-			return vq_detach(vq, i);
-	}
-	return NULL;
 }
