@@ -49,7 +49,7 @@ struct vgpu_vq_used {
 	struct vgpu_vq_used_elem ring[];
 };
 
-_Static_assert(sizeof(struct vgpu_vq_desc) == 16, "virtq_desc is 16 bytes");
+_Static_assert(sizeof(struct vgpu_vq_desc) == VGPU_VQ_DESC_BYTES, "virtq_desc is 16 bytes");
 _Static_assert(sizeof(struct vgpu_vq_used_elem) == 8, "virtq_used_elem is 8 bytes");
 
 static bool vq_size_valid(uint16_t size)

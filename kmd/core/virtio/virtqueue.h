@@ -72,10 +72,13 @@ size_t vgpu_vq_state_bytes(uint16_t size);
 int vgpu_vq_init(struct vgpu_vq *vq, uint16_t index, uint16_t size, const struct vgpu_dma *ring,
 		 void *state, bool indirect, bool event_idx);
 
+/* One descriptor, in the ring or in an indirect table. */
+#define VGPU_VQ_DESC_BYTES 16u
+
 /* Bytes an indirect table for `nbufs` buffers needs. */
 static inline size_t vgpu_vq_indirect_bytes(unsigned nbufs)
 {
-	return (size_t)nbufs * 16u;
+	return (size_t)nbufs * VGPU_VQ_DESC_BYTES;
 }
 
 /*
