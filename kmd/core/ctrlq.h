@@ -9,11 +9,11 @@
  * memory (which would not be allowed at DISPATCH).
  *
  * Ownership: the caller owns a request from vgpu_req_alloc until it hands
- * it over with vgpu_req_run (synchronous) or vgpu_req_send (asynchronous).
- * vgpu_req_run gives it back on VGPU_OK and VGPU_E_DEVICE (the caller reads
- * the response, then calls vgpu_req_free); on a timeout or a lost device the
- * device may still write into it, so the engine keeps it and frees it when
- * the device answers or is reset.
+ * it over with vgpu_req_run (synchronous) or vgpu_req_send_fenced
+ * (asynchronous).  vgpu_req_run gives it back on VGPU_OK and VGPU_E_DEVICE
+ * (the caller reads the response, then calls vgpu_req_free); on a timeout
+ * or a lost device the device may still write into it, so the engine keeps
+ * it and frees it when the device answers or is reset.
  */
 #ifndef VGPU_KMD_CTRLQ_H
 #define VGPU_KMD_CTRLQ_H
