@@ -2,9 +2,10 @@
 /*
  * The device as the core's own files see it, and the services under all
  * of them: the OS table's lock, memory and log, fresh ids, backings kept
- * for a stuck device, the capset table.  It embeds the state of the lower
- * modules (their headers only name struct vgpu_device), and calls nothing
- * of the core itself.  Not for shells: they use vgpu_core.h.
+ * for a stuck device, the capset table.  It calls nothing of the core
+ * itself; it only embeds the state of the control queue, host-visible
+ * memory and sleep locks, whose headers are types and declarations that
+ * never include this one.  Not for shells: they use vgpu_core.h.
  *
  * Locking (levels as in os.h):
  *  - dev->lock (DISPATCH): the control queue, the requests in flight, the
