@@ -3,6 +3,7 @@
 
 #include "device.h"
 #include "gpu/commands.h"
+#include "gpu/personality_cmds.h"
 #include "gpu/wire.h"
 #include "personality.h"
 

@@ -9,7 +9,8 @@
 /* Where the parts of a request live inside its 4 KiB slot. */
 #define SLOT_RESP_OFFSET VGPU_REQ_CMD_MAX
 #define SLOT_INDIRECT_OFFSET (VGPU_REQ_CMD_MAX + VGPU_REQ_RESP_MAX)
-_Static_assert(SLOT_INDIRECT_OFFSET + VGPU_REQ_MAX_BUFS * 16u <= VGPU_REQ_SLOT_BYTES,
+#define SLOT_INDIRECT_BYTES (VGPU_REQ_MAX_BUFS * VGPU_VQ_DESC_BYTES)
+_Static_assert(SLOT_INDIRECT_OFFSET + SLOT_INDIRECT_BYTES <= VGPU_REQ_SLOT_BYTES,
 	       "indirect table must fit in the slot");
 
 static void pool_init(struct vgpu_dma_pool *pool, size_t block_size)
@@ -113,7 +114,13 @@ static int queue_init(struct vgpu_device *dev, struct vgpu_queue *queue, uint16_
 	return ret;
 }
 
-int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx)
+void vgpu_ctrlq_init(struct vgpu_device *dev)
+{
+	pool_init(&dev->ctrlq.slots, VGPU_REQ_SLOT_BYTES);
+	pool_init(&dev->ctrlq.chunks, VGPU_REQ_CHUNK_BYTES);
+}
+
+int vgpu_ctrlq_start(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx)
 {
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	uint32_t i;
@@ -121,8 +128,6 @@ int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bo
 
 	if (nqueues == 0 || nqueues > VGPU_MAX_QUEUES)
 		return VGPU_E_INVALID;
-	pool_init(&q->slots, VGPU_REQ_SLOT_BYTES);
-	pool_init(&q->chunks, VGPU_REQ_CHUNK_BYTES);
 	q->next_fence_id = 1;
 	q->fence_id_limit = VGPU_FENCE_ID_LIMIT;
 	for (i = 0; i < nqueues; i++) {
@@ -314,6 +319,14 @@ static bool fence_id_ready(struct vgpu_ctrlq *q, struct enqueue *e)
 	return true;
 }
 
+/* The request's indirect descriptor table, at the end of its slot. */
+static struct vgpu_dma slot_indirect(const struct vgpu_request *req)
+{
+	return (struct vgpu_dma){ .va = (uint8_t *)req->slot->dma.va + SLOT_INDIRECT_OFFSET,
+				  .pa = req->slot->dma.pa + SLOT_INDIRECT_OFFSET,
+				  .size = SLOT_INDIRECT_BYTES };
+}
+
 /* Runs under dev->lock: false means "no room yet, wait for completions". */
 static bool try_enqueue(void *arg)
 {
@@ -321,7 +334,7 @@ static bool try_enqueue(void *arg)
 	struct vgpu_ctrlq *q = &e->dev->ctrlq;
 	struct vgpu_request *req = e->req;
 	struct vgpu_queue *queue = &q->queues[req->queue];
-	struct vgpu_dma indirect;
+	struct vgpu_dma indirect = slot_indirect(req);
 	int ret;
 
 	if (e->dev->lost) {
@@ -337,10 +350,6 @@ static bool try_enqueue(void *arg)
 		hdr->fence_id = q->next_fence_id;
 	}
 
-	indirect.va = (uint8_t *)req->slot->dma.va + SLOT_INDIRECT_OFFSET;
-	indirect.pa = req->slot->dma.pa + SLOT_INDIRECT_OFFSET;
-	indirect.size = VGPU_REQ_MAX_BUFS * 16u;
-	indirect.os_priv = NULL;
 	ret = vgpu_vq_add(&queue->vq, req->bufs, req->nbufs, queue->vq.indirect ? &indirect : NULL,
 			  req);
 	if (ret == VGPU_E_NO_MEMORY)

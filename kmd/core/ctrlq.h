@@ -9,11 +9,11 @@
  * memory (which would not be allowed at DISPATCH).
  *
  * Ownership: the caller owns a request from vgpu_req_alloc until it hands
- * it over with vgpu_req_run (synchronous) or vgpu_req_send (asynchronous).
- * vgpu_req_run gives it back on VGPU_OK and VGPU_E_DEVICE (the caller reads
- * the response, then calls vgpu_req_free); on a timeout or a lost device the
- * device may still write into it, so the engine keeps it and frees it when
- * the device answers or is reset.
+ * it over with vgpu_req_run (synchronous) or vgpu_req_send_fenced
+ * (asynchronous).  vgpu_req_run gives it back on VGPU_OK and VGPU_E_DEVICE
+ * (the caller reads the response, then calls vgpu_req_free); on a timeout
+ * or a lost device the device may still write into it, so the engine keeps
+ * it and frees it when the device answers or is reset.
  */
 #ifndef VGPU_KMD_CTRLQ_H
 #define VGPU_KMD_CTRLQ_H
@@ -112,9 +112,14 @@ struct vgpu_ctrlq {
 	struct vgpu_dma_pool chunks;
 };
 
+/* Empty pools, no queues: what vgpu_ctrlq_fini may always release.  PASSIVE. */
+void vgpu_ctrlq_init(struct vgpu_device *dev);
 /* Set up queues 0 .. nqueues-1 for commands, as large as the device allows.  PASSIVE. */
-int vgpu_ctrlq_init(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx);
-/* After the device is reset: release every request and pool block.  PASSIVE. */
+int vgpu_ctrlq_start(struct vgpu_device *dev, uint32_t nqueues, bool indirect, bool event_idx);
+/*
+ * After the device is reset: release every request, queue and pool block,
+ * back to the state of vgpu_ctrlq_init.  PASSIVE.
+ */
 void vgpu_ctrlq_fini(struct vgpu_device *dev);
 
 /* A fresh request with room for a command of cmd_len bytes and a response of resp_len. */

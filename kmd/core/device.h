@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The device as the core's own files see it.  Not for shells: they use
- * vgpu_core.h.
+ * The device as the core's own files see it, and the services under all
+ * of them: the OS table's lock, memory and log, fresh ids, backings kept
+ * for a stuck device, the capset table.  It calls nothing of the core
+ * itself; it only embeds the state of the control queue, host-visible
+ * memory and sleep locks, whose headers are types and declarations that
+ * never include this one.  Not for shells: they use vgpu_core.h.
  *
  * Locking (levels as in os.h):
  *  - dev->lock (DISPATCH): the control queue, the requests in flight, the
  *    waiters, every file's timeline progress, the id counters and stats.
- *  - a file's sleep lock (PASSIVE, see sleeplock.h): serialises the calls
- *    of one file that change its objects; never taken with dev->lock held.
+ *  - a file's sleep lock (PASSIVE, see wait.h): serialises the calls of
+ *    one file that change its objects; never taken with dev->lock held.
  */
 #ifndef VGPU_KMD_DEVICE_H
 #define VGPU_KMD_DEVICE_H
@@ -92,6 +96,15 @@ static inline void vgpu_dev_log(struct vgpu_device *dev, enum vgpu_log_level lev
 	if (dev->os->log)
 		dev->os->log(dev->os->ctx, level, msg, a, b);
 }
+
+/*
+ * The device's own state: no device I/O, nothing of the lower modules.
+ * VGPU_OK or VGPU_E_NO_MEMORY (no lock).  vgpu_dev_fini runs after the
+ * device's reset, when nothing it held can be written any more.  PASSIVE.
+ */
+int vgpu_dev_init(struct vgpu_device *dev, const struct vgpu_os *os,
+		  const struct vgpu_transport *transport, enum vgpu_personality personality);
+void vgpu_dev_fini(struct vgpu_device *dev);
 
 /* Fresh device-wide ids; never 0, not reused until they wrap. Caller holds no lock. */
 uint32_t vgpu_dev_new_ctx_id(struct vgpu_device *dev);

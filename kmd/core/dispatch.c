@@ -9,8 +9,10 @@
 #include "file.h"
 #include "gpu/commands.h"
 #include "gpu/wire.h"
+#include "handles.h"
 #include "personality.h"
 #include "resource.h"
+#include "timeline.h"
 #include "validate.h"
 #include "vgpu_core.h"
 
@@ -333,35 +335,48 @@ static int wait(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bu
 	return vgpu_timeline_wait(file, value, timeout, true, &w->completed);
 }
 
+/*
+ * When a call runs.  Without flags: outside the file's lock, and refused
+ * once the device is lost.
+ */
+enum call_flags {
+	CALL_LOCKED = 1u << 0,          /* under the file's lock: it changes the file's objects */
+	CALL_WORKS_WHEN_LOST = 1u << 1, /* also on a lost device: it only reads or releases */
+};
+
 struct call {
 	uint32_t code;
-	uint32_t size;
-	bool locked; /* runs under the file's lock */
-	bool works_when_lost;
+	uint32_t size; /* of the call's fixed struct */
+	uint32_t flags; /* enum call_flags */
 	call_fn fn;
 };
 
 static const struct call calls[] = {
-	{ VGPU_IOCTL_GET_INFO, sizeof(struct vgpu_get_info), false, true, get_info },
-	{ VGPU_IOCTL_GET_STATS, sizeof(struct vgpu_get_stats), false, true, get_stats },
-	{ VGPU_IOCTL_GET_CAPSET, sizeof(struct vgpu_get_capset), false, false, get_capset },
-	{ VGPU_IOCTL_CONTEXT_CREATE, sizeof(struct vgpu_context_create), true, false,
-	  context_create },
-	{ VGPU_IOCTL_RESOURCE_CREATE, sizeof(struct vgpu_resource_create), true, false,
-	  resource_create },
-	{ VGPU_IOCTL_RESOURCE_CREATE_BLOB, sizeof(struct vgpu_resource_create_blob), true, false,
-	  resource_create_blob },
-	{ VGPU_IOCTL_RESOURCE_DESTROY, sizeof(struct vgpu_resource_destroy), true, true,
-	  resource_destroy },
-	{ VGPU_IOCTL_RESOURCE_MAP, sizeof(struct vgpu_resource_map), true, false, resource_map },
-	{ VGPU_IOCTL_RESOURCE_UNMAP, sizeof(struct vgpu_resource_map), true, true,
-	  resource_unmap },
-	{ VGPU_IOCTL_TRANSFER_TO_HOST, sizeof(struct vgpu_transfer), true, false,
-	  transfer_to_host },
-	{ VGPU_IOCTL_TRANSFER_FROM_HOST, sizeof(struct vgpu_transfer), true, false,
-	  transfer_from_host },
-	{ VGPU_IOCTL_SUBMIT, sizeof(struct vgpu_submit), true, false, submit },
-	{ VGPU_IOCTL_WAIT, sizeof(struct vgpu_wait), false, true, wait },
+	{ .code = VGPU_IOCTL_GET_INFO, .size = sizeof(struct vgpu_get_info),
+	  .flags = CALL_WORKS_WHEN_LOST, .fn = get_info },
+	{ .code = VGPU_IOCTL_GET_STATS, .size = sizeof(struct vgpu_get_stats),
+	  .flags = CALL_WORKS_WHEN_LOST, .fn = get_stats },
+	{ .code = VGPU_IOCTL_GET_CAPSET, .size = sizeof(struct vgpu_get_capset), .fn = get_capset },
+	{ .code = VGPU_IOCTL_CONTEXT_CREATE, .size = sizeof(struct vgpu_context_create),
+	  .flags = CALL_LOCKED, .fn = context_create },
+	{ .code = VGPU_IOCTL_RESOURCE_CREATE, .size = sizeof(struct vgpu_resource_create),
+	  .flags = CALL_LOCKED, .fn = resource_create },
+	{ .code = VGPU_IOCTL_RESOURCE_CREATE_BLOB, .size = sizeof(struct vgpu_resource_create_blob),
+	  .flags = CALL_LOCKED, .fn = resource_create_blob },
+	{ .code = VGPU_IOCTL_RESOURCE_DESTROY, .size = sizeof(struct vgpu_resource_destroy),
+	  .flags = CALL_LOCKED | CALL_WORKS_WHEN_LOST, .fn = resource_destroy },
+	{ .code = VGPU_IOCTL_RESOURCE_MAP, .size = sizeof(struct vgpu_resource_map),
+	  .flags = CALL_LOCKED, .fn = resource_map },
+	{ .code = VGPU_IOCTL_RESOURCE_UNMAP, .size = sizeof(struct vgpu_resource_map),
+	  .flags = CALL_LOCKED | CALL_WORKS_WHEN_LOST, .fn = resource_unmap },
+	{ .code = VGPU_IOCTL_TRANSFER_TO_HOST, .size = sizeof(struct vgpu_transfer),
+	  .flags = CALL_LOCKED, .fn = transfer_to_host },
+	{ .code = VGPU_IOCTL_TRANSFER_FROM_HOST, .size = sizeof(struct vgpu_transfer),
+	  .flags = CALL_LOCKED, .fn = transfer_from_host },
+	{ .code = VGPU_IOCTL_SUBMIT, .size = sizeof(struct vgpu_submit),
+	  .flags = CALL_LOCKED, .fn = submit },
+	{ .code = VGPU_IOCTL_WAIT, .size = sizeof(struct vgpu_wait),
+	  .flags = CALL_WORKS_WHEN_LOST, .fn = wait },
 };
 
 static const struct call *find_call(uint32_t code)
@@ -387,6 +402,7 @@ static bool sizes_valid(const struct call *call, const struct vgpu_ioctl_bufs *b
 int vgpu_file_ioctl(struct vgpu_file *file, uint32_t code, struct vgpu_ioctl_bufs *bufs)
 {
 	const struct call *call = find_call(code);
+	bool locked = call && (call->flags & CALL_LOCKED);
 	union call_args args;
 	int ret;
 
@@ -396,18 +412,18 @@ int vgpu_file_ioctl(struct vgpu_file *file, uint32_t code, struct vgpu_ioctl_buf
 		return VGPU_E_UNSUPPORTED;
 	if (!sizes_valid(call, bufs))
 		return VGPU_E_BAD_SIZE;
-	if (file->dev->lost && !call->works_when_lost)
+	if (file->dev->lost && !(call->flags & CALL_WORKS_WHEN_LOST))
 		return VGPU_E_DEVICE_LOST;
 
 	/* in and out may be the same buffer: work on a private copy. */
 	vgpu_copy(&args, bufs->in, call->size);
-	if (call->locked) {
+	if (locked) {
 		ret = vgpu_file_lock(file);
 		if (ret != VGPU_OK)
 			return ret;
 	}
 	ret = call->fn(file, &args, bufs);
-	if (call->locked)
+	if (locked)
 		vgpu_file_unlock(file);
 
 	/* Buffered calls report their struct even on failure (GET_INFO's version check). */

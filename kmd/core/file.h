@@ -56,33 +56,8 @@ struct vgpu_file {
 	struct vgpu_list pending; /* fenced requests, in submission order */
 };
 
-/* Handles: low bits index the slot table, high bits its generation. */
-#define VGPU_HANDLE_INDEX_BITS 20u
-#define VGPU_MAX_HANDLES ((1u << VGPU_HANDLE_INDEX_BITS) - 1u)
-
 /* Take / drop the file's lock (bounded: VGPU_E_TIMEOUT if a call is stuck). */
 int vgpu_file_lock(struct vgpu_file *file);
 void vgpu_file_unlock(struct vgpu_file *file);
-
-struct vgpu_resource *vgpu_file_lookup(struct vgpu_file *file, uint32_t handle);
-/* Give `res` a handle (sets res->handle). */
-int vgpu_file_install(struct vgpu_file *file, struct vgpu_resource *res);
-void vgpu_file_uninstall(struct vgpu_file *file, struct vgpu_resource *res);
-
-/*
- * The fence target of a command that will signal `signal` on the file's
- * timeline; VGPU_E_INVALID unless signal is beyond every earlier value.
- * After a successful send, vgpu_timeline_sent records it.  Caller holds
- * the file's lock.
- */
-int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal,
-			 struct vgpu_fence_target *target);
-void vgpu_timeline_sent(struct vgpu_file *file, uint64_t signal);
-/*
- * Wait until the timeline reaches `value` (timeout 0: just ask).  A
- * cancellable wait (a user's WAIT) also ends when the file is cancelled.
- */
-int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_ns,
-		       bool cancellable, uint64_t *completed);
 
 #endif /* VGPU_KMD_FILE_H */

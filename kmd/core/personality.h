@@ -11,6 +11,9 @@
  * MAP_BLOB answers a guest-physical address the device chose (its VMM
  * places blobs from 256 GiB up); commands it does not know abort the VMM,
  * so the core must send it nothing else.
+ *
+ * This file only says what the device is; the commands it encodes its own
+ * way are in gpu/personality_cmds.c.
  */
 #ifndef VGPU_KMD_PERSONALITY_H
 #define VGPU_KMD_PERSONALITY_H
@@ -21,7 +24,6 @@
 #include "vgpu/vgpu_abi.h"
 
 struct vgpu_device;
-struct vgpu_backing;
 
 /* What the device's configuration space says, in the core's terms. */
 struct vgpu_dev_config {
@@ -34,14 +36,6 @@ struct vgpu_dev_config {
 	uint64_t hv_size;
 };
 
-/* What the device answered to MAP_BLOB (unchecked). */
-struct vgpu_blob_map {
-	uint32_t map_info;
-	uint64_t gpa;  /* Mvisor: where the device placed the blob */
-	uint64_t size; /* Mvisor: how many bytes it placed there */
-	bool refused;  /* the device answered an error: it mapped nothing */
-};
-
 /* Device feature bits the personality needs (all) and may use (optional). */
 void vgpu_personality_features(const struct vgpu_device *dev, uint64_t *required,
 			       uint64_t *optional);
@@ -50,23 +44,9 @@ void vgpu_personality_read_config(struct vgpu_device *dev, struct vgpu_dev_confi
 uint16_t vgpu_personality_queue(const struct vgpu_device *dev, uint32_t cmd_type);
 /* Whether each resource's backing must be one physically contiguous range. */
 bool vgpu_personality_contiguous_backing(const struct vgpu_device *dev);
-/* ATTACH_BACKING in the device's encoding. */
-int vgpu_personality_attach_backing(struct vgpu_device *dev, uint32_t res_id,
-				    const struct vgpu_backing *backing);
-
 /* Whether RESOURCE_CREATE_BLOB carries the gallium description (VGPU_FEATURE_BLOB_DESC). */
 bool vgpu_personality_blob_desc(const struct vgpu_device *dev);
 /* Whether the device chooses where a blob goes in host-visible memory (else the driver does). */
 bool vgpu_personality_device_places_blobs(const struct vgpu_device *dev);
-/* CREATE_BLOB of a HOST3D blob (validated by the caller) in the device's encoding. */
-int vgpu_personality_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
-				 const struct vgpu_resource_create_blob *blob);
-/*
- * MAP_BLOB at `offset` of the host-visible memory (ignored where the device
- * places blobs).  VGPU_E_DEVICE when the answer is an error or malformed
- * (out->refused says which); out is filled on VGPU_OK only.
- */
-int vgpu_personality_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset,
-			      struct vgpu_blob_map *out);
 
 #endif /* VGPU_KMD_PERSONALITY_H */

@@ -4,7 +4,10 @@
 #include "blob.h"
 #include "device.h"
 #include "gpu/commands.h"
+#include "gpu/personality_cmds.h"
+#include "handles.h"
 #include "personality.h"
+#include "timeline.h"
 
 /* Blobs count as resources; only guest backing counts as backing bytes. */
 static void account(struct vgpu_device *dev, int sign, const struct vgpu_resource *res)

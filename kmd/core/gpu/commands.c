@@ -128,17 +128,7 @@ int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
 		return ret;
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
-	cmd->target = desc->target;
-	cmd->format = desc->format;
-	cmd->bind = desc->bind;
-	cmd->width = desc->width;
-	cmd->height = desc->height;
-	cmd->depth = desc->depth;
-	cmd->array_size = desc->array_size;
-	cmd->last_level = desc->last_level;
-	/* Gallium's 1 sample is the device's 0: any other count means multisampled. */
-	cmd->nr_samples = desc->nr_samples > 1 ? desc->nr_samples : 0;
-	cmd->flags = desc->flags;
+	VGPU_CMD_SET_DESC(cmd, desc);
 	return vgpu_cmd_run_nodata(dev, req);
 }
 

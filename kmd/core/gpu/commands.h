@@ -23,6 +23,26 @@ struct vgpu_capset_info {
 	uint32_t max_size;
 };
 
+/*
+ * Copy a gallium description into a command that carries one
+ * (RESOURCE_CREATE_3D, Mvisor's CREATE_BLOB).  A macro because the
+ * commands share the field names but not their order.  Gallium's 1 sample
+ * is the device's 0: any other count means multisampled.
+ */
+#define VGPU_CMD_SET_DESC(cmd, desc)                                                    \
+	do {                                                                            \
+		(cmd)->target = (desc)->target;                                         \
+		(cmd)->format = (desc)->format;                                         \
+		(cmd)->bind = (desc)->bind;                                             \
+		(cmd)->width = (desc)->width;                                           \
+		(cmd)->height = (desc)->height;                                         \
+		(cmd)->depth = (desc)->depth;                                           \
+		(cmd)->array_size = (desc)->array_size;                                 \
+		(cmd)->last_level = (desc)->last_level;                                 \
+		(cmd)->nr_samples = (desc)->nr_samples > 1 ? (desc)->nr_samples : 0;    \
+		(cmd)->flags = (desc)->flags;                                           \
+	} while (0)
+
 /* A request for a `cmd_len`-byte command that begins with a header of this type. */
 int vgpu_cmd_start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t cmd_len,
 		   uint32_t resp_len, struct vgpu_request **out);

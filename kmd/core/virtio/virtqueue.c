@@ -9,6 +9,7 @@
  */
 #include "virtqueue.h"
 
+#include "../util.h"
 #include "vgpu/vgpu_abi.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -48,17 +49,12 @@ struct vgpu_vq_used {
 	struct vgpu_vq_used_elem ring[];
 };
 
-_Static_assert(sizeof(struct vgpu_vq_desc) == 16, "virtq_desc is 16 bytes");
+_Static_assert(sizeof(struct vgpu_vq_desc) == VGPU_VQ_DESC_BYTES, "virtq_desc is 16 bytes");
 _Static_assert(sizeof(struct vgpu_vq_used_elem) == 8, "virtq_used_elem is 8 bytes");
 
 static bool vq_size_valid(uint16_t size)
 {
 	return size != 0 && (size & (size - 1)) == 0 && size <= VGPU_VQ_MAX_SIZE;
-}
-
-static size_t align_up(size_t value, size_t align)
-{
-	return (value + align - 1) & ~(align - 1);
 }
 
 static size_t vq_avail_offset(uint16_t size)
@@ -71,7 +67,7 @@ static size_t vq_used_offset(uint16_t size)
 	size_t avail_end = vq_avail_offset(size) + sizeof(struct vgpu_vq_avail) +
 			   sizeof(uint16_t) * ((size_t)size + 1);
 
-	return align_up(avail_end, VQ_USED_ALIGN);
+	return vgpu_align_up(avail_end, VQ_USED_ALIGN);
 }
 
 size_t vgpu_vq_ring_bytes(uint16_t size)
@@ -82,7 +78,7 @@ size_t vgpu_vq_ring_bytes(uint16_t size)
 		return 0;
 	used_bytes = sizeof(struct vgpu_vq_used) + sizeof(struct vgpu_vq_used_elem) * size +
 		     sizeof(uint16_t);
-	return vq_used_offset(size) + align_up(used_bytes, VQ_USED_ALIGN);
+	return vq_used_offset(size) + vgpu_align_up(used_bytes, VQ_USED_ALIGN);
 }
 
 /* tokens[size], then chain_len[size], then links[size]: pointers first keeps each aligned. */
@@ -119,15 +115,6 @@ static uint16_t *vq_avail_event(struct vgpu_vq *vq)
 	return (uint16_t *)&vq->used->ring[vq->size];
 }
 
-/* A plain loop the compiler must not turn into a memset call (the core has no libc). */
-static void zero_bytes(void *p, size_t n)
-{
-	volatile uint8_t *b = p;
-
-	while (n--)
-		*b++ = 0;
-}
-
 static void vq_reset_free_list(struct vgpu_vq *vq)
 {
 	uint16_t i;
@@ -139,7 +126,6 @@ static void vq_reset_free_list(struct vgpu_vq *vq)
 	}
 	vq->free_head = 0;
 	vq->num_free = vq->size;
-	vq->requests = 0;
 }
 
 int vgpu_vq_init(struct vgpu_vq *vq, uint16_t index, uint16_t size, const struct vgpu_dma *ring,
@@ -155,7 +141,7 @@ int vgpu_vq_init(struct vgpu_vq *vq, uint16_t index, uint16_t size, const struct
 		return VGPU_E_INVALID;
 
 	va = ring->va;
-	zero_bytes(va, vgpu_vq_ring_bytes(size));
+	vgpu_zero(va, vgpu_vq_ring_bytes(size));
 	vq->index = index;
 	vq->size = size;
 	vq->indirect = indirect;
@@ -271,7 +257,6 @@ int vgpu_vq_add(struct vgpu_vq *vq, const struct vgpu_vq_buf *bufs, unsigned n,
 	else
 		head = vq_write_direct(vq, bufs, n);
 	vq->tokens[head] = token;
-	vq->requests++;
 
 	vq->avail->ring[vq->avail_idx & (vq->size - 1u)] = head;
 	vq->avail_idx++;
@@ -319,7 +304,6 @@ static void *vq_detach(struct vgpu_vq *vq, uint16_t head)
 	vq->num_free += count;
 	vq->tokens[head] = NULL;
 	vq->chain_len[head] = 0;
-	vq->requests--;
 	return token;
 }
 
@@ -396,22 +380,4 @@ void vgpu_vq_enable_interrupts(struct vgpu_vq *vq, bool enable)
 		vq_rearm(vq);
 	else
 		__atomic_thread_fence(__ATOMIC_SEQ_CST);
-}
-
-uint16_t vgpu_vq_in_flight(const struct vgpu_vq *vq)
-{
-	return vq ? vq->requests : 0;
-}
-
-void *vgpu_vq_detach_next(struct vgpu_vq *vq)
-{
-	uint16_t i;
-
-	if (!vq || !vq->requests)
-		return NULL;
-	for (i = 0; i < vq->size; i++) {
-		if (vq->tokens[i])
-			return vq_detach(vq, i);
-	}
-	return NULL;
 }

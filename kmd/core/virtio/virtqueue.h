@@ -42,7 +42,6 @@ struct vgpu_vq {
 	uint16_t avail_idx;  /* our shadow of avail->idx */
 	uint16_t last_used;  /* next used entry to consume */
 	uint16_t kicked_idx; /* avail_idx at the last notification decision */
-	uint16_t requests;   /* requests in flight */
 	bool interrupts;     /* the owner wants an interrupt per completion */
 
 	/* per head descriptor: the owner's token and the chain length */
@@ -73,10 +72,13 @@ size_t vgpu_vq_state_bytes(uint16_t size);
 int vgpu_vq_init(struct vgpu_vq *vq, uint16_t index, uint16_t size, const struct vgpu_dma *ring,
 		 void *state, bool indirect, bool event_idx);
 
+/* One descriptor, in the ring or in an indirect table. */
+#define VGPU_VQ_DESC_BYTES 16u
+
 /* Bytes an indirect table for `nbufs` buffers needs. */
 static inline size_t vgpu_vq_indirect_bytes(unsigned nbufs)
 {
-	return (size_t)nbufs * 16u;
+	return (size_t)nbufs * VGPU_VQ_DESC_BYTES;
 }
 
 /*
@@ -104,18 +106,7 @@ bool vgpu_vq_kick_prepare(struct vgpu_vq *vq);
  */
 void *vgpu_vq_get_used(struct vgpu_vq *vq, uint32_t *written, uint32_t *bad);
 
-/*
- * After the device was reset (it no longer touches the rings): take back one
- * request still in flight and return its token, NULL when none is left.  The
- * owner fails each one, then calls vgpu_vq_init again before reusing the
- * queue.  Costs up to `size` steps per call.
- */
-void *vgpu_vq_detach_next(struct vgpu_vq *vq);
-
 /* Ask the device to interrupt (or not) on the next completion. */
 void vgpu_vq_enable_interrupts(struct vgpu_vq *vq, bool enable);
-
-/* Number of requests in flight. */
-uint16_t vgpu_vq_in_flight(const struct vgpu_vq *vq);
 
 #endif /* VGPU_KMD_VIRTQUEUE_H */
