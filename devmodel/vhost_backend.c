@@ -2,8 +2,8 @@
 /*
  * vhost-user, back-end side.  Messages are a 12-byte header {request,
  * flags, size} and `size` bytes of payload; descriptors ride along in
- * SCM_RIGHTS.  The message numbers and payloads are the ones our front-end
- * uses (kmd/sim/vhost_user.h).
+ * SCM_RIGHTS.  The message numbers and payloads are shared with our
+ * front-end (lib/posix/vhost_user_wire.h).
  */
 #include "vhost_backend.h"
 

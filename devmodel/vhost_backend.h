@@ -11,7 +11,7 @@
  * VHOST_USER_VGPU_GET_HOST_VISIBLE answers the host-visible memory region
  * (struct vhost_user_vgpu_host_visible, with the region's file descriptor
  * in SCM_RIGHTS), which a VMM would map into guest-physical space.  Its
- * numbers and payload are declared with the front-end's (vhost_user.h).
+ * numbers and payload are shared with the front-end (vhost_user_wire.h).
  */
 #ifndef VGPU_DEVMODEL_VHOST_BACKEND_H
 #define VGPU_DEVMODEL_VHOST_BACKEND_H
@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "guest_map.h"
-#include "vhost_user.h"
+#include "vhost_user_wire.h"
 #include "vring_device.h"
 
 #define VHOST_BACKEND_NUM_QUEUES 2

@@ -7,8 +7,8 @@
 # clients read back with the sim's.  Damaged copies of a capture must then
 # be refused with a clear message, with the guest still ending normally.
 #   replay-test.sh BUILD_DIR KERNEL [WORK_DIR]
-# BUILD_DIR holds kmd/sim/vgpu-sim, tools/vgpu-demo and
-# tests/testos/replay-gl-client; it runs on our Mesa (scripts/with-our-mesa.sh).
+# BUILD_DIR holds kmd/sim/vgpu-sim, tools/vgpu-demo and tests/gl/test_gl_egl;
+# it runs on our Mesa (scripts/with-our-mesa.sh).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -17,7 +17,7 @@ kernel=${2:?usage: replay-test.sh BUILD_DIR KERNEL [WORK_DIR]}
 work=${3:-$(dirname "$kernel")/replay}
 sim=$build/kmd/sim/vgpu-sim
 demo=$build/tools/vgpu-demo
-gl_client=$build/tests/testos/replay-gl-client
+gl_client=$build/tests/gl/test_gl_egl
 
 n=0
 failures=0

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The capture reader (kmd/sim/capture.c) on hand-built captures: a good
+ * The capture reader (lib/capture/capture.c) on hand-built captures: a good
  * one read to its END, and each way of breaking the format refused with
  * its reason, without reading past the buffer.
  */

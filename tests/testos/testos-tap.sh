@@ -5,10 +5,10 @@
 # everything else it prints becomes a diagnostic.
 #   testos-tap.sh KERNEL
 set -uo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 kernel=${1:?usage: testos-tap.sh KERNEL}
 
-"$here/../../testos/run.sh" "$kernel" "$(dirname "$kernel")/logs" | awk '
+"$top/testos/run.sh" "$kernel" "$(dirname "$kernel")/logs" | awk '
 	/^PASS / { n++; print "ok " n " - " substr($0, 6); next }
 	/^FAIL / { n++; print "not ok " n " - " substr($0, 6); next }
 	{ print "# " $0 }

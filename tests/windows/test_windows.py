@@ -273,7 +273,7 @@ def seh_guard_unwind_data(ctx):
 
 @case
 def seh_guard_under_wine(ctx):
-    probe = os.path.join(ctx.winbuild, "kmd", "windows", "seh-guard-probe.exe")
+    probe = os.path.join(ctx.winbuild, "tests", "windows", "seh-guard-probe.exe")
     r = run(["wine", probe], env=wine_env(), timeout=120)
     sys.stdout.write("".join("#   " + l + "\n" for l in r.stdout.splitlines()))
     check(r.returncode == 0, "the probe failed (exit %d)" % r.returncode)

@@ -11,8 +11,8 @@
  * `size` body bytes.  Call records hold the ABI struct of the call as the
  * core left it (out fields filled), all little-endian.
  */
-#ifndef VGPU_SIM_CAPTURE_H
-#define VGPU_SIM_CAPTURE_H
+#ifndef VGPU_LIB_CAPTURE_H
+#define VGPU_LIB_CAPTURE_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -130,4 +130,4 @@ const char *capture_type_name(uint32_t type);
 #define CAPTURE_HASH_INIT 0xcbf29ce484222325ull
 uint64_t capture_hash(uint64_t hash, const void *bytes, uint64_t len);
 
-#endif /* VGPU_SIM_CAPTURE_H */
+#endif /* VGPU_LIB_CAPTURE_H */

@@ -7,8 +7,8 @@
  * entries.  It trusts nothing in the rings: a malformed chain is reported as
  * an error code, never followed.  Not thread-safe: one owner per queue.
  */
-#ifndef VGPU_DEVMODEL_VRING_DEVICE_H
-#define VGPU_DEVMODEL_VRING_DEVICE_H
+#ifndef VGPU_LIB_VRING_DEVICE_H
+#define VGPU_LIB_VRING_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -97,4 +97,4 @@ size_t vring_dev_read(const struct vring_dev_req *req, void *dst, size_t len);
 /* Scatter `len` bytes into the device-writable buffers; returns bytes copied. */
 size_t vring_dev_write(const struct vring_dev_req *req, const void *src, size_t len);
 
-#endif /* VGPU_DEVMODEL_VRING_DEVICE_H */
+#endif /* VGPU_LIB_VRING_DEVICE_H */

@@ -4,8 +4,8 @@
  * sim's vhost-user front-end and client server and for the device model's
  * back-end: one place that lays out and reads the control messages.
  */
-#ifndef VGPU_SIM_SCM_RIGHTS_H
-#define VGPU_SIM_SCM_RIGHTS_H
+#ifndef VGPU_LIB_SCM_RIGHTS_H
+#define VGPU_LIB_SCM_RIGHTS_H
 
 #include <stddef.h>
 #include <sys/socket.h>
@@ -37,4 +37,4 @@ void scm_rights_prepare(struct msghdr *mh, union scm_rights_buf *buf);
  */
 void scm_rights_take(struct msghdr *mh, int *fds, unsigned max, unsigned *nfds);
 
-#endif /* VGPU_SIM_SCM_RIGHTS_H */
+#endif /* VGPU_LIB_SCM_RIGHTS_H */
