@@ -18,6 +18,7 @@
 #include <virgl/virglrenderer.h>
 
 #include "gpu_commands.h"
+#include "keep_loaded.h"
 
 /* Largest answer: a header and the biggest capset, with room to spare. */
 #define RESP_MAX (64u * 1024u)
@@ -367,6 +368,7 @@ int gpu_device_init(struct gpu_device *dev, const struct gpu_options *opts,
 		fprintf(stderr, "vgpu-devmodel: virglrenderer did not start (surfaceless EGL)\n");
 		return -1;
 	}
+	host_gl_keep_loaded();
 	err = host_visible_init(&dev->hv, opts->host_visible_size, gpa_base);
 	if (err) {
 		fprintf(stderr, "vgpu-devmodel: no host-visible region: %s\n", strerror(-err));

@@ -17,6 +17,7 @@
 #include <virgl/virglrenderer.h>
 
 #include "host_visible.h"
+#include "keep_loaded.h"
 #include "tap.h"
 
 #define REGION_BYTES (1u << 20)
@@ -52,6 +53,7 @@ static void test_renderer_and_region_start(void)
 {
 	CHECK_EQ(virgl_renderer_init(&callbacks, VIRGL_RENDERER_USE_EGL |
 				     VIRGL_RENDERER_USE_SURFACELESS, &callbacks), 0);
+	host_gl_keep_loaded();
 	CHECK_EQ(host_visible_init(&hv, REGION_BYTES, 0), 0);
 	CHECK(hv.fd >= 0);
 	client_view = mmap(NULL, REGION_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, hv.fd, 0);

@@ -13,6 +13,7 @@
 
 #include <virglrenderer.h>
 
+#include "keep_loaded.h"
 #include "tap.h"
 #include "triangle_scene.h"
 #include "virgl_stream.h"
@@ -58,6 +59,7 @@ static void test_renderer_init(void)
 	renderer_up = ret == 0;
 	if (!renderer_up)
 		return;
+	host_gl_keep_loaded();
 	CHECK_EQ(virgl_renderer_context_create(CTX_ID, 4, "test"), 0);
 }
 
