@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport's OS half for POSIX systems: a Unix socket path
+ * The socket channel's OS half for POSIX systems: a Unix socket path
  * (the descriptors of guest memory and of the host-visible region come
  * with the hello) or tcp:HOST:PORT (the client opens the files the hello
  * names), and mmap'd views.

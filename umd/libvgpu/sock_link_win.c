@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport's OS half for Windows, used under Wine to reach the
+ * The socket channel's OS half for Windows, used under Wine to reach the
  * Linux sim: Winsock TCP (Wine has no AF_UNIX) and views of the server's
  * files (guest memory, the host-visible region), which the hello names by
  * their Linux paths and Wine reaches as Z:\ + that path.  Views of them are
@@ -11,7 +11,7 @@
  * extents are pages.  One extent becomes one view starting at the granule
  * below it; several extents are laid end to end in a freed reservation,
  * which needs every boundary between them on a granule (else the MAP
- * fails with VGPU_E_NO_MEMORY: this is a test transport, and resources
+ * fails with VGPU_E_NO_MEMORY: this is a test channel, and resources
  * the sim backs with one run - the usual case - always map).
  */
 #include <winsock2.h>

@@ -15,7 +15,7 @@ static const char *const status_text[] = {
 	[9] = "VGPU_E_STATE: call out of order",
 	[10] = "VGPU_E_VERSION: ABI major version mismatch",
 	[11] = "VGPU_E_DEVICE_LOST: the device is gone or broken; reopen",
-	[12] = "VGPU_E_TRANSPORT: the transport to the driver failed",
+	[12] = "VGPU_E_TRANSPORT: the channel to the driver failed",
 	[13] = "VGPU_E_CANCELLED: the handle was closed while the call waited",
 };
 _Static_assert(sizeof(status_text) / sizeof(status_text[0]) == 1 - VGPU_E_LOWEST,

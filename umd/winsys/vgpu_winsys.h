@@ -81,7 +81,7 @@ static inline struct vgpu_winsys *vgpu_winsys(struct virgl_winsys *vws)
 /*
  * Turn a libvgpu status into the winsys's view of it: true for VGPU_OK.
  * Otherwise logs the first failure (with `what`), and marks the winsys lost
- * when the device or the transport to it is gone.
+ * when the device or the channel to it is gone.
  */
 bool vgpu_ws_ok(struct vgpu_winsys *ws, int status, const char *what);
 
