@@ -60,4 +60,7 @@ int vgpu_channel_socket_open(const char *address, struct vgpu_channel **out, cha
 			     size_t why_cap);
 int vgpu_channel_device_open(struct vgpu_channel **out, char *why, size_t why_cap);
 
+/* A failure with its line: `fmt` (printf-style) into `why`; returns `status`. */
+int vgpu_fail_why(char *why, size_t why_cap, int status, const char *fmt, ...);
+
 #endif /* LIBVGPU_CHANNEL_H */

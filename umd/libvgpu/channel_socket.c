@@ -10,9 +10,7 @@
  * fails the call with VGPU_E_TRANSPORT and leaves the connection marked
  * broken, since the stream can no longer be trusted to be in step.
  */
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,30 +32,23 @@ struct sock_channel {
 	bool broken;
 };
 
-static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_cap, fmt, ap);
-	va_end(ap);
-	return VGPU_E_TRANSPORT;
-}
-
 static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t why_cap)
 {
 	if (hello->magic != VGPU_SOCK_MAGIC)
-		return fail_why(why, why_cap, "not a vgpu server (hello magic 0x%08x)",
-				hello->magic);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "not a vgpu server (hello magic 0x%08x)", hello->magic);
 	if (hello->version != VGPU_SOCK_VERSION)
-		return fail_why(why, why_cap, "vgpu socket version %u, want %u", hello->version,
-				VGPU_SOCK_VERSION);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "vgpu socket version %u, want %u", hello->version,
+				     VGPU_SOCK_VERSION);
 	if (!memchr(hello->mem_path, '\0', sizeof(hello->mem_path)))
-		return fail_why(why, why_cap, "hello: unterminated memory path");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "hello: unterminated memory path");
 	if (!memchr(hello->region_path, '\0', sizeof(hello->region_path)))
-		return fail_why(why, why_cap, "hello: unterminated host-visible path");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "hello: unterminated host-visible path");
 	if (!hello->mem_size)
-		return fail_why(why, why_cap, "hello: no guest memory");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "hello: no guest memory");
 	return VGPU_OK;
 }
 

@@ -8,9 +8,7 @@
  */
 #include <windows.h>
 #include <setupapi.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,16 +24,6 @@ struct win_channel {
 	char *gather;
 	uint32_t gather_cap;
 };
-
-static int fail_why(char *why, size_t why_cap, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_cap, fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 static SP_DEVICE_INTERFACE_DETAIL_DATA_W *interface_detail(HDEVINFO set,
 							    SP_DEVICE_INTERFACE_DATA *ifd)
@@ -68,24 +56,25 @@ static int open_interface(HANDLE *device, char *why, size_t why_cap)
 
 	set = SetupDiGetClassDevsW(&guid, NULL, NULL, DIGCF_PRESENT | DIGCF_DEVICEINTERFACE);
 	if (set == INVALID_HANDLE_VALUE)
-		return fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				"cannot list device interfaces (error %lu)", GetLastError());
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "cannot list device interfaces (error %lu)", GetLastError());
 	if (!SetupDiEnumDeviceInterfaces(set, NULL, &guid, 0, &ifd)) {
-		status = fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				  "no vgpu device interface (is vgpu.sys installed?)");
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "no vgpu device interface (is vgpu.sys installed?)");
 		goto out;
 	}
 	detail = interface_detail(set, &ifd);
 	if (!detail) {
-		status = fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				  "cannot read the vgpu device path (error %lu)", GetLastError());
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "cannot read the vgpu device path (error %lu)",
+				       GetLastError());
 		goto out;
 	}
 	*device = CreateFileW(detail->DevicePath, GENERIC_READ | GENERIC_WRITE,
 			      FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
 	if (*device == INVALID_HANDLE_VALUE)
-		status = fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				  "cannot open the vgpu device (error %lu)", GetLastError());
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "cannot open the vgpu device (error %lu)", GetLastError());
 	free(detail);
 out:
 	SetupDiDestroyDeviceInfoList(set);
@@ -199,7 +188,7 @@ int vgpu_channel_device_open(struct vgpu_channel **out, char *why, size_t why_ca
 	int status;
 
 	if (!w)
-		return fail_why(why, why_cap, VGPU_E_NO_MEMORY, "out of memory");
+		return vgpu_fail_why(why, why_cap, VGPU_E_NO_MEMORY, "out of memory");
 	status = open_interface(&w->device, why, why_cap);
 	if (status != VGPU_OK) {
 		free(w);

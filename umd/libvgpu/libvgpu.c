@@ -14,9 +14,7 @@
  */
 #include "libvgpu.h"
 
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,16 +38,6 @@ const char *vgpu_open_error(void)
 	return open_error;
 }
 
-static int open_failed(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(open_error, sizeof(open_error), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 static int dev_call(struct vgpu_dev *dev, uint32_t code, void *fixed, uint32_t fixed_size)
 {
 	struct vgpu_call call = { .code = code, .fixed = fixed, .fixed_size = fixed_size };
@@ -69,14 +57,17 @@ static int check_version(struct vgpu_dev *dev)
 	if (status == VGPU_OK && info->abi_major != VGPU_ABI_VERSION_MAJOR)
 		status = VGPU_E_VERSION;
 	if (status == VGPU_E_VERSION && info->abi_major != VGPU_ABI_VERSION_MAJOR)
-		return open_failed(status, "device speaks vgpu ABI %u.%u, libvgpu speaks %u.%u",
-				   info->abi_major, info->abi_minor, VGPU_ABI_VERSION_MAJOR,
-				   VGPU_ABI_VERSION_MINOR);
+		return vgpu_fail_why(open_error, sizeof(open_error), status,
+				     "device speaks vgpu ABI %u.%u, libvgpu speaks %u.%u",
+				     info->abi_major, info->abi_minor, VGPU_ABI_VERSION_MAJOR,
+				     VGPU_ABI_VERSION_MINOR);
 	if (status == VGPU_E_VERSION)
-		return open_failed(status, "device rejected vgpu ABI %u.%u",
-				   VGPU_ABI_VERSION_MAJOR, VGPU_ABI_VERSION_MINOR);
+		return vgpu_fail_why(open_error, sizeof(open_error), status,
+				     "device rejected vgpu ABI %u.%u", VGPU_ABI_VERSION_MAJOR,
+				     VGPU_ABI_VERSION_MINOR);
 	if (status != VGPU_OK)
-		return open_failed(status, "GET_INFO failed: %s", vgpu_status_str(status));
+		return vgpu_fail_why(open_error, sizeof(open_error), status, "GET_INFO failed: %s",
+				     vgpu_status_str(status));
 	return VGPU_OK;
 }
 
@@ -88,7 +79,8 @@ static int dev_create(struct vgpu_channel *channel, struct vgpu_dev **out)
 
 	if (!dev) {
 		channel->ops->close(channel);
-		return open_failed(VGPU_E_NO_MEMORY, "out of memory");
+		return vgpu_fail_why(open_error, sizeof(open_error), VGPU_E_NO_MEMORY,
+				     "out of memory");
 	}
 	dev->channel = channel;
 	vgpu_lock_init(&dev->timeline_lock);
@@ -137,7 +129,8 @@ static int open_dev(const char *address, struct vgpu_dev **out)
 int vgpu_open_socket(const char *address, struct vgpu_dev **out)
 {
 	if (!address || !*address)
-		return open_failed(VGPU_E_INVALID, "empty socket address");
+		return vgpu_fail_why(open_error, sizeof(open_error), VGPU_E_INVALID,
+				     "empty socket address");
 	return open_dev(address, out);
 }
 
