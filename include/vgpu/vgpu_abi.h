@@ -9,7 +9,7 @@
  *  - no pointer is ever embedded in a request: a call is one small fixed
  *    struct plus at most one variable payload, which the OS hands over as
  *    a separate, locked buffer (Windows: the METHOD_IN_DIRECT /
- *    METHOD_OUT_DIRECT second buffer; the socket transport: bytes that
+ *    METHOD_OUT_DIRECT second buffer; the socket channel: bytes that
  *    follow the fixed struct);
  *  - objects are named by handles private to the opened device handle;
  *  - the version is checked by GET_INFO before anything else: a major
@@ -39,7 +39,7 @@
 /*
  * Status codes.  Every call returns exactly one of these; the Windows shell
  * carries them as the well-known NTSTATUS values of vgpu_windows.h (whose
- * Win32 errors are all distinct), the socket transport as the reply's
+ * Win32 errors are all distinct), the socket channel as the reply's
  * status field.
  */
 enum vgpu_status {
@@ -55,7 +55,7 @@ enum vgpu_status {
 	VGPU_E_STATE = -9,        /* call out of order (no context yet, already mapped...) */
 	VGPU_E_VERSION = -10,     /* ABI major version mismatch */
 	VGPU_E_DEVICE_LOST = -11, /* the device is gone or broken; reopen */
-	VGPU_E_TRANSPORT = -12,   /* user mode only: the transport to the driver failed */
+	VGPU_E_TRANSPORT = -12,   /* user mode only: the channel to the driver failed */
 	VGPU_E_CANCELLED = -13,   /* the handle was closed while the call waited */
 };
 /* The most negative status, for tables indexed by -status. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport of the vgpu ABI: the same calls as the Windows
+ * The socket channel of the vgpu ABI: the same calls as the Windows
  * DeviceIoControl path, framed over a stream socket, for the Linux sim (and
  * for Windows programs under Wine, which reach it over TCP on loopback).
  *

@@ -84,7 +84,7 @@ static inline uint32_t vgpu_win_status_to_ntstatus(int32_t status)
 	return 0xC0000185u; /* STATUS_IO_DEVICE_ERROR */
 }
 
-/* User side: the status a failed DeviceIoControl meant; foreign errors are the transport's. */
+/* User side: the status a failed DeviceIoControl meant; foreign errors are the channel's. */
 static inline int32_t vgpu_win_error_to_status(uint32_t win32_error)
 {
 	size_t i;

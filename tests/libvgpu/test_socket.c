@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* libvgpu over its socket transport, against the scripted server of fake_server.h. */
+/* libvgpu over its socket channel, against the scripted server of fake_server.h. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>

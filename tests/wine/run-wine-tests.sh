@@ -5,7 +5,7 @@
 #
 #   run-wine-tests.sh builtin WIN_BUILD SIM WORK_DIR
 #       the GL programs with Wine's own opengl32 (host Mesa through GLX):
-#       proves the programs; and libvgpu's Windows socket transport, against
+#       proves the programs; and libvgpu's Windows socket channel, against
 #       a scripted server and against the sim.
 #   run-wine-tests.sh vgpu WIN_BUILD SIM WORK_DIR
 #       the GL programs with OUR opengl32.dll + vgpu_wgl.dll + libglapi.dll

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libvgpu for Windows over its test transport, run under Wine against a
+ * libvgpu for Windows over its test channel, run under Wine against a
  * real vgpu-sim: TCP on loopback to the sim, guest memory mapped through
  * Z:\ views of the sim's memory file.  Usage, with the sim's --tcp port:
  *   VGPU_SOCKET=tcp:127.0.0.1:PORT wine test_libvgpu_tcp.exe

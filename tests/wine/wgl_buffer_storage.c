@@ -201,7 +201,7 @@ static bool run_frame(float *map, GLsync *fences, int frame)
 
 /*
  * What backs a mapping, for the runner to judge: a view of a file (through
- * libvgpu's socket transport, the host-visible region's) or plain memory.
+ * libvgpu's socket channel, the host-visible region's) or plain memory.
  */
 static void print_backing(const char *what, void *map)
 {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libvgpu: the API of libvgpu.h over a transport (transport.h).
+ * libvgpu: the API of libvgpu.h over a channel (channel.h).
  *
  * Threads: any call may come from any thread.  Two locks, never nested:
  *  - timeline: taken across every call that signals a fence, so that the
@@ -8,24 +8,22 @@
  *    gap, which the ABI allows);
  *  - views: taken across MAP, UNMAP and DESTROY, so that a resource is
  *    mapped once in this process and its view goes with it.
- * The transport serialises what it must itself; a WAIT longer than its
+ * The channel serialises what it must itself; a WAIT longer than its
  * wait_slice_ns is sent as several shorter WAITs so that other threads'
  * calls get through in between.
  */
 #include "libvgpu.h"
 
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lock.h"
-#include "transport.h"
+#include "channel.h"
 #include "views.h"
 
 struct vgpu_dev {
-	struct vgpu_transport *transport;
+	struct vgpu_channel *channel;
 	struct vgpu_get_info info;
 	struct vgpu_lock timeline_lock;
 	uint64_t last_fence;
@@ -40,21 +38,11 @@ const char *vgpu_open_error(void)
 	return open_error;
 }
 
-static int open_failed(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(open_error, sizeof(open_error), fmt, ap);
-	va_end(ap);
-	return status;
-}
-
 static int dev_call(struct vgpu_dev *dev, uint32_t code, void *fixed, uint32_t fixed_size)
 {
 	struct vgpu_call call = { .code = code, .fixed = fixed, .fixed_size = fixed_size };
 
-	return dev->transport->ops->call(dev->transport, &call);
+	return dev->channel->ops->call(dev->channel, &call);
 }
 
 static int check_version(struct vgpu_dev *dev)
@@ -69,28 +57,32 @@ static int check_version(struct vgpu_dev *dev)
 	if (status == VGPU_OK && info->abi_major != VGPU_ABI_VERSION_MAJOR)
 		status = VGPU_E_VERSION;
 	if (status == VGPU_E_VERSION && info->abi_major != VGPU_ABI_VERSION_MAJOR)
-		return open_failed(status, "device speaks vgpu ABI %u.%u, libvgpu speaks %u.%u",
-				   info->abi_major, info->abi_minor, VGPU_ABI_VERSION_MAJOR,
-				   VGPU_ABI_VERSION_MINOR);
+		return vgpu_fail_why(open_error, sizeof(open_error), status,
+				     "device speaks vgpu ABI %u.%u, libvgpu speaks %u.%u",
+				     info->abi_major, info->abi_minor, VGPU_ABI_VERSION_MAJOR,
+				     VGPU_ABI_VERSION_MINOR);
 	if (status == VGPU_E_VERSION)
-		return open_failed(status, "device rejected vgpu ABI %u.%u",
-				   VGPU_ABI_VERSION_MAJOR, VGPU_ABI_VERSION_MINOR);
+		return vgpu_fail_why(open_error, sizeof(open_error), status,
+				     "device rejected vgpu ABI %u.%u", VGPU_ABI_VERSION_MAJOR,
+				     VGPU_ABI_VERSION_MINOR);
 	if (status != VGPU_OK)
-		return open_failed(status, "GET_INFO failed: %s", vgpu_status_str(status));
+		return vgpu_fail_why(open_error, sizeof(open_error), status, "GET_INFO failed: %s",
+				     vgpu_status_str(status));
 	return VGPU_OK;
 }
 
-/* Takes ownership of the transport, whatever happens. */
-static int dev_create(struct vgpu_transport *transport, struct vgpu_dev **out)
+/* Takes ownership of the channel, whatever happens. */
+static int dev_create(struct vgpu_channel *channel, struct vgpu_dev **out)
 {
 	struct vgpu_dev *dev = calloc(1, sizeof(*dev));
 	int status;
 
 	if (!dev) {
-		transport->ops->close(transport);
-		return open_failed(VGPU_E_NO_MEMORY, "out of memory");
+		channel->ops->close(channel);
+		return vgpu_fail_why(open_error, sizeof(open_error), VGPU_E_NO_MEMORY,
+				     "out of memory");
 	}
-	dev->transport = transport;
+	dev->channel = channel;
 	vgpu_lock_init(&dev->timeline_lock);
 	vgpu_lock_init(&dev->views_lock);
 	status = check_version(dev);
@@ -106,38 +98,39 @@ static int dev_create(struct vgpu_transport *transport, struct vgpu_dev **out)
  * An address names the sim's socket (on Windows, under Wine: tcp:HOST:PORT);
  * without one, the platform's own device.
  */
-static int open_transport(const char *address, struct vgpu_transport **transport)
+static int open_channel(const char *address, struct vgpu_channel **channel)
 {
 	if (address)
-		return vgpu_transport_socket_open(address, transport, open_error,
-						  sizeof(open_error));
+		return vgpu_channel_socket_open(address, channel, open_error,
+						sizeof(open_error));
 #ifdef _WIN32
-	return vgpu_transport_device_open(transport, open_error, sizeof(open_error));
+	return vgpu_channel_device_open(channel, open_error, sizeof(open_error));
 #else
-	return vgpu_transport_socket_open(VGPU_DEFAULT_SOCKET, transport, open_error,
-					  sizeof(open_error));
+	return vgpu_channel_socket_open(VGPU_DEFAULT_SOCKET, channel, open_error,
+					sizeof(open_error));
 #endif
 }
 
 static int open_dev(const char *address, struct vgpu_dev **out)
 {
-	struct vgpu_transport *transport;
+	struct vgpu_channel *channel;
 	int status;
 
 	if (!out)
 		return VGPU_E_INVALID;
 	*out = NULL;
 	open_error[0] = '\0';
-	status = open_transport(address, &transport);
+	status = open_channel(address, &channel);
 	if (status != VGPU_OK)
 		return status;
-	return dev_create(transport, out);
+	return dev_create(channel, out);
 }
 
 int vgpu_open_socket(const char *address, struct vgpu_dev **out)
 {
 	if (!address || !*address)
-		return open_failed(VGPU_E_INVALID, "empty socket address");
+		return vgpu_fail_why(open_error, sizeof(open_error), VGPU_E_INVALID,
+				     "empty socket address");
 	return open_dev(address, out);
 }
 
@@ -155,10 +148,10 @@ void vgpu_close(struct vgpu_dev *dev)
 	if (!dev)
 		return;
 	while (vgpu_views_pop(&dev->views, &view))
-		if (dev->transport->ops->unmap_view)
-			dev->transport->ops->unmap_view(dev->transport, view.address, view.size);
+		if (dev->channel->ops->unmap_view)
+			dev->channel->ops->unmap_view(dev->channel, view.address, view.size);
 	vgpu_views_fini(&dev->views);
-	dev->transport->ops->close(dev->transport);
+	dev->channel->ops->close(dev->channel);
 	vgpu_lock_fini(&dev->views_lock);
 	vgpu_lock_fini(&dev->timeline_lock);
 	free(dev);
@@ -192,7 +185,7 @@ int vgpu_get_capset(struct vgpu_dev *dev, uint32_t capset_id, uint32_t version, 
 
 	if (!dev || (!buf && cap))
 		return VGPU_E_INVALID;
-	status = dev->transport->ops->call(dev->transport, &call);
+	status = dev->channel->ops->call(dev->channel, &call);
 	if (status == VGPU_OK && size)
 		*size = call.payload_written;
 	return status;
@@ -262,8 +255,8 @@ static void drop_view(struct vgpu_dev *dev, uint32_t handle)
 {
 	struct vgpu_view view;
 
-	if (vgpu_views_remove(&dev->views, handle, &view) && dev->transport->ops->unmap_view)
-		dev->transport->ops->unmap_view(dev->transport, view.address, view.size);
+	if (vgpu_views_remove(&dev->views, handle, &view) && dev->channel->ops->unmap_view)
+		dev->channel->ops->unmap_view(dev->channel, view.address, view.size);
 }
 
 int vgpu_resource_destroy(struct vgpu_dev *dev, uint32_t handle)
@@ -299,8 +292,8 @@ static int map_new(struct vgpu_dev *dev, uint32_t handle, struct vgpu_view *view
 	if (status != VGPU_OK) {
 		struct vgpu_resource_map undo = { .handle = handle };
 
-		if (view->address && dev->transport->ops->unmap_view)
-			dev->transport->ops->unmap_view(dev->transport, view->address, view->size);
+		if (view->address && dev->channel->ops->unmap_view)
+			dev->channel->ops->unmap_view(dev->channel, view->address, view->size);
 		dev_call(dev, VGPU_IOCTL_RESOURCE_UNMAP, &undo, sizeof(undo));
 	}
 	return status;
@@ -352,7 +345,7 @@ static int timeline_call(struct vgpu_dev *dev, struct vgpu_call *call, uint64_t 
 	vgpu_lock_take(&dev->timeline_lock);
 	value = ++dev->last_fence;
 	*signal = value;
-	status = dev->transport->ops->call(dev->transport, call);
+	status = dev->channel->ops->call(dev->channel, call);
 	vgpu_lock_release(&dev->timeline_lock);
 	if (status == VGPU_OK && fence)
 		*fence = value;
@@ -407,7 +400,7 @@ int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uin
 
 static int wait_sliced(struct vgpu_dev *dev, struct vgpu_wait *req, uint64_t timeout_ns)
 {
-	uint64_t slice_max = dev->transport->wait_slice_ns;
+	uint64_t slice_max = dev->channel->wait_slice_ns;
 	uint64_t left = timeout_ns < VGPU_MAX_WAIT_NS ? timeout_ns : VGPU_MAX_WAIT_NS;
 	int status;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libvgpu: the user-mode C API of vgpu.  It opens "the device" and speaks
- * the IOCTL ABI (include/vgpu/vgpu_abi.h) over a transport:
+ * the IOCTL ABI (include/vgpu/vgpu_abi.h) over a channel:
  *  - Windows: DeviceIoControl on the vgpu.sys device interface;
  *  - Linux (tests, tools) and Windows under Wine: the sim's socket.
  *

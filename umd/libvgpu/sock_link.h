@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The operating-system half of the socket transport: a byte stream to the
+ * The operating-system half of the socket channel: a byte stream to the
  * server and views of its shared files (guest memory, and the device's
- * host-visible region when it has one).  transport_socket.c does the
+ * host-visible region when it has one).  channel_socket.c does the
  * framing and checks everything the server sends; each OS provides these
  * functions once (sock_link_posix.c: Unix sockets and TCP, mmap;
  * sock_link_win.c: Winsock TCP, file mapping views).
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "transport.h"
+#include "channel.h"
 #include "vgpu/vgpu_socket.h"
 
 /* The files enum vgpu_sock_mem_file names: guest memory and the host-visible region. */

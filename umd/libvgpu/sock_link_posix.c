@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport's OS half for POSIX systems: a Unix socket path
+ * The socket channel's OS half for POSIX systems: a Unix socket path
  * (the descriptors of guest memory and of the host-visible region come
  * with the hello) or tcp:HOST:PORT (the client opens the files the hello
  * names), and mmap'd views.
@@ -10,8 +10,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,33 +27,24 @@ struct sock_link {
 	int files[SOCK_LINK_NUM_FILES];
 };
 
-static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_cap, fmt, ap);
-	va_end(ap);
-	return VGPU_E_TRANSPORT;
-}
-
 static int connect_unix(const char *path, char *why, size_t why_cap)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (strlen(path) >= sizeof(addr.sun_path)) {
-		fail_why(why, why_cap, "socket path too long: %s", path);
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "socket path too long: %s", path);
 		return -1;
 	}
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		fail_why(why, why_cap, "socket: %s", strerror(errno));
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "socket: %s", strerror(errno));
 		return -1;
 	}
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		fail_why(why, why_cap, "connect %s: %s", path, strerror(errno));
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "connect %s: %s", path,
+			      strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -89,7 +78,8 @@ static int connect_tcp(const char *host_port, char *why, size_t why_cap)
 	int fd = -1, err;
 
 	if (!colon || colon == host_port || !colon[1]) {
-		fail_why(why, why_cap, "bad address tcp:%s (want tcp:HOST:PORT)", host_port);
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+			      "bad address tcp:%s (want tcp:HOST:PORT)", host_port);
 		return -1;
 	}
 	len = (size_t)(colon - host_port);
@@ -98,20 +88,22 @@ static int connect_tcp(const char *host_port, char *why, size_t why_cap)
 		len -= 2;
 	}
 	if (len >= sizeof(host)) {
-		fail_why(why, why_cap, "host name too long");
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "host name too long");
 		return -1;
 	}
 	memcpy(host, host_port, len);
 	host[len] = '\0';
 	err = getaddrinfo(host, colon + 1, &hints, &list);
 	if (err) {
-		fail_why(why, why_cap, "resolve %s: %s", host, gai_strerror(err));
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "resolve %s: %s", host,
+			      gai_strerror(err));
 		return -1;
 	}
 	for (ai = list; ai && fd < 0; ai = ai->ai_next)
 		fd = connect_addrinfo(ai);
 	if (fd < 0)
-		fail_why(why, why_cap, "connect tcp:%s:%s: %s", host, colon + 1, strerror(errno));
+		vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "connect tcp:%s:%s: %s", host,
+			      colon + 1, strerror(errno));
 	freeaddrinfo(list);
 	return fd;
 }
@@ -186,7 +178,7 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 	struct sock_link *link = calloc(1, sizeof(*link));
 
 	if (!link)
-		return fail_why(why, why_cap, "out of memory");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "out of memory");
 	link->files[VGPU_SOCK_FILE_GUEST_MEMORY] = -1;
 	link->files[VGPU_SOCK_FILE_HOST_VISIBLE] = -1;
 	if (strncmp(address, "tcp:", 4) == 0)
@@ -200,7 +192,7 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 	set_timeouts(link->fd);
 	if (!recv_hello(link, hello)) {
 		sock_link_close(link);
-		return fail_why(why, why_cap, "no hello from the server");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "no hello from the server");
 	}
 	*out = link;
 	return VGPU_OK;
@@ -219,17 +211,21 @@ int sock_link_open_file(struct sock_link *link, enum vgpu_sock_mem_file file, co
 	int *fd;
 
 	if (!file_known(file) || !path)
-		return fail_why(why, why_cap, "no such server file (%d)", (int)file);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "no such server file (%d)",
+				     (int)file);
 	fd = &link->files[file];
 	if (*fd < 0) {
 		if (!path[0])
-			return fail_why(why, why_cap, "hello: no %s descriptor nor path", what);
+			return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+					     "hello: no %s descriptor nor path", what);
 		*fd = open(path, O_RDWR | O_CLOEXEC);
 		if (*fd < 0)
-			return fail_why(why, why_cap, "open %s: %s", path, strerror(errno));
+			return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "open %s: %s", path,
+					     strerror(errno));
 	}
 	if (fstat(*fd, &st) < 0)
-		return fail_why(why, why_cap, "%s: %s", what, strerror(errno));
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "%s: %s", what,
+				     strerror(errno));
 	*usable = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : UINT64_MAX;
 	return VGPU_OK;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport's OS half for Windows, used under Wine to reach the
+ * The socket channel's OS half for Windows, used under Wine to reach the
  * Linux sim: Winsock TCP (Wine has no AF_UNIX) and views of the server's
  * files (guest memory, the host-visible region), which the hello names by
  * their Linux paths and Wine reaches as Z:\ + that path.  Views of them are
@@ -11,14 +11,13 @@
  * extents are pages.  One extent becomes one view starting at the granule
  * below it; several extents are laid end to end in a freed reservation,
  * which needs every boundary between them on a granule (else the MAP
- * fails with VGPU_E_NO_MEMORY: this is a test transport, and resources
+ * fails with VGPU_E_NO_MEMORY: this is a test channel, and resources
  * the sim backs with one run - the usual case - always map).
  */
 #include <winsock2.h>
 #include <windows.h>
 #include <ws2tcpip.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,16 +39,6 @@ struct sock_link {
 	uint64_t granule;
 	bool wsa_started;
 };
-
-static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_cap, fmt, ap);
-	va_end(ap);
-	return VGPU_E_TRANSPORT;
-}
 
 static uint64_t allocation_granule(void)
 {
@@ -96,28 +85,30 @@ static int connect_tcp(struct sock_link *link, const char *address, char *why, s
 	int err;
 
 	if (strncmp(address, "tcp:", 4) != 0)
-		return fail_why(why, why_cap, "%s: on Windows the sim is reached as tcp:HOST:PORT",
-				address);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "%s: on Windows the sim is reached as tcp:HOST:PORT", address);
 	if (!colon || colon == host_port || !colon[1])
-		return fail_why(why, why_cap, "bad address %s (want tcp:HOST:PORT)", address);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "bad address %s (want tcp:HOST:PORT)", address);
 	len = (size_t)(colon - host_port);
 	if (host_port[0] == '[' && len >= 2 && host_port[len - 1] == ']') {
 		host_port++;
 		len -= 2;
 	}
 	if (len >= sizeof(host))
-		return fail_why(why, why_cap, "host name too long");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "host name too long");
 	memcpy(host, host_port, len);
 	host[len] = '\0';
 	err = getaddrinfo(host, colon + 1, &hints, &list);
 	if (err)
-		return fail_why(why, why_cap, "resolve %s: error %d", host, err);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "resolve %s: error %d", host,
+				     err);
 	for (ai = list; ai && link->sock == INVALID_SOCKET; ai = ai->ai_next)
 		link->sock = connect_addrinfo(ai);
 	freeaddrinfo(list);
 	if (link->sock == INVALID_SOCKET)
-		return fail_why(why, why_cap, "connect %s: Winsock error %d", address,
-				WSAGetLastError());
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "connect %s: Winsock error %d",
+				     address, WSAGetLastError());
 	return VGPU_OK;
 }
 
@@ -129,19 +120,19 @@ int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
 	int status;
 
 	if (!link)
-		return fail_why(why, why_cap, "out of memory");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "out of memory");
 	link->sock = INVALID_SOCKET;
 	for (unsigned i = 0; i < SOCK_LINK_NUM_FILES; i++)
 		link->files[i].file = INVALID_HANDLE_VALUE;
 	link->granule = allocation_granule();
 	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
 		free(link);
-		return fail_why(why, why_cap, "Winsock does not start");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "Winsock does not start");
 	}
 	link->wsa_started = true;
 	status = connect_tcp(link, address, why, why_cap);
 	if (status == VGPU_OK && !sock_link_recv(link, hello, sizeof(*hello)))
-		status = fail_why(why, why_cap, "no hello from the server");
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "no hello from the server");
 	if (status != VGPU_OK) {
 		sock_link_close(link);
 		return status;
@@ -173,23 +164,28 @@ int sock_link_open_file(struct sock_link *link, enum vgpu_sock_mem_file file, co
 	LARGE_INTEGER size;
 
 	if ((unsigned)file >= SOCK_LINK_NUM_FILES || !path)
-		return fail_why(why, why_cap, "no such server file (%d)", (int)file);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "no such server file (%d)",
+				     (int)file);
 	f = &link->files[file];
 	if (f->file != INVALID_HANDLE_VALUE)
-		return fail_why(why, why_cap, "server file %d opened twice", (int)file);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "server file %d opened twice",
+				     (int)file);
 	if (!windows_path(path, wpath, VGPU_SOCK_PATH_MAX + 2))
-		return fail_why(why, why_cap, "hello: file path '%s' is not an absolute path",
-				path);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "hello: file path '%s' is not an absolute path", path);
 	f->file = CreateFileW(wpath, GENERIC_READ | GENERIC_WRITE,
 			      FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
 	if (f->file == INVALID_HANDLE_VALUE)
-		return fail_why(why, why_cap, "open Z:%s: error %lu", path, GetLastError());
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "open Z:%s: error %lu", path,
+				     GetLastError());
 	if (!GetFileSizeEx(f->file, &size) || size.QuadPart <= 0)
-		return fail_why(why, why_cap, "server file Z:%s: no size", path);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "server file Z:%s: no size",
+				     path);
 	f->mapping = CreateFileMappingW(f->file, NULL, PAGE_READWRITE, 0, 0, NULL);
 	if (!f->mapping)
-		return fail_why(why, why_cap, "server file Z:%s: cannot map (error %lu)", path,
-				GetLastError());
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "server file Z:%s: cannot map (error %lu)", path,
+				     GetLastError());
 	*usable = (uint64_t)size.QuadPart;
 	return VGPU_OK;
 }

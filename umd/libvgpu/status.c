@@ -1,5 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* vgpu_status_str: a message for every status of the ABI. */
+/*
+ * vgpu_status_str: a message for every status of the ABI; vgpu_fail_why:
+ * a failing status with the line that explains it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "channel.h"
 #include "libvgpu.h"
 
 static const char *const status_text[] = {
@@ -15,7 +22,7 @@ static const char *const status_text[] = {
 	[9] = "VGPU_E_STATE: call out of order",
 	[10] = "VGPU_E_VERSION: ABI major version mismatch",
 	[11] = "VGPU_E_DEVICE_LOST: the device is gone or broken; reopen",
-	[12] = "VGPU_E_TRANSPORT: the transport to the driver failed",
+	[12] = "VGPU_E_TRANSPORT: the channel to the driver failed",
 	[13] = "VGPU_E_CANCELLED: the handle was closed while the call waited",
 };
 _Static_assert(sizeof(status_text) / sizeof(status_text[0]) == 1 - VGPU_E_LOWEST,
@@ -29,4 +36,14 @@ const char *vgpu_status_str(int status)
 		return "unknown vgpu status";
 	index = (unsigned int)-status;
 	return status_text[index];
+}
+
+int vgpu_fail_why(char *why, size_t why_cap, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_cap, fmt, ap);
+	va_end(ap);
+	return status;
 }

@@ -2,7 +2,7 @@
 /*
  * The mappings libvgpu has made in this process, by resource handle: so
  * that a second MAP returns the first view, and UNMAP, DESTROY and close
- * can drop the views a transport made.  Not locked: the owner locks.
+ * can drop the views a channel made.  Not locked: the owner locks.
  */
 #ifndef LIBVGPU_VIEWS_H
 #define LIBVGPU_VIEWS_H

@@ -19,10 +19,10 @@
  * buffer on a discarding map (the staged copy would never be made) and
  * lets the GL frontend map it directly (glBufferSubData while mapped).
  * What remains is its readback before a map after the host wrote the
- * buffer (transform feedback, copies), which vgpu_res_transfer answers
- * without a transfer: the mapping already is the host's memory, and the
- * driver's wait for the resource that follows orders the reads after the
- * host's writes.
+ * buffer (transform feedback, copies), which virgl_vgpu_res_transfer
+ * answers without a transfer: the mapping already is the host's memory,
+ * and the driver's wait for the resource that follows orders the reads
+ * after the host's writes.
  */
 #include "vgpu_winsys.h"
 
@@ -34,15 +34,15 @@
 /* The ABI's unit for blob sizes; the host may need its own page size too. */
 #define BLOB_GRANULE 4096u
 
-bool vgpu_blob_usable(const struct vgpu_get_info *info)
+bool virgl_vgpu_blob_usable(const struct vgpu_get_info *info)
 {
 	const uint64_t needed = VGPU_FEATURE_RESOURCE_BLOB | VGPU_FEATURE_HOST_VISIBLE;
 
 	return info && (info->features & needed) == needed && info->host_visible_size;
 }
 
-bool vgpu_blob_wanted(const struct vgpu_winsys *ws, enum pipe_texture_target target,
-		      uint32_t flags)
+bool virgl_vgpu_blob_wanted(const struct virgl_vgpu_winsys *ws,
+			    enum pipe_texture_target target, uint32_t flags)
 {
 	return ws->base.supports_coherent && target == PIPE_BUFFER &&
 	       (flags & (VIRGL_RESOURCE_FLAG_MAP_PERSISTENT | VIRGL_RESOURCE_FLAG_MAP_COHERENT));
@@ -65,7 +65,7 @@ static uint32_t blob_width(uint32_t width, uint32_t size)
 }
 
 /* A fresh blob id: nonzero, below 2^32, never reused by this handle until it wraps. */
-static uint32_t next_blob_id(struct vgpu_winsys *ws)
+static uint32_t next_blob_id(struct virgl_vgpu_winsys *ws)
 {
 	uint32_t id;
 
@@ -82,7 +82,7 @@ static uint32_t next_blob_id(struct vgpu_winsys *ws)
  * host maps only buffers made persistent and coherent; a persistent one
  * that GL lets be non-coherent is served as well by a coherent one.
  */
-static bool announce_blob(struct vgpu_winsys *ws, const struct vgpu_resource_create *desc,
+static bool announce_blob(struct virgl_vgpu_winsys *ws, const struct vgpu_resource_create *desc,
 			  uint32_t blob_id)
 {
 	uint32_t cmd[VIRGL_PIPE_RES_CREATE_SIZE + 1] = {
@@ -102,35 +102,35 @@ static bool announce_blob(struct vgpu_winsys *ws, const struct vgpu_resource_cre
 	};
 	uint64_t fence = 0;
 
-	if (!vgpu_ws_ok(ws, vgpu_submit(ws->dev, cmd, sizeof(cmd), NULL, 0, &fence),
-			"creating a blob's object"))
+	if (!virgl_vgpu_ws_ok(ws, vgpu_submit(ws->dev, cmd, sizeof(cmd), NULL, 0, &fence),
+			      "creating a blob's object"))
 		return false;
-	vgpu_ws_fence_issued(ws, fence);
+	virgl_vgpu_ws_fence_issued(ws, fence);
 	return true;
 }
 
-static int create_blob_call(struct vgpu_winsys *ws, struct vgpu_resource_create_blob *req)
+static int create_blob_call(struct virgl_vgpu_winsys *ws, struct vgpu_resource_create_blob *req)
 {
 	int status = vgpu_resource_create_blob(ws->dev, req);
 
 	if (status == VGPU_E_NO_MEMORY) {
-		vgpu_res_make_room(ws);
+		virgl_vgpu_res_make_room(ws);
 		status = vgpu_resource_create_blob(ws->dev, req);
 	}
 	return status;
 }
 
 /* Host-visible memory is scarce: what the cache keeps may be what is missing. */
-static void *map_blob(struct vgpu_winsys *ws, uint32_t handle)
+static void *map_blob(struct virgl_vgpu_winsys *ws, uint32_t handle)
 {
 	void *ptr = NULL;
 	int status = vgpu_resource_map(ws->dev, handle, &ptr, NULL);
 
 	if (status == VGPU_E_NO_MEMORY) {
-		vgpu_res_make_room(ws);
+		virgl_vgpu_res_make_room(ws);
 		status = vgpu_resource_map(ws->dev, handle, &ptr, NULL);
 	}
-	return vgpu_ws_ok(ws, status, "mapping a blob") ? ptr : NULL;
+	return virgl_vgpu_ws_ok(ws, status, "mapping a blob") ? ptr : NULL;
 }
 
 /*
@@ -138,7 +138,7 @@ static void *map_blob(struct vgpu_winsys *ws, uint32_t handle)
  * application writes through, and the device model wants blobs mapped
  * before the renderer uses them.
  */
-bool vgpu_blob_create(struct vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t size)
+bool virgl_vgpu_blob_create(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t size)
 {
 	uint32_t width = blob_width(res->width, size);
 	struct vgpu_resource_create_blob req = {
@@ -161,7 +161,7 @@ bool vgpu_blob_create(struct vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t
 	req.blob_id = next_blob_id(ws);
 	if (!ws->blob_desc && !announce_blob(ws, &req.desc, (uint32_t)req.blob_id))
 		return false;
-	if (!vgpu_ws_ok(ws, create_blob_call(ws, &req), "creating a blob"))
+	if (!virgl_vgpu_ws_ok(ws, create_blob_call(ws, &req), "creating a blob"))
 		return false;
 	res->handle = req.handle;
 	res->res_id = req.res_id;
@@ -170,6 +170,6 @@ bool vgpu_blob_create(struct vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t
 	res->ptr = map_blob(ws, req.handle);
 	if (res->ptr)
 		return true;
-	vgpu_ws_ok(ws, vgpu_resource_destroy(ws->dev, req.handle), "destroying a blob");
+	virgl_vgpu_ws_ok(ws, vgpu_resource_destroy(ws->dev, req.handle), "destroying a blob");
 	return false;
 }

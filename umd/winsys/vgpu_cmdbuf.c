@@ -13,9 +13,9 @@
 #include "util/set.h"
 #include "util/u_atomic.h"
 
-struct vgpu_cmd_buf {
+struct virgl_vgpu_cmd_buf {
 	struct virgl_cmd_buf base;
-	struct vgpu_winsys *ws;
+	struct virgl_vgpu_winsys *ws;
 	struct virgl_hw_res **res; /* listed resources, each referenced */
 	uint32_t *handles;         /* their libvgpu handles, for the submit */
 	uint32_t num_res;
@@ -23,26 +23,26 @@ struct vgpu_cmd_buf {
 	struct set *listed;        /* the same resources, for a quick "already listed?" */
 };
 
-static struct vgpu_cmd_buf *vgpu_cmd_buf(struct virgl_cmd_buf *cbuf)
+static struct virgl_vgpu_cmd_buf *virgl_vgpu_cmd_buf(struct virgl_cmd_buf *cbuf)
 {
-	return (struct vgpu_cmd_buf *)cbuf;
+	return (struct virgl_vgpu_cmd_buf *)cbuf;
 }
 
-static void release_listed(struct vgpu_cmd_buf *cb)
+static void release_listed(struct virgl_vgpu_cmd_buf *cb)
 {
 	uint32_t i;
 
 	for (i = 0; i < cb->num_res; i++) {
 		p_atomic_dec(&cb->res[i]->cs_refs);
-		vgpu_res_reference(&cb->ws->base, &cb->res[i], NULL);
+		virgl_vgpu_res_reference(&cb->ws->base, &cb->res[i], NULL);
 	}
 	cb->num_res = 0;
 	_mesa_set_clear(cb->listed, NULL);
 }
 
-static void vgpu_cmd_buf_destroy(struct virgl_cmd_buf *cbuf)
+static void virgl_vgpu_cmd_buf_destroy(struct virgl_cmd_buf *cbuf)
 {
-	struct vgpu_cmd_buf *cb = vgpu_cmd_buf(cbuf);
+	struct virgl_vgpu_cmd_buf *cb = virgl_vgpu_cmd_buf(cbuf);
 
 	if (!cb)
 		return;
@@ -55,26 +55,26 @@ static void vgpu_cmd_buf_destroy(struct virgl_cmd_buf *cbuf)
 	free(cb);
 }
 
-static struct virgl_cmd_buf *vgpu_cmd_buf_create(struct virgl_winsys *vws, uint32_t size)
+static struct virgl_cmd_buf *virgl_vgpu_cmd_buf_create(struct virgl_winsys *vws, uint32_t size)
 {
-	struct vgpu_cmd_buf *cb;
+	struct virgl_vgpu_cmd_buf *cb;
 
 	if (!size || size > VGPU_MAX_SUBMIT_BYTES / sizeof(uint32_t))
 		return NULL;
 	cb = calloc(1, sizeof(*cb));
 	if (!cb)
 		return NULL;
-	cb->ws = vgpu_winsys(vws);
+	cb->ws = virgl_vgpu_winsys(vws);
 	cb->base.buf = calloc(size, sizeof(uint32_t));
 	cb->listed = _mesa_pointer_set_create(NULL);
 	if (!cb->base.buf || !cb->listed) {
-		vgpu_cmd_buf_destroy(&cb->base);
+		virgl_vgpu_cmd_buf_destroy(&cb->base);
 		return NULL;
 	}
 	return &cb->base;
 }
 
-static bool grow_list(struct vgpu_cmd_buf *cb)
+static bool grow_list(struct virgl_vgpu_cmd_buf *cb)
 {
 	uint32_t cap = cb->cap_res ? cb->cap_res * 2 : 64;
 	struct virgl_hw_res **res;
@@ -92,30 +92,30 @@ static bool grow_list(struct vgpu_cmd_buf *cb)
 	return true;
 }
 
-static void list_resource(struct vgpu_cmd_buf *cb, struct virgl_hw_res *res)
+static void list_resource(struct virgl_vgpu_cmd_buf *cb, struct virgl_hw_res *res)
 {
 	if (_mesa_set_search(cb->listed, res))
 		return;
 	if (cb->num_res == cb->cap_res && !grow_list(cb)) {
 		/* the submit will then not cover it: say so rather than fail silently */
-		vgpu_ws_ok(cb->ws, VGPU_E_NO_MEMORY, "listing a resource for a submit");
+		virgl_vgpu_ws_ok(cb->ws, VGPU_E_NO_MEMORY, "listing a resource for a submit");
 		return;
 	}
 	if (!_mesa_set_add(cb->listed, res)) {
-		vgpu_ws_ok(cb->ws, VGPU_E_NO_MEMORY, "listing a resource for a submit");
+		virgl_vgpu_ws_ok(cb->ws, VGPU_E_NO_MEMORY, "listing a resource for a submit");
 		return;
 	}
 	cb->res[cb->num_res] = NULL;
-	vgpu_res_reference(&cb->ws->base, &cb->res[cb->num_res], res);
+	virgl_vgpu_res_reference(&cb->ws->base, &cb->res[cb->num_res], res);
 	cb->handles[cb->num_res] = res->handle;
 	p_atomic_inc(&res->cs_refs);
 	cb->num_res++;
 }
 
-static void vgpu_emit_res(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
-			  struct virgl_hw_res *res, boolean write_buffer)
+static void virgl_vgpu_emit_res(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
+				struct virgl_hw_res *res, boolean write_buffer)
 {
-	struct vgpu_cmd_buf *cb = vgpu_cmd_buf(cbuf);
+	struct virgl_vgpu_cmd_buf *cb = virgl_vgpu_cmd_buf(cbuf);
 
 	if (!cb || !res)
 		return;
@@ -124,8 +124,8 @@ static void vgpu_emit_res(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
 	list_resource(cb, res);
 }
 
-static boolean vgpu_res_is_referenced(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
-				      struct virgl_hw_res *res)
+static boolean virgl_vgpu_res_is_referenced(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
+					    struct virgl_hw_res *res)
 {
 	return res && p_atomic_read(&res->cs_refs) > 0;
 }
@@ -134,11 +134,11 @@ static boolean vgpu_res_is_referenced(struct virgl_winsys *vws, struct virgl_cmd
  * An empty buffer submits nothing; its fence is then "everything so far".
  * A failed submit still consumes the buffer: its stream cannot be kept.
  */
-static int vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
-			   struct pipe_fence_handle **fence)
+static int virgl_vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
+				 struct pipe_fence_handle **fence)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
-	struct vgpu_cmd_buf *cb = vgpu_cmd_buf(cbuf);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+	struct virgl_vgpu_cmd_buf *cb = virgl_vgpu_cmd_buf(cbuf);
 	uint64_t value = 0;
 	int status = VGPU_OK;
 
@@ -148,21 +148,21 @@ static int vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
 		status = p_atomic_read(&ws->lost) ? VGPU_E_DEVICE_LOST
 			: vgpu_submit(ws->dev, cb->base.buf, cb->base.cdw * 4, cb->handles,
 				      cb->num_res, &value);
-		if (vgpu_ws_ok(ws, status, "submitting commands"))
-			vgpu_ws_fence_issued(ws, value);
+		if (virgl_vgpu_ws_ok(ws, status, "submitting commands"))
+			virgl_vgpu_ws_fence_issued(ws, value);
 	}
 	release_listed(cb);
 	cb->base.cdw = 0;
 	if (fence)
-		*fence = vgpu_fence_at(value ? value : vgpu_ws_last_fence(ws));
+		*fence = virgl_vgpu_fence_at(value ? value : virgl_vgpu_ws_last_fence(ws));
 	return status == VGPU_OK ? 0 : -1;
 }
 
-void vgpu_ws_init_cmdbufs(struct vgpu_winsys *ws)
+void virgl_vgpu_ws_init_cmdbufs(struct virgl_vgpu_winsys *ws)
 {
-	ws->base.cmd_buf_create = vgpu_cmd_buf_create;
-	ws->base.cmd_buf_destroy = vgpu_cmd_buf_destroy;
-	ws->base.emit_res = vgpu_emit_res;
-	ws->base.res_is_referenced = vgpu_res_is_referenced;
-	ws->base.submit_cmd = vgpu_submit_cmd;
+	ws->base.cmd_buf_create = virgl_vgpu_cmd_buf_create;
+	ws->base.cmd_buf_destroy = virgl_vgpu_cmd_buf_destroy;
+	ws->base.emit_res = virgl_vgpu_emit_res;
+	ws->base.res_is_referenced = virgl_vgpu_res_is_referenced;
+	ws->base.submit_cmd = virgl_vgpu_submit_cmd;
 }

@@ -9,7 +9,7 @@
 
 #include "util/u_inlines.h"
 
-struct pipe_fence_handle *vgpu_fence_at(uint64_t value)
+struct pipe_fence_handle *virgl_vgpu_fence_at(uint64_t value)
 {
 	struct pipe_fence_handle *fence = calloc(1, sizeof(*fence));
 
@@ -21,27 +21,27 @@ struct pipe_fence_handle *vgpu_fence_at(uint64_t value)
 }
 
 /* Fences from sync-file fds are not offered (supports_fences = 0): the best is "all so far". */
-static struct pipe_fence_handle *vgpu_cs_create_fence(struct virgl_winsys *vws, int fd)
+static struct pipe_fence_handle *virgl_vgpu_cs_create_fence(struct virgl_winsys *vws, int fd)
 {
-	return vgpu_fence_at(vgpu_ws_last_fence(vgpu_winsys(vws)));
+	return virgl_vgpu_fence_at(virgl_vgpu_ws_last_fence(virgl_vgpu_winsys(vws)));
 }
 
 /* The one context runs its streams in order: waiting on our own fence is implied. */
-static void vgpu_fence_server_sync(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
-				   struct pipe_fence_handle *fence)
+static void virgl_vgpu_fence_server_sync(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
+					 struct pipe_fence_handle *fence)
 {
 }
 
-static bool vgpu_fence_wait(struct virgl_winsys *vws, struct pipe_fence_handle *fence,
-			    uint64_t timeout)
+static bool virgl_vgpu_fence_wait(struct virgl_winsys *vws, struct pipe_fence_handle *fence,
+				  uint64_t timeout)
 {
 	if (!fence)
 		return true;
-	return vgpu_ws_wait_fence(vgpu_winsys(vws), fence->value, timeout);
+	return virgl_vgpu_ws_wait_fence(virgl_vgpu_winsys(vws), fence->value, timeout);
 }
 
-static void vgpu_fence_reference(struct virgl_winsys *vws, struct pipe_fence_handle **dst,
-				 struct pipe_fence_handle *src)
+static void virgl_vgpu_fence_reference(struct virgl_winsys *vws, struct pipe_fence_handle **dst,
+				       struct pipe_fence_handle *src)
 {
 	struct pipe_fence_handle *old = *dst;
 
@@ -51,16 +51,16 @@ static void vgpu_fence_reference(struct virgl_winsys *vws, struct pipe_fence_han
 }
 
 /* No sync-file fds here (supports_fences = 0). */
-static int vgpu_fence_get_fd(struct virgl_winsys *vws, struct pipe_fence_handle *fence)
+static int virgl_vgpu_fence_get_fd(struct virgl_winsys *vws, struct pipe_fence_handle *fence)
 {
 	return -1;
 }
 
-void vgpu_ws_init_fences(struct vgpu_winsys *ws)
+void virgl_vgpu_ws_init_fences(struct virgl_vgpu_winsys *ws)
 {
-	ws->base.fence_wait = vgpu_fence_wait;
-	ws->base.fence_reference = vgpu_fence_reference;
-	ws->base.fence_get_fd = vgpu_fence_get_fd;
-	ws->base.cs_create_fence = vgpu_cs_create_fence;
-	ws->base.fence_server_sync = vgpu_fence_server_sync;
+	ws->base.fence_wait = virgl_vgpu_fence_wait;
+	ws->base.fence_reference = virgl_vgpu_fence_reference;
+	ws->base.fence_get_fd = virgl_vgpu_fence_get_fd;
+	ws->base.cs_create_fence = virgl_vgpu_cs_create_fence;
+	ws->base.fence_server_sync = virgl_vgpu_fence_server_sync;
 }

@@ -26,7 +26,8 @@ static unsigned display_usage(uint32_t bind)
 /* Byte offset of the box's first block in a tightly packed backing. */
 static uint32_t packed_offset(const struct virgl_hw_res *res, const struct pipe_box *box)
 {
-	return box->y / util_format_get_blockheight(res->format) * vgpu_res_packed_stride(res) +
+	return box->y / util_format_get_blockheight(res->format) *
+	       virgl_vgpu_res_packed_stride(res) +
 	       box->x / util_format_get_blockwidth(res->format) *
 	       util_format_get_blocksize(res->format);
 }
@@ -35,7 +36,7 @@ static uint32_t packed_offset(const struct virgl_hw_res *res, const struct pipe_
 static void copy_box(const struct virgl_hw_res *res, uint8_t *dt_map, uint8_t *backing,
 		     bool to_display, const struct pipe_box *box)
 {
-	uint32_t stride = vgpu_res_packed_stride(res);
+	uint32_t stride = virgl_vgpu_res_packed_stride(res);
 	uint32_t first_row = box->y / util_format_get_blockheight(res->format);
 	uint32_t x_bytes = box->x / util_format_get_blockwidth(res->format) *
 			   util_format_get_blocksize(res->format);
@@ -64,10 +65,10 @@ static void full_box(const struct virgl_hw_res *res, unsigned layer, struct pipe
 }
 
 /* The display target starts with what the loader had (e.g. the window's front). */
-static bool upload_front(struct vgpu_winsys *ws, struct virgl_hw_res *res)
+static bool upload_front(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res)
 {
 	struct pipe_box box;
-	uint8_t *backing = vgpu_res_map(&ws->base, res);
+	uint8_t *backing = virgl_vgpu_res_map(&ws->base, res);
 	uint8_t *dt_map;
 
 	if (!backing)
@@ -78,12 +79,12 @@ static bool upload_front(struct vgpu_winsys *ws, struct virgl_hw_res *res)
 	full_box(res, 0, &box);
 	copy_box(res, dt_map, backing, false, &box);
 	ws->sws->displaytarget_unmap(ws->sws, res->dt);
-	return vgpu_res_transfer(ws, true, res, &box, vgpu_res_packed_stride(res), 0, 0, 0,
-				 NULL) == 0;
+	return virgl_vgpu_res_transfer(ws, true, res, &box, virgl_vgpu_res_packed_stride(res), 0,
+				       0, 0, NULL) == 0;
 }
 
-bool vgpu_present_attach(struct vgpu_winsys *ws, struct virgl_hw_res *res,
-			 const void *map_front_private)
+bool virgl_vgpu_present_attach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			       const void *map_front_private)
 {
 	res->dt = ws->sws->displaytarget_create(ws->sws, display_usage(res->bind), res->format,
 						res->width, res->height, 64, map_front_private,
@@ -95,7 +96,7 @@ bool vgpu_present_attach(struct vgpu_winsys *ws, struct virgl_hw_res *res,
 	return true;
 }
 
-void vgpu_present_detach(struct vgpu_winsys *ws, struct virgl_hw_res *res)
+void virgl_vgpu_present_detach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res)
 {
 	if (res->dt)
 		ws->sws->displaytarget_destroy(ws->sws, res->dt);
@@ -109,11 +110,11 @@ static bool box_inside(const struct virgl_hw_res *res, const struct pipe_box *bo
 	       (uint32_t)box->y + box->height <= res->height;
 }
 
-static void vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res *res,
-				   unsigned level, unsigned layer, void *drawable,
-				   struct pipe_box *sub_box)
+static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res *res,
+					 unsigned level, unsigned layer, void *drawable,
+					 struct pipe_box *sub_box)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	struct pipe_box box;
 	uint64_t fence = 0;
 	uint8_t *backing, *dt_map;
@@ -128,11 +129,11 @@ static void vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res
 	box.depth = 1;
 	if (!box_inside(res, &box))
 		return;
-	if (vgpu_res_transfer(ws, false, res, &box, vgpu_res_packed_stride(res), 0,
-			      packed_offset(res, &box), 0, &fence))
+	if (virgl_vgpu_res_transfer(ws, false, res, &box, virgl_vgpu_res_packed_stride(res), 0,
+				    packed_offset(res, &box), 0, &fence))
 		return;
-	backing = vgpu_res_map(vws, res);
-	if (!vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || !backing)
+	backing = virgl_vgpu_res_map(vws, res);
+	if (!virgl_vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || !backing)
 		return;
 	dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_WRITE);
 	if (!dt_map)
@@ -142,7 +143,7 @@ static void vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res
 	ws->sws->displaytarget_display(ws->sws, res->dt, drawable, sub_box);
 }
 
-void vgpu_ws_init_present(struct vgpu_winsys *ws)
+void virgl_vgpu_ws_init_present(struct virgl_vgpu_winsys *ws)
 {
-	ws->base.flush_frontbuffer = vgpu_flush_frontbuffer;
+	ws->base.flush_frontbuffer = virgl_vgpu_flush_frontbuffer;
 }

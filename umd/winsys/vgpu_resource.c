@@ -28,7 +28,7 @@ static bool bind_is_cacheable(uint32_t bind)
 	       bind == VIRGL_BIND_STAGING;
 }
 
-uint32_t vgpu_res_packed_stride(const struct virgl_hw_res *res)
+uint32_t virgl_vgpu_res_packed_stride(const struct virgl_hw_res *res)
 {
 	return util_format_get_stride(res->format, res->width);
 }
@@ -44,7 +44,7 @@ static uint64_t backing_size(const struct virgl_hw_res *res, uint32_t size)
 
 	if (!(res->bind & (VIRGL_BIND_DISPLAY_TARGET | VIRGL_BIND_SCANOUT)))
 		return size ? size : 1;
-	image = (uint64_t)vgpu_res_packed_stride(res) *
+	image = (uint64_t)virgl_vgpu_res_packed_stride(res) *
 		util_format_get_nblocksy(res->format, res->height);
 	return MAX2(image, MAX2(size, 1));
 }
@@ -53,15 +53,15 @@ static uint64_t backing_size(const struct virgl_hw_res *res, uint32_t size)
  * Memory ran out: give back what the cache keeps and wait until the
  * device has finished with everything released, whose memory then returns.
  */
-void vgpu_res_make_room(struct vgpu_winsys *ws)
+void virgl_vgpu_res_make_room(struct virgl_vgpu_winsys *ws)
 {
 	mtx_lock(&ws->cache_lock);
 	virgl_resource_cache_flush(&ws->cache);
 	mtx_unlock(&ws->cache_lock);
-	vgpu_ws_wait_fence(ws, vgpu_ws_last_fence(ws), PIPE_TIMEOUT_INFINITE);
+	virgl_vgpu_ws_wait_fence(ws, virgl_vgpu_ws_last_fence(ws), PIPE_TIMEOUT_INFINITE);
 }
 
-static bool create_on_device(struct vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t depth,
+static bool create_on_device(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t depth,
 			     uint32_t array_size, uint32_t last_level, uint32_t nr_samples,
 			     uint32_t flags, uint32_t size)
 {
@@ -85,10 +85,10 @@ static bool create_on_device(struct vgpu_winsys *ws, struct virgl_hw_res *res, u
 		return false;
 	status = vgpu_resource_create(ws->dev, &req);
 	if (status == VGPU_E_NO_MEMORY) {
-		vgpu_res_make_room(ws);
+		virgl_vgpu_res_make_room(ws);
 		status = vgpu_resource_create(ws->dev, &req);
 	}
-	if (!vgpu_ws_ok(ws, status, "creating a resource"))
+	if (!virgl_vgpu_ws_ok(ws, status, "creating a resource"))
 		return false;
 	res->handle = req.handle;
 	res->res_id = req.res_id;
@@ -96,11 +96,12 @@ static bool create_on_device(struct vgpu_winsys *ws, struct virgl_hw_res *res, u
 	return true;
 }
 
-struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_target target,
-				     const void *map_front_private, uint32_t format,
-				     uint32_t bind, uint32_t width, uint32_t height,
-				     uint32_t depth, uint32_t array_size, uint32_t last_level,
-				     uint32_t nr_samples, uint32_t flags, uint32_t size)
+struct virgl_hw_res *virgl_vgpu_res_create(struct virgl_vgpu_winsys *ws,
+					   enum pipe_texture_target target,
+					   const void *map_front_private, uint32_t format,
+					   uint32_t bind, uint32_t width, uint32_t height,
+					   uint32_t depth, uint32_t array_size, uint32_t last_level,
+					   uint32_t nr_samples, uint32_t flags, uint32_t size)
 {
 	struct virgl_resource_params params = {
 		.size = size, .bind = bind, .format = format, .flags = flags,
@@ -117,8 +118,8 @@ struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_t
 	res->bind = bind;
 	res->width = width;
 	res->height = height;
-	if (vgpu_blob_wanted(ws, target, flags))
-		created = vgpu_blob_create(ws, res, size);
+	if (virgl_vgpu_blob_wanted(ws, target, flags))
+		created = virgl_vgpu_blob_create(ws, res, size);
 	else
 		created = create_on_device(ws, res, depth, array_size, last_level, nr_samples,
 					   flags, size);
@@ -127,8 +128,8 @@ struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_t
 		return NULL;
 	}
 	if ((bind & (VIRGL_BIND_DISPLAY_TARGET | VIRGL_BIND_SCANOUT)) &&
-	    !vgpu_present_attach(ws, res, map_front_private)) {
-		vgpu_res_destroy(ws, res);
+	    !virgl_vgpu_present_attach(ws, res, map_front_private)) {
+		virgl_vgpu_res_destroy(ws, res);
 		return NULL;
 	}
 	virgl_resource_cache_entry_init(&res->cache_entry, params);
@@ -136,21 +137,22 @@ struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_t
 	return res;
 }
 
-void vgpu_res_destroy(struct vgpu_winsys *ws, struct virgl_hw_res *res)
+void virgl_vgpu_res_destroy(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res)
 {
-	vgpu_present_detach(ws, res);
+	virgl_vgpu_present_detach(ws, res);
 	/* a lost device has nothing left to release; libvgpu still frees our side */
-	vgpu_ws_ok(ws, vgpu_resource_destroy(ws->dev, res->handle), "destroying a resource");
+	virgl_vgpu_ws_ok(ws, vgpu_resource_destroy(ws->dev, res->handle), "destroying a resource");
 	free(res);
 }
 
 static struct virgl_hw_res *
-vgpu_resource_create_cached(struct virgl_winsys *vws, enum pipe_texture_target target,
-			    const void *map_front_private, uint32_t format, uint32_t bind,
-			    uint32_t width, uint32_t height, uint32_t depth, uint32_t array_size,
-			    uint32_t last_level, uint32_t nr_samples, uint32_t flags, uint32_t size)
+virgl_vgpu_resource_create_cached(struct virgl_winsys *vws, enum pipe_texture_target target,
+				  const void *map_front_private, uint32_t format, uint32_t bind,
+				  uint32_t width, uint32_t height, uint32_t depth,
+				  uint32_t array_size, uint32_t last_level, uint32_t nr_samples,
+				  uint32_t flags, uint32_t size)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	struct virgl_resource_params params = {
 		.size = size, .bind = bind, .format = format, .flags = flags,
 		.nr_samples = nr_samples, .width = width, .height = height, .depth = depth,
@@ -169,14 +171,14 @@ vgpu_resource_create_cached(struct virgl_winsys *vws, enum pipe_texture_target t
 		pipe_reference_init(&res->reference, 1);
 		return res;
 	}
-	return vgpu_res_create(ws, target, map_front_private, format, bind, width, height, depth,
-			       array_size, last_level, nr_samples, flags, size);
+	return virgl_vgpu_res_create(ws, target, map_front_private, format, bind, width, height,
+				     depth, array_size, last_level, nr_samples, flags, size);
 }
 
-void vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
-			struct virgl_hw_res *src)
+void virgl_vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
+			      struct virgl_hw_res *src)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	struct virgl_hw_res *old = *dst;
 
 	if (pipe_reference(old ? &old->reference : NULL, src ? &src->reference : NULL)) {
@@ -185,15 +187,15 @@ void vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
 			virgl_resource_cache_add(&ws->cache, &old->cache_entry);
 			mtx_unlock(&ws->cache_lock);
 		} else {
-			vgpu_res_destroy(ws, old);
+			virgl_vgpu_res_destroy(ws, old);
 		}
 	}
 	*dst = src;
 }
 
-void *vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res)
+void *virgl_vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	void *ptr = NULL;
 
 	if (!res)
@@ -201,26 +203,26 @@ void *vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res)
 	if (p_atomic_read(&res->ptr))
 		return res->ptr;
 	/* libvgpu maps a resource once per process: racing callers get the same view */
-	if (!vgpu_ws_ok(ws, vgpu_resource_map(ws->dev, res->handle, &ptr, NULL),
-			"mapping a resource"))
+	if (!virgl_vgpu_ws_ok(ws, vgpu_resource_map(ws->dev, res->handle, &ptr, NULL),
+			      "mapping a resource"))
 		return NULL;
 	p_atomic_set(&res->ptr, ptr);
 	return ptr;
 }
 
-static void vgpu_resource_wait(struct virgl_winsys *vws, struct virgl_hw_res *res)
+static void virgl_vgpu_resource_wait(struct virgl_winsys *vws, struct virgl_hw_res *res)
 {
-	vgpu_ws_wait_resource(vgpu_winsys(vws), res, PIPE_TIMEOUT_INFINITE);
+	virgl_vgpu_ws_wait_resource(virgl_vgpu_winsys(vws), res, PIPE_TIMEOUT_INFINITE);
 }
 
-static boolean vgpu_resource_is_busy(struct virgl_winsys *vws, struct virgl_hw_res *res)
+static boolean virgl_vgpu_resource_is_busy(struct virgl_winsys *vws, struct virgl_hw_res *res)
 {
-	return !vgpu_ws_wait_resource(vgpu_winsys(vws), res, 0);
+	return !virgl_vgpu_ws_wait_resource(virgl_vgpu_winsys(vws), res, 0);
 }
 
-int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
-		      const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
-		      uint32_t buf_offset, uint32_t level, uint64_t *done)
+int virgl_vgpu_res_transfer(struct virgl_vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
+			    const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
+			    uint32_t buf_offset, uint32_t level, uint64_t *done)
 {
 	struct vgpu_transfer t = {
 		.level = level,
@@ -246,73 +248,73 @@ int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res 
 	t.box = (struct vgpu_box){ box->x, box->y, box->z, box->width, box->height, box->depth };
 	status = to_host ? vgpu_transfer_to_host(ws->dev, &t, &fence)
 			 : vgpu_transfer_from_host(ws->dev, &t, &fence);
-	if (!vgpu_ws_ok(ws, status, to_host ? "uploading to the host" : "reading back"))
+	if (!virgl_vgpu_ws_ok(ws, status, to_host ? "uploading to the host" : "reading back"))
 		return -1;
-	vgpu_ws_fence_issued(ws, fence);
+	virgl_vgpu_ws_fence_issued(ws, fence);
 	if (done)
 		*done = fence;
 	return 0;
 }
 
-static int vgpu_transfer_put(struct virgl_winsys *vws, struct virgl_hw_res *res,
-			     const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
-			     uint32_t buf_offset, uint32_t level)
+static int virgl_vgpu_transfer_put(struct virgl_winsys *vws, struct virgl_hw_res *res,
+				   const struct pipe_box *box, uint32_t stride,
+				   uint32_t layer_stride, uint32_t buf_offset, uint32_t level)
 {
-	return vgpu_res_transfer(vgpu_winsys(vws), true, res, box, stride, layer_stride,
-				 buf_offset, level, NULL);
+	return virgl_vgpu_res_transfer(virgl_vgpu_winsys(vws), true, res, box, stride,
+				       layer_stride, buf_offset, level, NULL);
 }
 
-static int vgpu_transfer_get(struct virgl_winsys *vws, struct virgl_hw_res *res,
-			     const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
-			     uint32_t buf_offset, uint32_t level)
+static int virgl_vgpu_transfer_get(struct virgl_winsys *vws, struct virgl_hw_res *res,
+				   const struct pipe_box *box, uint32_t stride,
+				   uint32_t layer_stride, uint32_t buf_offset, uint32_t level)
 {
-	return vgpu_res_transfer(vgpu_winsys(vws), false, res, box, stride, layer_stride,
-				 buf_offset, level, NULL);
+	return virgl_vgpu_res_transfer(virgl_vgpu_winsys(vws), false, res, box, stride,
+				       layer_stride, buf_offset, level, NULL);
 }
 
-static uint32_t vgpu_resource_get_storage_size(struct virgl_winsys *vws,
-					       struct virgl_hw_res *res)
+static uint32_t virgl_vgpu_resource_get_storage_size(struct virgl_winsys *vws,
+						     struct virgl_hw_res *res)
 {
 	return res ? (uint32_t)res->size : 0;
 }
 
 /* Resources cannot be shared with other processes: nothing to import or export. */
 static struct virgl_hw_res *
-vgpu_resource_create_from_handle(struct virgl_winsys *vws, struct winsys_handle *whandle,
-				 uint32_t *plane, uint32_t *stride, uint32_t *plane_offset,
-				 uint64_t *modifier, uint32_t *blob_mem)
+virgl_vgpu_resource_create_from_handle(struct virgl_winsys *vws, struct winsys_handle *whandle,
+				       uint32_t *plane, uint32_t *stride, uint32_t *plane_offset,
+				       uint64_t *modifier, uint32_t *blob_mem)
 {
 	return NULL;
 }
 
-static boolean vgpu_resource_get_handle(struct virgl_winsys *vws, struct virgl_hw_res *res,
-					uint32_t stride, struct winsys_handle *whandle)
+static boolean virgl_vgpu_resource_get_handle(struct virgl_winsys *vws, struct virgl_hw_res *res,
+					      uint32_t stride, struct winsys_handle *whandle)
 {
 	return false;
 }
 
 static bool cache_entry_is_busy(struct virgl_resource_cache_entry *entry, void *user_data)
 {
-	return !vgpu_ws_wait_resource(user_data, res_of_entry(entry), 0);
+	return !virgl_vgpu_ws_wait_resource(user_data, res_of_entry(entry), 0);
 }
 
 static void cache_entry_release(struct virgl_resource_cache_entry *entry, void *user_data)
 {
-	vgpu_res_destroy(user_data, res_of_entry(entry));
+	virgl_vgpu_res_destroy(user_data, res_of_entry(entry));
 }
 
-void vgpu_ws_init_resources(struct vgpu_winsys *ws)
+void virgl_vgpu_ws_init_resources(struct virgl_vgpu_winsys *ws)
 {
 	virgl_resource_cache_init(&ws->cache, CACHE_TIMEOUT_USEC, cache_entry_is_busy,
 				  cache_entry_release, ws);
-	ws->base.resource_create = vgpu_resource_create_cached;
-	ws->base.resource_reference = vgpu_res_reference;
-	ws->base.resource_map = vgpu_res_map;
-	ws->base.resource_wait = vgpu_resource_wait;
-	ws->base.resource_is_busy = vgpu_resource_is_busy;
-	ws->base.transfer_put = vgpu_transfer_put;
-	ws->base.transfer_get = vgpu_transfer_get;
-	ws->base.resource_get_storage_size = vgpu_resource_get_storage_size;
-	ws->base.resource_create_from_handle = vgpu_resource_create_from_handle;
-	ws->base.resource_get_handle = vgpu_resource_get_handle;
+	ws->base.resource_create = virgl_vgpu_resource_create_cached;
+	ws->base.resource_reference = virgl_vgpu_res_reference;
+	ws->base.resource_map = virgl_vgpu_res_map;
+	ws->base.resource_wait = virgl_vgpu_resource_wait;
+	ws->base.resource_is_busy = virgl_vgpu_resource_is_busy;
+	ws->base.transfer_put = virgl_vgpu_transfer_put;
+	ws->base.transfer_get = virgl_vgpu_transfer_get;
+	ws->base.resource_get_storage_size = virgl_vgpu_resource_get_storage_size;
+	ws->base.resource_create_from_handle = virgl_vgpu_resource_create_from_handle;
+	ws->base.resource_get_handle = virgl_vgpu_resource_get_handle;
 }

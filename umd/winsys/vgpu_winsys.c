@@ -12,7 +12,7 @@
 #include "util/u_atomic.h"
 #include "util/u_process.h"
 
-bool vgpu_ws_ok(struct vgpu_winsys *ws, int status, const char *what)
+bool virgl_vgpu_ws_ok(struct virgl_vgpu_winsys *ws, int status, const char *what)
 {
 	uint32_t bit;
 
@@ -30,7 +30,7 @@ bool vgpu_ws_ok(struct vgpu_winsys *ws, int status, const char *what)
 	return false;
 }
 
-void vgpu_ws_fence_issued(struct vgpu_winsys *ws, uint64_t value)
+void virgl_vgpu_ws_fence_issued(struct virgl_vgpu_winsys *ws, uint64_t value)
 {
 	mtx_lock(&ws->fence_lock);
 	if (value > ws->last_fence)
@@ -38,7 +38,7 @@ void vgpu_ws_fence_issued(struct vgpu_winsys *ws, uint64_t value)
 	mtx_unlock(&ws->fence_lock);
 }
 
-uint64_t vgpu_ws_last_fence(struct vgpu_winsys *ws)
+uint64_t virgl_vgpu_ws_last_fence(struct virgl_vgpu_winsys *ws)
 {
 	uint64_t value;
 
@@ -48,7 +48,7 @@ uint64_t vgpu_ws_last_fence(struct vgpu_winsys *ws)
 	return value;
 }
 
-typedef int (*vgpu_wait_fn)(struct vgpu_dev *dev, uint64_t what, uint64_t timeout_ns);
+typedef int (*virgl_vgpu_wait_fn)(struct vgpu_dev *dev, uint64_t what, uint64_t timeout_ns);
 
 static int wait_fence_call(struct vgpu_dev *dev, uint64_t value, uint64_t timeout_ns)
 {
@@ -65,7 +65,7 @@ static int wait_resource_call(struct vgpu_dev *dev, uint64_t handle, uint64_t ti
  * done.  A failure other than "not yet" means there is nothing left that
  * could complete: report done rather than block on it.
  */
-static bool wait_until(struct vgpu_winsys *ws, vgpu_wait_fn fn, uint64_t what,
+static bool wait_until(struct virgl_vgpu_winsys *ws, virgl_vgpu_wait_fn fn, uint64_t what,
 		       uint64_t timeout_ns, const char *name)
 {
 	bool forever = timeout_ns == PIPE_TIMEOUT_INFINITE;
@@ -78,7 +78,7 @@ static bool wait_until(struct vgpu_winsys *ws, vgpu_wait_fn fn, uint64_t what,
 		if (status == VGPU_OK)
 			return true;
 		if (status != VGPU_E_BUSY && status != VGPU_E_TIMEOUT) {
-			vgpu_ws_ok(ws, status, name);
+			virgl_vgpu_ws_ok(ws, status, name);
 			return true;
 		}
 		if (!forever)
@@ -86,15 +86,15 @@ static bool wait_until(struct vgpu_winsys *ws, vgpu_wait_fn fn, uint64_t what,
 	}
 }
 
-bool vgpu_ws_wait_fence(struct vgpu_winsys *ws, uint64_t value, uint64_t timeout_ns)
+bool virgl_vgpu_ws_wait_fence(struct virgl_vgpu_winsys *ws, uint64_t value, uint64_t timeout_ns)
 {
 	if (!value)
 		return true;
 	return wait_until(ws, wait_fence_call, value, timeout_ns, "waiting for a fence");
 }
 
-bool vgpu_ws_wait_resource(struct vgpu_winsys *ws, struct virgl_hw_res *res,
-			   uint64_t timeout_ns)
+bool virgl_vgpu_ws_wait_resource(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				 uint64_t timeout_ns)
 {
 	if (!res)
 		return true;
@@ -126,9 +126,9 @@ static void name_renderer(struct virgl_drm_caps *caps)
 		 host[0] ? host : "an unnamed host");
 }
 
-static int vgpu_get_caps(struct virgl_winsys *vws, struct virgl_drm_caps *caps)
+static int virgl_vgpu_get_caps(struct virgl_winsys *vws, struct virgl_drm_caps *caps)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	uint32_t capset = pick_capset(vgpu_info(ws->dev));
 	uint32_t size = 0;
 	void *bytes;
@@ -143,7 +143,7 @@ static int vgpu_get_caps(struct virgl_winsys *vws, struct virgl_drm_caps *caps)
 		return -1;
 	status = capset ? vgpu_get_capset(ws->dev, capset, 0, bytes, VGPU_MAX_CAPSET_BYTES, &size)
 			: VGPU_E_UNSUPPORTED;
-	if (vgpu_ws_ok(ws, status, "reading the host's virgl caps")) {
+	if (virgl_vgpu_ws_ok(ws, status, "reading the host's virgl caps")) {
 		/* the host may know fewer fields than we do: the rest keep their defaults */
 		memcpy(&caps->caps, bytes, MIN2(size, sizeof(caps->caps)));
 		if (capset == VGPU_CAPSET_VIRGL2 && caps->caps.v2.host_feature_check_version >= 5)
@@ -153,9 +153,9 @@ static int vgpu_get_caps(struct virgl_winsys *vws, struct virgl_drm_caps *caps)
 	return status == VGPU_OK ? 0 : -1;
 }
 
-static void vgpu_destroy(struct virgl_winsys *vws)
+static void virgl_vgpu_destroy(struct virgl_winsys *vws)
 {
-	struct vgpu_winsys *ws = vgpu_winsys(vws);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 
 	if (!ws)
 		return;
@@ -167,7 +167,7 @@ static void vgpu_destroy(struct virgl_winsys *vws)
 }
 
 /* The device handle and its context; false (after saying why) if there is no device. */
-static bool open_device(struct vgpu_winsys *ws)
+static bool open_device(struct virgl_vgpu_winsys *ws)
 {
 	const char *name = util_get_process_name();
 	uint32_t capset;
@@ -184,14 +184,14 @@ static bool open_device(struct vgpu_winsys *ws)
 		return false;
 	}
 	status = vgpu_context_create(ws->dev, capset, name ? name : "mesa");
-	return vgpu_ws_ok(ws, status, "creating the rendering context");
+	return virgl_vgpu_ws_ok(ws, status, "creating the rendering context");
 }
 
 struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws);
 
 struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws)
 {
-	struct vgpu_winsys *ws;
+	struct virgl_vgpu_winsys *ws;
 
 	if (!sws)
 		return NULL;
@@ -201,8 +201,8 @@ struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws)
 	ws->sws = sws;
 	mtx_init(&ws->cache_lock, mtx_plain);
 	mtx_init(&ws->fence_lock, mtx_plain);
-	ws->base.destroy = vgpu_destroy;
-	ws->base.get_caps = vgpu_get_caps;
+	ws->base.destroy = virgl_vgpu_destroy;
+	ws->base.get_caps = virgl_vgpu_get_caps;
 	/*
 	 * Encoded transfers: the device reads guest backing attached to the
 	 * resource.  They are also what lets the driver use copy transfers
@@ -214,16 +214,16 @@ struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws)
 	 * the request is honoured whenever its host can do them.
 	 */
 	ws->base.supports_encoded_transfers = 1;
-	vgpu_ws_init_resources(ws);
-	vgpu_ws_init_cmdbufs(ws);
-	vgpu_ws_init_fences(ws);
-	vgpu_ws_init_present(ws);
+	virgl_vgpu_ws_init_resources(ws);
+	virgl_vgpu_ws_init_cmdbufs(ws);
+	virgl_vgpu_ws_init_fences(ws);
+	virgl_vgpu_ws_init_present(ws);
 	if (!open_device(ws)) {
-		vgpu_destroy(&ws->base);
+		virgl_vgpu_destroy(&ws->base);
 		return NULL;
 	}
 	/* persistent and coherent buffers (GL_ARB_buffer_storage) as blobs: vgpu_blob.c */
-	ws->base.supports_coherent = vgpu_blob_usable(vgpu_info(ws->dev));
+	ws->base.supports_coherent = virgl_vgpu_blob_usable(vgpu_info(ws->dev));
 	ws->blob_desc = vgpu_info(ws->dev)->features & VGPU_FEATURE_BLOB_DESC;
 	return &ws->base;
 }

@@ -13,8 +13,8 @@
  * (vgpu_blob.c); every submit and transfer signals the next value of the
  * handle's fence timeline, which is what our fences are.
  */
-#ifndef VGPU_WINSYS_H
-#define VGPU_WINSYS_H
+#ifndef VIRGL_VGPU_WINSYS_H
+#define VIRGL_VGPU_WINSYS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,7 +29,7 @@
 struct sw_winsys;
 struct sw_displaytarget;
 
-struct vgpu_winsys {
+struct virgl_vgpu_winsys {
 	struct virgl_winsys base;
 	struct vgpu_dev *dev;
 	struct sw_winsys *sws;        /* the loader's display winsys */
@@ -73,80 +73,83 @@ struct pipe_fence_handle {
 	uint64_t value;
 };
 
-static inline struct vgpu_winsys *vgpu_winsys(struct virgl_winsys *vws)
+static inline struct virgl_vgpu_winsys *virgl_vgpu_winsys(struct virgl_winsys *vws)
 {
-	return (struct vgpu_winsys *)vws;
+	return (struct virgl_vgpu_winsys *)vws;
 }
 
 /*
  * Turn a libvgpu status into the winsys's view of it: true for VGPU_OK.
  * Otherwise logs the first failure (with `what`), and marks the winsys lost
- * when the device or the transport to it is gone.
+ * when the device or the channel to it is gone.
  */
-bool vgpu_ws_ok(struct vgpu_winsys *ws, int status, const char *what);
+bool virgl_vgpu_ws_ok(struct virgl_vgpu_winsys *ws, int status, const char *what);
 
 /* Note a timeline value libvgpu handed out (fences of "everything so far" use it). */
-void vgpu_ws_fence_issued(struct vgpu_winsys *ws, uint64_t value);
-uint64_t vgpu_ws_last_fence(struct vgpu_winsys *ws);
+void virgl_vgpu_ws_fence_issued(struct virgl_vgpu_winsys *ws, uint64_t value);
+uint64_t virgl_vgpu_ws_last_fence(struct virgl_vgpu_winsys *ws);
 
 /*
  * Wait for a timeline value or a resource, up to timeout_ns
  * (PIPE_TIMEOUT_INFINITE: until done or the device is lost).  True when
  * done; a lost device counts as done so that nothing waits forever on it.
  */
-bool vgpu_ws_wait_fence(struct vgpu_winsys *ws, uint64_t value, uint64_t timeout_ns);
-bool vgpu_ws_wait_resource(struct vgpu_winsys *ws, struct virgl_hw_res *res,
-			   uint64_t timeout_ns);
+bool virgl_vgpu_ws_wait_fence(struct virgl_vgpu_winsys *ws, uint64_t value, uint64_t timeout_ns);
+bool virgl_vgpu_ws_wait_resource(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				 uint64_t timeout_ns);
 
 /* Which part of struct virgl_winsys each file fills in. */
-void vgpu_ws_init_resources(struct vgpu_winsys *ws);
-void vgpu_ws_init_cmdbufs(struct vgpu_winsys *ws);
-void vgpu_ws_init_fences(struct vgpu_winsys *ws);
-void vgpu_ws_init_present(struct vgpu_winsys *ws);
+void virgl_vgpu_ws_init_resources(struct virgl_vgpu_winsys *ws);
+void virgl_vgpu_ws_init_cmdbufs(struct virgl_vgpu_winsys *ws);
+void virgl_vgpu_ws_init_fences(struct virgl_vgpu_winsys *ws);
+void virgl_vgpu_ws_init_present(struct virgl_vgpu_winsys *ws);
 
 /* Resources, for the other files. */
-struct virgl_hw_res *vgpu_res_create(struct vgpu_winsys *ws, enum pipe_texture_target target,
-				     const void *map_front_private, uint32_t format,
-				     uint32_t bind, uint32_t width, uint32_t height,
-				     uint32_t depth, uint32_t array_size, uint32_t last_level,
-				     uint32_t nr_samples, uint32_t flags, uint32_t size);
-void *vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res);
-void vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
-			struct virgl_hw_res *src);
+struct virgl_hw_res *virgl_vgpu_res_create(struct virgl_vgpu_winsys *ws,
+					   enum pipe_texture_target target,
+					   const void *map_front_private, uint32_t format,
+					   uint32_t bind, uint32_t width, uint32_t height,
+					   uint32_t depth, uint32_t array_size, uint32_t last_level,
+					   uint32_t nr_samples, uint32_t flags, uint32_t size);
+void *virgl_vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res);
+void virgl_vgpu_res_reference(struct virgl_winsys *vws, struct virgl_hw_res **dst,
+			      struct virgl_hw_res *src);
 /*
  * One transfer between backing and host as the driver describes it (none
  * for a blob, whose mapping is the host's memory); 0 or -1.  *done (may be
  * NULL) gets the timeline value that completes it.
  */
-int vgpu_res_transfer(struct vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
-		      const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
-		      uint32_t buf_offset, uint32_t level, uint64_t *done);
+int virgl_vgpu_res_transfer(struct virgl_vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
+			    const struct pipe_box *box, uint32_t stride, uint32_t layer_stride,
+			    uint32_t buf_offset, uint32_t level, uint64_t *done);
 /* Bytes per row of the backing when a 2D image is tightly packed. */
-uint32_t vgpu_res_packed_stride(const struct virgl_hw_res *res);
+uint32_t virgl_vgpu_res_packed_stride(const struct virgl_hw_res *res);
 /* Release everything the resource holds (it has no references left). */
-void vgpu_res_destroy(struct vgpu_winsys *ws, struct virgl_hw_res *res);
+void virgl_vgpu_res_destroy(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res);
 
 /* Give back what the cache keeps and wait for released memory to return. */
-void vgpu_res_make_room(struct vgpu_winsys *ws);
+void virgl_vgpu_res_make_room(struct virgl_vgpu_winsys *ws);
 
 /*
- * Blobs (vgpu_blob.c).  vgpu_blob_usable: the device can back persistent
- * and coherent buffers (what supports_coherent tells the driver).
- * vgpu_blob_wanted: this resource must be one.  vgpu_blob_create fills
- * res's handle, res_id, size and ptr (the mapping) from its target, format,
- * bind and width; false (after saying why) on failure.
+ * Blobs (vgpu_blob.c).  virgl_vgpu_blob_usable: the device can back
+ * persistent and coherent buffers (what supports_coherent tells the
+ * driver).  virgl_vgpu_blob_wanted: this resource must be one.
+ * virgl_vgpu_blob_create fills res's handle, res_id, size and ptr (the
+ * mapping) from its target, format, bind and width; false (after saying
+ * why) on failure.
  */
-bool vgpu_blob_usable(const struct vgpu_get_info *info);
-bool vgpu_blob_wanted(const struct vgpu_winsys *ws, enum pipe_texture_target target,
-		      uint32_t flags);
-bool vgpu_blob_create(struct vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t size);
+bool virgl_vgpu_blob_usable(const struct vgpu_get_info *info);
+bool virgl_vgpu_blob_wanted(const struct virgl_vgpu_winsys *ws,
+			    enum pipe_texture_target target, uint32_t flags);
+bool virgl_vgpu_blob_create(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			    uint32_t size);
 
 /* A new fence at a timeline value (NULL when out of memory). */
-struct pipe_fence_handle *vgpu_fence_at(uint64_t value);
+struct pipe_fence_handle *virgl_vgpu_fence_at(uint64_t value);
 
 /* The display target side of a resource (vgpu_present.c). */
-bool vgpu_present_attach(struct vgpu_winsys *ws, struct virgl_hw_res *res,
-			 const void *map_front_private);
-void vgpu_present_detach(struct vgpu_winsys *ws, struct virgl_hw_res *res);
+bool virgl_vgpu_present_attach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			       const void *map_front_private);
+void virgl_vgpu_present_detach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res);
 
-#endif /* VGPU_WINSYS_H */
+#endif /* VIRGL_VGPU_WINSYS_H */

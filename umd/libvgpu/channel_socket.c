@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The socket transport (include/vgpu/vgpu_socket.h), the same on every OS:
+ * The socket channel (include/vgpu/vgpu_socket.h), the same on every OS:
  * framing of requests, and checks of everything the server sends.  The
  * stream and the memory views are the OS's (sock_link.h).
  *
@@ -10,22 +10,20 @@
  * fails the call with VGPU_E_TRANSPORT and leaves the connection marked
  * broken, since the stream can no longer be trusted to be in step.
  */
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lock.h"
 #include "sock_link.h"
-#include "transport.h"
+#include "channel.h"
 
 #define WAIT_SLICE_NS (50ull * 1000000ull)
 /* The request header, the fixed struct and the payload pieces. */
 #define MAX_PIECES 6
 
-struct sock_transport {
-	struct vgpu_transport base;
+struct sock_channel {
+	struct vgpu_channel base;
 	struct vgpu_lock lock;
 	struct sock_link *link;
 	/* By enum vgpu_sock_mem_file: bytes of each file extents may name (0: no such file). */
@@ -34,30 +32,23 @@ struct sock_transport {
 	bool broken;
 };
 
-static int fail_why(char *why, size_t why_cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_cap, fmt, ap);
-	va_end(ap);
-	return VGPU_E_TRANSPORT;
-}
-
 static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t why_cap)
 {
 	if (hello->magic != VGPU_SOCK_MAGIC)
-		return fail_why(why, why_cap, "not a vgpu server (hello magic 0x%08x)",
-				hello->magic);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "not a vgpu server (hello magic 0x%08x)", hello->magic);
 	if (hello->version != VGPU_SOCK_VERSION)
-		return fail_why(why, why_cap, "vgpu socket version %u, want %u", hello->version,
-				VGPU_SOCK_VERSION);
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "vgpu socket version %u, want %u", hello->version,
+				     VGPU_SOCK_VERSION);
 	if (!memchr(hello->mem_path, '\0', sizeof(hello->mem_path)))
-		return fail_why(why, why_cap, "hello: unterminated memory path");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "hello: unterminated memory path");
 	if (!memchr(hello->region_path, '\0', sizeof(hello->region_path)))
-		return fail_why(why, why_cap, "hello: unterminated host-visible path");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "hello: unterminated host-visible path");
 	if (!hello->mem_size)
-		return fail_why(why, why_cap, "hello: no guest memory");
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "hello: no guest memory");
 	return VGPU_OK;
 }
 
@@ -65,7 +56,7 @@ static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t wh
  * Opens one of the server's files; extents must lie inside both what the
  * server claims and what the file holds.
  */
-static int open_file(struct sock_transport *s, enum vgpu_sock_mem_file file, const char *path,
+static int open_file(struct sock_channel *s, enum vgpu_sock_mem_file file, const char *path,
 		     uint64_t claimed, char *why, size_t why_cap)
 {
 	uint64_t usable = 0;
@@ -76,7 +67,7 @@ static int open_file(struct sock_transport *s, enum vgpu_sock_mem_file file, con
 	return status;
 }
 
-static int open_files(struct sock_transport *s, const struct vgpu_sock_hello *hello, char *why,
+static int open_files(struct sock_channel *s, const struct vgpu_sock_hello *hello, char *why,
 		      size_t why_cap)
 {
 	int status = open_file(s, VGPU_SOCK_FILE_GUEST_MEMORY, hello->mem_path, hello->mem_size,
@@ -97,7 +88,7 @@ static void add_piece(struct vgpu_piece *pieces, uint32_t *count, const void *ba
 	(*count)++;
 }
 
-static int send_request(struct sock_transport *s, const struct vgpu_call *call)
+static int send_request(struct sock_channel *s, const struct vgpu_call *call)
 {
 	uint32_t method = VGPU_CTL_METHOD(call->code);
 	struct vgpu_sock_request req = {
@@ -131,7 +122,7 @@ static uint64_t round_up(uint64_t v, uint64_t align)
 	return (v + align - 1) / align * align;
 }
 
-static bool extent_ok(const struct sock_transport *s, uint64_t file_size,
+static bool extent_ok(const struct sock_channel *s, uint64_t file_size,
 		      const struct vgpu_sock_extent *e)
 {
 	return e->len && e->offset % s->page_size == 0 && e->len % s->page_size == 0 &&
@@ -143,7 +134,7 @@ static bool extent_ok(const struct sock_transport *s, uint64_t file_size,
  * (opened, so file_size is known) and the mapping size.  Returns them (to
  * free), or NULL on a breach.
  */
-static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint64_t file_size,
+static struct vgpu_sock_extent *recv_extents(struct sock_channel *s, uint64_t file_size,
 					     uint32_t count, uint64_t map_size)
 {
 	uint64_t max_count = VGPU_MAX_RESOURCE_BYTES / s->page_size;
@@ -171,7 +162,7 @@ static struct vgpu_sock_extent *recv_extents(struct sock_transport *s, uint64_t 
 	return ext;
 }
 
-static int recv_mapping(struct sock_transport *s, struct vgpu_call *call,
+static int recv_mapping(struct sock_channel *s, struct vgpu_call *call,
 			const struct vgpu_sock_reply *rep)
 {
 	struct vgpu_resource_map *m = call->fixed;
@@ -203,7 +194,7 @@ static bool status_known(int32_t status)
  * Reads one reply into the call.  Returns the server's status, or
  * VGPU_E_TRANSPORT with *broken set when the reply breaks the framing.
  */
-static int recv_reply(struct sock_transport *s, struct vgpu_call *call, bool *broken)
+static int recv_reply(struct sock_channel *s, struct vgpu_call *call, bool *broken)
 {
 	bool out_direct = VGPU_CTL_METHOD(call->code) == VGPU_METHOD_OUT_DIRECT;
 	struct vgpu_sock_reply rep;
@@ -227,9 +218,9 @@ static int recv_reply(struct sock_transport *s, struct vgpu_call *call, bool *br
 	return status;
 }
 
-static int sock_call(struct vgpu_transport *base, struct vgpu_call *call)
+static int sock_call(struct vgpu_channel *base, struct vgpu_call *call)
 {
-	struct sock_transport *s = (struct sock_transport *)base;
+	struct sock_channel *s = (struct sock_channel *)base;
 	bool broken = false;
 	int status;
 
@@ -249,16 +240,16 @@ static int sock_call(struct vgpu_transport *base, struct vgpu_call *call)
 	return status;
 }
 
-static void sock_unmap_view(struct vgpu_transport *base, void *address, uint64_t size)
+static void sock_unmap_view(struct vgpu_channel *base, void *address, uint64_t size)
 {
-	struct sock_transport *s = (struct sock_transport *)base;
+	struct sock_channel *s = (struct sock_channel *)base;
 
 	sock_link_unmap(s->link, address, size);
 }
 
-static void sock_close(struct vgpu_transport *base)
+static void sock_close(struct vgpu_channel *base)
 {
-	struct sock_transport *s = (struct sock_transport *)base;
+	struct sock_channel *s = (struct sock_channel *)base;
 
 	if (s->link)
 		sock_link_close(s->link);
@@ -266,16 +257,16 @@ static void sock_close(struct vgpu_transport *base)
 	free(s);
 }
 
-static const struct vgpu_transport_ops sock_ops = {
+static const struct vgpu_channel_ops sock_ops = {
 	.call = sock_call,
 	.unmap_view = sock_unmap_view,
 	.close = sock_close,
 };
 
-int vgpu_transport_socket_open(const char *address, struct vgpu_transport **out, char *why,
-			       size_t why_cap)
+int vgpu_channel_socket_open(const char *address, struct vgpu_channel **out, char *why,
+			     size_t why_cap)
 {
-	struct sock_transport *s = calloc(1, sizeof(*s));
+	struct sock_channel *s = calloc(1, sizeof(*s));
 	struct vgpu_sock_hello hello;
 	int status;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Windows transport: DeviceIoControl on the vgpu.sys device interface.
+ * The Windows channel: DeviceIoControl on the vgpu.sys device interface.
  * The kernel serialises what it must, so calls from several threads go
  * through in parallel and WAITs need no slicing.  vgpu.sys maps resources
  * into the process itself, so there is no view for libvgpu to drop.
@@ -8,34 +8,22 @@
  */
 #include <windows.h>
 #include <setupapi.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lock.h"
-#include "transport.h"
+#include "channel.h"
 #include "vgpu/vgpu_windows.h"
 
-struct win_transport {
-	struct vgpu_transport base;
+struct win_channel {
+	struct vgpu_channel base;
 	HANDLE device;
 	/* A payload of several pieces (SUBMIT: handles, then commands) is gathered here. */
 	struct vgpu_lock gather_lock;
 	char *gather;
 	uint32_t gather_cap;
 };
-
-static int fail_why(char *why, size_t why_cap, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_cap, fmt, ap);
-	va_end(ap);
-	return status;
-}
 
 static SP_DEVICE_INTERFACE_DETAIL_DATA_W *interface_detail(HDEVINFO set,
 							    SP_DEVICE_INTERFACE_DATA *ifd)
@@ -68,24 +56,25 @@ static int open_interface(HANDLE *device, char *why, size_t why_cap)
 
 	set = SetupDiGetClassDevsW(&guid, NULL, NULL, DIGCF_PRESENT | DIGCF_DEVICEINTERFACE);
 	if (set == INVALID_HANDLE_VALUE)
-		return fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				"cannot list device interfaces (error %lu)", GetLastError());
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				     "cannot list device interfaces (error %lu)", GetLastError());
 	if (!SetupDiEnumDeviceInterfaces(set, NULL, &guid, 0, &ifd)) {
-		status = fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				  "no vgpu device interface (is vgpu.sys installed?)");
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "no vgpu device interface (is vgpu.sys installed?)");
 		goto out;
 	}
 	detail = interface_detail(set, &ifd);
 	if (!detail) {
-		status = fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				  "cannot read the vgpu device path (error %lu)", GetLastError());
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "cannot read the vgpu device path (error %lu)",
+				       GetLastError());
 		goto out;
 	}
 	*device = CreateFileW(detail->DevicePath, GENERIC_READ | GENERIC_WRITE,
 			      FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
 	if (*device == INVALID_HANDLE_VALUE)
-		status = fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				  "cannot open the vgpu device (error %lu)", GetLastError());
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "cannot open the vgpu device (error %lu)", GetLastError());
 	free(detail);
 out:
 	SetupDiDestroyDeviceInfoList(set);
@@ -102,7 +91,7 @@ static int ioctl_status(BOOL ok)
 	return status == VGPU_OK ? VGPU_E_TRANSPORT : status;
 }
 
-static int device_ioctl(struct win_transport *w, struct vgpu_call *call, void *out,
+static int device_ioctl(struct win_channel *w, struct vgpu_call *call, void *out,
 			uint32_t out_size, DWORD *returned)
 {
 	BOOL ok = DeviceIoControl(w->device, call->code, call->fixed, call->fixed_size, out,
@@ -111,7 +100,7 @@ static int device_ioctl(struct win_transport *w, struct vgpu_call *call, void *o
 	return ioctl_status(ok);
 }
 
-static bool grow_gather(struct win_transport *w, uint32_t size)
+static bool grow_gather(struct win_channel *w, uint32_t size)
 {
 	char *buf;
 
@@ -125,7 +114,7 @@ static bool grow_gather(struct win_transport *w, uint32_t size)
 	return true;
 }
 
-static int call_in_direct(struct win_transport *w, struct vgpu_call *call)
+static int call_in_direct(struct win_channel *w, struct vgpu_call *call)
 {
 	uint64_t total = 0;
 	uint32_t i, pos = 0;
@@ -154,9 +143,9 @@ static int call_in_direct(struct win_transport *w, struct vgpu_call *call)
 	return status;
 }
 
-static int win_call(struct vgpu_transport *base, struct vgpu_call *call)
+static int win_call(struct vgpu_channel *base, struct vgpu_call *call)
 {
-	struct win_transport *w = (struct win_transport *)base;
+	struct win_channel *w = (struct win_channel *)base;
 	DWORD returned = 0;
 	int status;
 
@@ -178,9 +167,9 @@ static int win_call(struct vgpu_transport *base, struct vgpu_call *call)
 	}
 }
 
-static void win_close(struct vgpu_transport *base)
+static void win_close(struct vgpu_channel *base)
 {
-	struct win_transport *w = (struct win_transport *)base;
+	struct win_channel *w = (struct win_channel *)base;
 
 	CloseHandle(w->device);
 	vgpu_lock_fini(&w->gather_lock);
@@ -188,18 +177,18 @@ static void win_close(struct vgpu_transport *base)
 	free(w);
 }
 
-static const struct vgpu_transport_ops win_ops = {
+static const struct vgpu_channel_ops win_ops = {
 	.call = win_call,
 	.close = win_close,
 };
 
-int vgpu_transport_device_open(struct vgpu_transport **out, char *why, size_t why_cap)
+int vgpu_channel_device_open(struct vgpu_channel **out, char *why, size_t why_cap)
 {
-	struct win_transport *w = calloc(1, sizeof(*w));
+	struct win_channel *w = calloc(1, sizeof(*w));
 	int status;
 
 	if (!w)
-		return fail_why(why, why_cap, VGPU_E_NO_MEMORY, "out of memory");
+		return vgpu_fail_why(why, why_cap, VGPU_E_NO_MEMORY, "out of memory");
 	status = open_interface(&w->device, why, why_cap);
 	if (status != VGPU_OK) {
 		free(w);
