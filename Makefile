@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # vgpu's entry points.  Each target installs what it needs first.
 #   make        build everything into build/ (programs in build/bin/)
 #   make demo   the main job (see README.md)

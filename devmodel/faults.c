@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* Parsing and firing the model's injected faults (faults.h). */
 #include "faults.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * virtio-gpu 3D commands on virglrenderer.  Every request was checked to be
  * at least its fixed size (the tables' min_len); variable parts are checked

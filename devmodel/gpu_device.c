@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The device model's request path: pop a request, apply faults, run the
  * personality's command, write the answer, and give the buffers back at

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* The front-end's guest memory, mapped into the device model. */
 #include "guest_map.h"
 

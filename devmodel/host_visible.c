@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The host-visible region and the blobs placed in it (host_visible.h).
  * Placing a blob replaces the pages of the renderer's buffer with the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-devmodel: a TEST device model, not a product.  A virtio-gpu device
  * on virglrenderer, served as a vhost-user back-end the way QEMU's

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The Mvisor virtio-vgpu personality (README, "The Mvisor personality"):
  * its packed config space, its queue split (control: capsets and context

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* vgpu-devmodel's command line. */
 #include "options.h"
 

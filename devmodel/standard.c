@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The standard virtio-gpu personality: its own encodings (ATTACH_BACKING
  * with a list of entries, CREATE_BLOB, MAP_BLOB at a guest-chosen offset)

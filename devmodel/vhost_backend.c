@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vhost-user, back-end side.  Messages are a 12-byte header {request,
  * flags, size} and `size` bytes of payload; descriptors ride along in

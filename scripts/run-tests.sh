@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: builds (native and Windows cross), runs every test
 # program (they print TAP) and ends with one line "N passed, N failed".
 # A build that fails counts as a failed case; so does a test program that

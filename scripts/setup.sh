@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Install the Debian packages vgpu's build, tests and demo need.  Safe to
 # run again: it only calls apt-get when something is missing.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Count the TAP cases of a meson test run (meson-logs/testlog.json).
 
 Usage: tap_summary.py TESTLOG.json [LABEL]

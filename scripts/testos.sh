@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # make testos: the guest suite against QEMU's virtio-gpu-gl, then record
 # and replay (tests/testos/replay-test.sh), with one final line for both:
 # "N passed, N failed".

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-bench: what our spine costs.  Each metric runs two ways in the same
  * run against the same kind of device (QEMU's vhost-user-gpu):

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-demo: the smallest end-to-end proof of the driver stack, without
  * OpenGL.  It speaks to the device through libvgpu like a driver does,

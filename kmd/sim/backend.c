@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* Starting, watching and stopping the vhost-user backend process. */
 #include "backend.h"
 

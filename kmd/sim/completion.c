@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The completion thread.  The device lock of the core is taken inside
  * vgpu_device_interrupt(); ours (c->lock) is held around that call so that

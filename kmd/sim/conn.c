@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The socket framing of the ABI, server side.  Every request header is
  * checked before anything else is read or allocated: a frame that breaks

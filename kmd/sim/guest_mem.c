@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Guest RAM of the sim and its page allocator: a bitmap (one bit per 4 KiB
  * page, set = allocated) searched next-fit from a cursor, under one mutex.

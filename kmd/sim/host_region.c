@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* The host-visible region: checked, placed, mapped and named for clients. */
 #include "host_region.h"
 

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-sim: the kmd core as a Linux process.  It owns guest memory, starts
  * the device (QEMU's vhost-user-gpu) and serves the IOCTL ABI on a Unix

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* Command-line parsing for vgpu-sim. */
 #include "options.h"
 

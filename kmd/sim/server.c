@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* The listening socket and the lifecycle of client connections and their threads. */
 #include "server.h"
 

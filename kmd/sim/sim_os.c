@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * struct vgpu_os for a Linux process: libc memory, guest memory, the
  * device's host-visible region, pthreads.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* Per-connection mapping records: a small list, one entry per mapped resource. */
 #include "user_maps.h"
 

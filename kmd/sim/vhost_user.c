@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vhost-user message framing.  A message is a 12-byte header {request,
  * flags, size} and `size` bytes of payload, in host byte order; descriptors

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * virtio transport operations mapped onto vhost-user messages.  The order
  * that QEMU's vhost-user-gpu accepts: GET_FEATURES, SET_OWNER,

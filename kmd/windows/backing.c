@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Resource backing, one allocation per resource (no pool set aside at
  * start), zeroed, with an MDL that maps it into a process:

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The core device's life inside a started PnP device: made and brought up
  * at start, declared lost (but kept, files may still name it) when the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Range checks for device-memory user mappings.  Ranges come from the
  * device (through the core) and from the kernel's own tables; none of the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Driver entry, AddDevice and the IRP plumbing the other files share.
  * The device interface GUID is the one libvgpu looks for

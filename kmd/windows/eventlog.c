@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The System event log: why a device did not start, in words an
  * administrator reads in Event Viewer (source "vgpu", messages in

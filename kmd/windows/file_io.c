@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Handles onto the core: CREATE opens a core file, CLEANUP (last handle
  * closed, in whatever state the process left it) releases everything the

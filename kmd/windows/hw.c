@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The PCI function as the core's virtio-pci transport sees it: a cached
  * copy of config space (read once at start with IRP_MN_READ_CONFIG; the

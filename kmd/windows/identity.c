@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The PCI functions vgpu.sys accepts.  A VGA virtio-gpu (virtio-vga)
  * carries the VM's desktop: it belongs to the display driver, never to

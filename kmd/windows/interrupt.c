@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Interrupts: message-signalled (MSI-X) when Windows grants them, the
  * line otherwise (IoConnectInterruptEx falls back by itself).  The ISR

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * struct vgpu_os for Windows: non-paged pool, contiguous DMA memory,
  * spin locks, synchronization events, the interrupt-time clock, DbgPrintEx

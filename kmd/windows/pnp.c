@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Plug and Play: start (config space, BARs, virtio structures, interrupts,
  * the core), the stop and remove handshakes, surprise removal and the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Power.  vgpu.sys is the power policy owner of its stack: a system power
  * IRP, on its way back up, becomes a device power IRP for the D state the

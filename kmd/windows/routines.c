@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Kernel routines newer than mingw-w64's import library, looked up at load
  * time.  The first two give non-executable memory, which memory integrity

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Memory mapped into the process that opened the handle: a resource's
  * backing through its MDL, or device memory (a blob in the device's

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* SCM_RIGHTS control messages, laid out and read in one place. */
 #include "scm_rights.h"
 

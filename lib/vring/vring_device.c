@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Device side of a split virtqueue (test device model, fake device).  Every
  * descriptor is copied out of the shared table once before it is looked at,

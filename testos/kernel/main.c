@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The test guest: bring the machine up, start the GPU through the kmd
  * core, run every scenario suite, tear the device down, prove nothing

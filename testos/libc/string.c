@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* Byte-wise on purpose: the compiler may turn loops into calls of these very functions. */
 #include <string.h>
 

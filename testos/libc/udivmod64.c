@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * 64-bit division for the 32-bit guest.  gcc calls these helpers for
  * uint64_t / and %; they normally come from libgcc, which the host's

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Feature negotiation and capability sets: what the core agreed with the
  * device (read back from the virtio registers too) and both virgl capsets

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The device answering with errors.  The ABI validates everything before
  * the device sees it, so these cases speak to the device through the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Many submits in flight at once: they all reach the device before anyone
  * waits, complete in submission order on the handle's timeline, and the

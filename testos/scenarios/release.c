@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Destroying resources and closing a handle (which destroys its context)
  * give back every device object and every page: GET_STATS returns to zero

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Context, resources, submits and fenced transfers with pixel checks: a
  * clear, a pattern sent to the host and read back through scattered

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Replaying a capture.  Handles are private to an opened file, so the
  * capture's handles are translated to the ones this file gets; resource

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The dispatcher's validation through vgpu_file_ioctl, the entry point the
  * Windows shell calls: bad codes, sizes, order, fields, handles, boxes,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * HOST3D blobs through the whole stack on the TEST device model: libvgpu ->
  * socket -> vgpu-sim (the core; the host-visible region the model handed

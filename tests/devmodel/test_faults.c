@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The kmd core and libvgpu against a misbehaving device: the TEST device
  * model (vgpu-devmodel, behind vgpu-sim --device model or model-mvisor, as

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The TEST device model's host-visible memory (devmodel/host_visible.h) on
  * the real virglrenderer and llvmpipe: a HOST3D blob buffer created the way

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Two clients on one TEST device model: one client's commands must not
  * change another's rendering.  virglrenderer creates, maps and frees

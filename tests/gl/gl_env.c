@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Starting the sim outside our Mesa's environment (gl_env.h).
  */

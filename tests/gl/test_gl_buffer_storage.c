@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * GL_ARB_buffer_storage through the whole Linux stack: persistent and
  * coherent buffers are HOST3D blobs in host-visible memory (the winsys's

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * OpenGL through the whole Linux stack: our Mesa build (virgl driver + the
  * vgpu winsys) -> libvgpu -> vgpu-sim (the kmd core) -> QEMU's

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Presenting through vgpu: a GLX window (on Xvfb) rendered by our Mesa
  * build with GALLIUM_DRIVER=vgpu.  glXSwapBuffers makes the winsys read the

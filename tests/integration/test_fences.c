@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Fences: 1,000 fenced submits in a row, each clearing the render target
  * to its own color.  Their fence values increase, a no-wait query right

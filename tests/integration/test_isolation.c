@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Two clients at once, in two processes: the second one names the first
  * one's handle numbers in every call that takes a handle and gets

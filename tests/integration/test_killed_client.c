@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * A client killed mid-run leaves nothing behind: a forked child creates a
  * context and resources, maps them, keeps submitting work, and is

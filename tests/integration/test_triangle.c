@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The spine end to end: a client creates a context, a 256x256 render
  * target and a vertex buffer, submits our virgl stream (clear + triangle

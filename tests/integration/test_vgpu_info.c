@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-info, the built tool, against a running sim: it must list the two
  * capsets the device offers (VIRGL and VIRGL2), with the versions and

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The fake virtio-gpu's transport side: device status, feature and queue
  * set-up, configuration space, the interrupt line, and the life cycle.

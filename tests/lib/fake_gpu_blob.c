@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The fake device's blob commands, in both personalities: CREATE_BLOB
  * (Mvisor's carries the gallium description), MAP_BLOB (the driver places

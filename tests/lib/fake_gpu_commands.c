@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The fake virtio-gpu's command set: each command checked against the wire
  * format and the tables of live contexts and resources, then carried out

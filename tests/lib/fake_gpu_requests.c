@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The fake virtio-gpu's request flow: chains popped from a ring, recorded,
  * matched against the fault rules, carried out (fake_gpu_commands.c), and

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Hosted implementation of the kmd core's OS table for unit tests.  See
  * fake_os.h for what it promises; this file keeps the books.

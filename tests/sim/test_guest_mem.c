@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* The sim's guest memory file and its page allocator. */
 #include <pthread.h>
 #include <stdint.h>

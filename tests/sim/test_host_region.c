@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The host-visible region as the sim takes it from a back-end: the private
  * protocol feature and request (devmodel/README.md) against a scripted

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-sim as a whole: started as a process against QEMU's vhost-user-gpu (and once
  * against the device model, $VGPU_DEVMODEL, for its host-visible region),

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The sim's OS callbacks: memory from guest RAM, events, and user
  * "mappings" of guest memory and of the device's host-visible region.

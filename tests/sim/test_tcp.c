@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu-sim's TCP listener (--tcp), the way in for clients without Unix
  * sockets (Windows programs under Wine): loopback only, the same hello and

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The vhost-user transport against QEMU's real vhost-user-gpu backend:
  * handshake, config, rings in guest memory, one command through the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The capture reader (lib/capture/capture.c) on hand-built captures: a good
  * one read to its END, and each way of breaking the format refused with

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The PNG writer, read back by an independent walk of the file: chunk
  * framing and CRCs, header fields, and the inflated rows equal to the input.

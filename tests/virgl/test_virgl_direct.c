@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Our virgl encoder against the real host renderer, in-process, with no
  * vgpu in between: if the scene renders right here, the encoder is right,

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The virgl encoder on its own: header packing, float bits, and that it
  * never writes past its buffer and marks a stream that did not fit.

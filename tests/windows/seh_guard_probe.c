@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * vgpu.sys's exception guard (kmd/windows/seh_guard.S), assembled exactly
  * as the driver has it, in a user-mode program that Wine (or Windows)

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The plain-C parts of vgpu.sys, run on Linux: which PCI functions it
  * drives as which personality (identity.c), and the range checks before

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The raw way (bench_raw.h): hand-built virtio-gpu commands on the core's
  * split virtqueue, straight to the device backend over vhost-user.

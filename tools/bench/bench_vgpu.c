@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The vgpu way (bench_vgpu.h): every operation is one libvgpu call.
  */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * PNG writer (png.h): signature, IHDR, one IDAT holding the zlib stream
  * of the filtered rows, IEND; every chunk closed by the CRC-32 of its type

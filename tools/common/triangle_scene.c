@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The reference scene: command stream and pixel checks (triangle_scene.h).
  */

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * virgl command stream encoder: see virgl_stream.h.  The field order of
  * every command follows the virgl protocol as the host renderer decodes it.

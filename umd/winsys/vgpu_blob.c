@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Blobs: GL's persistent and coherent buffers (GL_ARB_buffer_storage) as
  * HOST3D blob resources.  A persistent mapping must show the host's bytes

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Command buffers: the driver writes the virgl stream into buf; emit_res
  * lists each resource the stream uses (holding a reference until the

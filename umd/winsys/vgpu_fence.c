@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Fences: a reference-counted point on the device handle's timeline (the
  * submits create them, vgpu_cmdbuf.c); waiting is libvgpu's WAIT.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Presenting: a display-target resource also has a display target of the
  * loader's sw_winsys (an XImage, a GDI DIB...).  The image lives on the

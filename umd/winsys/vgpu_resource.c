@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Resources: device resources with guest backing mapped into the process,
  * their references, waits, transfers, and a cache that keeps released

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The winsys object: opening the device and its context, caps, the
  * renderer string, error reporting and waits (vgpu_winsys.h).

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * virtio PCI modern transport: finds the virtio structures through the
  * vendor capabilities in PCI config space and drives the device through

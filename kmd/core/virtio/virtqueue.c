@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * Split virtqueue, driver side (virtio 1.x, section 2.7).
  *

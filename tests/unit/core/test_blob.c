@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * HOST3D blobs on the standard personality: RESOURCE_CREATE_BLOB and its
  * checks, RESOURCE_MAP through the device's host-visible memory (shared

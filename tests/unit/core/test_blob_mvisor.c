@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * HOST3D blobs on the Mvisor personality: CREATE_BLOB carries the gallium
  * description, and MAP_BLOB answers where the device placed the blob.  The

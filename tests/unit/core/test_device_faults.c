@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The core against a misbehaving environment: allocations that fail, a
  * device that answers with errors, answers short, answers ids it was never

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The IOCTL dispatcher refuses every class of bad input with the status the
  * ABI documents, and a refused call never reaches the device.  One case per

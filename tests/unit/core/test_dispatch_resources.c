@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The dispatcher's checks of resource descriptions and of transfer boxes,
  * levels, strides and backing bounds: each bad input is refused with the

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The fence id wrap with fenced work still on the device.  Device fence ids
  * stay below VGPU_FENCE_ID_LIMIT; when the counter reaches it, the next

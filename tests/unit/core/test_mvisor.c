@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The Mvisor personality against a fake virtio-vgpu playing Mvisor's rules:
  * its packed config, control commands on queue 1 and the rest on queue 0

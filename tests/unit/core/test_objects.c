@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The core's objects through the ABI: what succeeds does what it says on
  * the device, handles belong to the file that made them, and closing a file

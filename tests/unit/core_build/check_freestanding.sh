@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The kmd core must link into a kernel: no symbol it needs may come from
 # libc (or anything else outside the core).  TAP output, one case per object.
 set -uo pipefail

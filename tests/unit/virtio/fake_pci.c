@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /* The fake virtio PCI device of fake_pci.h: config space, BAR registers, capability list. */
 #include "fake_pci.h"
 

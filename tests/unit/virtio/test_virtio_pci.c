@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The virtio PCI modern transport against the fake PCI device of
  * fake_pci.h, which flags every access a driver must not make.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The virtio PCI transport's shared memory regions (VIRTIO_PCI_CAP_SHARED_
  * MEMORY_CFG): found where the capability and its BAR say, and every

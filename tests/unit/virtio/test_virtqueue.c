@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: MIT
+/* SPDX-License-Identifier: MIT */
 /*
  * The split virtqueue against a fake device written here from the spec's
  * ring layout (virtio 1.x, 2.7): it reads the available ring and the
