@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
 	# build
 	meson ninja-build pkg-config gcc make python3 zlib1g-dev
+	# the C layout check (tests/style)
+	clang-format-14
 	# Windows targets
 	gcc-mingw-w64-x86-64
 	# the Windows driver package: test signing (vgpu.sys), its certificate
