@@ -31,12 +31,12 @@ enum fault_action {
 
 struct fault {
 	enum fault_action action;
-	uint32_t cmd;		/* 0: any command */
-	uint32_t nth;		/* 0: not "only the Nth" */
-	uint32_t every;		/* fire on every Nth match (1: all) */
-	uint32_t resp;		/* FAULT_ERROR's answer */
-	uint32_t delay_ms;	/* FAULT_DELAY's lateness */
-	uint32_t seen;		/* matching commands so far */
+	uint32_t cmd;      /* 0: any command */
+	uint32_t nth;      /* 0: not "only the Nth" */
+	uint32_t every;    /* fire on every Nth match (1: all) */
+	uint32_t resp;     /* FAULT_ERROR's answer */
+	uint32_t delay_ms; /* FAULT_DELAY's lateness */
+	uint32_t seen;     /* matching commands so far */
 };
 
 struct faults {

@@ -83,9 +83,14 @@ uint32_t gpu_cmd_resource_create_2d(struct gpu_device *dev, struct gpu_call *cal
 {
 	const struct virtio_gpu_resource_create_2d *c = (const void *)call->cmd;
 	struct virgl_renderer_resource_create_args args = {
-		.handle = c->resource_id, .target = PIPE_TEXTURE_2D, .format = c->format,
-		.bind = VIRGL_BIND_RENDER_TARGET, .width = c->width, .height = c->height,
-		.depth = 1, .array_size = 1,
+		.handle = c->resource_id,
+		.target = PIPE_TEXTURE_2D,
+		.format = c->format,
+		.bind = VIRGL_BIND_RENDER_TARGET,
+		.width = c->width,
+		.height = c->height,
+		.depth = 1,
+		.array_size = 1,
 	};
 
 	if (!c->resource_id)
@@ -97,10 +102,17 @@ uint32_t gpu_cmd_resource_create_3d(struct gpu_device *dev, struct gpu_call *cal
 {
 	const struct virtio_gpu_resource_create_3d *c = (const void *)call->cmd;
 	struct virgl_renderer_resource_create_args args = {
-		.handle = c->resource_id, .target = c->target, .format = c->format,
-		.bind = c->bind, .width = c->width, .height = c->height, .depth = c->depth,
-		.array_size = c->array_size, .last_level = c->last_level,
-		.nr_samples = c->nr_samples, .flags = c->flags,
+		.handle = c->resource_id,
+		.target = c->target,
+		.format = c->format,
+		.bind = c->bind,
+		.width = c->width,
+		.height = c->height,
+		.depth = c->depth,
+		.array_size = c->array_size,
+		.last_level = c->last_level,
+		.nr_samples = c->nr_samples,
+		.flags = c->flags,
 	};
 
 	if (!c->resource_id)
@@ -177,17 +189,22 @@ uint32_t gpu_cmd_detach_backing(struct gpu_device *dev, struct gpu_call *call)
 uint32_t gpu_cmd_transfer_to_host_2d(struct gpu_device *dev, struct gpu_call *call)
 {
 	const struct virtio_gpu_transfer_to_host_2d *c = (const void *)call->cmd;
-	struct virgl_box box = { .x = c->r.x, .y = c->r.y, .w = c->r.width, .h = c->r.height,
-				 .d = 1 };
+	struct virgl_box box = {
+		.x = c->r.x, .y = c->r.y, .w = c->r.width, .h = c->r.height, .d = 1
+	};
 
-	return status(virgl_renderer_transfer_write_iov(c->resource_id, 0, 0, 0, 0, &box,
-							c->offset, NULL, 0));
+	return status(virgl_renderer_transfer_write_iov(c->resource_id, 0, 0, 0, 0, &box, c->offset,
+							NULL, 0));
 }
 
 static struct virgl_box box_of(const struct virtio_gpu_transfer_host_3d *c)
 {
-	return (struct virgl_box){ .x = c->box.x, .y = c->box.y, .z = c->box.z,
-				   .w = c->box.w, .h = c->box.h, .d = c->box.d };
+	return (struct virgl_box){ .x = c->box.x,
+				   .y = c->box.y,
+				   .z = c->box.z,
+				   .w = c->box.w,
+				   .h = c->box.h,
+				   .d = c->box.d };
 }
 
 uint32_t gpu_cmd_transfer_to_host_3d(struct gpu_device *dev, struct gpu_call *call)
@@ -196,9 +213,8 @@ uint32_t gpu_cmd_transfer_to_host_3d(struct gpu_device *dev, struct gpu_call *ca
 	struct virgl_box box = box_of(c);
 
 	return status(virgl_renderer_transfer_write_iov(c->resource_id, c->hdr.ctx_id,
-							(int)c->level, c->stride,
-							c->layer_stride, &box, c->offset,
-							NULL, 0));
+							(int)c->level, c->stride, c->layer_stride,
+							&box, c->offset, NULL, 0));
 }
 
 uint32_t gpu_cmd_transfer_from_host_3d(struct gpu_device *dev, struct gpu_call *call)
@@ -207,8 +223,8 @@ uint32_t gpu_cmd_transfer_from_host_3d(struct gpu_device *dev, struct gpu_call *
 	struct virgl_box box = box_of(c);
 
 	return status(virgl_renderer_transfer_read_iov(c->resource_id, c->hdr.ctx_id, c->level,
-						       c->stride, c->layer_stride, &box,
-						       c->offset, NULL, 0));
+						       c->stride, c->layer_stride, &box, c->offset,
+						       NULL, 0));
 }
 
 uint32_t gpu_cmd_submit_3d(struct gpu_device *dev, struct gpu_call *call)
@@ -267,9 +283,14 @@ uint32_t gpu_cmd_get_capset(struct gpu_device *dev, struct gpu_call *call)
 uint32_t gpu_blob_create(struct gpu_device *dev, struct gpu_blob_args *a)
 {
 	struct virgl_renderer_resource_create_blob_args args = {
-		.res_handle = a->res_id, .ctx_id = a->ctx_id, .blob_mem = a->blob_mem,
-		.blob_flags = a->blob_flags, .blob_id = a->blob_id, .size = a->size,
-		.iovecs = a->iov, .num_iovs = a->niov,
+		.res_handle = a->res_id,
+		.ctx_id = a->ctx_id,
+		.blob_mem = a->blob_mem,
+		.blob_flags = a->blob_flags,
+		.blob_id = a->blob_id,
+		.size = a->size,
+		.iovecs = a->iov,
+		.num_iovs = a->niov,
 	};
 
 	if (!a->res_id || !a->size) {
@@ -283,8 +304,8 @@ uint32_t gpu_blob_create(struct gpu_device *dev, struct gpu_blob_args *a)
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
 
-uint32_t gpu_blob_map(struct gpu_device *dev, uint32_t res_id, bool device_places,
-		      uint64_t *offset, uint32_t *map_info, uint64_t *size)
+uint32_t gpu_blob_map(struct gpu_device *dev, uint32_t res_id, bool device_places, uint64_t *offset,
+		      uint32_t *map_info, uint64_t *size)
 {
 	uint32_t type;
 	void *ptr;

@@ -51,7 +51,7 @@ struct gpu_blob_args {
 	uint32_t blob_flags;
 	uint64_t blob_id;
 	uint64_t size;
-	struct iovec *iov;	/* owned by the resource once created */
+	struct iovec *iov; /* owned by the resource once created */
 	uint32_t niov;
 };
 
@@ -62,7 +62,7 @@ uint32_t gpu_blob_create(struct gpu_device *dev, struct gpu_blob_args *args);
  * device finds room when `device_places` (Mvisor), storing that in *offset.
  * *map_info: the cache type; *size: the mapping's bytes.
  */
-uint32_t gpu_blob_map(struct gpu_device *dev, uint32_t res_id, bool device_places,
-		      uint64_t *offset, uint32_t *map_info, uint64_t *size);
+uint32_t gpu_blob_map(struct gpu_device *dev, uint32_t res_id, bool device_places, uint64_t *offset,
+		      uint32_t *map_info, uint64_t *size);
 
 #endif /* VGPU_DEVMODEL_GPU_COMMANDS_H */

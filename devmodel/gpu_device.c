@@ -102,8 +102,7 @@ static struct virgl_renderer_callbacks renderer_callbacks = {
 static bool start_fence(struct held_answer *h)
 {
 	if (h->ctx_timeline)
-		return !virgl_renderer_context_create_fence(h->ctx_id, 0, h->ring_idx,
-							    h->fence_id);
+		return !virgl_renderer_context_create_fence(h->ctx_id, 0, h->ring_idx, h->fence_id);
 	/* The global timeline's ids are 32 bits wide in virglrenderer. */
 	if (h->fence_id > UINT32_MAX)
 		return false;
@@ -113,7 +112,8 @@ static bool start_fence(struct held_answer *h)
 static const struct gpu_cmd_desc *find_cmd(const struct gpu_device *dev, uint32_t type)
 {
 	const struct gpu_cmd_desc *d = dev->opts.personality == GPU_PERSONALITY_MVISOR
-					       ? gpu_mvisor_cmds : gpu_standard_cmds;
+					       ? gpu_mvisor_cmds
+					       : gpu_standard_cmds;
 
 	for (; d->type; d++)
 		if (d->type == type)
@@ -162,10 +162,16 @@ static void hold(struct gpu_device *dev, unsigned queue, const struct vring_dev_
 		return;
 	}
 	*h = (struct held_answer){
-		.queue = queue, .head = req->head, .written = written, .fenced = fenced,
+		.queue = queue,
+		.head = req->head,
+		.written = written,
+		.fenced = fenced,
 		.ctx_timeline = hdr->flags & VIRTIO_GPU_FLAG_INFO_RING_IDX,
-		.ctx_id = hdr->ctx_id, .ring_idx = hdr->ring_idx, .fence_id = hdr->fence_id,
-		.delay_ms = delay_ms, .due_ms = now_ms() + delay_ms,
+		.ctx_id = hdr->ctx_id,
+		.ring_idx = hdr->ring_idx,
+		.fence_id = hdr->fence_id,
+		.delay_ms = delay_ms,
+		.due_ms = now_ms() + delay_ms,
 	};
 	h->next = dev->held;
 	dev->held = h;
@@ -191,8 +197,7 @@ static uint32_t write_answer(const struct vring_dev_req *req, struct gpu_call *c
 	return (uint32_t)vring_dev_write(req, call->resp, call->resp_len);
 }
 
-static void handle_request(struct gpu_device *dev, unsigned queue,
-			   const struct vring_dev_req *req)
+static void handle_request(struct gpu_device *dev, unsigned queue, const struct vring_dev_req *req)
 {
 	static uint8_t resp[RESP_MAX];
 	struct gpu_call call = { .resp = resp, .queue = queue, .resp_len = 0 };
@@ -202,7 +207,9 @@ static void handle_request(struct gpu_device *dev, unsigned queue,
 	uint32_t type, written;
 
 	cmd = req->readable >= sizeof(hdr) && req->readable <= CMD_MAX &&
-	      req->writable >= sizeof(hdr) ? malloc(req->readable) : NULL;
+			      req->writable >= sizeof(hdr)
+		      ? malloc(req->readable)
+		      : NULL;
 	if (!cmd) {
 		/* Not a request we can read or answer: only the buffers go back. */
 		fprintf(stderr, "vgpu-devmodel: malformed request on queue %u dropped\n", queue);
@@ -223,8 +230,10 @@ static void handle_request(struct gpu_device *dev, unsigned queue,
 	written = write_answer(req, &call, &hdr, type);
 	if (dev->opts.verbose || verdict.action != FAULT_NONE)
 		fprintf(stderr, "vgpu-devmodel: q%u %s -> %s%s\n", queue, type_name(hdr.type),
-			type_name(type), verdict.action == FAULT_DROP ? " (dropped: fault)" :
-			verdict.action == FAULT_DELAY ? " (delayed: fault)" : "");
+			type_name(type),
+			verdict.action == FAULT_DROP    ? " (dropped: fault)"
+			: verdict.action == FAULT_DELAY ? " (delayed: fault)"
+							: "");
 	if (verdict.action == FAULT_DROP)
 		return;
 	if ((hdr.flags & VIRTIO_GPU_FLAG_FENCE) && type < VIRTIO_GPU_RESP_ERR_UNSPEC)
@@ -247,8 +256,7 @@ static void process_queue(struct gpu_device *dev, unsigned queue)
 			handle_request(dev, queue, &req);
 			continue;
 		}
-		fprintf(stderr, "vgpu-devmodel: queue %u: bad descriptor chain (%d)\n", queue,
-			st);
+		fprintf(stderr, "vgpu-devmodel: queue %u: bad descriptor chain (%d)\n", queue, st);
 		if (!req.head_valid)
 			return; /* the ring itself is broken: wait for a reset */
 		give_back(dev, queue, req.head, 0);
@@ -352,8 +360,7 @@ void gpu_device_tick(struct gpu_device *dev)
 	release_due(dev);
 }
 
-int gpu_device_init(struct gpu_device *dev, const struct gpu_options *opts,
-		    struct faults *faults)
+int gpu_device_init(struct gpu_device *dev, const struct gpu_options *opts, struct faults *faults)
 {
 	uint64_t gpa_base = opts->personality == GPU_PERSONALITY_MVISOR ? MVISOR_BLOB_GPA_BASE : 0;
 	int err;

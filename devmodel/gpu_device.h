@@ -16,15 +16,15 @@
 #include "vhost_backend.h"
 
 enum gpu_personality {
-	GPU_PERSONALITY_STANDARD,	/* virtio-gpu with VIRGL, BLOB, CONTEXT_INIT */
-	GPU_PERSONALITY_MVISOR,		/* Mvisor's virtio-vgpu (see the README) */
+	GPU_PERSONALITY_STANDARD, /* virtio-gpu with VIRGL, BLOB, CONTEXT_INIT */
+	GPU_PERSONALITY_MVISOR,   /* Mvisor's virtio-vgpu (see the README) */
 };
 
 struct gpu_options {
 	enum gpu_personality personality;
-	uint64_t host_visible_size;	/* 0: no host-visible memory, no blob mapping */
-	bool staging;			/* Mvisor's "staging" config byte */
-	uint64_t mvisor_memory_size;	/* Mvisor's memory_size config field */
+	uint64_t host_visible_size;  /* 0: no host-visible memory, no blob mapping */
+	bool staging;                /* Mvisor's "staging" config byte */
+	uint64_t mvisor_memory_size; /* Mvisor's memory_size config field */
 	bool verbose;
 };
 
@@ -34,13 +34,13 @@ struct held_answer {
 	unsigned queue;
 	uint16_t head;
 	uint32_t written;
-	bool fenced;		/* still waiting for the fence below */
-	bool ctx_timeline;	/* a context fence (ctx, ring) rather than a global one */
+	bool fenced;       /* still waiting for the fence below */
+	bool ctx_timeline; /* a context fence (ctx, ring) rather than a global one */
 	uint32_t ctx_id;
 	uint8_t ring_idx;
 	uint64_t fence_id;
-	uint32_t delay_ms;	/* lateness to add once it may be answered */
-	int64_t due_ms;		/* answered at this time (once not fenced) */
+	uint32_t delay_ms; /* lateness to add once it may be answered */
+	int64_t due_ms;    /* answered at this time (once not fenced) */
 };
 
 struct gpu_device {
@@ -54,11 +54,11 @@ struct gpu_device {
 
 /* One request on its way through a command handler. */
 struct gpu_call {
-	const uint8_t *cmd;	/* the whole device-readable part */
+	const uint8_t *cmd; /* the whole device-readable part */
 	uint32_t len;
-	uint8_t *resp;		/* the answer, header first */
+	uint8_t *resp; /* the answer, header first */
 	uint32_t resp_cap;
-	uint32_t resp_len;	/* set by handlers that answer more than a header */
+	uint32_t resp_len; /* set by handlers that answer more than a header */
 	unsigned queue;
 };
 
@@ -67,8 +67,8 @@ typedef uint32_t (*gpu_cmd_fn)(struct gpu_device *dev, struct gpu_call *call);
 
 struct gpu_cmd_desc {
 	uint32_t type;
-	uint32_t min_len;	/* shorter requests get ERR_INVALID_PARAMETER */
-	int queue;		/* the queue it must arrive on; -1: any */
+	uint32_t min_len; /* shorter requests get ERR_INVALID_PARAMETER */
+	int queue;        /* the queue it must arrive on; -1: any */
 	gpu_cmd_fn fn;
 };
 
@@ -76,8 +76,7 @@ struct gpu_cmd_desc {
  * Start virglrenderer (surfaceless EGL) and set up the personality.
  * Returns 0, or -1 after saying why on stderr.
  */
-int gpu_device_init(struct gpu_device *dev, const struct gpu_options *opts,
-		    struct faults *faults);
+int gpu_device_init(struct gpu_device *dev, const struct gpu_options *opts, struct faults *faults);
 void gpu_device_fini(struct gpu_device *dev);
 
 /* The vhost-user back-end's view of the device. */

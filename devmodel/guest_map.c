@@ -39,8 +39,8 @@ static int map_region(struct guest_region *r, const struct guest_region_desc *d,
 	return 0;
 }
 
-int guest_map_set(struct guest_map *map, const struct guest_region_desc *descs,
-		  const int *fds, unsigned n)
+int guest_map_set(struct guest_map *map, const struct guest_region_desc *descs, const int *fds,
+		  unsigned n)
 {
 	guest_map_clear(map);
 	if (n > GUEST_MAP_MAX_REGIONS)
@@ -68,8 +68,7 @@ void *guest_map_gpa(const struct guest_map *map, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-bool guest_map_user_to_gpa(const struct guest_map *map, uint64_t ua, uint64_t len,
-			   uint64_t *gpa)
+bool guest_map_user_to_gpa(const struct guest_map *map, uint64_t ua, uint64_t len, uint64_t *gpa)
 {
 	for (unsigned i = 0; i < map->nregions; i++) {
 		const struct guest_region *r = &map->regions[i];

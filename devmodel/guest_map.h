@@ -16,9 +16,9 @@
 struct guest_region {
 	uint64_t gpa;
 	uint64_t size;
-	uint64_t user_addr;	/* the front-end's virtual address of the region */
-	uint8_t *base;		/* our mapping of the region's first byte */
-	void *mapping;		/* what mmap gave (the file from offset 0) */
+	uint64_t user_addr; /* the front-end's virtual address of the region */
+	uint8_t *base;      /* our mapping of the region's first byte */
+	void *mapping;      /* what mmap gave (the file from offset 0) */
 	uint64_t mapping_size;
 };
 
@@ -39,8 +39,8 @@ struct guest_region_desc {
  * Replace the table: map `n` regions, region i from fds[i] (the fds stay
  * the caller's).  On failure the old table is gone too.  0 or -errno.
  */
-int guest_map_set(struct guest_map *map, const struct guest_region_desc *descs,
-		  const int *fds, unsigned n);
+int guest_map_set(struct guest_map *map, const struct guest_region_desc *descs, const int *fds,
+		  unsigned n);
 
 void guest_map_clear(struct guest_map *map);
 
@@ -48,7 +48,6 @@ void guest_map_clear(struct guest_map *map);
 void *guest_map_gpa(const struct guest_map *map, uint64_t gpa, uint64_t len);
 
 /* The guest-physical address of the front-end address `ua`; false if none. */
-bool guest_map_user_to_gpa(const struct guest_map *map, uint64_t ua, uint64_t len,
-			   uint64_t *gpa);
+bool guest_map_user_to_gpa(const struct guest_map *map, uint64_t ua, uint64_t len, uint64_t *gpa);
 
 #endif /* VGPU_DEVMODEL_GUEST_MAP_H */

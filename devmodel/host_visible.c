@@ -134,8 +134,11 @@ uint32_t host_visible_map(struct host_visible *hv, uint32_t res_id, uint64_t off
 		free(m);
 		return VIRTIO_GPU_RESP_ERR_UNSPEC;
 	}
-	*m = (struct hv_mapping){ .res_id = res_id, .offset = offset, .size = size,
-				  .renderer_ptr = ptr, .next = hv->maps };
+	*m = (struct hv_mapping){ .res_id = res_id,
+				  .offset = offset,
+				  .size = size,
+				  .renderer_ptr = ptr,
+				  .next = hv->maps };
 	hv->maps = m;
 	return VIRTIO_GPU_RESP_OK_NODATA;
 }
@@ -143,8 +146,8 @@ uint32_t host_visible_map(struct host_visible *hv, uint32_t res_id, uint64_t off
 /* Private pages with the region's current bytes, swapped in at the renderer's address. */
 static bool restore_private(struct hv_mapping *m)
 {
-	void *fresh = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			   -1, 0);
+	void *fresh =
+		mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (fresh == MAP_FAILED)
 		return false;

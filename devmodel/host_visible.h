@@ -20,13 +20,13 @@ struct hv_mapping {
 	uint32_t res_id;
 	uint64_t offset;
 	uint64_t size;
-	void *renderer_ptr;	/* the renderer's mapping, now backed by the region */
+	void *renderer_ptr; /* the renderer's mapping, now backed by the region */
 };
 
 struct host_visible {
-	int fd;			/* -1: no region */
+	int fd; /* -1: no region */
 	uint64_t size;
-	uint64_t gpa_base;	/* guest address of offset 0 where the device chooses (Mvisor) */
+	uint64_t gpa_base; /* guest address of offset 0 where the device chooses (Mvisor) */
 	struct hv_mapping *maps;
 };
 

@@ -104,8 +104,16 @@ static uint32_t create_pipe_resource(const struct mvisor_create_blob *c)
 {
 	uint32_t cmd[1 + PIPE_RESOURCE_CREATE_DWORDS] = {
 		VIRGL_CCMD_PIPE_RESOURCE_CREATE | PIPE_RESOURCE_CREATE_DWORDS << 16,
-		c->target, c->format, c->bind, c->width, c->height, c->depth,
-		c->array_size, c->last_level, c->nr_samples, c->flags,
+		c->target,
+		c->format,
+		c->bind,
+		c->width,
+		c->height,
+		c->depth,
+		c->array_size,
+		c->last_level,
+		c->nr_samples,
+		c->flags,
 		(uint32_t)c->blob.blob_id,
 	};
 
@@ -119,9 +127,12 @@ static uint32_t create_blob(struct gpu_device *dev, struct gpu_call *call)
 	const struct mvisor_create_blob *c = (const void *)call->cmd;
 	const struct virtio_gpu_mem_entry *e = (const void *)(c + 1);
 	struct gpu_blob_args args = {
-		.ctx_id = c->blob.hdr.ctx_id, .res_id = c->blob.resource_id,
-		.blob_mem = c->blob.blob_mem, .blob_flags = c->blob.blob_flags,
-		.blob_id = c->blob.blob_id, .size = c->blob.size,
+		.ctx_id = c->blob.hdr.ctx_id,
+		.res_id = c->blob.resource_id,
+		.blob_mem = c->blob.blob_mem,
+		.blob_flags = c->blob.blob_flags,
+		.blob_id = c->blob.blob_id,
+		.size = c->blob.size,
 	};
 	uint32_t type;
 
@@ -164,7 +175,10 @@ static uint32_t map_blob(struct gpu_device *dev, struct gpu_call *call)
 	return VIRTIO_GPU_RESP_OK_MAP_INFO;
 }
 
-#define CMD(t, s, q, f) { VIRTIO_GPU_CMD_##t, sizeof(struct s), q, f }
+#define CMD(t, s, q, f)                                                                            \
+	{                                                                                          \
+		VIRTIO_GPU_CMD_##t, sizeof(struct s), q, f                                         \
+	}
 const struct gpu_cmd_desc gpu_mvisor_cmds[] = {
 	CMD(GET_CAPSET_INFO, virtio_gpu_get_capset_info, CONTROL_QUEUE, gpu_cmd_get_capset_info),
 	CMD(GET_CAPSET, virtio_gpu_get_capset, CONTROL_QUEUE, gpu_cmd_get_capset),
@@ -191,8 +205,7 @@ const struct gpu_cmd_desc gpu_mvisor_cmds[] = {
 	    gpu_cmd_transfer_to_host_2d),
 	CMD(RESOURCE_CREATE_BLOB, mvisor_create_blob, COMMAND_QUEUE, create_blob),
 	CMD(RESOURCE_MAP_BLOB, virtio_gpu_resource_map_blob, COMMAND_QUEUE, map_blob),
-	CMD(RESOURCE_UNMAP_BLOB, virtio_gpu_resource_unmap_blob, COMMAND_QUEUE,
-	    gpu_cmd_unmap_blob),
+	CMD(RESOURCE_UNMAP_BLOB, virtio_gpu_resource_unmap_blob, COMMAND_QUEUE, gpu_cmd_unmap_blob),
 	{ 0 },
 };
 #undef CMD

@@ -34,7 +34,8 @@ static void usage(FILE *out)
 		"                      ';'-separated): ACTION[,cmd=TYPE][,nth=N|,every=N]\n"
 		"                      [,resp=TYPE][,ms=MS] with ACTION error, drop, delay or\n"
 		"                      die, e.g. error,cmd=SUBMIT_3D,nth=2,resp=ERR_UNSPEC\n"
-		"  -v                  log every command\n", FAULTS_ENV);
+		"  -v                  log every command\n",
+		FAULTS_ENV);
 }
 
 /* Sizes as vgpu-sim takes them, within what the model can hold. */

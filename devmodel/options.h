@@ -7,7 +7,7 @@
 #include "gpu_device.h"
 
 struct devmodel_options {
-	int fd;			/* --fd: a connected socket; -1 if none */
+	int fd;                  /* --fd: a connected socket; -1 if none */
 	const char *socket_path; /* --socket-path: listen there for one front-end */
 	struct gpu_options gpu;
 	struct faults faults;

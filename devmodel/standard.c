@@ -65,8 +65,12 @@ static uint32_t create_blob(struct gpu_device *dev, struct gpu_call *call)
 {
 	const struct virtio_gpu_resource_create_blob *c = (const void *)call->cmd;
 	struct gpu_blob_args args = {
-		.ctx_id = c->hdr.ctx_id, .res_id = c->resource_id, .blob_mem = c->blob_mem,
-		.blob_flags = c->blob_flags, .blob_id = c->blob_id, .size = c->size,
+		.ctx_id = c->hdr.ctx_id,
+		.res_id = c->resource_id,
+		.blob_mem = c->blob_mem,
+		.blob_flags = c->blob_flags,
+		.blob_id = c->blob_id,
+		.size = c->size,
 		.niov = c->nr_entries,
 	};
 	uint32_t type;
@@ -97,7 +101,10 @@ static uint32_t map_blob(struct gpu_device *dev, struct gpu_call *call)
 	return VIRTIO_GPU_RESP_OK_MAP_INFO;
 }
 
-#define CMD(t, s, f) { VIRTIO_GPU_CMD_##t, sizeof(struct s), CONTROL_QUEUE, f }
+#define CMD(t, s, f)                                                                               \
+	{                                                                                          \
+		VIRTIO_GPU_CMD_##t, sizeof(struct s), CONTROL_QUEUE, f                             \
+	}
 const struct gpu_cmd_desc gpu_standard_cmds[] = {
 	CMD(GET_CAPSET_INFO, virtio_gpu_get_capset_info, gpu_cmd_get_capset_info),
 	CMD(GET_CAPSET, virtio_gpu_get_capset, gpu_cmd_get_capset),

@@ -134,8 +134,12 @@ static int send_reply(struct vhost_backend *vb, const struct msg *req, const voi
 		      uint32_t size, int fd)
 {
 	union scm_rights_buf cbuf;
-	struct { uint32_t request, flags, size; } hdr = {
-		.request = req->request, .flags = FLAG_VERSION | FLAG_REPLY, .size = size,
+	struct {
+		uint32_t request, flags, size;
+	} hdr = {
+		.request = req->request,
+		.flags = FLAG_VERSION | FLAG_REPLY,
+		.size = size,
 	};
 	struct iovec iov[2] = {
 		{ .iov_base = &hdr, .iov_len = sizeof(hdr) },
@@ -342,8 +346,8 @@ static int get_host_visible(struct vhost_backend *vb, struct msg *m)
 static uint64_t protocol_features(struct vhost_backend *vb)
 {
 	struct vhost_user_vgpu_host_visible hv;
-	uint64_t f = (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |
-		     (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
+	uint64_t f =
+		(1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_CONFIG);
 	int fd;
 
 	if (vb->ops->host_visible(vb->dev, &fd, &hv))

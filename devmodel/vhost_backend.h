@@ -53,8 +53,8 @@ struct vb_queue {
 
 struct vhost_backend {
 	int sock;
-	uint64_t features;		/* acked virtio features */
-	uint64_t protocol_features;	/* acked protocol features */
+	uint64_t features;          /* acked virtio features */
+	uint64_t protocol_features; /* acked protocol features */
 	struct guest_map mem;
 	struct vb_queue queues[VHOST_BACKEND_NUM_QUEUES];
 	const struct vhost_backend_ops *ops;

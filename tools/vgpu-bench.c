@@ -147,8 +147,7 @@ static void print_header(const struct bench_plan *plan)
 	       "  p90 of a rate = the rate 90%% of the repetitions reached\n"
 	       "ratio: vgpu/raw for times, raw/vgpu for rates (so > 1 means vgpu is slower)\n\n",
 	       plan->reps, plan->warmup, plan->block);
-	printf("%-44s %-5s %20s %20s %7s %6s\n", "metric", "unit", "raw", "vgpu", "ratio",
-	       "reps");
+	printf("%-44s %-5s %20s %20s %7s %6s\n", "metric", "unit", "raw", "vgpu", "ratio", "reps");
 	fflush(stdout);
 }
 

@@ -14,13 +14,13 @@
 #include "virgl_caps.h"
 
 static const char *const feature_names[] = {
-	"VIRGL", "EDID", "RESOURCE_BLOB", "CONTEXT_INIT", "HOST_VISIBLE", "INDIRECT_DESC",
-	"EVENT_IDX", "STAGING", "BLOB_DESC",
+	"VIRGL",         "EDID",      "RESOURCE_BLOB", "CONTEXT_INIT", "HOST_VISIBLE",
+	"INDIRECT_DESC", "EVENT_IDX", "STAGING",       "BLOB_DESC",
 };
 
 static const char *const capset_names[] = {
-	[1] = "VIRGL", [2] = "VIRGL2", [3] = "GFXSTREAM", [4] = "VENUS", [5] = "CROSS_DOMAIN",
-	[6] = "DRM",
+	[1] = "VIRGL", [2] = "VIRGL2",       [3] = "GFXSTREAM",
+	[4] = "VENUS", [5] = "CROSS_DOMAIN", [6] = "DRM",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -110,7 +110,7 @@ enum vgpu_method {
 
 #define VGPU_CTL_CODE(fn, method) ((0x22u << 16) | ((uint32_t)(fn) << 2) | (uint32_t)(method))
 #define VGPU_CTL_FN(code) (((code) >> 2) & 0xFFFu)
-#define VGPU_CTL_METHOD(code) ((code) & 3u)
+#define VGPU_CTL_METHOD(code) ((code)&3u)
 
 /*
  * GET_INFO (buffered) - always allowed, first call of every client.
@@ -121,9 +121,9 @@ enum vgpu_method {
 struct vgpu_get_info {
 	uint32_t abi_major;
 	uint32_t abi_minor;
-	uint32_t personality;     /* enum vgpu_personality */
-	uint32_t capset_mask;     /* bit N set: capset id N is offered */
-	uint64_t features;        /* VGPU_FEATURE_* */
+	uint32_t personality;       /* enum vgpu_personality */
+	uint32_t capset_mask;       /* bit N set: capset id N is offered */
+	uint64_t features;          /* VGPU_FEATURE_* */
 	uint64_t host_visible_size; /* bytes of host-visible memory, 0 if none */
 	uint32_t max_submit_bytes;
 	uint32_t max_submit_handles;
@@ -363,7 +363,7 @@ struct vgpu_get_stats {
 	uint32_t resources;
 	uint32_t requests_in_flight;
 	uint64_t backing_bytes;
-	uint64_t device_errors;   /* commands the device answered with an error */
+	uint64_t device_errors; /* commands the device answered with an error */
 	uint64_t fences_completed;
 	uint64_t bad_completions; /* device answers naming no request, or too short */
 };

@@ -35,9 +35,12 @@
 #include "vgpu_abi.h"
 
 /* Device interface class of vgpu.sys: {6e3a4c1d-9b7f-4d2e-8a51-0c2f7b9e4d13}. */
-#define VGPU_DEVICE_INTERFACE_GUID_INIT                                                      \
-	{                                                                                    \
-		0x6e3a4c1d, 0x9b7f, 0x4d2e, { 0x8a, 0x51, 0x0c, 0x2f, 0x7b, 0x9e, 0x4d, 0x13 } \
+#define VGPU_DEVICE_INTERFACE_GUID_INIT                                                            \
+	{                                                                                          \
+		0x6e3a4c1d, 0x9b7f, 0x4d2e,                                                        \
+		{                                                                                  \
+			0x8a, 0x51, 0x0c, 0x2f, 0x7b, 0x9e, 0x4d, 0x13                             \
+		}                                                                                  \
 	}
 
 struct vgpu_win_status_map {

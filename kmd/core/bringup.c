@@ -59,7 +59,8 @@ static int read_capset_infos(struct vgpu_device *dev, uint32_t announced)
 			continue;
 		}
 		dev->capsets[dev->num_capsets++] = (struct vgpu_capset){
-			.id = info.id, .max_version = info.max_version, .max_size = info.max_size };
+			.id = info.id, .max_version = info.max_version, .max_size = info.max_size
+		};
 	}
 	return VGPU_OK;
 }

@@ -214,9 +214,10 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 
 	if (resp_len <= VGPU_REQ_RESP_MAX) {
 		req->resp = slot + SLOT_RESP_OFFSET;
-		req->bufs[VGPU_REQ_MAX_BUFS - 1] = (struct vgpu_vq_buf){
-			.pa = req->slot->dma.pa + SLOT_RESP_OFFSET, .len = resp_len,
-			.device_writes = true };
+		req->bufs[VGPU_REQ_MAX_BUFS - 1] =
+			(struct vgpu_vq_buf){ .pa = req->slot->dma.pa + SLOT_RESP_OFFSET,
+					      .len = resp_len,
+					      .device_writes = true };
 	} else {
 		struct vgpu_dma_block *block = pool_get(dev, &dev->ctrlq.chunks);
 
@@ -227,8 +228,9 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 		req->chunks[req->nchunks++] = block;
 		req->resp = block->dma.va;
 		vgpu_zero(req->resp, sizeof(struct wire_hdr));
-		req->bufs[VGPU_REQ_MAX_BUFS - 1] = (struct vgpu_vq_buf){
-			.pa = block->dma.pa, .len = resp_len, .device_writes = true };
+		req->bufs[VGPU_REQ_MAX_BUFS - 1] = (struct vgpu_vq_buf){ .pa = block->dma.pa,
+									 .len = resp_len,
+									 .device_writes = true };
 	}
 	*out = req;
 	return VGPU_OK;
@@ -246,7 +248,8 @@ int vgpu_req_append(struct vgpu_device *dev, struct vgpu_request *req, const voi
 
 	while (len) {
 		struct vgpu_vq_buf *last = &req->bufs[req->nbufs - 1];
-		struct vgpu_dma_block *chunk = req->nbufs > 1 ? req->chunks[req->nchunks - 1] : NULL;
+		struct vgpu_dma_block *chunk =
+			req->nbufs > 1 ? req->chunks[req->nchunks - 1] : NULL;
 		uint32_t room, n;
 
 		/* The last out buffer is a data chunk with room left: fill it first. */
@@ -472,9 +475,10 @@ static void classify(struct vgpu_device *dev, struct vgpu_request *req, uint32_t
 		dev->stats.bad_completions++;
 	} else {
 		req->resp_type = resp->type;
-		req->status = (resp->type >= WIRE_RESP_OK_NODATA && resp->type < WIRE_RESP_ERR_UNSPEC)
-				      ? VGPU_OK
-				      : VGPU_E_DEVICE;
+		req->status =
+			(resp->type >= WIRE_RESP_OK_NODATA && resp->type < WIRE_RESP_ERR_UNSPEC)
+				? VGPU_OK
+				: VGPU_E_DEVICE;
 	}
 	if (req->status != VGPU_OK) {
 		dev->stats.device_errors++;

@@ -66,7 +66,7 @@ struct vgpu_request {
 	uint32_t resp_cap;
 	void *resp;
 
-	uint16_t queue;   /* which virtqueue carries it (the personality decides) */
+	uint16_t queue; /* which virtqueue carries it (the personality decides) */
 	bool fenced;
 	bool done;
 	bool abandoned;

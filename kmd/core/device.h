@@ -45,10 +45,10 @@ struct vgpu_device {
 	enum vgpu_personality personality;
 	void *lock;
 
-	uint64_t features;     /* negotiated virtio feature bits */
+	uint64_t features; /* negotiated virtio feature bits */
 	uint32_t num_scanouts;
-	bool staging;          /* the device asks for copy transfers */
-	bool blob;             /* the device takes blob commands */
+	bool staging;                /* the device asks for copy transfers */
+	bool blob;                   /* the device takes blob commands */
 	struct vgpu_host_visible hv; /* where blobs are mapped; size 0: they cannot be */
 	struct vgpu_ctrlq ctrlq;
 
@@ -90,8 +90,8 @@ static inline void vgpu_dev_free(struct vgpu_device *dev, void *ptr)
 		dev->os->free(dev->os->ctx, ptr);
 }
 
-static inline void vgpu_dev_log(struct vgpu_device *dev, enum vgpu_log_level level,
-				const char *msg, uint64_t a, uint64_t b)
+static inline void vgpu_dev_log(struct vgpu_device *dev, enum vgpu_log_level level, const char *msg,
+				uint64_t a, uint64_t b)
 {
 	if (dev->os->log)
 		dev->os->log(dev->os->ctx, level, msg, a, b);

@@ -188,8 +188,7 @@ static int resource_create_blob(struct vgpu_file *file, union call_args *a,
 	return VGPU_OK;
 }
 
-static int resource_destroy(struct vgpu_file *file, union call_args *a,
-			    struct vgpu_ioctl_bufs *b)
+static int resource_destroy(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bufs *b)
 {
 	struct vgpu_resource *res = vgpu_file_lookup(file, a->resource_destroy.handle);
 
@@ -258,14 +257,12 @@ static int transfer(struct vgpu_file *file, const struct vgpu_transfer *t, bool 
 	return VGPU_OK;
 }
 
-static int transfer_to_host(struct vgpu_file *file, union call_args *a,
-			    struct vgpu_ioctl_bufs *b)
+static int transfer_to_host(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bufs *b)
 {
 	return transfer(file, &a->transfer, true);
 }
 
-static int transfer_from_host(struct vgpu_file *file, union call_args *a,
-			      struct vgpu_ioctl_bufs *b)
+static int transfer_from_host(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bufs *b)
 {
 	return transfer(file, &a->transfer, false);
 }
@@ -301,7 +298,8 @@ static int submit(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_
 		return ret;
 
 	ret = vgpu_cmd_submit_3d(file->dev, file->ctx_id,
-				 (const uint8_t *)b->payload + s->num_handles * 4u, s->size, &target);
+				 (const uint8_t *)b->payload + s->num_handles * 4u, s->size,
+				 &target);
 	if (ret != VGPU_OK)
 		return ret;
 	for (i = 0; i < s->num_handles; i++)
@@ -346,37 +344,61 @@ enum call_flags {
 
 struct call {
 	uint32_t code;
-	uint32_t size; /* of the call's fixed struct */
+	uint32_t size;  /* of the call's fixed struct */
 	uint32_t flags; /* enum call_flags */
 	call_fn fn;
 };
 
 static const struct call calls[] = {
-	{ .code = VGPU_IOCTL_GET_INFO, .size = sizeof(struct vgpu_get_info),
-	  .flags = CALL_WORKS_WHEN_LOST, .fn = get_info },
-	{ .code = VGPU_IOCTL_GET_STATS, .size = sizeof(struct vgpu_get_stats),
-	  .flags = CALL_WORKS_WHEN_LOST, .fn = get_stats },
+	{ .code = VGPU_IOCTL_GET_INFO,
+	  .size = sizeof(struct vgpu_get_info),
+	  .flags = CALL_WORKS_WHEN_LOST,
+	  .fn = get_info },
+	{ .code = VGPU_IOCTL_GET_STATS,
+	  .size = sizeof(struct vgpu_get_stats),
+	  .flags = CALL_WORKS_WHEN_LOST,
+	  .fn = get_stats },
 	{ .code = VGPU_IOCTL_GET_CAPSET, .size = sizeof(struct vgpu_get_capset), .fn = get_capset },
-	{ .code = VGPU_IOCTL_CONTEXT_CREATE, .size = sizeof(struct vgpu_context_create),
-	  .flags = CALL_LOCKED, .fn = context_create },
-	{ .code = VGPU_IOCTL_RESOURCE_CREATE, .size = sizeof(struct vgpu_resource_create),
-	  .flags = CALL_LOCKED, .fn = resource_create },
-	{ .code = VGPU_IOCTL_RESOURCE_CREATE_BLOB, .size = sizeof(struct vgpu_resource_create_blob),
-	  .flags = CALL_LOCKED, .fn = resource_create_blob },
-	{ .code = VGPU_IOCTL_RESOURCE_DESTROY, .size = sizeof(struct vgpu_resource_destroy),
-	  .flags = CALL_LOCKED | CALL_WORKS_WHEN_LOST, .fn = resource_destroy },
-	{ .code = VGPU_IOCTL_RESOURCE_MAP, .size = sizeof(struct vgpu_resource_map),
-	  .flags = CALL_LOCKED, .fn = resource_map },
-	{ .code = VGPU_IOCTL_RESOURCE_UNMAP, .size = sizeof(struct vgpu_resource_map),
-	  .flags = CALL_LOCKED | CALL_WORKS_WHEN_LOST, .fn = resource_unmap },
-	{ .code = VGPU_IOCTL_TRANSFER_TO_HOST, .size = sizeof(struct vgpu_transfer),
-	  .flags = CALL_LOCKED, .fn = transfer_to_host },
-	{ .code = VGPU_IOCTL_TRANSFER_FROM_HOST, .size = sizeof(struct vgpu_transfer),
-	  .flags = CALL_LOCKED, .fn = transfer_from_host },
-	{ .code = VGPU_IOCTL_SUBMIT, .size = sizeof(struct vgpu_submit),
-	  .flags = CALL_LOCKED, .fn = submit },
-	{ .code = VGPU_IOCTL_WAIT, .size = sizeof(struct vgpu_wait),
-	  .flags = CALL_WORKS_WHEN_LOST, .fn = wait },
+	{ .code = VGPU_IOCTL_CONTEXT_CREATE,
+	  .size = sizeof(struct vgpu_context_create),
+	  .flags = CALL_LOCKED,
+	  .fn = context_create },
+	{ .code = VGPU_IOCTL_RESOURCE_CREATE,
+	  .size = sizeof(struct vgpu_resource_create),
+	  .flags = CALL_LOCKED,
+	  .fn = resource_create },
+	{ .code = VGPU_IOCTL_RESOURCE_CREATE_BLOB,
+	  .size = sizeof(struct vgpu_resource_create_blob),
+	  .flags = CALL_LOCKED,
+	  .fn = resource_create_blob },
+	{ .code = VGPU_IOCTL_RESOURCE_DESTROY,
+	  .size = sizeof(struct vgpu_resource_destroy),
+	  .flags = CALL_LOCKED | CALL_WORKS_WHEN_LOST,
+	  .fn = resource_destroy },
+	{ .code = VGPU_IOCTL_RESOURCE_MAP,
+	  .size = sizeof(struct vgpu_resource_map),
+	  .flags = CALL_LOCKED,
+	  .fn = resource_map },
+	{ .code = VGPU_IOCTL_RESOURCE_UNMAP,
+	  .size = sizeof(struct vgpu_resource_map),
+	  .flags = CALL_LOCKED | CALL_WORKS_WHEN_LOST,
+	  .fn = resource_unmap },
+	{ .code = VGPU_IOCTL_TRANSFER_TO_HOST,
+	  .size = sizeof(struct vgpu_transfer),
+	  .flags = CALL_LOCKED,
+	  .fn = transfer_to_host },
+	{ .code = VGPU_IOCTL_TRANSFER_FROM_HOST,
+	  .size = sizeof(struct vgpu_transfer),
+	  .flags = CALL_LOCKED,
+	  .fn = transfer_from_host },
+	{ .code = VGPU_IOCTL_SUBMIT,
+	  .size = sizeof(struct vgpu_submit),
+	  .flags = CALL_LOCKED,
+	  .fn = submit },
+	{ .code = VGPU_IOCTL_WAIT,
+	  .size = sizeof(struct vgpu_wait),
+	  .flags = CALL_WORKS_WHEN_LOST,
+	  .fn = wait },
 };
 
 static const struct call *find_call(uint32_t code)

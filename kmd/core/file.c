@@ -77,8 +77,7 @@ void vgpu_file_close(struct vgpu_file *file)
 	(void)vgpu_file_lock(file);
 	if (file->last_signal &&
 	    vgpu_timeline_wait(file, file->last_signal, dev->command_timeout_ns, false,
-			       &completed) ==
-		    VGPU_E_TIMEOUT)
+			       &completed) == VGPU_E_TIMEOUT)
 		file->unfinished = true;
 
 	for (i = 0; i < file->nslots && file->nresources; i++)

@@ -26,7 +26,7 @@ struct vgpu_resource {
 	uint32_t blob_flags;              /* VGPU_BLOB_FLAG_* */
 	struct vgpu_hv_range *hv_range;   /* where the device maps the blob, NULL: not yet */
 	enum vgpu_cache_type cache;       /* how the device lets us cache that mapping */
-	void *mapping; /* the OS's user mapping, NULL when unmapped */
+	void *mapping;                    /* the OS's user mapping, NULL when unmapped */
 	uint64_t map_address;
 	uint64_t last_use; /* timeline value of the last submit/transfer naming it */
 };

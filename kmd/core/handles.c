@@ -58,7 +58,8 @@ int vgpu_file_install(struct vgpu_file *file, struct vgpu_resource *res)
 		if (slot->res)
 			continue;
 		/* A new generation per use, so that a stale handle never names a new object. */
-		slot->gen = (uint16_t)((slot->gen + 1u) & ((1u << (32u - VGPU_HANDLE_INDEX_BITS)) - 1u));
+		slot->gen = (uint16_t)((slot->gen + 1u) &
+				       ((1u << (32u - VGPU_HANDLE_INDEX_BITS)) - 1u));
 		if (slot->gen == 0)
 			slot->gen = 1;
 		slot->res = res;

@@ -90,8 +90,8 @@ static struct vgpu_list *free_spot(struct vgpu_host_visible *hv, uint64_t offset
 	return pos;
 }
 
-int vgpu_hv_claim(struct vgpu_device *dev, struct vgpu_host_visible *hv, uint64_t pa,
-		  uint64_t size, struct vgpu_hv_range **out)
+int vgpu_hv_claim(struct vgpu_device *dev, struct vgpu_host_visible *hv, uint64_t pa, uint64_t size,
+		  struct vgpu_hv_range **out)
 {
 	uint64_t offset = pa - hv->pa;
 	struct vgpu_hv_range *range;

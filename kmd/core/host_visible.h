@@ -26,7 +26,7 @@ struct vgpu_hv_range {
 };
 
 struct vgpu_host_visible {
-	uint64_t pa;   /* guest-physical start; size 0: the device has none usable */
+	uint64_t pa; /* guest-physical start; size 0: the device has none usable */
 	uint64_t size;
 	struct vgpu_list used;
 };
@@ -43,8 +43,8 @@ int vgpu_hv_alloc(struct vgpu_device *dev, struct vgpu_host_visible *hv, uint64_
  * page-aligned and the range lies inside the region without touching any
  * used or reserved range; NO_MEMORY.
  */
-int vgpu_hv_claim(struct vgpu_device *dev, struct vgpu_host_visible *hv, uint64_t pa,
-		  uint64_t size, struct vgpu_hv_range **out);
+int vgpu_hv_claim(struct vgpu_device *dev, struct vgpu_host_visible *hv, uint64_t pa, uint64_t size,
+		  struct vgpu_hv_range **out);
 /* The device no longer uses the range: it may be handed out again. */
 void vgpu_hv_free(struct vgpu_device *dev, struct vgpu_hv_range *range);
 /* The device may still use the range: keep it out of use until the reset. */

@@ -85,8 +85,8 @@ struct vgpu_os {
 	 * returning the user address; unmap undoes it.  Called in the context
 	 * of that process (an ioctl), or from file close.  PASSIVE.
 	 */
-	int (*map_user)(void *ctx, void *file_ctx, struct vgpu_backing *backing,
-			uint64_t *address, void **mapping);
+	int (*map_user)(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
+			void **mapping);
 	void (*unmap_user)(void *ctx, void *file_ctx, void *mapping);
 	/*
 	 * Map `size` bytes of device memory at guest-physical `pa` (page-aligned,

@@ -29,10 +29,10 @@ struct vgpu_device;
 struct vgpu_dev_config {
 	uint32_t num_capsets;
 	uint32_t num_scanouts;
-	uint32_t num_queues;  /* command-carrying queues the core sets up */
-	bool staging;         /* the device wants copy transfers (Mvisor) */
-	bool blob;            /* the device takes blob commands */
-	uint64_t hv_pa;       /* its host-visible memory (guest-physical); hv_size 0: none */
+	uint32_t num_queues; /* command-carrying queues the core sets up */
+	bool staging;        /* the device wants copy transfers (Mvisor) */
+	bool blob;           /* the device takes blob commands */
+	uint64_t hv_pa;      /* its host-visible memory (guest-physical); hv_size 0: none */
 	uint64_t hv_size;
 };
 

@@ -190,8 +190,8 @@ int vgpu_res_map(struct vgpu_file *file, struct vgpu_resource *res)
 		return vgpu_blob_map(file, res);
 	if (!os->map_user)
 		return VGPU_E_UNSUPPORTED;
-	if (os->map_user(os->ctx, file->file_ctx, res->backing, &res->map_address,
-			 &res->mapping) != VGPU_OK) {
+	if (os->map_user(os->ctx, file->file_ctx, res->backing, &res->map_address, &res->mapping) !=
+	    VGPU_OK) {
 		res->mapping = NULL;
 		return VGPU_E_NO_MEMORY;
 	}

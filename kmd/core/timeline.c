@@ -24,8 +24,7 @@ static void timeline_done(struct vgpu_device *dev, struct vgpu_request *req)
 	}
 }
 
-int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal,
-			 struct vgpu_fence_target *target)
+int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal, struct vgpu_fence_target *target)
 {
 	if (signal <= file->last_signal)
 		return VGPU_E_INVALID;

@@ -17,8 +17,7 @@
  * After a successful send, vgpu_timeline_sent records it.  Caller holds
  * the file's lock.
  */
-int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal,
-			 struct vgpu_fence_target *target);
+int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal, struct vgpu_fence_target *target);
 void vgpu_timeline_sent(struct vgpu_file *file, uint64_t signal);
 /*
  * Wait until the timeline reaches `value` (timeout 0: just ask).  A

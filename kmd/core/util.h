@@ -14,7 +14,7 @@
 #define VGPU_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define VGPU_PAGE_SIZE 4096u
 
-#define vgpu_container_of(ptr, type, member) \
+#define vgpu_container_of(ptr, type, member)                                                       \
 	((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 static inline void vgpu_zero(void *dst, size_t len)
@@ -83,7 +83,7 @@ static inline void vgpu_list_del(struct vgpu_list *node)
 
 #define vgpu_list_first(head, type, member) vgpu_container_of((head)->next, type, member)
 
-#define vgpu_list_for_each_safe(pos, tmp, head) \
+#define vgpu_list_for_each_safe(pos, tmp, head)                                                    \
 	for (pos = (head)->next, tmp = pos->next; pos != (head); pos = tmp, tmp = pos->next)
 
 #endif /* VGPU_KMD_UTIL_H */

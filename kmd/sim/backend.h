@@ -18,17 +18,17 @@
 
 /* A device vgpu-sim can drive (--device NAME). */
 struct backend_device {
-	const char *name;			/* "qemu", "model", "model-mvisor" */
-	enum vgpu_personality personality;	/* what the core is told it drives */
-	const char *const *args;		/* the program's options before --fd=3 */
-	bool is_model;				/* our test device model, not QEMU's */
+	const char *name;                  /* "qemu", "model", "model-mvisor" */
+	enum vgpu_personality personality; /* what the core is told it drives */
+	const char *const *args;           /* the program's options before --fd=3 */
+	bool is_model;                     /* our test device model, not QEMU's */
 };
 
 struct backend {
 	pid_t pid;
-	int sock;	/* our end of the vhost-user connection */
+	int sock; /* our end of the vhost-user connection */
 	bool reaped;
-	int status;	/* wait status once reaped */
+	int status; /* wait status once reaped */
 };
 
 /* The device called `name`, or NULL. */

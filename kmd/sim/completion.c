@@ -13,7 +13,11 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-enum { POLL_WAKE, POLL_SOCK, POLL_CALL0 };
+enum {
+	POLL_WAKE,
+	POLL_SOCK,
+	POLL_CALL0
+};
 #define NUM_POLLFDS (POLL_CALL0 + VUT_NUM_QUEUES)
 
 static bool drain(int fd)
@@ -53,8 +57,8 @@ static void *completion_main(void *arg)
 	pfds[POLL_WAKE] = (struct pollfd){ .fd = c->wake_fd, .events = POLLIN };
 	pfds[POLL_SOCK] = (struct pollfd){ .fd = c->backend_sock, .events = POLLRDHUP };
 	for (unsigned i = 0; i < VUT_NUM_QUEUES; i++)
-		pfds[POLL_CALL0 + i] = (struct pollfd){ .fd = vut_call_fd(c->transport, i),
-							.events = POLLIN };
+		pfds[POLL_CALL0 + i] =
+			(struct pollfd){ .fd = vut_call_fd(c->transport, i), .events = POLLIN };
 	for (;;) {
 		bool called = false, hung_up = false;
 
@@ -86,8 +90,7 @@ static void *completion_main(void *arg)
 	return NULL;
 }
 
-int completion_start(struct completion *c, struct vhost_user_transport *transport,
-		     int backend_sock)
+int completion_start(struct completion *c, struct vhost_user_transport *transport, int backend_sock)
 {
 	int err;
 

@@ -16,7 +16,7 @@
 struct completion {
 	struct vhost_user_transport *transport;
 	int backend_sock; /* watched for hangup only */
-	int wake_fd;	  /* eventfd: stop, or a device was attached */
+	int wake_fd;      /* eventfd: stop, or a device was attached */
 	pthread_t thread;
 	bool running;
 
@@ -24,8 +24,8 @@ struct completion {
 	pthread_mutex_t lock;
 	struct vgpu_device *dev;
 	bool stop;
-	bool pending;	  /* a call arrived while no device was attached */
-	bool lost;	  /* the backend hung up (reported once a device is attached) */
+	bool pending; /* a call arrived while no device was attached */
+	bool lost;    /* the backend hung up (reported once a device is attached) */
 	bool lost_reported;
 };
 

@@ -23,7 +23,7 @@ struct conn {
 	struct vgpu_device *dev;
 	struct guest_mem *mem;
 	const struct host_region *region; /* the device's host-visible memory, or NULL */
-	struct user_maps maps; /* the file_ctx of this connection's vgpu_file */
+	struct user_maps maps;            /* the file_ctx of this connection's vgpu_file */
 };
 
 /* Thread body: serve `arg` (a struct conn) until it ends, then close its file. */

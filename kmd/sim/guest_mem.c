@@ -77,8 +77,8 @@ static uint64_t next_page_in_state(const struct guest_mem *mem, uint64_t from, b
 }
 
 /* The first free run starting in [from, to); false if there is none. */
-static bool next_free_run(const struct guest_mem *mem, uint64_t from, uint64_t to,
-			  uint64_t *start, uint64_t *len)
+static bool next_free_run(const struct guest_mem *mem, uint64_t from, uint64_t to, uint64_t *start,
+			  uint64_t *len)
 {
 	uint64_t first = next_page_in_state(mem, from, false);
 
@@ -254,8 +254,7 @@ uint64_t guest_mem_free_pages(struct guest_mem *mem)
 	return n;
 }
 
-bool guest_mem_offset_of(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
-			 uint64_t *offset)
+bool guest_mem_offset_of(const struct guest_mem *mem, uint64_t gpa, uint64_t len, uint64_t *offset)
 {
 	if (!mem || gpa < GUEST_MEM_GPA_BASE)
 		return false;

@@ -73,7 +73,6 @@ static inline uint64_t guest_mem_gpa(uint64_t offset)
  * The file offset of guest-physical range [gpa, gpa+len), if the whole
  * range lies in guest memory.
  */
-bool guest_mem_offset_of(const struct guest_mem *mem, uint64_t gpa, uint64_t len,
-			 uint64_t *offset);
+bool guest_mem_offset_of(const struct guest_mem *mem, uint64_t gpa, uint64_t len, uint64_t *offset);
 
 #endif /* VGPU_SIM_GUEST_MEM_H */

@@ -101,8 +101,7 @@ void host_region_fini(struct host_region *r)
 	host_region_init(r);
 }
 
-bool host_region_offset_of(const struct host_region *r, uint64_t pa, uint64_t len,
-			   uint64_t *offset)
+bool host_region_offset_of(const struct host_region *r, uint64_t pa, uint64_t len, uint64_t *offset)
 {
 	if (!host_region_present(r) || !offset || !len || pa < r->pa)
 		return false;

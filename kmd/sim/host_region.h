@@ -25,10 +25,10 @@
 #include "vgpu/vgpu_socket.h"
 
 struct host_region {
-	int fd;			/* -1: the device has no host-visible memory */
+	int fd; /* -1: the device has no host-visible memory */
 	uint64_t size;
-	uint64_t pa;		/* guest-physical address of offset 0 */
-	void *va;		/* the sim's own view of the file */
+	uint64_t pa; /* guest-physical address of offset 0 */
+	void *va;    /* the sim's own view of the file */
 	char path[VGPU_SOCK_PATH_MAX];
 };
 

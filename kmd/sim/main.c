@@ -118,8 +118,8 @@ static int listen_tcp(struct sim *sim)
 		return 0;
 	err = server_listen_tcp(&sim->server, (uint16_t)sim->opts.tcp_port, &port);
 	if (err) {
-		fprintf(stderr, "vgpu-sim: cannot listen on 127.0.0.1:%d: %s\n",
-			sim->opts.tcp_port, strerror(-err));
+		fprintf(stderr, "vgpu-sim: cannot listen on 127.0.0.1:%d: %s\n", sim->opts.tcp_port,
+			strerror(-err));
 		return -1;
 	}
 	printf("vgpu-sim: listening on tcp:127.0.0.1:%u\n", port);

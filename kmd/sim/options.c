@@ -69,8 +69,10 @@ static int parse_one(int opt, const char *arg, struct sim_options *opts)
 	case 'd':
 		opts->device = backend_device_by_name(arg);
 		if (!opts->device) {
-			fprintf(stderr, "vgpu-sim: --device %s: unknown device (qemu, model or "
-				"model-mvisor)\n", arg);
+			fprintf(stderr,
+				"vgpu-sim: --device %s: unknown device (qemu, model or "
+				"model-mvisor)\n",
+				arg);
 			return -1;
 		}
 		return 0;

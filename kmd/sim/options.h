@@ -28,5 +28,4 @@ struct sim_options {
  */
 int sim_parse_options(int argc, char **argv, struct sim_options *opts);
 
-
 #endif /* VGPU_SIM_OPTIONS_H */

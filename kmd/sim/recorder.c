@@ -113,7 +113,8 @@ static void put_record(struct recorder *rec, uint32_t type, const void *fixed, u
 
 static void start_capture(struct recorder *rec)
 {
-	const struct capture_header header = { .magic = CAPTURE_MAGIC, .version = CAPTURE_VERSION,
+	const struct capture_header header = { .magic = CAPTURE_MAGIC,
+					       .version = CAPTURE_VERSION,
 					       .header_size = sizeof(header) };
 	const char *base = getenv(RECORDER_ENV);
 	unsigned int n = atomic_fetch_add(&captures_started, 1u) + 1u;
@@ -179,8 +180,9 @@ static int place_pages(struct recorder *rec, struct rec_resource *res, uint64_t 
 static int learn_backing(struct recorder *rec, struct rec_resource *res)
 {
 	struct vgpu_resource_map m = { .handle = res->handle };
-	struct vgpu_ioctl_bufs b = { .in = &m, .in_size = sizeof(m), .out = &m,
-				     .out_size = sizeof(m) };
+	struct vgpu_ioctl_bufs b = {
+		.in = &m, .in_size = sizeof(m), .out = &m, .out_size = sizeof(m)
+	};
 	struct vgpu_sock_extent *ranges = NULL;
 	struct user_map_kind kind;
 	uint32_t n = 0;
@@ -265,9 +267,11 @@ static void snapshot(struct recorder *rec, struct rec_resource *res)
 static void put_check(struct recorder *rec, const struct rec_resource *res, uint32_t first,
 		      uint32_t count, uint64_t hash)
 {
-	const struct capture_check c = { .handle = res->handle, .signal = res->work_signal,
+	const struct capture_check c = { .handle = res->handle,
+					 .signal = res->work_signal,
 					 .offset = (uint64_t)first * BLOCK_BYTES,
-					 .len = (uint64_t)count * BLOCK_BYTES, .hash = hash };
+					 .len = (uint64_t)count * BLOCK_BYTES,
+					 .hash = hash };
 
 	put_record(rec, CAPTURE_CHECK, &c, sizeof(c), NULL, 0);
 }

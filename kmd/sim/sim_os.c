@@ -132,8 +132,7 @@ static void sim_backing_free(void *ctx, struct vgpu_backing *backing)
 	free(backing);
 }
 
-static void sim_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a,
-		    uint64_t b)
+static void sim_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a, uint64_t b)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
 	const struct sim_os *sim = ctx;
@@ -144,8 +143,8 @@ static void sim_log(void *ctx, enum vgpu_log_level level, const char *msg, uint6
 		(unsigned long long)a, (unsigned long long)b);
 }
 
-static int sim_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing,
-			uint64_t *address, void **mapping)
+static int sim_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
+			void **mapping)
 {
 	const struct user_map_kind guest_memory = { .file = VGPU_SOCK_FILE_GUEST_MEMORY };
 	struct vgpu_sock_extent *ranges;

@@ -19,7 +19,7 @@ struct sim_os {
 	struct vgpu_os os;
 	struct guest_mem *mem;
 	const struct host_region *region; /* filled in by the transport's handshake, or NULL */
-	enum vgpu_log_level threshold; /* messages above it are dropped */
+	enum vgpu_log_level threshold;    /* messages above it are dropped */
 };
 
 /* `region` may be NULL (no device memory); it is read only when a mapping is made. */

@@ -187,9 +187,9 @@ static int recv_reply(struct vhost_user *vu, uint32_t request, void *reply, uint
 	return recv_all(vu->fd, reply, reply_size, deadline, sink);
 }
 
-static int call_locked(struct vhost_user *vu, uint32_t request, const void *payload,
-		       uint32_t size, const int *fds, unsigned nfds, void *reply,
-		       uint32_t reply_size, struct fd_sink *sink)
+static int call_locked(struct vhost_user *vu, uint32_t request, const void *payload, uint32_t size,
+		       const int *fds, unsigned nfds, void *reply, uint32_t reply_size,
+		       struct fd_sink *sink)
 {
 	int64_t deadline = now_ms() + vu->timeout_ms;
 	bool want_ack = !reply && vu->reply_ack;
@@ -240,8 +240,8 @@ int vhost_user_call(struct vhost_user *vu, uint32_t request, const void *payload
 	return call(vu, request, payload, size, fds, nfds, reply, reply_size, NULL);
 }
 
-int vhost_user_query_fds(struct vhost_user *vu, uint32_t request, void *reply,
-			 uint32_t reply_size, int *fds, unsigned max_fds, unsigned *nfds)
+int vhost_user_query_fds(struct vhost_user *vu, uint32_t request, void *reply, uint32_t reply_size,
+			 int *fds, unsigned max_fds, unsigned *nfds)
 {
 	struct fd_sink sink = { .fds = fds, .max = max_fds };
 	int err;

@@ -18,7 +18,7 @@
 struct vhost_user {
 	int fd;
 	int timeout_ms;
-	bool reply_ack;	/* REPLY_ACK negotiated: confirm every request */
+	bool reply_ack; /* REPLY_ACK negotiated: confirm every request */
 	bool broken;
 	pthread_mutex_t lock;
 };
@@ -44,8 +44,8 @@ int vhost_user_call(struct vhost_user *vu, uint32_t request, const void *payload
  * to *nfds (the caller closes them); any more are closed.  On failure no
  * descriptor is kept.  Errors as vhost_user_call.
  */
-int vhost_user_query_fds(struct vhost_user *vu, uint32_t request, void *reply,
-			 uint32_t reply_size, int *fds, unsigned max_fds, unsigned *nfds);
+int vhost_user_query_fds(struct vhost_user *vu, uint32_t request, void *reply, uint32_t reply_size,
+			 int *fds, unsigned max_fds, unsigned *nfds);
 
 /* Shorthands for the common payload shapes. */
 int vhost_user_get_u64(struct vhost_user *vu, uint32_t request, uint64_t *value);

@@ -19,8 +19,8 @@
 #include "vgpu/vgpu_abi.h"
 
 #define PROTOCOL_FEATURES_BIT (1ull << VHOST_USER_F_PROTOCOL_FEATURES)
-#define WANTED_PROTOCOL_FEATURES                                                            \
-	((1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_CONFIG) | \
+#define WANTED_PROTOCOL_FEATURES                                                                   \
+	((1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) | (1ull << VHOST_USER_PROTOCOL_F_CONFIG) |      \
 	 (1ull << VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE))
 /* SET_VRING_KICK/CALL payload: bits 0-7 queue index. */
 #define VRING_INDEX_MASK 0xffu
@@ -177,8 +177,7 @@ static bool config_range_ok(uint32_t offset, uint32_t len)
  * Always the whole space from offset 0: QEMU's front-end does the same and
  * its vhost-user-gpu ignores the offset field.
  */
-static int read_config(struct vhost_user_transport *t, uint32_t size,
-		       struct vhost_user_config *cfg)
+static int read_config(struct vhost_user_transport *t, uint32_t size, struct vhost_user_config *cfg)
 {
 	struct vhost_user_config req = { .offset = 0, .size = size, .flags = 0 };
 	int err = vhost_user_call(&t->vu, VHOST_USER_GET_CONFIG, &req, CONFIG_HEADER_SIZE + size,
@@ -271,8 +270,8 @@ static int send_ring_addr(struct vhost_user_transport *t, uint16_t index, uint16
 		record_error(t, "queue %u rings lie outside guest memory", index);
 		return VGPU_E_INVALID;
 	}
-	err = vhost_user_call(&t->vu, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0,
-			      NULL, 0);
+	err = vhost_user_call(&t->vu, VHOST_USER_SET_VRING_ADDR, &addr, sizeof(addr), NULL, 0, NULL,
+			      0);
 	return err ? fail_status(t, "SET_VRING_ADDR", err) : VGPU_OK;
 }
 

@@ -35,14 +35,14 @@ struct vhost_user_transport {
 	struct vhost_user vu;
 	struct guest_mem *mem;
 
-	uint64_t offered;	/* device features, including PROTOCOL_FEATURES */
-	bool owned;		/* the session handshake is done */
+	uint64_t offered; /* device features, including PROTOCOL_FEATURES */
+	bool owned;       /* the session handshake is done */
 	bool mem_table_sent;
 	struct vut_queue queues[VUT_NUM_QUEUES];
 	atomic_uint isr;
-	struct host_region region;	/* the device's host-visible memory, if it has any */
+	struct host_region region; /* the device's host-visible memory, if it has any */
 
-	char error[160];	/* the first failure, for the user */
+	char error[160]; /* the first failure, for the user */
 };
 
 /*

@@ -7,8 +7,7 @@
 #include "vgpu_win.h"
 
 /* An error log packet holds at most ERROR_LOG_MAXIMUM_SIZE bytes, strings included. */
-#define MAX_TEXT_CHARS                                                                     \
-	((ERROR_LOG_MAXIMUM_SIZE - sizeof(IO_ERROR_LOG_PACKET)) / sizeof(WCHAR) - 1)
+#define MAX_TEXT_CHARS ((ERROR_LOG_MAXIMUM_SIZE - sizeof(IO_ERROR_LOG_PACKET)) / sizeof(WCHAR) - 1)
 
 static ULONG ascii_length(const char *text)
 {

@@ -162,9 +162,8 @@ static int describe_buffers(PIRP irp, PIO_STACK_LOCATION stack, struct vgpu_ioct
 	case VGPU_METHOD_OUT_DIRECT:
 		if (!irp->MdlAddress)
 			return VGPU_OK;
-		bufs->payload = MmGetSystemAddressForMdlSafe(irp->MdlAddress,
-							     NormalPagePriority |
-								     MdlMappingNoExecute);
+		bufs->payload = MmGetSystemAddressForMdlSafe(
+			irp->MdlAddress, NormalPagePriority | MdlMappingNoExecute);
 		if (!bufs->payload)
 			return VGPU_E_NO_MEMORY;
 		bufs->payload_size = out_len;

@@ -132,16 +132,15 @@ static uint64_t win_now_ns(void *ctx)
 	return (uint64_t)KeQueryInterruptTime() * 100u;
 }
 
-static void win_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a,
-		    uint64_t b)
+static void win_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a, uint64_t b)
 {
-	static const ULONG levels[] = { DPFLTR_ERROR_LEVEL, DPFLTR_WARNING_LEVEL,
-					DPFLTR_INFO_LEVEL, DPFLTR_TRACE_LEVEL };
+	static const ULONG levels[] = { DPFLTR_ERROR_LEVEL, DPFLTR_WARNING_LEVEL, DPFLTR_INFO_LEVEL,
+					DPFLTR_TRACE_LEVEL };
 
 	if ((unsigned)level >= sizeof(levels) / sizeof(levels[0]))
 		return;
-	DbgPrintEx(DPFLTR_IHVVIDEO_ID, levels[level], "vgpu: %s (%I64u, %I64u)\n",
-		   msg ? msg : "", a, b);
+	DbgPrintEx(DPFLTR_IHVVIDEO_ID, levels[level], "vgpu: %s (%I64u, %I64u)\n", msg ? msg : "",
+		   a, b);
 }
 
 static uint32_t win_mmio_read(void *ctx, volatile void *addr, uint32_t width)

@@ -25,10 +25,10 @@ NTSTATUS win_resolve_routines(void)
 	win_routines.map_io_space_ex = (win_map_io_space_ex_fn)lookup(L"MmMapIoSpaceEx");
 	win_routines.alloc_contiguous_node =
 		(win_alloc_contiguous_node_fn)lookup(L"MmAllocateContiguousNodeMemory");
-	win_routines.memory_ranges =
-		(win_memory_ranges_fn)lookup(L"MmGetPhysicalMemoryRangesEx2");
+	win_routines.memory_ranges = (win_memory_ranges_fn)lookup(L"MmGetPhysicalMemoryRangesEx2");
 	if (!win_routines.alloc_contiguous_node) {
-		DbgPrintEx(DPFLTR_IHVVIDEO_ID, DPFLTR_ERROR_LEVEL, "vgpu: needs Windows 8 or later\n");
+		DbgPrintEx(DPFLTR_IHVVIDEO_ID, DPFLTR_ERROR_LEVEL,
+			   "vgpu: needs Windows 8 or later\n");
 		return STATUS_NOT_SUPPORTED;
 	}
 	return STATUS_SUCCESS;

@@ -35,7 +35,7 @@
 #endif
 
 struct win_user_map {
-	LIST_ENTRY node;  /* in win_file.maps, under map_mutex */
+	LIST_ENTRY node; /* in win_file.maps, under map_mutex */
 	PMDL mdl;
 	PVOID address;    /* NULL once the owner's exit unmapped it */
 	BOOLEAN owns_mdl; /* device memory: the MDL was made for this mapping */

@@ -32,7 +32,7 @@
 #define VGPU_MAX_IO_MAPS 8u
 
 enum win_state {
-	WIN_STOPPED,        /* no resources: before start, after stop */
+	WIN_STOPPED, /* no resources: before start, after stop */
 	WIN_STARTED,
 	WIN_STOP_PENDING,   /* between QUERY_STOP and STOP / CANCEL_STOP */
 	WIN_REMOVE_PENDING, /* between QUERY_REMOVE and REMOVE / CANCEL_REMOVE */
@@ -52,8 +52,8 @@ struct win_io_map {
 
 struct win_irq {
 	BOOLEAN connected;
-	ULONG version;         /* CONNECT_MESSAGE_BASED or CONNECT_LINE_BASED */
-	PVOID connection;      /* message table or interrupt object */
+	ULONG version;    /* CONNECT_MESSAGE_BASED or CONNECT_LINE_BASED */
+	PVOID connection; /* message table or interrupt object */
 	KDPC dpc;
 };
 
@@ -67,7 +67,7 @@ struct win_device {
 	KMUTEX state_mutex;
 	enum win_state state;
 	LONG open_files;
-	BOOLEAN core_stale;    /* lost by power-down: rebuild when nobody holds it */
+	BOOLEAN core_stale; /* lost by power-down: rebuild when nobody holds it */
 	DEVICE_POWER_STATE power;
 	/* the D state for each S state, from the bus's capabilities */
 	DEVICE_POWER_STATE d_for_s[PowerSystemMaximum];
@@ -91,11 +91,11 @@ struct win_device {
 struct win_file {
 	struct win_device *dev;
 	struct vgpu_file *core_file;
-	PEPROCESS owner;        /* referenced; the only process that may call */
-	IO_REMOVE_LOCK calls;   /* ioctls in flight; CLEANUP drains them */
+	PEPROCESS owner;      /* referenced; the only process that may call */
+	IO_REMOVE_LOCK calls; /* ioctls in flight; CLEANUP drains them */
 	FAST_MUTEX map_mutex;
-	LIST_ENTRY maps;        /* struct win_user_map, under map_mutex */
-	LIST_ENTRY all_node;    /* in the global list of files, for process exit */
+	LIST_ENTRY maps;     /* struct win_user_map, under map_mutex */
+	LIST_ENTRY all_node; /* in the global list of files, for process exit */
 };
 
 /* routines.c: kernel routines resolved at load time */

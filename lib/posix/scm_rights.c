@@ -5,8 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int scm_rights_attach(struct msghdr *mh, union scm_rights_buf *buf, const int *fds,
-		      unsigned nfds)
+int scm_rights_attach(struct msghdr *mh, union scm_rights_buf *buf, const int *fds, unsigned nfds)
 {
 	struct cmsghdr *cm;
 

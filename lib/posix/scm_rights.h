@@ -24,8 +24,7 @@ union scm_rights_buf {
  * for the control message; with nfds 0 the message carries none.
  * Returns 0, or -1 for too many descriptors.
  */
-int scm_rights_attach(struct msghdr *mh, union scm_rights_buf *buf, const int *fds,
-		      unsigned nfds);
+int scm_rights_attach(struct msghdr *mh, union scm_rights_buf *buf, const int *fds, unsigned nfds);
 
 /* Prepare `mh` to receive descriptors into `buf`. */
 void scm_rights_prepare(struct msghdr *mh, union scm_rights_buf *buf);

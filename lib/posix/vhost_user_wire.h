@@ -42,8 +42,8 @@ enum vhost_user_request {
 #define VHOST_USER_PROTOCOL_F_VGPU_HOST_VISIBLE 63
 
 struct vhost_user_vgpu_host_visible {
-	uint64_t size;		/* bytes of the region (and of its file) */
-	uint64_t gpa_base;	/* its guest-physical address as the device put it; 0: VMM's choice */
+	uint64_t size;     /* bytes of the region (and of its file) */
+	uint64_t gpa_base; /* its guest-physical address as the device put it; 0: VMM's choice */
 };
 
 /* Most file descriptors one message may carry. */

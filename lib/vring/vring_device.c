@@ -201,8 +201,7 @@ int vring_dev_pop(struct vring_dev *vr, struct vring_dev_req *req)
 	avail_idx = load_acquire16(&vr->avail->idx);
 	if ((uint16_t)(avail_idx - vr->last_avail) > vr->size)
 		return VRING_DEV_E_AVAIL_IDX;
-	req->head = __atomic_load_n(&vr->avail->ring[vr->last_avail % vr->size],
-				    __ATOMIC_RELAXED);
+	req->head = __atomic_load_n(&vr->avail->ring[vr->last_avail % vr->size], __ATOMIC_RELAXED);
 	vr->last_avail++;
 	if (req->head >= vr->size)
 		return VRING_DEV_E_HEAD;

@@ -24,18 +24,18 @@
 typedef void *(*vring_dev_map_fn)(void *ctx, uint64_t pa, uint64_t len);
 
 enum vring_dev_status {
-	VRING_DEV_EMPTY = 0,                 /* nothing available */
-	VRING_DEV_REQUEST = 1,               /* *req holds a request */
-	VRING_DEV_E_AVAIL_IDX = -1,          /* avail idx ran more than size ahead */
-	VRING_DEV_E_HEAD = -2,               /* head index outside the table */
-	VRING_DEV_E_NEXT = -3,               /* next index outside the table */
-	VRING_DEV_E_LOOP = -4,               /* chain longer than the table: a loop */
-	VRING_DEV_E_ADDR = -5,               /* buffer or table outside driver memory */
-	VRING_DEV_E_INDIRECT = -6,           /* indirect not negotiated, nested or chained */
-	VRING_DEV_E_INDIRECT_LEN = -7,       /* indirect table size not a whole number */
-	VRING_DEV_E_ORDER = -8,              /* device-readable buffer after a writable one */
-	VRING_DEV_E_TOO_LONG = -9,           /* more than VRING_DEV_MAX_SEGS buffers */
-	VRING_DEV_E_EMPTY_BUF = -10,         /* zero-length buffer */
+	VRING_DEV_EMPTY = 0,           /* nothing available */
+	VRING_DEV_REQUEST = 1,         /* *req holds a request */
+	VRING_DEV_E_AVAIL_IDX = -1,    /* avail idx ran more than size ahead */
+	VRING_DEV_E_HEAD = -2,         /* head index outside the table */
+	VRING_DEV_E_NEXT = -3,         /* next index outside the table */
+	VRING_DEV_E_LOOP = -4,         /* chain longer than the table: a loop */
+	VRING_DEV_E_ADDR = -5,         /* buffer or table outside driver memory */
+	VRING_DEV_E_INDIRECT = -6,     /* indirect not negotiated, nested or chained */
+	VRING_DEV_E_INDIRECT_LEN = -7, /* indirect table size not a whole number */
+	VRING_DEV_E_ORDER = -8,        /* device-readable buffer after a writable one */
+	VRING_DEV_E_TOO_LONG = -9,     /* more than VRING_DEV_MAX_SEGS buffers */
+	VRING_DEV_E_EMPTY_BUF = -10,   /* zero-length buffer */
 };
 
 struct vring_dev_seg {
@@ -60,9 +60,9 @@ struct vring_dev {
 	struct vring_dev_desc *desc;
 	struct vring_dev_avail *avail;
 	struct vring_dev_used *used;
-	uint16_t last_avail;   /* next avail entry to read */
-	uint16_t used_idx;     /* our shadow of used->idx */
-	uint16_t signalled;    /* used_idx when the driver was last interrupted */
+	uint16_t last_avail; /* next avail entry to read */
+	uint16_t used_idx;   /* our shadow of used->idx */
+	uint16_t signalled;  /* used_idx when the driver was last interrupted */
 	vring_dev_map_fn map;
 	void *map_ctx;
 };

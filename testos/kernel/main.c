@@ -37,8 +37,8 @@ struct multiboot_info {
 extern char kernel_end[];
 
 static const struct test_suite *const suites[] = {
-	&suite_caps,    &suite_render,  &suite_inflight,
-	&suite_errors,  &suite_release, &suite_validation,
+	&suite_caps,   &suite_render,  &suite_inflight,
+	&suite_errors, &suite_release, &suite_validation,
 };
 
 static struct testos_gpu gpu;

@@ -9,7 +9,7 @@
 
 static uint32_t used_bits[MAX_PAGES / 32];
 static uint32_t first_page, end_page; /* managed: [first_page, end_page) */
-static uint32_t scatter_cursor;        /* scattered runs start at or below this page */
+static uint32_t scatter_cursor;       /* scattered runs start at or below this page */
 
 static bool page_used(uint32_t page)
 {

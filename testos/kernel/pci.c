@@ -20,8 +20,8 @@
 
 static uint32_t cfg_address(uint8_t bus, uint8_t slot, uint8_t function, uint32_t offset)
 {
-	return PCI_ENABLE | (uint32_t)bus << 16 | (uint32_t)slot << 11 |
-	       (uint32_t)function << 8 | (offset & 0xFCu);
+	return PCI_ENABLE | (uint32_t)bus << 16 | (uint32_t)slot << 11 | (uint32_t)function << 8 |
+	       (offset & 0xFCu);
 }
 
 static uint32_t cfg_read32(uint8_t bus, uint8_t slot, uint8_t function, uint32_t offset)
@@ -86,15 +86,16 @@ static void setup_device(struct pci_device *d)
 	cfg_write32(d, CFG_COMMAND, (command | COMMAND_MEMORY | COMMAND_BUS_MASTER) & 0xFFFFu);
 }
 
-static bool match(uint8_t bus, uint8_t slot, uint8_t function, uint16_t vendor,
-		  uint16_t device, struct pci_device *out)
+static bool match(uint8_t bus, uint8_t slot, uint8_t function, uint16_t vendor, uint16_t device,
+		  struct pci_device *out)
 {
 	uint32_t id = cfg_read32(bus, slot, function, CFG_VENDOR);
 
 	if ((id & 0xFFFFu) != vendor || (id >> 16) != device)
 		return false;
-	*out = (struct pci_device){ .bus = bus, .slot = slot, .function = function,
-				    .vendor = vendor, .device = device };
+	*out = (struct pci_device){
+		.bus = bus, .slot = slot, .function = function, .vendor = vendor, .device = device
+	};
 	setup_device(out);
 	return true;
 }
@@ -110,7 +111,8 @@ bool pci_find(uint16_t vendor, uint16_t device, struct pci_device *out)
 
 			if ((id & 0xFFFFu) == 0xFFFFu)
 				continue;
-			header = cfg_read32((uint8_t)bus, (uint8_t)slot, 0, CFG_HEADER_TYPE & 0xFCu);
+			header =
+				cfg_read32((uint8_t)bus, (uint8_t)slot, 0, CFG_HEADER_TYPE & 0xFCu);
 			functions = (header >> 16) & HEADER_MULTIFUNCTION ? 8u : 1u;
 			for (function = 0; function < functions; function++)
 				if (match((uint8_t)bus, (uint8_t)slot, (uint8_t)function, vendor,

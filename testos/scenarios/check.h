@@ -23,20 +23,20 @@ struct test_suite {
 	uint32_t count;
 };
 
-#define TEST_SUITE(suite_name, case_array)                                                     \
-	const struct test_suite suite_##suite_name = { #suite_name, case_array,                \
-						       sizeof(case_array) / sizeof(case_array[0]) }
+#define TEST_SUITE(suite_name, case_array)                                                         \
+	const struct test_suite suite_##suite_name = {                                             \
+		#suite_name, case_array, sizeof(case_array) / sizeof(case_array[0])                \
+	}
 
 void check_failed(const char *what, const char *file, int line);
-void check_failed_eq(const char *what, long long got, long long want, const char *file,
-		     int line);
+void check_failed_eq(const char *what, long long got, long long want, const char *file, int line);
 
 #define CHECK(cond) ((cond) ? (void)0 : check_failed(#cond, __FILE__, __LINE__))
-#define CHECK_EQ(got, want)                                                                    \
-	do {                                                                                   \
-		long long got_ = (long long)(got), want_ = (long long)(want);                  \
-		if (got_ != want_)                                                             \
-			check_failed_eq(#got, got_, want_, __FILE__, __LINE__);                \
+#define CHECK_EQ(got, want)                                                                        \
+	do {                                                                                       \
+		long long got_ = (long long)(got), want_ = (long long)(want);                      \
+		if (got_ != want_)                                                                 \
+			check_failed_eq(#got, got_, want_, __FILE__, __LINE__);                    \
 	} while (0)
 
 /* Has a check of the running case failed?  Lets a case stop before using what failed. */

@@ -31,8 +31,9 @@ int client_call(struct client *c, uint32_t code, void *args, uint32_t size)
 int client_call_direct(struct client *c, uint32_t code, const void *args, uint32_t size,
 		       void *payload, uint32_t payload_size, uint32_t *payload_written)
 {
-	struct vgpu_ioctl_bufs b = { .in = args, .in_size = size, .payload = payload,
-				     .payload_size = payload_size };
+	struct vgpu_ioctl_bufs b = {
+		.in = args, .in_size = size, .payload = payload, .payload_size = payload_size
+	};
 	int ret = vgpu_file_ioctl(c->file, code, &b);
 
 	if (payload_written)
@@ -92,7 +93,8 @@ int client_transfer(struct client *c, bool to_host, const struct vgpu_transfer *
 int client_submit(struct client *c, const void *cmds, uint32_t bytes, const uint32_t *handles,
 		  uint32_t num_handles)
 {
-	struct vgpu_submit s = { .size = bytes, .num_handles = num_handles,
+	struct vgpu_submit s = { .size = bytes,
+				 .num_handles = num_handles,
 				 .signal = c->last_signal + 1 };
 	uint32_t payload_size = num_handles * 4u + bytes;
 	uint8_t *payload = heap_alloc(payload_size ? payload_size : 1);

@@ -79,9 +79,14 @@ static uint64_t device_errors(struct client *c)
 static void check_device_still_works(struct testos_gpu *gpu)
 {
 	static const uint32_t create_sub_ctx[2] = { 29u | (1u << 16), 1 };
-	struct vgpu_resource_create buf = { .target = 0, .format = 64, .bind = 1u << 4,
-					    .width = 4096, .height = 1, .depth = 1,
-					    .array_size = 1, .size = 4096 };
+	struct vgpu_resource_create buf = { .target = 0,
+					    .format = 64,
+					    .bind = 1u << 4,
+					    .width = 4096,
+					    .height = 1,
+					    .depth = 1,
+					    .array_size = 1,
+					    .size = 4096 };
 	struct client c;
 	uint64_t errors;
 
@@ -116,9 +121,14 @@ static void capset_unknown_id(struct testos_gpu *gpu)
 /* ATTACH_BACKING with more memory entries than the device takes. */
 static void attach_too_many_entries(struct testos_gpu *gpu)
 {
-	const struct vgpu_resource_create desc = { .target = 0, .format = 64, .bind = 1u << 4,
-						   .width = 4096, .height = 1, .depth = 1,
-						   .array_size = 1, .size = 4096 };
+	const struct vgpu_resource_create desc = { .target = 0,
+						   .format = 64,
+						   .bind = 1u << 4,
+						   .width = 4096,
+						   .height = 1,
+						   .depth = 1,
+						   .array_size = 1,
+						   .size = 4096 };
 	struct vgpu_backing backing = { .nents = DEVICE_MAX_ENTRIES + 1 };
 	struct vgpu_dma page = { 0 };
 	struct client watcher;
@@ -213,8 +223,7 @@ static void transfer_unknown_resource(struct testos_gpu *gpu)
 	CHECK_EQ(client_open(&c, gpu), VGPU_OK);
 	CHECK_EQ(client_context(&c, VGPU_CAPSET_VIRGL2, "testos-errors"), VGPU_OK);
 	target = probe_target(&p);
-	CHECK_EQ(vgpu_cmd_transfer_3d(gpu->dev, c.ctx_id, UNKNOWN_ID, &xfer, false,
-				      &target),
+	CHECK_EQ(vgpu_cmd_transfer_3d(gpu->dev, c.ctx_id, UNKNOWN_ID, &xfer, false, &target),
 		 VGPU_OK);
 	CHECK(probe_wait(gpu, &p));
 	CHECK(p.status == VGPU_OK || p.status == VGPU_E_DEVICE);

@@ -33,8 +33,11 @@ static void texture_desc(struct vgpu_resource_create *d, uint32_t size)
 {
 	*d = (struct vgpu_resource_create){ .target = VSTREAM_TARGET_TEXTURE_2D,
 					    .format = VSTREAM_FORMAT_B8G8R8A8_UNORM,
-					    .bind = VSTREAM_BIND_SAMPLER_VIEW, .width = size,
-					    .height = size, .depth = 1, .array_size = 1,
+					    .bind = VSTREAM_BIND_SAMPLER_VIEW,
+					    .width = size,
+					    .height = size,
+					    .depth = 1,
+					    .array_size = 1,
 					    .size = (uint64_t)size * size * 4u };
 }
 

@@ -14,8 +14,7 @@
 static uint32_t stream[TRIANGLE_SCENE_MAX_DWORDS];
 
 /* Open a client with a context of `capset` and the scene's resources. */
-static bool open_scene(struct testos_gpu *gpu, struct client *c, struct scene *s,
-		       uint32_t capset)
+static bool open_scene(struct testos_gpu *gpu, struct client *c, struct scene *s, uint32_t capset)
 {
 	CHECK_EQ(client_open(c, gpu), VGPU_OK);
 	CHECK_EQ(client_context(c, capset, "testos-render"), VGPU_OK);
@@ -92,7 +91,8 @@ out:
 /* Up through every piece, wipe, down again: each pixel must come back to its place. */
 static void scatter_round_trip(struct testos_gpu *gpu)
 {
-	const struct vgpu_box whole = { .w = TRIANGLE_SCENE_WIDTH, .h = TRIANGLE_SCENE_HEIGHT,
+	const struct vgpu_box whole = { .w = TRIANGLE_SCENE_WIDTH,
+					.h = TRIANGLE_SCENE_HEIGHT,
 					.d = 1 };
 	const struct vgpu_box part = { .x = 40, .y = 100, .w = 64, .h = 20, .d = 1 };
 	struct vgpu_transfer t = { .stride = TRIANGLE_SCENE_STRIDE };

@@ -134,8 +134,8 @@ static bool do_resource_create(struct replay *r, const struct capture_call *call
 	desc.res_id = 0;
 	if (!call_ok(r, client_resource(&r->c, &desc)))
 		return false;
-	r->res[r->nres++] = (struct replay_res){ .recorded = call->u.resource.handle,
-						 .handle = desc.handle };
+	r->res[r->nres++] =
+		(struct replay_res){ .recorded = call->u.resource.handle, .handle = desc.handle };
 	if (desc.res_id != call->u.resource.res_id) {
 		kprintf("# replay %s: the device's resource id is %u, the capture's %u: "
 			"the streams would name other resources (replay needs a fresh device)\n",
@@ -163,9 +163,10 @@ static bool do_transfer(struct replay *r, const struct capture_call *call, bool 
 	if (!res)
 		return false;
 	t.handle = res->handle;
-	return call_ok(r, client_call(&r->c, to_host ? VGPU_IOCTL_TRANSFER_TO_HOST
-						    : VGPU_IOCTL_TRANSFER_FROM_HOST,
-				     &t, sizeof(t)));
+	return call_ok(r, client_call(&r->c,
+				      to_host ? VGPU_IOCTL_TRANSFER_TO_HOST
+					      : VGPU_IOCTL_TRANSFER_FROM_HOST,
+				      &t, sizeof(t)));
 }
 
 /* What the client had written before it handed the resource to the device. */

@@ -22,9 +22,13 @@ struct fixture {
 
 static void texture_desc(struct vgpu_resource_create *d)
 {
-	*d = (struct vgpu_resource_create){ .target = 2, .format = 1, .bind = 1u << 3,
-					    .width = TEXTURE_SIZE, .height = TEXTURE_SIZE,
-					    .depth = 1, .array_size = 1,
+	*d = (struct vgpu_resource_create){ .target = 2,
+					    .format = 1,
+					    .bind = 1u << 3,
+					    .width = TEXTURE_SIZE,
+					    .height = TEXTURE_SIZE,
+					    .depth = 1,
+					    .array_size = 1,
 					    .size = TEXTURE_SIZE * TEXTURE_SIZE * 4u };
 }
 
@@ -63,23 +67,27 @@ static void codes_and_sizes(struct testos_gpu *gpu)
 
 	if (!fixture_open(gpu, &f))
 		goto out;
-	CHECK_EQ(client_call(&f.c, VGPU_CTL_CODE(0x9FF, VGPU_METHOD_BUFFERED), &info,
-			     sizeof(info)),
+	CHECK_EQ(client_call(&f.c, VGPU_CTL_CODE(0x9FF, VGPU_METHOD_BUFFERED), &info, sizeof(info)),
 		 VGPU_E_UNSUPPORTED);
 	/* The right function with the wrong method is another code. */
-	CHECK_EQ(client_call(&f.c, VGPU_CTL_CODE(0x900, VGPU_METHOD_IN_DIRECT), &info,
-			     sizeof(info)),
-		 VGPU_E_UNSUPPORTED);
+	CHECK_EQ(
+		client_call(&f.c, VGPU_CTL_CODE(0x900, VGPU_METHOD_IN_DIRECT), &info, sizeof(info)),
+		VGPU_E_UNSUPPORTED);
 	CHECK_EQ(client_call(&f.c, VGPU_IOCTL_GET_INFO, &info, sizeof(info) - 8), VGPU_E_BAD_SIZE);
-	b = (struct vgpu_ioctl_bufs){ .in = &info, .in_size = sizeof(info),
+	b = (struct vgpu_ioctl_bufs){ .in = &info,
+				      .in_size = sizeof(info),
 				      .out_size = sizeof(info) };
 	CHECK_EQ(vgpu_file_ioctl(f.c.file, VGPU_IOCTL_GET_INFO, &b), VGPU_E_BAD_SIZE); /* no out */
-	b = (struct vgpu_ioctl_bufs){ .in = &s, .in_size = sizeof(s), .out = &s,
-				      .out_size = sizeof(s), .payload = payload,
+	b = (struct vgpu_ioctl_bufs){ .in = &s,
+				      .in_size = sizeof(s),
+				      .out = &s,
+				      .out_size = sizeof(s),
+				      .payload = payload,
 				      .payload_size = 4 };
 	CHECK_EQ(vgpu_file_ioctl(f.c.file, VGPU_IOCTL_SUBMIT, &b), VGPU_E_BAD_SIZE);
 	b = (struct vgpu_ioctl_bufs){ .in = &s, .in_size = sizeof(s), .payload_size = 4 };
-	CHECK_EQ(vgpu_file_ioctl(f.c.file, VGPU_IOCTL_SUBMIT, &b), VGPU_E_BAD_SIZE); /* no payload */
+	CHECK_EQ(vgpu_file_ioctl(f.c.file, VGPU_IOCTL_SUBMIT, &b),
+		 VGPU_E_BAD_SIZE); /* no payload */
 out:
 	fixture_close(&f);
 }
@@ -187,16 +195,19 @@ static void transfers(struct testos_gpu *gpu)
 	t = (struct vgpu_transfer){ .handle = f.tex.handle,
 				    .box = { .x = 1, .w = TEXTURE_SIZE, .h = 1, .d = 1 } };
 	CHECK_EQ(client_transfer(&f.c, true, &t), VGPU_E_INVALID); /* past the right edge */
-	t = (struct vgpu_transfer){ .handle = f.tex.handle, .level = 1,
+	t = (struct vgpu_transfer){ .handle = f.tex.handle,
+				    .level = 1,
 				    .box = { .w = 1, .h = 1, .d = 1 } };
 	CHECK_EQ(client_transfer(&f.c, true, &t), VGPU_E_INVALID); /* no level 1 */
-	t = (struct vgpu_transfer){ .handle = f.tex.handle, .offset = f.tex.size,
+	t = (struct vgpu_transfer){ .handle = f.tex.handle,
+				    .offset = f.tex.size,
 				    .box = { .w = 1, .h = 1, .d = 1 } };
 	CHECK_EQ(client_transfer(&f.c, false, &t), VGPU_E_INVALID); /* past the backing */
 	t = (struct vgpu_transfer){ .handle = 0x12345, .box = { .w = 1, .h = 1, .d = 1 } };
 	CHECK_EQ(client_transfer(&f.c, false, &t), VGPU_E_BAD_HANDLE);
 	/* The timeline only moves forward. */
-	t = (struct vgpu_transfer){ .handle = f.tex.handle, .box = { .w = 1, .h = 1, .d = 1 },
+	t = (struct vgpu_transfer){ .handle = f.tex.handle,
+				    .box = { .w = 1, .h = 1, .d = 1 },
 				    .signal = 0 };
 	CHECK_EQ(client_call(&f.c, VGPU_IOCTL_TRANSFER_TO_HOST, &t, sizeof(t)), VGPU_E_INVALID);
 out:
@@ -206,8 +217,7 @@ out:
 static int raw_submit(struct client *c, const struct vgpu_submit *s, void *payload,
 		      uint32_t payload_size)
 {
-	return client_call_direct(c, VGPU_IOCTL_SUBMIT, s, sizeof(*s), payload, payload_size,
-				  NULL);
+	return client_call_direct(c, VGPU_IOCTL_SUBMIT, s, sizeof(*s), payload, payload_size, NULL);
 }
 
 static void submits(struct testos_gpu *gpu)
@@ -224,7 +234,8 @@ static void submits(struct testos_gpu *gpu)
 	CHECK_EQ(raw_submit(&f.c, &s, payload, 8), VGPU_E_INVALID);
 	s = (struct vgpu_submit){ .size = 8, .flags = 1, .signal = 1 };
 	CHECK_EQ(raw_submit(&f.c, &s, payload, 8), VGPU_E_INVALID);
-	s = (struct vgpu_submit){ .size = 8, .num_handles = VGPU_MAX_SUBMIT_HANDLES + 1,
+	s = (struct vgpu_submit){ .size = 8,
+				  .num_handles = VGPU_MAX_SUBMIT_HANDLES + 1,
 				  .signal = 1 };
 	CHECK_EQ(raw_submit(&f.c, &s, payload, 8), VGPU_E_INVALID);
 	s = (struct vgpu_submit){ .size = 8, .num_handles = 1, .signal = 1 };

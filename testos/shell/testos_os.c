@@ -98,8 +98,8 @@ static int os_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 	while (done < pages) {
 		uint32_t want = pages - done, pa, got;
 
-		got = pages_alloc_scattered(want < TESTOS_BACKING_RUN_PAGES ? want
-						: TESTOS_BACKING_RUN_PAGES, &pa);
+		got = pages_alloc_scattered(
+			want < TESTOS_BACKING_RUN_PAGES ? want : TESTOS_BACKING_RUN_PAGES, &pa);
 		if (!got) {
 			free_extents(b);
 			heap_free(b->ents);
@@ -107,8 +107,8 @@ static int os_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 			return VGPU_E_NO_MEMORY;
 		}
 		memset((void *)(uintptr_t)pa, 0, (size_t)got * PAGE_SIZE);
-		b->ents[b->nents++] = (struct vgpu_extent){ .pa = pa,
-							    .len = (uint64_t)got * PAGE_SIZE };
+		b->ents[b->nents++] =
+			(struct vgpu_extent){ .pa = pa, .len = (uint64_t)got * PAGE_SIZE };
 		done += got;
 	}
 	b->size = (uint64_t)pages * PAGE_SIZE;

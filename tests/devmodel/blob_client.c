@@ -16,16 +16,24 @@ static int submit_pipe_resource(struct vgpu_dev *dev, uint32_t blob_id, uint32_t
 {
 	const uint32_t cmd[1 + PIPE_RESOURCE_CREATE_DWORDS] = {
 		CCMD_PIPE_RESOURCE_CREATE | PIPE_RESOURCE_CREATE_DWORDS << 16,
-		VSTREAM_TARGET_BUFFER, VSTREAM_FORMAT_R8_UNORM, VSTREAM_BIND_VERTEX_BUFFER,
-		bytes, 1, 1, 1, 0, 0,
-		RESOURCE_FLAG_MAP_PERSISTENT | RESOURCE_FLAG_MAP_COHERENT, blob_id,
+		VSTREAM_TARGET_BUFFER,
+		VSTREAM_FORMAT_R8_UNORM,
+		VSTREAM_BIND_VERTEX_BUFFER,
+		bytes,
+		1,
+		1,
+		1,
+		0,
+		0,
+		RESOURCE_FLAG_MAP_PERSISTENT | RESOURCE_FLAG_MAP_COHERENT,
+		blob_id,
 	};
 
 	return vgpu_submit(dev, cmd, sizeof(cmd), NULL, 0, NULL);
 }
 
-int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_flags,
-		       uint32_t bytes, struct vgpu_resource_create_blob *b)
+int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_flags, uint32_t bytes,
+		       struct vgpu_resource_create_blob *b)
 {
 	int status;
 
@@ -35,9 +43,13 @@ int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_fla
 	b->blob_id = blob_id;
 	b->size = bytes;
 	b->desc = (struct vgpu_resource_create){
-		.target = VSTREAM_TARGET_BUFFER, .format = VSTREAM_FORMAT_R8_UNORM,
-		.bind = VSTREAM_BIND_VERTEX_BUFFER, .width = bytes, .height = 1,
-		.depth = 1, .array_size = 1,
+		.target = VSTREAM_TARGET_BUFFER,
+		.format = VSTREAM_FORMAT_R8_UNORM,
+		.bind = VSTREAM_BIND_VERTEX_BUFFER,
+		.width = bytes,
+		.height = 1,
+		.depth = 1,
+		.array_size = 1,
 	};
 	if (!(vgpu_info(dev)->features & VGPU_FEATURE_BLOB_DESC)) {
 		status = submit_pipe_resource(dev, blob_id, bytes);

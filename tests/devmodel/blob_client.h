@@ -16,7 +16,7 @@
  * A vertex buffer blob of `bytes` (a multiple of 4 KiB) with `blob_flags`,
  * on `dev` (which has a context); *b gets the request and its handle/res_id.
  */
-int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_flags,
-		       uint32_t bytes, struct vgpu_resource_create_blob *b);
+int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_flags, uint32_t bytes,
+		       struct vgpu_resource_create_blob *b);
 
 #endif /* VGPU_TESTS_DEVMODEL_BLOB_CLIENT_H */

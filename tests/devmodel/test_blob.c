@@ -35,7 +35,7 @@ static struct vgpu_dev *dev;
 static struct scene_client scene;
 static uint32_t next_blob_id = 100;
 static struct vgpu_resource_create_blob blob;
-static float *vertices;         /* the blob's mapping */
+static float *vertices; /* the blob's mapping */
 
 static const char *device_name(void)
 {
@@ -64,8 +64,8 @@ static void test_device_offers_blobs(void)
 	CHECK_EQ(info->host_visible_size, MODEL_REGION_BYTES);
 	blob_desc = info->features & VGPU_FEATURE_BLOB_DESC;
 	CHECK_EQ(blob_desc, strcmp(device_name(), "model-mvisor") == 0);
-	CHECK_EQ(info->personality, blob_desc ? VGPU_PERSONALITY_MVISOR
-					      : VGPU_PERSONALITY_STANDARD);
+	CHECK_EQ(info->personality,
+		 blob_desc ? VGPU_PERSONALITY_MVISOR : VGPU_PERSONALITY_STANDARD);
 }
 
 static void test_create_and_map(void)
@@ -108,8 +108,8 @@ static bool expect_bgra(const uint8_t *p, uint8_t b, uint8_t g, uint8_t r)
 {
 	if (is_bgra(p, b, g, r))
 		return true;
-	printf("# pixel BGRA (%u, %u, %u, %u), want (%u, %u, %u, 255)\n", p[0], p[1], p[2], p[3],
-	       b, g, r);
+	printf("# pixel BGRA (%u, %u, %u, %u), want (%u, %u, %u, 255)\n", p[0], p[1], p[2], p[3], b,
+	       g, r);
 	return false;
 }
 

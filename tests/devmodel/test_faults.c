@@ -250,7 +250,8 @@ static void test_blob_device_death(void)
 	CHECK(start_with_fault("die,cmd=RESOURCE_CREATE_BLOB,nth=1"));
 	CHECK_EQ(vgpu_open(&dev), VGPU_OK);
 	if (dev) {
-		CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "dying blob client"), VGPU_OK);
+		CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "dying blob client"),
+			 VGPU_OK);
 		CHECK_EQ(blob_client_create(dev, 1, VGPU_BLOB_FLAG_MAPPABLE, 4096, &b),
 			 VGPU_E_DEVICE_LOST);
 		vgpu_close(dev);

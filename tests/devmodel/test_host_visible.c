@@ -39,7 +39,7 @@ struct virgl_box {
 };
 
 static struct host_visible hv;
-static uint8_t *client_view;	/* the region as another process maps it */
+static uint8_t *client_view; /* the region as another process maps it */
 static void *renderer_ptr;
 static uint64_t renderer_size;
 
@@ -51,8 +51,10 @@ static struct virgl_renderer_callbacks callbacks = { .version = 4, .write_fence 
 
 static void test_renderer_and_region_start(void)
 {
-	CHECK_EQ(virgl_renderer_init(&callbacks, VIRGL_RENDERER_USE_EGL |
-				     VIRGL_RENDERER_USE_SURFACELESS, &callbacks), 0);
+	CHECK_EQ(virgl_renderer_init(&callbacks,
+				     VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_USE_SURFACELESS,
+				     &callbacks),
+		 0);
 	host_gl_keep_loaded();
 	CHECK_EQ(host_visible_init(&hv, REGION_BYTES, 0), 0);
 	CHECK(hv.fd >= 0);
@@ -63,20 +65,33 @@ static void test_renderer_and_region_start(void)
 static void test_blob_maps_page_aligned(void)
 {
 	uint32_t cmd[12] = {
-		CCMD_PIPE_RESOURCE_CREATE | 11u << 16, PIPE_BUFFER, FORMAT_R8_UNORM,
-		BIND_VERTEX_BUFFER, BLOB_BYTES, 1, 1, 1, 0, 0,
-		RESOURCE_FLAG_MAP_PERSISTENT | RESOURCE_FLAG_MAP_COHERENT, BLOB_ID,
+		CCMD_PIPE_RESOURCE_CREATE | 11u << 16,
+		PIPE_BUFFER,
+		FORMAT_R8_UNORM,
+		BIND_VERTEX_BUFFER,
+		BLOB_BYTES,
+		1,
+		1,
+		1,
+		0,
+		0,
+		RESOURCE_FLAG_MAP_PERSISTENT | RESOURCE_FLAG_MAP_COHERENT,
+		BLOB_ID,
 	};
 	struct virgl_renderer_resource_create_blob_args args = {
-		.res_handle = RES_ID, .ctx_id = CTX_ID, .blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
-		.blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE, .blob_id = BLOB_ID,
+		.res_handle = RES_ID,
+		.ctx_id = CTX_ID,
+		.blob_mem = VIRTIO_GPU_BLOB_MEM_HOST3D,
+		.blob_flags = VIRTIO_GPU_BLOB_FLAG_USE_MAPPABLE,
+		.blob_id = BLOB_ID,
 		.size = BLOB_BYTES,
 	};
 	uint32_t map_info = 0;
 
 	/* virglrenderer 0.10 reports map_info only for contexts made with a capset id. */
 	CHECK_EQ(virgl_renderer_context_create_with_flags(CTX_ID, VIRTIO_GPU_CAPSET_VIRGL2, 4,
-							  "test"), 0);
+							  "test"),
+		 0);
 	CHECK_EQ(virgl_renderer_submit_cmd(cmd, CTX_ID, 12), 0);
 	CHECK_EQ(virgl_renderer_resource_create_blob(&args), 0);
 	virgl_renderer_ctx_attach_resource(CTX_ID, RES_ID);

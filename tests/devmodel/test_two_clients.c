@@ -49,31 +49,34 @@
 #define OUTSIDE_Y 5u
 
 /* Every fragment takes the texture's color at its center. */
-static const char sampling_fs[] =
-	"FRAG\n"
-	"DCL OUT[0], COLOR\n"
-	"DCL SAMP[0]\n"
-	"DCL SVIEW[0], 2D, FLOAT\n"
-	"DCL TEMP[0]\n"
-	"IMM[0] FLT32 { 0.5000, 0.5000, 0.0000, 0.0000 }\n"
-	"  0: MOV TEMP[0], IMM[0]\n"
-	"  1: TEX OUT[0], TEMP[0], SAMP[0], 2D\n"
-	"  2: END\n";
+static const char sampling_fs[] = "FRAG\n"
+				  "DCL OUT[0], COLOR\n"
+				  "DCL SAMP[0]\n"
+				  "DCL SVIEW[0], 2D, FLOAT\n"
+				  "DCL TEMP[0]\n"
+				  "IMM[0] FLT32 { 0.5000, 0.5000, 0.0000, 0.0000 }\n"
+				  "  0: MOV TEMP[0], IMM[0]\n"
+				  "  1: TEX OUT[0], TEMP[0], SAMP[0], 2D\n"
+				  "  2: END\n";
 
 static const float red[4] = { 1.0f, 0.0f, 0.0f, 1.0f };
 
 static struct scene_client a;
 static struct vgpu_dev *b;
-static uint32_t tex;            /* A's texture */
+static uint32_t tex; /* A's texture */
 static uint32_t tex_res_id;
-static uint32_t b_tex;          /* B's texture */
+static uint32_t b_tex; /* B's texture */
 
 static struct vgpu_resource_create texture_desc(void)
 {
 	return (struct vgpu_resource_create){
-		.target = VSTREAM_TARGET_TEXTURE_2D, .format = TRIANGLE_SCENE_FORMAT,
+		.target = VSTREAM_TARGET_TEXTURE_2D,
+		.format = TRIANGLE_SCENE_FORMAT,
 		.bind = VSTREAM_BIND_RENDER_TARGET | VSTREAM_BIND_SAMPLER_VIEW,
-		.width = TEX_SIZE, .height = TEX_SIZE, .depth = 1, .array_size = 1,
+		.width = TEX_SIZE,
+		.height = TEX_SIZE,
+		.depth = 1,
+		.array_size = 1,
 		.size = TEX_SIZE * TEX_SIZE * TRIANGLE_SCENE_BYTES_PER_PIXEL,
 	};
 }

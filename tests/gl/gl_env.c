@@ -13,8 +13,13 @@
 
 /* What selects our Mesa; the sim gets none of it. */
 static const char *const mesa_vars[] = {
-	"LD_LIBRARY_PATH", "LIBGL_DRIVERS_PATH", "GALLIUM_DRIVER", "LIBGL_ALWAYS_SOFTWARE",
-	"__EGL_VENDOR_LIBRARY_FILENAMES", "EGL_PLATFORM", "MESA_LOADER_DRIVER_OVERRIDE",
+	"LD_LIBRARY_PATH",
+	"LIBGL_DRIVERS_PATH",
+	"GALLIUM_DRIVER",
+	"LIBGL_ALWAYS_SOFTWARE",
+	"__EGL_VENDOR_LIBRARY_FILENAMES",
+	"EGL_PLATFORM",
+	"MESA_LOADER_DRIVER_OVERRIDE",
 };
 #define NUM_MESA_VARS (sizeof(mesa_vars) / sizeof(mesa_vars[0]))
 

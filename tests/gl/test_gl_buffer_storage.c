@@ -31,52 +31,52 @@
 
 #define SIZE 64
 #define FRAMES 120
-#define SLOTS 3                 /* frames in flight, each with its own part of the buffer */
+#define SLOTS 3 /* frames in flight, each with its own part of the buffer */
 #define VERTS_PER_FRAME 4
-#define FLOATS_PER_VERT 6       /* vec2 position, vec4 colour */
+#define FLOATS_PER_VERT 6 /* vec2 position, vec4 colour */
 #define FRAME_BYTES (VERTS_PER_FRAME * FLOATS_PER_VERT * (GLsizeiptr)sizeof(float))
-#define RECT_W 8                /* pixels */
+#define RECT_W 8 /* pixels */
 #define WAIT_NS 5000000000ull
-#define READBACK_WORDS 4096     /* 16 KiB: several pages of a blob */
+#define READBACK_WORDS 4096 /* 16 KiB: several pages of a blob */
 
-#define GL_FUNCTIONS(X)                                                                 \
-	X(PFNGLGETSTRINGIPROC, GetStringi)                                              \
-	X(PFNGLGETINTEGERVPROC, GetIntegerv)                                            \
-	X(PFNGLGETERRORPROC, GetError)                                                  \
-	X(PFNGLVIEWPORTPROC, Viewport)                                                  \
-	X(PFNGLCLEARCOLORPROC, ClearColor)                                              \
-	X(PFNGLCLEARPROC, Clear)                                                        \
-	X(PFNGLREADPIXELSPROC, ReadPixels)                                              \
-	X(PFNGLGENFRAMEBUFFERSPROC, GenFramebuffers)                                    \
-	X(PFNGLBINDFRAMEBUFFERPROC, BindFramebuffer)                                    \
-	X(PFNGLFRAMEBUFFERTEXTURE2DPROC, FramebufferTexture2D)                          \
-	X(PFNGLGENTEXTURESPROC, GenTextures)                                            \
-	X(PFNGLBINDTEXTUREPROC, BindTexture)                                            \
-	X(PFNGLTEXIMAGE2DPROC, TexImage2D)                                              \
-	X(PFNGLGENBUFFERSPROC, GenBuffers)                                              \
-	X(PFNGLBINDBUFFERPROC, BindBuffer)                                              \
-	X(PFNGLDELETEBUFFERSPROC, DeleteBuffers)                                        \
-	X(PFNGLBUFFERDATAPROC, BufferData)                                              \
-	X(PFNGLBUFFERSUBDATAPROC, BufferSubData)                                        \
-	X(PFNGLBUFFERSTORAGEPROC, BufferStorage)                                        \
-	X(PFNGLCOPYBUFFERSUBDATAPROC, CopyBufferSubData)                                \
-	X(PFNGLMAPBUFFERRANGEPROC, MapBufferRange)                                      \
-	X(PFNGLUNMAPBUFFERPROC, UnmapBuffer)                                            \
-	X(PFNGLGENVERTEXARRAYSPROC, GenVertexArrays)                                    \
-	X(PFNGLBINDVERTEXARRAYPROC, BindVertexArray)                                    \
-	X(PFNGLVERTEXATTRIBPOINTERPROC, VertexAttribPointer)                            \
-	X(PFNGLENABLEVERTEXATTRIBARRAYPROC, EnableVertexAttribArray)                    \
-	X(PFNGLCREATESHADERPROC, CreateShader)                                          \
-	X(PFNGLSHADERSOURCEPROC, ShaderSource)                                          \
-	X(PFNGLCOMPILESHADERPROC, CompileShader)                                        \
-	X(PFNGLCREATEPROGRAMPROC, CreateProgram)                                        \
-	X(PFNGLATTACHSHADERPROC, AttachShader)                                          \
-	X(PFNGLLINKPROGRAMPROC, LinkProgram)                                            \
-	X(PFNGLGETPROGRAMIVPROC, GetProgramiv)                                          \
-	X(PFNGLUSEPROGRAMPROC, UseProgram)                                              \
-	X(PFNGLDRAWARRAYSPROC, DrawArrays)                                              \
-	X(PFNGLFENCESYNCPROC, FenceSync)                                                \
-	X(PFNGLCLIENTWAITSYNCPROC, ClientWaitSync)                                      \
+#define GL_FUNCTIONS(X)                                                                            \
+	X(PFNGLGETSTRINGIPROC, GetStringi)                                                         \
+	X(PFNGLGETINTEGERVPROC, GetIntegerv)                                                       \
+	X(PFNGLGETERRORPROC, GetError)                                                             \
+	X(PFNGLVIEWPORTPROC, Viewport)                                                             \
+	X(PFNGLCLEARCOLORPROC, ClearColor)                                                         \
+	X(PFNGLCLEARPROC, Clear)                                                                   \
+	X(PFNGLREADPIXELSPROC, ReadPixels)                                                         \
+	X(PFNGLGENFRAMEBUFFERSPROC, GenFramebuffers)                                               \
+	X(PFNGLBINDFRAMEBUFFERPROC, BindFramebuffer)                                               \
+	X(PFNGLFRAMEBUFFERTEXTURE2DPROC, FramebufferTexture2D)                                     \
+	X(PFNGLGENTEXTURESPROC, GenTextures)                                                       \
+	X(PFNGLBINDTEXTUREPROC, BindTexture)                                                       \
+	X(PFNGLTEXIMAGE2DPROC, TexImage2D)                                                         \
+	X(PFNGLGENBUFFERSPROC, GenBuffers)                                                         \
+	X(PFNGLBINDBUFFERPROC, BindBuffer)                                                         \
+	X(PFNGLDELETEBUFFERSPROC, DeleteBuffers)                                                   \
+	X(PFNGLBUFFERDATAPROC, BufferData)                                                         \
+	X(PFNGLBUFFERSUBDATAPROC, BufferSubData)                                                   \
+	X(PFNGLBUFFERSTORAGEPROC, BufferStorage)                                                   \
+	X(PFNGLCOPYBUFFERSUBDATAPROC, CopyBufferSubData)                                           \
+	X(PFNGLMAPBUFFERRANGEPROC, MapBufferRange)                                                 \
+	X(PFNGLUNMAPBUFFERPROC, UnmapBuffer)                                                       \
+	X(PFNGLGENVERTEXARRAYSPROC, GenVertexArrays)                                               \
+	X(PFNGLBINDVERTEXARRAYPROC, BindVertexArray)                                               \
+	X(PFNGLVERTEXATTRIBPOINTERPROC, VertexAttribPointer)                                       \
+	X(PFNGLENABLEVERTEXATTRIBARRAYPROC, EnableVertexAttribArray)                               \
+	X(PFNGLCREATESHADERPROC, CreateShader)                                                     \
+	X(PFNGLSHADERSOURCEPROC, ShaderSource)                                                     \
+	X(PFNGLCOMPILESHADERPROC, CompileShader)                                                   \
+	X(PFNGLCREATEPROGRAMPROC, CreateProgram)                                                   \
+	X(PFNGLATTACHSHADERPROC, AttachShader)                                                     \
+	X(PFNGLLINKPROGRAMPROC, LinkProgram)                                                       \
+	X(PFNGLGETPROGRAMIVPROC, GetProgramiv)                                                     \
+	X(PFNGLUSEPROGRAMPROC, UseProgram)                                                         \
+	X(PFNGLDRAWARRAYSPROC, DrawArrays)                                                         \
+	X(PFNGLFENCESYNCPROC, FenceSync)                                                           \
+	X(PFNGLCLIENTWAITSYNCPROC, ClientWaitSync)                                                 \
 	X(PFNGLDELETESYNCPROC, DeleteSync)
 
 #define DECLARE_GL(type, name) static type gl##name;
@@ -85,18 +85,18 @@ GL_FUNCTIONS(DECLARE_GL)
 static struct egl_core egl;
 static int gl_ready;
 static int has_buffer_storage;
-static FILE *winsys_log;        /* our stderr while GL runs */
+static FILE *winsys_log; /* our stderr while GL runs */
 static int saved_stderr = -1;
 
 static int load_gl(void)
 {
 	int missing = 0;
 
-#define LOAD_GL(type, name)                                                             \
-	gl##name = (type)eglGetProcAddress("gl" #name);                                 \
-	if (!gl##name) {                                                                \
-		printf("# no gl" #name "\n");                                           \
-		missing++;                                                              \
+#define LOAD_GL(type, name)                                                                        \
+	gl##name = (type)eglGetProcAddress("gl" #name);                                            \
+	if (!gl##name) {                                                                           \
+		printf("# no gl" #name "\n");                                                      \
+		missing++;                                                                         \
 	}
 	GL_FUNCTIONS(LOAD_GL)
 #undef LOAD_GL
@@ -153,11 +153,10 @@ static GLuint colour_program(void)
 		"layout(location = 1) in vec4 colour;\n"
 		"out vec4 v_colour;\n"
 		"void main() { v_colour = colour; gl_Position = vec4(pos, 0.0, 1.0); }\n";
-	static const char *const fs =
-		"#version 330 core\n"
-		"in vec4 v_colour;\n"
-		"out vec4 frag;\n"
-		"void main() { frag = v_colour; }\n";
+	static const char *const fs = "#version 330 core\n"
+				      "in vec4 v_colour;\n"
+				      "out vec4 frag;\n"
+				      "void main() { frag = v_colour; }\n";
 	GLuint prog = glCreateProgram();
 	GLint ok = 0;
 
@@ -486,8 +485,7 @@ static void test_sub_data_beside_mapping(void)
 	glBindVertexArray(vao);
 	glGenBuffers(1, &vbo);
 	glBindBuffer(GL_ARRAY_BUFFER, vbo);
-	glBufferStorage(GL_ARRAY_BUFFER, 2 * FRAME_BYTES, NULL,
-			access | GL_DYNAMIC_STORAGE_BIT);
+	glBufferStorage(GL_ARRAY_BUFFER, 2 * FRAME_BYTES, NULL, access | GL_DYNAMIC_STORAGE_BIT);
 	map = glMapBufferRange(GL_ARRAY_BUFFER, 0, 2 * FRAME_BYTES, access);
 	CHECK(map != NULL);
 	if (!map)

@@ -24,49 +24,49 @@
 
 #define SIZE 64
 
-#define GL_FUNCTIONS(X)                                                                 \
-	X(PFNGLGETSTRINGPROC, GetString)                                                \
-	X(PFNGLGETINTEGERVPROC, GetIntegerv)                                            \
-	X(PFNGLGETERRORPROC, GetError)                                                  \
-	X(PFNGLVIEWPORTPROC, Viewport)                                                  \
-	X(PFNGLCLEARCOLORPROC, ClearColor)                                              \
-	X(PFNGLCLEARPROC, Clear)                                                        \
-	X(PFNGLREADPIXELSPROC, ReadPixels)                                              \
-	X(PFNGLFINISHPROC, Finish)                                                      \
-	X(PFNGLGENFRAMEBUFFERSPROC, GenFramebuffers)                                    \
-	X(PFNGLBINDFRAMEBUFFERPROC, BindFramebuffer)                                    \
-	X(PFNGLFRAMEBUFFERTEXTURE2DPROC, FramebufferTexture2D)                          \
-	X(PFNGLCHECKFRAMEBUFFERSTATUSPROC, CheckFramebufferStatus)                      \
-	X(PFNGLGENTEXTURESPROC, GenTextures)                                            \
-	X(PFNGLBINDTEXTUREPROC, BindTexture)                                            \
-	X(PFNGLTEXIMAGE2DPROC, TexImage2D)                                              \
-	X(PFNGLTEXPARAMETERIPROC, TexParameteri)                                        \
-	X(PFNGLGENBUFFERSPROC, GenBuffers)                                              \
-	X(PFNGLBINDBUFFERPROC, BindBuffer)                                              \
-	X(PFNGLBUFFERDATAPROC, BufferData)                                              \
-	X(PFNGLBUFFERSUBDATAPROC, BufferSubData)                                        \
-	X(PFNGLGETBUFFERSUBDATAPROC, GetBufferSubData)                                  \
-	X(PFNGLMAPBUFFERRANGEPROC, MapBufferRange)                                      \
-	X(PFNGLUNMAPBUFFERPROC, UnmapBuffer)                                            \
-	X(PFNGLGENVERTEXARRAYSPROC, GenVertexArrays)                                    \
-	X(PFNGLBINDVERTEXARRAYPROC, BindVertexArray)                                    \
-	X(PFNGLVERTEXATTRIBPOINTERPROC, VertexAttribPointer)                            \
-	X(PFNGLENABLEVERTEXATTRIBARRAYPROC, EnableVertexAttribArray)                    \
-	X(PFNGLCREATESHADERPROC, CreateShader)                                          \
-	X(PFNGLSHADERSOURCEPROC, ShaderSource)                                          \
-	X(PFNGLCOMPILESHADERPROC, CompileShader)                                        \
-	X(PFNGLGETSHADERIVPROC, GetShaderiv)                                            \
-	X(PFNGLGETSHADERINFOLOGPROC, GetShaderInfoLog)                                  \
-	X(PFNGLCREATEPROGRAMPROC, CreateProgram)                                        \
-	X(PFNGLATTACHSHADERPROC, AttachShader)                                          \
-	X(PFNGLLINKPROGRAMPROC, LinkProgram)                                            \
-	X(PFNGLGETPROGRAMIVPROC, GetProgramiv)                                          \
-	X(PFNGLUSEPROGRAMPROC, UseProgram)                                              \
-	X(PFNGLGETUNIFORMLOCATIONPROC, GetUniformLocation)                              \
-	X(PFNGLUNIFORM1IPROC, Uniform1i)                                                \
-	X(PFNGLDRAWARRAYSPROC, DrawArrays)                                              \
-	X(PFNGLFENCESYNCPROC, FenceSync)                                                \
-	X(PFNGLCLIENTWAITSYNCPROC, ClientWaitSync)                                      \
+#define GL_FUNCTIONS(X)                                                                            \
+	X(PFNGLGETSTRINGPROC, GetString)                                                           \
+	X(PFNGLGETINTEGERVPROC, GetIntegerv)                                                       \
+	X(PFNGLGETERRORPROC, GetError)                                                             \
+	X(PFNGLVIEWPORTPROC, Viewport)                                                             \
+	X(PFNGLCLEARCOLORPROC, ClearColor)                                                         \
+	X(PFNGLCLEARPROC, Clear)                                                                   \
+	X(PFNGLREADPIXELSPROC, ReadPixels)                                                         \
+	X(PFNGLFINISHPROC, Finish)                                                                 \
+	X(PFNGLGENFRAMEBUFFERSPROC, GenFramebuffers)                                               \
+	X(PFNGLBINDFRAMEBUFFERPROC, BindFramebuffer)                                               \
+	X(PFNGLFRAMEBUFFERTEXTURE2DPROC, FramebufferTexture2D)                                     \
+	X(PFNGLCHECKFRAMEBUFFERSTATUSPROC, CheckFramebufferStatus)                                 \
+	X(PFNGLGENTEXTURESPROC, GenTextures)                                                       \
+	X(PFNGLBINDTEXTUREPROC, BindTexture)                                                       \
+	X(PFNGLTEXIMAGE2DPROC, TexImage2D)                                                         \
+	X(PFNGLTEXPARAMETERIPROC, TexParameteri)                                                   \
+	X(PFNGLGENBUFFERSPROC, GenBuffers)                                                         \
+	X(PFNGLBINDBUFFERPROC, BindBuffer)                                                         \
+	X(PFNGLBUFFERDATAPROC, BufferData)                                                         \
+	X(PFNGLBUFFERSUBDATAPROC, BufferSubData)                                                   \
+	X(PFNGLGETBUFFERSUBDATAPROC, GetBufferSubData)                                             \
+	X(PFNGLMAPBUFFERRANGEPROC, MapBufferRange)                                                 \
+	X(PFNGLUNMAPBUFFERPROC, UnmapBuffer)                                                       \
+	X(PFNGLGENVERTEXARRAYSPROC, GenVertexArrays)                                               \
+	X(PFNGLBINDVERTEXARRAYPROC, BindVertexArray)                                               \
+	X(PFNGLVERTEXATTRIBPOINTERPROC, VertexAttribPointer)                                       \
+	X(PFNGLENABLEVERTEXATTRIBARRAYPROC, EnableVertexAttribArray)                               \
+	X(PFNGLCREATESHADERPROC, CreateShader)                                                     \
+	X(PFNGLSHADERSOURCEPROC, ShaderSource)                                                     \
+	X(PFNGLCOMPILESHADERPROC, CompileShader)                                                   \
+	X(PFNGLGETSHADERIVPROC, GetShaderiv)                                                       \
+	X(PFNGLGETSHADERINFOLOGPROC, GetShaderInfoLog)                                             \
+	X(PFNGLCREATEPROGRAMPROC, CreateProgram)                                                   \
+	X(PFNGLATTACHSHADERPROC, AttachShader)                                                     \
+	X(PFNGLLINKPROGRAMPROC, LinkProgram)                                                       \
+	X(PFNGLGETPROGRAMIVPROC, GetProgramiv)                                                     \
+	X(PFNGLUSEPROGRAMPROC, UseProgram)                                                         \
+	X(PFNGLGETUNIFORMLOCATIONPROC, GetUniformLocation)                                         \
+	X(PFNGLUNIFORM1IPROC, Uniform1i)                                                           \
+	X(PFNGLDRAWARRAYSPROC, DrawArrays)                                                         \
+	X(PFNGLFENCESYNCPROC, FenceSync)                                                           \
+	X(PFNGLCLIENTWAITSYNCPROC, ClientWaitSync)                                                 \
 	X(PFNGLDELETESYNCPROC, DeleteSync)
 
 #define DECLARE_GL(type, name) static type gl##name;
@@ -79,11 +79,11 @@ static int load_gl(void)
 {
 	int missing = 0;
 
-#define LOAD_GL(type, name)                                                             \
-	gl##name = (type)eglGetProcAddress("gl" #name);                                 \
-	if (!gl##name) {                                                                \
-		printf("# no gl" #name "\n");                                           \
-		missing++;                                                              \
+#define LOAD_GL(type, name)                                                                        \
+	gl##name = (type)eglGetProcAddress("gl" #name);                                            \
+	if (!gl##name) {                                                                           \
+		printf("# no gl" #name "\n");                                                      \
+		missing++;                                                                         \
 	}
 	GL_FUNCTIONS(LOAD_GL)
 #undef LOAD_GL
@@ -219,10 +219,9 @@ static void test_clear(void)
 static void test_glsl_triangle(void)
 {
 	static const float tri[] = { -0.5f, -0.5f, 0.5f, -0.5f, 0.0f, 0.5f };
-	static const char *const fs =
-		"#version 330 core\n"
-		"out vec4 color;\n"
-		"void main() { color = vec4(1.0, 0.5, 0.0, 1.0); }\n";
+	static const char *const fs = "#version 330 core\n"
+				      "out vec4 color;\n"
+				      "void main() { color = vec4(1.0, 0.5, 0.0, 1.0); }\n";
 	GLuint fbo;
 
 	CHECK(gl_ready);
@@ -244,12 +243,11 @@ static void test_glsl_triangle(void)
 static void draw_textured_quad(GLuint tex)
 {
 	static const float quad[] = { -1, -1, 1, -1, -1, 1, 1, 1 };
-	static const char *const fs =
-		"#version 330 core\n"
-		"in vec2 uv;\n"
-		"uniform sampler2D tex;\n"
-		"out vec4 color;\n"
-		"void main() { color = texture(tex, uv); }\n";
+	static const char *const fs = "#version 330 core\n"
+				      "in vec2 uv;\n"
+				      "uniform sampler2D tex;\n"
+				      "out vec4 color;\n"
+				      "void main() { color = texture(tex, uv); }\n";
 	GLuint prog = program(solid_vs, fs);
 
 	glUseProgram(prog);

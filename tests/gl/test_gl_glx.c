@@ -55,8 +55,10 @@ static void test_sim_starts(void)
 
 static void test_window_and_context(void)
 {
-	int attribs[] = { GLX_RGBA, GLX_DOUBLEBUFFER, GLX_RED_SIZE, 8, GLX_GREEN_SIZE, 8,
-			  GLX_BLUE_SIZE, 8, None };
+	int attribs[] = {
+		GLX_RGBA, GLX_DOUBLEBUFFER, GLX_RED_SIZE, 8, GLX_GREEN_SIZE, 8, GLX_BLUE_SIZE, 8,
+		None
+	};
 	XSetWindowAttributes swa = { 0 };
 	XVisualInfo *vi;
 	const char *renderer;

@@ -17,14 +17,13 @@
 #define STATS_SETTLE_MS 10000
 
 /* Check that a scene client call succeeded; on failure, say which call and why. */
-#define CHECK_CLIENT(c, expr)                                                           \
-	do {                                                                            \
-		int status_ = (expr);                                                   \
-		if (status_ != VGPU_OK)                                                 \
-			printf("# %s failed: %s\n",                                     \
-			       (c)->failed_step ? (c)->failed_step : #expr,             \
-			       vgpu_status_str(status_));                               \
-		CHECK_EQ(status_, VGPU_OK);                                             \
+#define CHECK_CLIENT(c, expr)                                                                      \
+	do {                                                                                       \
+		int status_ = (expr);                                                              \
+		if (status_ != VGPU_OK)                                                            \
+			printf("# %s failed: %s\n", (c)->failed_step ? (c)->failed_step : #expr,   \
+			       vgpu_status_str(status_));                                          \
+		CHECK_EQ(status_, VGPU_OK);                                                        \
 	} while (0)
 
 /*

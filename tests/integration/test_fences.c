@@ -87,8 +87,8 @@ static void test_submits_in_a_row(void)
 		if (ret == VGPU_E_BUSY)
 			busy++;
 		else if (ret != VGPU_OK && !bad_queries++)
-			printf("# query of fresh fence %llu: %s\n",
-			       (unsigned long long)fences[i], vgpu_status_str(ret));
+			printf("# query of fresh fence %llu: %s\n", (unsigned long long)fences[i],
+			       vgpu_status_str(ret));
 	}
 	printf("# %d submits in %.1f ms, %d queried busy\n", submitted, elapsed_ms(&start), busy);
 	CHECK_EQ(failed_submits, 0);
@@ -123,8 +123,7 @@ static void test_unsubmitted_value_is_invalid(void)
 	CHECK(submitted > 0);
 	if (submitted <= 0)
 		return;
-	CHECK_EQ(vgpu_wait_fence(client.dev, fences[submitted - 1] + 1000000, 0),
-		 VGPU_E_INVALID);
+	CHECK_EQ(vgpu_wait_fence(client.dev, fences[submitted - 1] + 1000000, 0), VGPU_E_INVALID);
 }
 
 static void test_last_clear_wins(void)
@@ -139,8 +138,8 @@ static void test_last_clear_wins(void)
 	CHECK_CLIENT(&client, scene_client_read_back(&client));
 	clear_color(SUBMITS - 1, rgba);
 	for (p = 0; p < sizeof(probes) / sizeof(probes[0]); p++) {
-		const uint8_t *px = client.rt_pixels + probes[p][1] * TRIANGLE_SCENE_STRIDE +
-				    probes[p][0] * 4;
+		const uint8_t *px =
+			client.rt_pixels + probes[p][1] * TRIANGLE_SCENE_STRIDE + probes[p][0] * 4;
 
 		CHECK_EQ(px[2], triangle_scene_unorm8(rgba[0]));
 		CHECK_EQ(px[1], triangle_scene_unorm8(rgba[1]));

@@ -387,9 +387,12 @@ int fake_gpu_init(struct fake_gpu *gpu, struct fake_os *os, const struct fake_gp
 	gpu->transport.priv = gpu;
 	gpu->config.num_capsets = gpu->cfg.num_capsets;
 	gpu->config.num_scanouts = gpu->cfg.num_scanouts;
-	gpu->mvisor_config = (struct fake_mvisor_config){ .staging = gpu->cfg.staging,
-		.num_queues = 2, .num_capsets = gpu->cfg.num_capsets, .memory_size = 1ull << 30,
-		.capabilities = 1ull << VIRTIO_GPU_FEAT_VIRGL };
+	gpu->mvisor_config =
+		(struct fake_mvisor_config){ .staging = gpu->cfg.staging,
+					     .num_queues = 2,
+					     .num_capsets = gpu->cfg.num_capsets,
+					     .memory_size = 1ull << 30,
+					     .capabilities = 1ull << VIRTIO_GPU_FEAT_VIRGL };
 	if (host_visible_init(gpu) != 0)
 		return -1;
 	if (pthread_mutex_init(&gpu->mutex, NULL) != 0)
@@ -448,4 +451,3 @@ uint64_t fake_gpu_total_commands(struct fake_gpu *gpu)
 {
 	return fake_gpu_stats(gpu).requests;
 }
-

@@ -118,7 +118,7 @@ struct fake_gpu_record {
 	uint32_t ctx_id;
 	uint32_t resource_id; /* commands that name one; capset id for GET_CAPSET */
 	uint32_t request_bytes;
-	uint8_t *data;        /* SUBMIT_3D: the command stream (owned) */
+	uint8_t *data; /* SUBMIT_3D: the command stream (owned) */
 	uint32_t data_len;
 };
 
@@ -154,14 +154,14 @@ struct fake_gpu_res {
 	uint32_t nr_entries;
 	struct wire_mem_entry *entries; /* backing, NULL when detached */
 	uint64_t backing_len;
-	uint8_t *host;                  /* host copy of a buffer's bytes */
-	uint64_t ctx_mask;              /* bit i: attached to contexts[i] */
-	bool blob;                      /* a HOST3D blob */
+	uint8_t *host;     /* host copy of a buffer's bytes */
+	uint64_t ctx_mask; /* bit i: attached to contexts[i] */
+	bool blob;         /* a HOST3D blob */
 	uint32_t blob_flags;
 	uint64_t blob_id;
 	uint64_t blob_size;
-	bool mapped;                    /* placed in host-visible memory */
-	uint64_t map_offset;            /* where, from the region's start */
+	bool mapped;         /* placed in host-visible memory */
+	uint64_t map_offset; /* where, from the region's start */
 };
 
 struct fake_gpu_pending;
@@ -194,8 +194,8 @@ struct fake_gpu {
 	struct fake_gpu_res resources[FAKE_GPU_MAX_RESOURCES];
 	unsigned nresources;
 
-	uint8_t *hv_mem;      /* host-visible memory, NULL: none */
-	uint64_t hv_pa;       /* where the driver sees it */
+	uint8_t *hv_mem; /* host-visible memory, NULL: none */
+	uint64_t hv_pa;  /* where the driver sees it */
 	struct fake_gpu_map_answer map_lie;
 
 	struct fake_gpu_record records[FAKE_GPU_MAX_RECORDS];

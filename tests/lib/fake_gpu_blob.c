@@ -32,22 +32,21 @@ static bool blob_supported(const struct fake_gpu *gpu)
 {
 	if (!gpu->hv_mem)
 		return false;
-	return gpu->cfg.mvisor ||
-	       (gpu->driver_features & (1ull << VIRTIO_GPU_FEAT_RESOURCE_BLOB));
+	return gpu->cfg.mvisor || (gpu->driver_features & (1ull << VIRTIO_GPU_FEAT_RESOURCE_BLOB));
 }
 
 /* What the standard part of a CREATE_BLOB must say; a violation otherwise. */
 static bool blob_fields_ok(struct fake_gpu_command *c, const struct wire_resource_create_blob *b)
 {
 	if (!blob_supported(c->gpu) || !b->resource_id ||
-	    fake_gpu_find_resource(c->gpu, b->resource_id) ||
-	    b->blob_mem != WIRE_BLOB_MEM_HOST3D || (b->blob_flags & ~WIRE_BLOB_FLAG_USE_MAPPABLE) ||
-	    b->nr_entries || !b->blob_id || b->blob_id > UINT32_MAX || !b->size ||
-	    b->size % 4096u) {
-		fake_gpu_violation(c->gpu, "create_blob %u: mem %u flags 0x%x entries %u id %llu "
-				   "size %llu", b->resource_id, b->blob_mem, b->blob_flags,
-				   b->nr_entries, (unsigned long long)b->blob_id,
-				   (unsigned long long)b->size);
+	    fake_gpu_find_resource(c->gpu, b->resource_id) || b->blob_mem != WIRE_BLOB_MEM_HOST3D ||
+	    (b->blob_flags & ~WIRE_BLOB_FLAG_USE_MAPPABLE) || b->nr_entries || !b->blob_id ||
+	    b->blob_id > UINT32_MAX || !b->size || b->size % 4096u) {
+		fake_gpu_violation(c->gpu,
+				   "create_blob %u: mem %u flags 0x%x entries %u id %llu "
+				   "size %llu",
+				   b->resource_id, b->blob_mem, b->blob_flags, b->nr_entries,
+				   (unsigned long long)b->blob_id, (unsigned long long)b->size);
 		return false;
 	}
 	return true;
@@ -57,9 +56,16 @@ static bool blob_fields_ok(struct fake_gpu_command *c, const struct wire_resourc
 static bool mvisor_desc_ok(struct fake_gpu_command *c, const struct mvisor_create_blob *m)
 {
 	struct wire_resource_create_3d r = {
-		.target = m->target, .format = m->format, .bind = m->bind, .width = m->width,
-		.height = m->height, .depth = m->depth, .array_size = m->array_size,
-		.last_level = m->last_level, .nr_samples = m->nr_samples, .flags = m->flags,
+		.target = m->target,
+		.format = m->format,
+		.bind = m->bind,
+		.width = m->width,
+		.height = m->height,
+		.depth = m->depth,
+		.array_size = m->array_size,
+		.last_level = m->last_level,
+		.nr_samples = m->nr_samples,
+		.flags = m->flags,
 	};
 
 	if (!fake_gpu_resource_desc_ok(&r)) {
@@ -108,10 +114,17 @@ uint32_t fake_gpu_cmd_create_blob(struct fake_gpu_command *c)
 	if (!res)
 		return WIRE_RESP_ERR_OUT_OF_MEMORY;
 	*res = (struct fake_gpu_res){
-		.id = m.blob.resource_id, .target = m.target, .width = m.width,
-		.height = m.height, .depth = m.depth, .array_size = m.array_size,
-		.last_level = m.last_level, .nr_samples = m.nr_samples, .blob = true,
-		.blob_flags = m.blob.blob_flags, .blob_id = m.blob.blob_id,
+		.id = m.blob.resource_id,
+		.target = m.target,
+		.width = m.width,
+		.height = m.height,
+		.depth = m.depth,
+		.array_size = m.array_size,
+		.last_level = m.last_level,
+		.nr_samples = m.nr_samples,
+		.blob = true,
+		.blob_flags = m.blob.blob_flags,
+		.blob_id = m.blob.blob_id,
 		.blob_size = m.blob.size,
 	};
 	c->gpu->nresources++;
@@ -152,8 +165,10 @@ static bool placement_ok(struct fake_gpu_command *c, const struct fake_gpu_res *
 
 	if (offset % 4096u || offset > size || res->blob_size > size - offset ||
 	    mapped_over(c->gpu, offset, res->blob_size)) {
-		fake_gpu_violation(c->gpu, "blob %u mapped at 0x%llx: outside, misaligned or "
-				   "overlapping", res->id, (unsigned long long)offset);
+		fake_gpu_violation(c->gpu,
+				   "blob %u mapped at 0x%llx: outside, misaligned or "
+				   "overlapping",
+				   res->id, (unsigned long long)offset);
 		return false;
 	}
 	return true;
@@ -192,8 +207,10 @@ uint32_t fake_gpu_cmd_map_blob(struct fake_gpu_command *c)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
 	if (!res->blob || !(res->blob_flags & WIRE_BLOB_FLAG_USE_MAPPABLE) || res->mapped ||
 	    req.pad || (c->gpu->cfg.mvisor && req.offset)) {
-		fake_gpu_violation(c->gpu, "map_blob %u: not a mappable blob, mapped already, "
-				   "or nonzero pad/offset", res->id);
+		fake_gpu_violation(c->gpu,
+				   "map_blob %u: not a mappable blob, mapped already, "
+				   "or nonzero pad/offset",
+				   res->id);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
 	if (c->gpu->cfg.mvisor) {

@@ -18,8 +18,8 @@
 
 struct command_type {
 	uint32_t type;
-	uint32_t size;    /* exact request bytes; 0: the handler checks */
-	bool in_context;  /* hdr.ctx_id must name a live context */
+	uint32_t size;   /* exact request bytes; 0: the handler checks */
+	bool in_context; /* hdr.ctx_id must name a live context */
 	uint32_t (*run)(struct fake_gpu_command *c);
 };
 
@@ -146,8 +146,7 @@ static uint32_t cmd_ctx_create(struct fake_gpu_command *c)
 	}
 	if (req.nlen > sizeof(req.debug_name))
 		fake_gpu_violation(gpu, "context name length %u", req.nlen);
-	if (req.context_init &&
-	    !(gpu->driver_features & (1ull << VIRTIO_GPU_FEAT_CONTEXT_INIT)))
+	if (req.context_init && !(gpu->driver_features & (1ull << VIRTIO_GPU_FEAT_CONTEXT_INIT)))
 		fake_gpu_violation(gpu, "context_init 0x%x without CONTEXT_INIT", req.context_init);
 	slot = -1;
 	for (unsigned i = 0; slot < 0 && i < FAKE_GPU_MAX_CONTEXTS; i++) {
@@ -219,9 +218,14 @@ static uint32_t cmd_resource_create_3d(struct fake_gpu_command *c)
 	if (!res)
 		return WIRE_RESP_ERR_OUT_OF_MEMORY;
 	*res = (struct fake_gpu_res){
-		.id = req.resource_id, .target = req.target, .width = req.width,
-		.height = req.height, .depth = req.depth, .array_size = req.array_size,
-		.last_level = req.last_level, .nr_samples = req.nr_samples,
+		.id = req.resource_id,
+		.target = req.target,
+		.width = req.width,
+		.height = req.height,
+		.depth = req.depth,
+		.array_size = req.array_size,
+		.last_level = req.last_level,
+		.nr_samples = req.nr_samples,
 	};
 	if (req.target == PIPE_BUFFER && req.width <= HOST_COPY_MAX) {
 		res->host = malloc(req.width);
@@ -437,8 +441,10 @@ static uint32_t transfer(struct fake_gpu_command *c, bool to_host)
 		return WIRE_RESP_ERR_INVALID_RESOURCE_ID;
 	if (!(res->ctx_mask & (1ull << c->ctx_slot)) || !res->entries || !box_in_level(res, &req) ||
 	    req.offset >= res->backing_len) {
-		fake_gpu_violation(c->gpu, "transfer of resource %u: not attached, no backing "
-				   "or box outside", res->id);
+		fake_gpu_violation(c->gpu,
+				   "transfer of resource %u: not attached, no backing "
+				   "or box outside",
+				   res->id);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
 	if (res->target != PIPE_BUFFER || !res->host)

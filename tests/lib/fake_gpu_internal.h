@@ -42,8 +42,8 @@ struct fake_gpu_pending {
 };
 
 /* Count and report something the core did wrong. */
-__attribute__((format(printf, 2, 3)))
-void fake_gpu_violation(struct fake_gpu *gpu, const char *fmt, ...);
+__attribute__((format(printf, 2, 3))) void fake_gpu_violation(struct fake_gpu *gpu, const char *fmt,
+							      ...);
 /* A counter read under the lock (the caller does not hold it). */
 unsigned fake_gpu_read_count(struct fake_gpu *gpu, const unsigned *count);
 

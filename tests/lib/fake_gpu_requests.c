@@ -176,7 +176,6 @@ unsigned fake_gpu_pending_count(struct fake_gpu *gpu)
 	return fake_gpu_read_count(gpu, &gpu->npending);
 }
 
-
 /* ---- receiving requests ---- */
 
 /* The counter of commands of `type` (2D and 3D groups), or NULL for any other type. */
@@ -380,7 +379,10 @@ void fake_gpu_add_rule(struct fake_gpu *gpu, uint32_t cmd, enum fake_gpu_action 
 	pthread_mutex_lock(&gpu->mutex);
 	if (gpu->nrules < FAKE_GPU_MAX_RULES)
 		gpu->rules[gpu->nrules++] = (struct fake_gpu_rule){
-			.cmd = cmd, .action = action, .error = error, .remaining = count,
+			.cmd = cmd,
+			.action = action,
+			.error = error,
+			.remaining = count,
 		};
 	pthread_mutex_unlock(&gpu->mutex);
 }

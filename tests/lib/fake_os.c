@@ -40,7 +40,7 @@ struct fake_dma {
 struct fake_backing {
 	struct vgpu_backing pub;
 	int fd;
-	void *view;          /* the device's view, extents separated by gaps */
+	void *view; /* the device's view, extents separated by gaps */
 	size_t view_len;
 	size_t file_len;
 	int maps;
@@ -189,8 +189,8 @@ static void os_free(void *ctx, void *ptr)
 		return;
 	h = (struct alloc_hdr *)ptr - 1;
 	if (h->magic != ALLOC_MAGIC) {
-		count_violation(f, h->magic == ALLOC_FREED ? "double free"
-							   : "free of unknown block");
+		count_violation(f,
+				h->magic == ALLOC_FREED ? "double free" : "free of unknown block");
 		return;
 	}
 	h->magic = ALLOC_FREED;
@@ -311,8 +311,7 @@ static int backing_place_extents(struct fake_os *f, struct fake_backing *b, uint
 	return 0;
 }
 
-static int backing_create(struct fake_os *f, uint64_t size, bool contiguous,
-			  struct fake_backing *b)
+static int backing_create(struct fake_os *f, uint64_t size, bool contiguous, struct fake_backing *b)
 {
 	uint64_t pages = (size + PAGE - 1) / PAGE;
 
@@ -394,8 +393,8 @@ static void os_backing_free(void *ctx, struct vgpu_backing *backing)
 	backing_release(f, b);
 }
 
-static int os_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing,
-		       uint64_t *address, void **mapping)
+static int os_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
+		       void **mapping)
 {
 	struct fake_os *f = to_fake(ctx);
 	struct fake_backing *b = backing ? backing->os_priv : NULL;
@@ -674,9 +673,8 @@ static void os_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64
 	__atomic_fetch_add(&f->log_lines, 1, __ATOMIC_RELAXED);
 	if (!verbose)
 		return;
-	fprintf(stderr, "[vgpu %s] %s (%llu, %llu)\n",
-		(unsigned)level < 4 ? names[level] : "?", msg ? msg : "(null)",
-		(unsigned long long)a, (unsigned long long)b);
+	fprintf(stderr, "[vgpu %s] %s (%llu, %llu)\n", (unsigned)level < 4 ? names[level] : "?",
+		msg ? msg : "(null)", (unsigned long long)a, (unsigned long long)b);
 }
 
 /* ---- the table ---- */

@@ -55,7 +55,7 @@ struct fake_os {
 	int64_t live_maps;
 	int64_t live_locks;
 	int64_t live_events;
-	uint64_t backing_bytes; /* live backing bytes */
+	uint64_t backing_bytes;   /* live backing bytes */
 	int64_t live_device_maps; /* of live_maps, those of device memory */
 	enum vgpu_cache_type last_device_cache;
 	int device_map_refusal; /* nonzero: map_device_user answers this status */

@@ -27,8 +27,8 @@ static inline void tap_check(int ok, const char *what, const char *file, int lin
 	}
 }
 
-static inline void tap_check_eq(long long got, long long want, const char *what,
-				const char *file, int line)
+static inline void tap_check_eq(long long got, long long want, const char *what, const char *file,
+				int line)
 {
 	if (got != want) {
 		tap_case_failed = 1;
@@ -39,7 +39,8 @@ static inline void tap_check_eq(long long got, long long want, const char *what,
 }
 
 #define CHECK(cond) tap_check(!!(cond), #cond, __FILE__, __LINE__)
-#define CHECK_EQ(got, want) tap_check_eq((long long)(got), (long long)(want), #got, __FILE__, __LINE__)
+#define CHECK_EQ(got, want)                                                                        \
+	tap_check_eq((long long)(got), (long long)(want), #got, __FILE__, __LINE__)
 
 static inline void tap_run(void (*fn)(void), const char *name)
 {

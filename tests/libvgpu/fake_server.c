@@ -226,9 +226,9 @@ static void answer_get_info(struct fake_server *f, struct reply *r)
 		.abi_minor = 0,
 		.personality = VGPU_PERSONALITY_STANDARD,
 		.capset_mask = (1u << VGPU_CAPSET_VIRGL) | (1u << VGPU_CAPSET_VIRGL2),
-		.features = VGPU_FEATURE_VIRGL | VGPU_FEATURE_EVENT_IDX |
-			    (f->region ? VGPU_FEATURE_RESOURCE_BLOB | VGPU_FEATURE_HOST_VISIBLE
-				       : 0),
+		.features =
+			VGPU_FEATURE_VIRGL | VGPU_FEATURE_EVENT_IDX |
+			(f->region ? VGPU_FEATURE_RESOURCE_BLOB | VGPU_FEATURE_HOST_VISIBLE : 0),
 		.host_visible_size = f->region ? FAKE_REGION_SIZE : 0,
 		.max_submit_bytes = VGPU_MAX_SUBMIT_BYTES,
 		.max_submit_handles = VGPU_MAX_SUBMIT_HANDLES,

@@ -17,21 +17,21 @@
 
 enum fake_fault {
 	FAULT_NONE,
-	FAULT_HELLO_MAGIC,     /* the hello carries a wrong magic */
-	FAULT_HELLO_CLOSE,     /* close instead of sending the hello */
-	FAULT_HELLO_VERSION,   /* the hello says socket version 1 */
+	FAULT_HELLO_MAGIC,       /* the hello carries a wrong magic */
+	FAULT_HELLO_CLOSE,       /* close instead of sending the hello */
+	FAULT_HELLO_VERSION,     /* the hello says socket version 1 */
 	FAULT_HELLO_REGION_PATH, /* the hello's region path is not terminated */
-	FAULT_REPLY_MAGIC,     /* a reply with a wrong magic */
-	FAULT_OUT_TOO_BIG,     /* out_size larger than the request's in_size */
-	FAULT_PAYLOAD_TOO_BIG, /* payload larger than the caller's capacity */
-	FAULT_PAYLOAD_UNASKED, /* a payload on a buffered call */
-	FAULT_EXTENT_OUTSIDE,  /* a MAP extent past the end of guest memory */
-	FAULT_EXTENT_UNALIGNED, /* a MAP extent not on a page boundary */
-	FAULT_EXTENT_SHORT,    /* MAP extents that do not cover the mapping */
-	FAULT_BAD_MEM_FILE,    /* a MAP reply naming a file that does not exist (2) */
-	FAULT_MEM_FILE_UNASKED, /* mem_file 1 on a reply without extents */
-	FAULT_CLOSE_MID_REPLY, /* half a reply header, then close */
-	FAULT_CLOSE_NO_REPLY,  /* close instead of replying */
+	FAULT_REPLY_MAGIC,       /* a reply with a wrong magic */
+	FAULT_OUT_TOO_BIG,       /* out_size larger than the request's in_size */
+	FAULT_PAYLOAD_TOO_BIG,   /* payload larger than the caller's capacity */
+	FAULT_PAYLOAD_UNASKED,   /* a payload on a buffered call */
+	FAULT_EXTENT_OUTSIDE,    /* a MAP extent past the end of guest memory */
+	FAULT_EXTENT_UNALIGNED,  /* a MAP extent not on a page boundary */
+	FAULT_EXTENT_SHORT,      /* MAP extents that do not cover the mapping */
+	FAULT_BAD_MEM_FILE,      /* a MAP reply naming a file that does not exist (2) */
+	FAULT_MEM_FILE_UNASKED,  /* mem_file 1 on a reply without extents */
+	FAULT_CLOSE_MID_REPLY,   /* half a reply header, then close */
+	FAULT_CLOSE_NO_REPLY,    /* close instead of replying */
 	FAULT_CLOSE_AFTER_REPLY, /* reply properly, then close */
 };
 
@@ -51,17 +51,17 @@ struct fake_request {
 
 struct fake_server {
 	/* Set before fake_start. */
-	bool pass_fd;           /* send the memfds with the hello (else only paths) */
-	bool region;            /* offer a host-visible region */
-	char region_path[64];   /* its path in the hello ("": /proc/self/fd/N) */
-	enum fake_fault fault;  /* applied once, to the first request with fault_code */
+	bool pass_fd;          /* send the memfds with the hello (else only paths) */
+	bool region;           /* offer a host-visible region */
+	char region_path[64];  /* its path in the hello ("": /proc/self/fd/N) */
+	enum fake_fault fault; /* applied once, to the first request with fault_code */
 	uint32_t fault_code;
 	uint32_t info_abi_major;
-	int32_t status[16];     /* status per call, by function number - 0x900 */
+	int32_t status[16]; /* status per call, by function number - 0x900 */
 	struct vgpu_sock_extent extents[4];
 	uint32_t num_extents;
 	uint64_t map_size;
-	uint32_t map_file;      /* the MAP reply's mem_file */
+	uint32_t map_file; /* the MAP reply's mem_file */
 	uint8_t capset[512];
 	uint32_t capset_size;
 
@@ -72,7 +72,7 @@ struct fake_server {
 	int mem_fd;
 	int region_fd;
 	pthread_t thread;
-	bool serving;           /* the thread runs or awaits its join */
+	bool serving; /* the thread runs or awaits its join */
 	pthread_mutex_t lock;
 	struct fake_request log[FAKE_MAX_LOG];
 	unsigned int log_count;

@@ -240,8 +240,16 @@ static void test_resource_create_framing(void)
 {
 	struct vgpu_dev *dev = open_default();
 	struct vgpu_resource_create rc = {
-		.target = 2, .format = 1, .bind = 2, .width = 64, .height = 32, .depth = 1,
-		.array_size = 1, .size = 64 * 32 * 4, .handle = 77, .res_id = 88,
+		.target = 2,
+		.format = 1,
+		.bind = 2,
+		.width = 64,
+		.height = 32,
+		.depth = 1,
+		.array_size = 1,
+		.size = 64 * 32 * 4,
+		.handle = 77,
+		.res_id = 88,
 	};
 	struct vgpu_resource_create sent;
 	struct fake_request req;
@@ -289,8 +297,7 @@ static void test_submit_framing(void)
 	CHECK_EQ(vgpu_submit(dev, NULL, 4, NULL, 0, NULL), VGPU_E_INVALID);
 	CHECK_EQ(vgpu_submit(dev, cmds, 4, NULL, 1, NULL), VGPU_E_INVALID);
 	CHECK_EQ(vgpu_submit(dev, cmds, 4, handles, 0x40000001u, NULL), VGPU_E_INVALID);
-	CHECK_EQ(vgpu_submit(dev, cmds, VGPU_MAX_SUBMIT_BYTES + 4, NULL, 0, NULL),
-		 VGPU_E_INVALID);
+	CHECK_EQ(vgpu_submit(dev, cmds, VGPU_MAX_SUBMIT_BYTES + 4, NULL, 0, NULL), VGPU_E_INVALID);
 	CHECK_EQ(fake_count(&server), before);
 	finish(dev);
 }
@@ -430,11 +437,19 @@ static void test_create_blob_framing(void)
 {
 	struct vgpu_dev *dev = open_default();
 	struct vgpu_resource_create_blob blob = {
-		.blob_mem = VGPU_BLOB_MEM_HOST3D, .blob_flags = VGPU_BLOB_FLAG_MAPPABLE,
-		.blob_id = 7, .size = 16384,
-		.desc = { .target = 0, .format = 64, .bind = 0x10, .width = 16384, .height = 1,
-			  .depth = 1, .array_size = 1 },
-		.handle = 55, .res_id = 66,
+		.blob_mem = VGPU_BLOB_MEM_HOST3D,
+		.blob_flags = VGPU_BLOB_FLAG_MAPPABLE,
+		.blob_id = 7,
+		.size = 16384,
+		.desc = { .target = 0,
+			  .format = 64,
+			  .bind = 0x10,
+			  .width = 16384,
+			  .height = 1,
+			  .depth = 1,
+			  .array_size = 1 },
+		.handle = 55,
+		.res_id = 66,
 	};
 	struct vgpu_resource_create_blob sent;
 	struct fake_request req;

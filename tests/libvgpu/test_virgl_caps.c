@@ -23,12 +23,12 @@ static void put_le32(uint32_t offset, uint32_t value)
 static void make_v2(void)
 {
 	memset(caps, 0xee, sizeof(caps));
-	put_le32(0, 2);                /* max_version */
-	put_le32(4 + 4 * 64 + 4, 430); /* glsl_level: after max_version, 4 format masks, bset */
-	put_le32(268, 2048);           /* max_texture_array_layers */
-	put_le32(280, 8);              /* max_render_targets */
-	put_le32(284, 4);              /* max_samples */
-	put_le32(296, 14);             /* max_uniform_blocks */
+	put_le32(0, 2);                    /* max_version */
+	put_le32(4 + 4 * 64 + 4, 430);     /* glsl_level: after max_version, 4 format masks, bset */
+	put_le32(268, 2048);               /* max_texture_array_layers */
+	put_le32(280, 8);                  /* max_render_targets */
+	put_le32(284, 4);                  /* max_samples */
+	put_le32(296, 14);                 /* max_uniform_blocks */
 	put_le32(308 + 9 * 4 + 3 * 4, 16); /* max_vertex_attribs: after v1, 9 floats, 3 u32 */
 	put_le32(392, (1u << 7) | (1u << 31)); /* capability_bits */
 	put_le32(484, 16384);

@@ -31,9 +31,9 @@
 /* What the scripted back-end answers, and what it saw. */
 struct script {
 	bool offer_hv;
-	uint64_t size;		/* the answer to request 1000 */
+	uint64_t size; /* the answer to request 1000 */
 	uint64_t gpa_base;
-	uint64_t file_bytes;	/* the file handed over (none if send_fd is false) */
+	uint64_t file_bytes; /* the file handed over (none if send_fd is false) */
 	bool send_fd;
 	/* seen */
 	uint64_t acked_protocol;
@@ -186,8 +186,9 @@ static int shm_region(struct vhost_user_transport *t, uint8_t id, uint64_t *pa, 
 
 static void test_standard_region_placed_above_guest_memory(void)
 {
-	const struct script sc = { .offer_hv = true, .size = 16 * PAGE, .send_fd = true,
-				   .file_bytes = 16 * PAGE };
+	const struct script sc = {
+		.offer_hv = true, .size = 16 * PAGE, .send_fd = true, .file_bytes = 16 * PAGE
+	};
 	uint64_t guest_end, pa = 0, len = 0;
 	struct session s;
 	char byte = 0;
@@ -218,8 +219,11 @@ static void test_standard_region_placed_above_guest_memory(void)
 
 static void test_mvisor_region_at_its_address(void)
 {
-	const struct script sc = { .offer_hv = true, .size = 8 * PAGE, .gpa_base = 256 * GIB,
-				   .send_fd = true, .file_bytes = 8 * PAGE };
+	const struct script sc = { .offer_hv = true,
+				   .size = 8 * PAGE,
+				   .gpa_base = 256 * GIB,
+				   .send_fd = true,
+				   .file_bytes = 8 * PAGE };
 	uint64_t pa = 0, len = 0;
 	struct session s;
 
@@ -248,8 +252,9 @@ static void test_no_feature_no_request(void)
 
 static void test_size_zero_is_no_region(void)
 {
-	const struct script sc = { .offer_hv = true, .size = 0, .send_fd = true,
-				   .file_bytes = PAGE };
+	const struct script sc = {
+		.offer_hv = true, .size = 0, .send_fd = true, .file_bytes = PAGE
+	};
 	uint64_t pa = 0, len = 0;
 	struct session s;
 
@@ -279,15 +284,21 @@ static void test_malformed_answers_refused(void)
 	/* No file, a file too short, not whole pages. */
 	expect_refused((struct script){ .size = 4 * PAGE, .send_fd = false });
 	expect_refused((struct script){ .size = 4 * PAGE, .send_fd = true, .file_bytes = PAGE });
-	expect_refused((struct script){ .size = 4 * PAGE + 1, .send_fd = true,
-					.file_bytes = 5 * PAGE });
+	expect_refused(
+		(struct script){ .size = 4 * PAGE + 1, .send_fd = true, .file_bytes = 5 * PAGE });
 	/* Addresses over guest memory, misaligned, wrapping past 2^64. */
-	expect_refused((struct script){ .size = 4 * PAGE, .gpa_base = GUEST_MEM_GPA_BASE,
-					.send_fd = true, .file_bytes = 4 * PAGE });
-	expect_refused((struct script){ .size = 4 * PAGE, .gpa_base = 256 * GIB + 8,
-					.send_fd = true, .file_bytes = 4 * PAGE });
-	expect_refused((struct script){ .size = 4 * PAGE, .gpa_base = UINT64_MAX - PAGE + 1,
-					.send_fd = true, .file_bytes = 4 * PAGE });
+	expect_refused((struct script){ .size = 4 * PAGE,
+					.gpa_base = GUEST_MEM_GPA_BASE,
+					.send_fd = true,
+					.file_bytes = 4 * PAGE });
+	expect_refused((struct script){ .size = 4 * PAGE,
+					.gpa_base = 256 * GIB + 8,
+					.send_fd = true,
+					.file_bytes = 4 * PAGE });
+	expect_refused((struct script){ .size = 4 * PAGE,
+					.gpa_base = UINT64_MAX - PAGE + 1,
+					.send_fd = true,
+					.file_bytes = 4 * PAGE });
 }
 
 static void test_offset_of_bounds(void)

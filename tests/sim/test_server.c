@@ -191,7 +191,9 @@ static bool recv_hello(struct client *c)
 		struct cmsghdr align;
 	} cbuf;
 	struct iovec iov = { .iov_base = &c->hello, .iov_len = sizeof(c->hello) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf.buf,
 			     .msg_controllen = sizeof(cbuf.buf) };
 	struct cmsghdr *cm;
 	ssize_t n = recvmsg(c->fd, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC);
@@ -252,8 +254,8 @@ static bool recv_result(int fd, struct call_result *r)
 		return false;
 	free(r->payload);
 	r->payload = r->reply.payload_size ? malloc(r->reply.payload_size) : NULL;
-	if (r->reply.payload_size && (!r->payload || !recv_full(fd, r->payload,
-								  r->reply.payload_size)))
+	if (r->reply.payload_size &&
+	    (!r->payload || !recv_full(fd, r->payload, r->reply.payload_size)))
 		return false;
 	return recv_full(fd, r->extents, r->reply.num_extents * sizeof(r->extents[0]));
 }
@@ -338,8 +340,8 @@ static void test_get_info_and_capset(void)
 	CHECK_EQ(call(&c, VGPU_IOCTL_GET_CAPSET, &cs, sizeof(cs), NULL, 16, &r), VGPU_E_BAD_SIZE);
 	CHECK_EQ(r.reply.payload_size, 0);
 	/* An unknown call number is refused, and the connection goes on. */
-	CHECK_EQ(call(&c, VGPU_CTL_CODE(0x9ff, VGPU_METHOD_BUFFERED), &cs, sizeof(cs), NULL, 0,
-		      &r), VGPU_E_UNSUPPORTED);
+	CHECK_EQ(call(&c, VGPU_CTL_CODE(0x9ff, VGPU_METHOD_BUFFERED), &cs, sizeof(cs), NULL, 0, &r),
+		 VGPU_E_UNSUPPORTED);
 	CHECK_EQ(call(&c, VGPU_IOCTL_GET_INFO, &info, sizeof(info), NULL, 0, &r), VGPU_OK);
 	free(r.payload);
 	client_close(&c);
@@ -348,10 +350,14 @@ static void test_get_info_and_capset(void)
 static uint32_t make_buffer(struct client *c, uint64_t size)
 {
 	struct vgpu_context_create cc = { .capset_id = VGPU_CAPSET_VIRGL2 };
-	struct vgpu_resource_create rc = {
-		.target = 0 /* PIPE_BUFFER */, .format = 64 /* R8_UNORM */,
-		.bind = VIRGL_BIND_VERTEX_BUFFER, .width = (uint32_t)size, .height = 1, .depth = 1,
-		.array_size = 1, .size = size };
+	struct vgpu_resource_create rc = { .target = 0 /* PIPE_BUFFER */,
+					   .format = 64 /* R8_UNORM */,
+					   .bind = VIRGL_BIND_VERTEX_BUFFER,
+					   .width = (uint32_t)size,
+					   .height = 1,
+					   .depth = 1,
+					   .array_size = 1,
+					   .size = size };
 	struct call_result r = { 0 };
 
 	snprintf(cc.debug_name, sizeof(cc.debug_name), "test_sim_server");
@@ -433,9 +439,9 @@ static void test_malformed_frames(void)
 	expect_rejected((struct vgpu_sock_request){ VGPU_SOCK_MAGIC, VGPU_IOCTL_GET_CAPSET, 8,
 						    VGPU_MAX_CAPSET_BYTES + 1 },
 			VGPU_E_BAD_SIZE);
-	expect_rejected((struct vgpu_sock_request){ VGPU_SOCK_MAGIC, VGPU_CTL_CODE(0x900, 3), 0,
-						    0 },
-			VGPU_E_INVALID);
+	expect_rejected(
+		(struct vgpu_sock_request){ VGPU_SOCK_MAGIC, VGPU_CTL_CODE(0x900, 3), 0, 0 },
+		VGPU_E_INVALID);
 	/* The server itself is unharmed. */
 	test_hello();
 }

@@ -140,26 +140,36 @@ static void test_map_device_user_rejects_outside(void)
 	user_maps_init(&maps);
 	/* Before the region, astride its end, past it, misaligned, empty, bad cache type. */
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa - PAGE, PAGE, VGPU_CACHE_CACHED,
-				       &addr, &map), VGPU_E_INVALID);
-	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa + REGION_BYTES - PAGE,
-				       2 * PAGE, VGPU_CACHE_CACHED, &addr, &map), VGPU_E_INVALID);
-	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa + REGION_BYTES - PAGE,
-				       PAGE + 1, VGPU_CACHE_CACHED, &addr, &map), VGPU_E_INVALID);
+				       &addr, &map),
+		 VGPU_E_INVALID);
+	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa + REGION_BYTES - PAGE, 2 * PAGE,
+				       VGPU_CACHE_CACHED, &addr, &map),
+		 VGPU_E_INVALID);
+	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa + REGION_BYTES - PAGE, PAGE + 1,
+				       VGPU_CACHE_CACHED, &addr, &map),
+		 VGPU_E_INVALID);
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa + REGION_BYTES, PAGE,
-				       VGPU_CACHE_CACHED, &addr, &map), VGPU_E_INVALID);
+				       VGPU_CACHE_CACHED, &addr, &map),
+		 VGPU_E_INVALID);
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa + 100, PAGE, VGPU_CACHE_CACHED,
-				       &addr, &map), VGPU_E_INVALID);
+				       &addr, &map),
+		 VGPU_E_INVALID);
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa, 0, VGPU_CACHE_CACHED, &addr,
-				       &map), VGPU_E_INVALID);
+				       &map),
+		 VGPU_E_INVALID);
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa, UINT64_MAX, VGPU_CACHE_CACHED,
-				       &addr, &map), VGPU_E_INVALID);
+				       &addr, &map),
+		 VGPU_E_INVALID);
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, region.pa, PAGE, (enum vgpu_cache_type)7,
-				       &addr, &map), VGPU_E_INVALID);
+				       &addr, &map),
+		 VGPU_E_INVALID);
 	CHECK_EQ(os()->map_device_user(os()->ctx, NULL, region.pa, PAGE, VGPU_CACHE_CACHED, &addr,
-				       &map), VGPU_E_INVALID);
+				       &map),
+		 VGPU_E_INVALID);
 	/* Guest memory is no device memory. */
 	CHECK_EQ(os()->map_device_user(os()->ctx, &maps, guest_mem_gpa(0), PAGE, VGPU_CACHE_CACHED,
-				       &addr, &map), VGPU_E_INVALID);
+				       &addr, &map),
+		 VGPU_E_INVALID);
 	CHECK(maps.head == NULL);
 	user_maps_fini(&maps);
 }
@@ -174,7 +184,8 @@ static void test_map_device_user_without_region(void)
 	sim_os_init(&bare, mem, NULL, VGPU_LOG_ERROR);
 	user_maps_init(&maps);
 	CHECK_EQ(bare.os.map_device_user(bare.os.ctx, &maps, region.pa, PAGE, VGPU_CACHE_CACHED,
-					 &addr, &map), VGPU_E_UNSUPPORTED);
+					 &addr, &map),
+		 VGPU_E_UNSUPPORTED);
 	CHECK(maps.head == NULL);
 	user_maps_fini(&maps);
 }
@@ -248,8 +259,8 @@ static bool make_region(void)
 		close(fd);
 		return false;
 	}
-	return host_region_take(&region, fd, REGION_BYTES, 0,
-				guest_mem_gpa(guest_mem_size(mem))) == 0;
+	return host_region_take(&region, fd, REGION_BYTES, 0, guest_mem_gpa(guest_mem_size(mem))) ==
+	       0;
 }
 
 int main(void)

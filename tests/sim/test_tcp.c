@@ -80,7 +80,8 @@ static int reap(void)
 
 static int connect_loopback(uint32_t addr)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port),
 				  .sin_addr.s_addr = htonl(addr) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
@@ -152,9 +153,14 @@ static void test_bad_frame_over_tcp(void)
 static void test_libvgpu_over_tcp(void)
 {
 	struct vgpu_resource_create rc = {
-		.target = 0 /* PIPE_BUFFER */, .format = 64 /* R8_UNORM */,
-		.bind = 1u << 4 /* vertex buffer */, .width = 8192, .height = 1, .depth = 1,
-		.array_size = 1, .size = 8192,
+		.target = 0 /* PIPE_BUFFER */,
+		.format = 64 /* R8_UNORM */,
+		.bind = 1u << 4 /* vertex buffer */,
+		.width = 8192,
+		.height = 1,
+		.depth = 1,
+		.array_size = 1,
+		.size = 8192,
 	};
 	struct vgpu_dev *dev = NULL;
 	char address[64];
@@ -181,7 +187,8 @@ static void test_loopback_only(void)
 	struct sockaddr_in sa;
 	socklen_t len = sizeof(sa);
 	int probe = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in out = { .sin_family = AF_INET, .sin_port = htons(9),
+	struct sockaddr_in out = { .sin_family = AF_INET,
+				   .sin_port = htons(9),
 				   .sin_addr.s_addr = inet_addr("192.0.2.1") };
 	int status;
 

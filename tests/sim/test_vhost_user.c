@@ -145,8 +145,8 @@ static bool get_capset_info(struct fixture *f, struct test_ring *ring, uint32_t 
 	cmd->hdr.type = WIRE_CMD_GET_CAPSET_INFO;
 	cmd->capset_index = capset_index;
 	ring->desc[0] = (struct ring_desc){ guest_mem_gpa(buf_off), sizeof(*cmd), 1 /* NEXT */, 1 };
-	ring->desc[1] = (struct ring_desc){ guest_mem_gpa(buf_off + 512), sizeof(*resp),
-					    2 /* WRITE */, 0 };
+	ring->desc[1] =
+		(struct ring_desc){ guest_mem_gpa(buf_off + 512), sizeof(*resp), 2 /* WRITE */, 0 };
 	ring->avail[2 + slot % QUEUE_SIZE] = 0;
 	atomic_thread_fence(memory_order_release);
 	ring->avail[1] = (uint16_t)(slot + 1);

@@ -51,8 +51,8 @@ static uint8_t vb_backing[TRIANGLE_SCENE_VB_BYTES];
 
 static void test_renderer_init(void)
 {
-	int ret = virgl_renderer_init(&renderer_cookie, VIRGL_RENDERER_USE_EGL |
-					    VIRGL_RENDERER_USE_SURFACELESS,
+	int ret = virgl_renderer_init(&renderer_cookie,
+				      VIRGL_RENDERER_USE_EGL | VIRGL_RENDERER_USE_SURFACELESS,
 				      &renderer_callbacks);
 
 	CHECK_EQ(ret, 0);
@@ -88,10 +88,12 @@ static void test_resources(void)
 		return;
 	CHECK_EQ(create_resource(RT_RES_ID, VSTREAM_TARGET_TEXTURE_2D, TRIANGLE_SCENE_FORMAT,
 				 VSTREAM_BIND_RENDER_TARGET, TRIANGLE_SCENE_WIDTH,
-				 TRIANGLE_SCENE_HEIGHT, rt_backing, sizeof(rt_backing)), 0);
+				 TRIANGLE_SCENE_HEIGHT, rt_backing, sizeof(rt_backing)),
+		 0);
 	CHECK_EQ(create_resource(VB_RES_ID, VSTREAM_TARGET_BUFFER, VSTREAM_FORMAT_R8_UNORM,
-				 VSTREAM_BIND_VERTEX_BUFFER, TRIANGLE_SCENE_VB_BYTES, 1,
-				 vb_backing, sizeof(vb_backing)), 0);
+				 VSTREAM_BIND_VERTEX_BUFFER, TRIANGLE_SCENE_VB_BYTES, 1, vb_backing,
+				 sizeof(vb_backing)),
+		 0);
 	virgl_renderer_ctx_attach_resource(CTX_ID, RT_RES_ID);
 	virgl_renderer_ctx_attach_resource(CTX_ID, VB_RES_ID);
 }

@@ -79,7 +79,7 @@ static void test_overflow_stops_whole_commands(void)
 	buf[10] = GUARD;
 	buf[11] = GUARD;
 	vstream_init(&s, buf, 10);
-	vstream_set_sub_ctx(&s, 1); /* 2 dwords */
+	vstream_set_sub_ctx(&s, 1);           /* 2 dwords */
 	vstream_set_viewport(&s, 0, 0, 8, 8); /* 8 dwords: fills the buffer exactly */
 	CHECK(vstream_ok(&s));
 	CHECK_EQ(s.len, 10);

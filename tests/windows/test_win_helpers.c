@@ -104,9 +104,9 @@ static void test_overlaps(void)
 	CHECK(win_devmem_overlaps(ram, PAGE, ram, len));
 	CHECK(win_devmem_overlaps(ram + len - PAGE, PAGE, ram, len));
 	CHECK(win_devmem_overlaps(ram - PAGE, 2 * PAGE, ram, len));
-	CHECK(win_devmem_overlaps(0, UINT64_MAX, ram, len)); /* covers it whole */
+	CHECK(win_devmem_overlaps(0, UINT64_MAX, ram, len));     /* covers it whole */
 	CHECK(!win_devmem_overlaps(ram - PAGE, PAGE, ram, len)); /* ends where RAM begins */
-	CHECK(!win_devmem_overlaps(ram + len, PAGE, ram, len)); /* begins where RAM ends */
+	CHECK(!win_devmem_overlaps(ram + len, PAGE, ram, len));  /* begins where RAM ends */
 	CHECK(!win_devmem_overlaps(256ull << 30, 1ull << 30, ram, len));
 	CHECK(!win_devmem_overlaps(ram, 0, ram, len));
 	CHECK(!win_devmem_overlaps(ram, PAGE, ram, 0));

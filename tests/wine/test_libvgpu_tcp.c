@@ -51,12 +51,18 @@ static void test_capset(void)
 	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "test_libvgpu_tcp"), VGPU_OK);
 }
 
-static int create(uint32_t target, uint32_t format, uint32_t bind, uint32_t width,
-		  uint32_t height, uint64_t size, uint32_t *handle)
+static int create(uint32_t target, uint32_t format, uint32_t bind, uint32_t width, uint32_t height,
+		  uint64_t size, uint32_t *handle)
 {
 	struct vgpu_resource_create req = {
-		.target = target, .format = format, .bind = bind, .width = width,
-		.height = height, .depth = 1, .array_size = 1, .size = size,
+		.target = target,
+		.format = format,
+		.bind = bind,
+		.width = width,
+		.height = height,
+		.depth = 1,
+		.array_size = 1,
+		.size = size,
 	};
 	int status = vgpu_resource_create(dev, &req);
 
@@ -70,7 +76,8 @@ static void test_create_and_map(void)
 
 	CHECK_EQ(create(VSTREAM_TARGET_TEXTURE_2D, VSTREAM_FORMAT_B8G8R8A8_UNORM,
 			VSTREAM_BIND_RENDER_TARGET | VSTREAM_BIND_SAMPLER_VIEW, WIDTH, HEIGHT,
-			STRIDE * HEIGHT, &texture), VGPU_OK);
+			STRIDE * HEIGHT, &texture),
+		 VGPU_OK);
 	CHECK_EQ(vgpu_resource_map(dev, texture, &ptr, &pixels_size), VGPU_OK);
 	CHECK(ptr != NULL && pixels_size >= STRIDE * HEIGHT);
 	pixels = ptr;
@@ -162,7 +169,8 @@ static void test_big_buffer(void)
 	uint64_t size = 0;
 
 	CHECK_EQ(create(VSTREAM_TARGET_BUFFER, VSTREAM_FORMAT_R8_UNORM, VSTREAM_BIND_VERTEX_BUFFER,
-			BIG_BYTES, 1, BIG_BYTES, &buffer), VGPU_OK);
+			BIG_BYTES, 1, BIG_BYTES, &buffer),
+		 VGPU_OK);
 	CHECK_EQ(vgpu_resource_map(dev, buffer, &ptr, &size), VGPU_OK);
 	CHECK(ptr != NULL && size >= BIG_BYTES);
 	if (!ptr)

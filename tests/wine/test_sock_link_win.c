@@ -36,7 +36,9 @@ struct script {
 
 static const struct script scripts[] = {
 	/* Two granule-aligned extents, the later file range first. */
-	{ 1, 2, { { 3 * GRANULE, GRANULE }, { GRANULE, GRANULE + 2 * PAGE } },
+	{ 1,
+	  2,
+	  { { 3 * GRANULE, GRANULE }, { GRANULE, GRANULE + 2 * PAGE } },
 	  VGPU_SOCK_FILE_GUEST_MEMORY },
 	/* A boundary inside a granule: no view can be placed there. */
 	{ 2, 2, { { 0, PAGE }, { 2 * PAGE, PAGE } }, VGPU_SOCK_FILE_GUEST_MEMORY },
@@ -74,8 +76,10 @@ static bool recv_all(SOCKET s, void *buf, int len)
 static bool send_reply(SOCKET s, int32_t status, const void *out, uint32_t out_size,
 		       const struct vgpu_sock_extent *ext, uint32_t count, uint32_t mem_file)
 {
-	struct vgpu_sock_reply rep = { .magic = VGPU_SOCK_MAGIC, .status = status,
-				       .out_size = out_size, .num_extents = count,
+	struct vgpu_sock_reply rep = { .magic = VGPU_SOCK_MAGIC,
+				       .status = status,
+				       .out_size = out_size,
+				       .num_extents = count,
 				       .mem_file = mem_file };
 
 	return send(s, (const char *)&rep, sizeof(rep), 0) == sizeof(rep) &&
@@ -124,8 +128,10 @@ static bool serve_one(SOCKET s)
 /* One client at a time, for as long as the program runs. */
 static DWORD WINAPI server_main(void *arg)
 {
-	struct vgpu_sock_hello hello = { .magic = VGPU_SOCK_MAGIC, .version = VGPU_SOCK_VERSION,
-					 .mem_size = MEM_BYTES, .region_size = REGION_BYTES };
+	struct vgpu_sock_hello hello = { .magic = VGPU_SOCK_MAGIC,
+					 .version = VGPU_SOCK_VERSION,
+					 .mem_size = MEM_BYTES,
+					 .region_size = REGION_BYTES };
 	SOCKET s;
 
 	(void)arg;

@@ -21,12 +21,12 @@
 
 #define SIZE 64
 #define FRAMES 60
-#define SLOTS 2               /* frames in flight, each with its own part of the buffer */
-#define SQUARE 12             /* side of the moving square, pixels */
-#define VERTS_PER_SQUARE 6    /* two triangles */
-#define FLOATS_PER_VERT 5     /* vec2 position, vec3 colour */
+#define SLOTS 2            /* frames in flight, each with its own part of the buffer */
+#define SQUARE 12          /* side of the moving square, pixels */
+#define VERTS_PER_SQUARE 6 /* two triangles */
+#define FLOATS_PER_VERT 5  /* vec2 position, vec3 colour */
 #define SLOT_FLOATS (VERTS_PER_SQUARE * FLOATS_PER_VERT)
-#define COPY_WORDS 4096       /* 16 KiB: several pages of a blob */
+#define COPY_WORDS 4096 /* 16 KiB: several pages of a blob */
 #define COPY_ROUNDS 16
 #define WAIT_NS 5000000000ull
 
@@ -43,11 +43,10 @@ static const char *vertex_src =
 	"out vec3 v_color;\n"
 	"void main() { v_color = color; gl_Position = vec4(position, 0.0, 1.0); }\n";
 
-static const char *fragment_src =
-	"#version 330 core\n"
-	"in vec3 v_color;\n"
-	"out vec4 frag;\n"
-	"void main() { frag = vec4(v_color, 1.0); }\n";
+static const char *fragment_src = "#version 330 core\n"
+				  "in vec3 v_color;\n"
+				  "out vec4 frag;\n"
+				  "void main() { frag = vec4(v_color, 1.0); }\n";
 
 static bool blobs_expected(void)
 {
@@ -173,8 +172,7 @@ static bool frame_shows_square(int frame)
 	snprintf(what, sizeof(what), "frame %d, square", frame);
 	ok = pixel_is(what, read_pixel(cx, cy), square_color(frame), PIXEL_TOLERANCE);
 	snprintf(what, sizeof(what), "frame %d, below the square", frame);
-	ok = pixel_is(what, read_pixel(cx, square_y(frame) - 2), background, PIXEL_TOLERANCE) &&
-	     ok;
+	ok = pixel_is(what, read_pixel(cx, square_y(frame) - 2), background, PIXEL_TOLERANCE) && ok;
 	if (frame > 0) {
 		snprintf(what, sizeof(what), "frame %d, the last square's place", frame);
 		ok = pixel_is(what,
@@ -213,8 +211,7 @@ static void print_backing(const char *what, void *map)
 		printf("# %s mapping: not a view of a file\n", what);
 }
 
-static void *storage_mapped(const char *what, GLenum target, GLsizeiptr bytes,
-			    GLbitfield access)
+static void *storage_mapped(const char *what, GLenum target, GLsizeiptr bytes, GLbitfield access)
 {
 	void *map;
 
@@ -312,9 +309,8 @@ static bool copy_round(uint32_t *src, const uint32_t *dst, uint32_t *expect, int
 	for (i = 0; i < r.words; i++)
 		src[r.from + i] = pattern_word(round, i);
 	memcpy(expect + r.to, src + r.from, r.words * sizeof(uint32_t));
-	gl.CopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER,
-			     r.from * sizeof(uint32_t), r.to * sizeof(uint32_t),
-			     r.words * sizeof(uint32_t));
+	gl.CopyBufferSubData(GL_COPY_READ_BUFFER, GL_COPY_WRITE_BUFFER, r.from * sizeof(uint32_t),
+			     r.to * sizeof(uint32_t), r.words * sizeof(uint32_t));
 	fence = gl.FenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
 	if (!fence || !wait_fence(&fence))
 		return false;
@@ -322,8 +318,8 @@ static bool copy_round(uint32_t *src, const uint32_t *dst, uint32_t *expect, int
 		;
 	if (i == COPY_WORDS)
 		return true;
-	printf("# round %d (words %d..%d to %d): word %d reads %08x, want %08x\n", round,
-	       r.from, r.from + r.words, r.to, i, dst[i], expect[i]);
+	printf("# round %d (words %d..%d to %d): word %d reads %08x, want %08x\n", round, r.from,
+	       r.from + r.words, r.to, i, dst[i], expect[i]);
 	return false;
 }
 
@@ -334,10 +330,10 @@ static bool copy_round(uint32_t *src, const uint32_t *dst, uint32_t *expect, int
  */
 static void test_gpu_copies_seen_through_mapping(void)
 {
-	const GLbitfield write_access = GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT |
-					GL_MAP_COHERENT_BIT;
-	const GLbitfield read_access = GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT |
-				       GL_MAP_COHERENT_BIT;
+	const GLbitfield write_access =
+		GL_MAP_WRITE_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
+	const GLbitfield read_access =
+		GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
 	const GLsizeiptr bytes = COPY_WORDS * sizeof(uint32_t);
 	uint32_t *expect = calloc(COPY_WORDS, sizeof(uint32_t));
 	uint32_t *src, *dst;

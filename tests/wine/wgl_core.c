@@ -26,19 +26,15 @@ static const char *vertex_src =
 	"	gl_Position = vec4(position * offset_scale.zw + offset_scale.xy, 0.0, 1.0);\n"
 	"}\n";
 
-static const char *fragment_src =
-	"#version 330 core\n"
-	"in vec3 v_color;\n"
-	"out vec4 frag;\n"
-	"uniform vec4 tint;\n"
-	"void main() { frag = vec4(v_color, 1.0) * tint; }\n";
+static const char *fragment_src = "#version 330 core\n"
+				  "in vec3 v_color;\n"
+				  "out vec4 frag;\n"
+				  "uniform vec4 tint;\n"
+				  "void main() { frag = vec4(v_color, 1.0) * tint; }\n";
 
 /* A quad as two indexed triangles: position, then colour, per vertex. */
 static const float vertices[] = {
-	-1, -1, 1, 0, 0,
-	 1, -1, 0, 1, 0,
-	 1,  1, 0, 0, 1,
-	-1,  1, 1, 1, 1,
+	-1, -1, 1, 0, 0, 1, -1, 0, 1, 0, 1, 1, 0, 0, 1, -1, 1, 1, 1, 1,
 };
 static const GLushort indices[] = { 0, 1, 2, 0, 2, 3 };
 
@@ -104,8 +100,7 @@ static void test_draw_interpolates(void)
 	draw(0, 0, 1, 1);
 	CHECK(pixel_is("bottom left", read_pixel(0, 0), (struct rgb){ 255, 0, 0 }, 12));
 	CHECK(pixel_is("bottom right", read_pixel(SIZE - 1, 0), (struct rgb){ 0, 255, 0 }, 12));
-	CHECK(pixel_is("top right", read_pixel(SIZE - 1, SIZE - 1), (struct rgb){ 0, 0, 255 },
-		       12));
+	CHECK(pixel_is("top right", read_pixel(SIZE - 1, SIZE - 1), (struct rgb){ 0, 0, 255 }, 12));
 	CHECK(pixel_is("top left", read_pixel(0, SIZE - 1), (struct rgb){ 255, 255, 255 }, 12));
 	CHECK(pixel_is("centre", read_pixel(SIZE / 2, SIZE / 2), (struct rgb){ 128, 0, 128 }, 12));
 	CHECK(gl_ok("draw"));

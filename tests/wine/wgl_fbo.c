@@ -82,8 +82,8 @@ static void test_blit(void)
 	glClear(GL_COLOR_BUFFER_BIT);
 	gl.BindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
 	gl.BindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
-	gl.BlitFramebuffer(0, 0, FBO_SIZE, FBO_SIZE, 0, 0, FBO_SIZE, FBO_SIZE,
-			   GL_COLOR_BUFFER_BIT, GL_NEAREST);
+	gl.BlitFramebuffer(0, 0, FBO_SIZE, FBO_SIZE, 0, 0, FBO_SIZE, FBO_SIZE, GL_COLOR_BUFFER_BIT,
+			   GL_NEAREST);
 	gl.BindFramebuffer(GL_FRAMEBUFFER, 0);
 	CHECK(pixel_at_is(4, 4, (struct rgb){ 0, 0, 255 }));
 	CHECK(pixel_at_is(FBO_SIZE - 4, 4, (struct rgb){ 255, 255, 0 }));

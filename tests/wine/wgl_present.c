@@ -78,8 +78,7 @@ static void test_frames_follow(void)
 
 		clear_rect(0, SIZE, grey);
 		all = present_and_capture() && all;
-		all = pixel_is("frame", shown_at(SIZE / 3, SIZE / 3), grey, PIXEL_TOLERANCE) &&
-		      all;
+		all = pixel_is("frame", shown_at(SIZE / 3, SIZE / 3), grey, PIXEL_TOLERANCE) && all;
 	}
 	CHECK(all);
 	CHECK(gl_ok("frames"));

@@ -12,7 +12,7 @@
 #define TINY_DWORDS 16u
 #define NOP_SMALL_BYTES (64u << 10)
 #define NOP_LARGE_BYTES (512u << 10)
-#define TRANSFER_BYTES \
+#define TRANSFER_BYTES                                                                             \
 	((uint64_t)BENCH_TRANSFER_SIDE * BENCH_TRANSFER_SIDE * BENCH_TEXTURE_BYTES_PER_PIXEL)
 
 struct nop_stream {
@@ -97,8 +97,7 @@ static int run_transfer(struct bench_target *t, const struct bench_metric *m, ui
 }
 
 /* A batch of small textures, each created and destroyed at once. */
-static int run_create_destroy(struct bench_target *t, const struct bench_metric *m,
-			      uint64_t *ns)
+static int run_create_destroy(struct bench_target *t, const struct bench_metric *m, uint64_t *ns)
 {
 	const struct bench_way *w = &t->way;
 	uint64_t start = bench_now_ns();
@@ -118,12 +117,11 @@ static int run_create_destroy(struct bench_target *t, const struct bench_metric 
 const struct bench_metric bench_metrics[] = {
 	{ "fenced submit round trip (1 small command)", BENCH_UNIT_MS, 1, 0, run_round_trip },
 	{ "submit throughput, 8 x 64 KiB in flight", BENCH_UNIT_MB_S,
-	  (uint64_t)BENCH_STREAMS_IN_FLIGHT * NOP_SMALL_BYTES, NOP_SMALL_BYTES, run_throughput },
+	  (uint64_t)BENCH_STREAMS_IN_FLIGHT *NOP_SMALL_BYTES, NOP_SMALL_BYTES, run_throughput },
 	{ "submit throughput, 8 x 512 KiB in flight", BENCH_UNIT_MB_S,
-	  (uint64_t)BENCH_STREAMS_IN_FLIGHT * NOP_LARGE_BYTES, NOP_LARGE_BYTES, run_throughput },
+	  (uint64_t)BENCH_STREAMS_IN_FLIGHT *NOP_LARGE_BYTES, NOP_LARGE_BYTES, run_throughput },
 	{ "transfer to host, 1024x1024 RGBA", BENCH_UNIT_MB_S, TRANSFER_BYTES, 1, run_transfer },
-	{ "transfer from host, 1024x1024 RGBA", BENCH_UNIT_MB_S, TRANSFER_BYTES, 0,
-	  run_transfer },
+	{ "transfer from host, 1024x1024 RGBA", BENCH_UNIT_MB_S, TRANSFER_BYTES, 0, run_transfer },
 	{ "texture create + destroy, 64x64", BENCH_UNIT_PER_S, BENCH_CREATE_BATCH, 0,
 	  run_create_destroy },
 };
@@ -164,8 +162,8 @@ static int run_reps(struct bench_target *t, const struct bench_metric *m, unsign
 	return VGPU_OK;
 }
 
-int bench_measure(const struct bench_metric *m, struct bench_target *const *targets,
-		  unsigned int n, const struct bench_plan *plan, struct bench_samples *samples,
+int bench_measure(const struct bench_metric *m, struct bench_target *const *targets, unsigned int n,
+		  const struct bench_plan *plan, struct bench_samples *samples,
 		  struct bench_target **failed)
 {
 	unsigned int done = 0, block;

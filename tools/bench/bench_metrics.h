@@ -28,16 +28,16 @@ struct bench_target {
 };
 
 enum bench_unit {
-	BENCH_UNIT_MS,      /* time per repetition */
-	BENCH_UNIT_MB_S,    /* 10^6 bytes per second */
-	BENCH_UNIT_PER_S,   /* operations per second */
+	BENCH_UNIT_MS,    /* time per repetition */
+	BENCH_UNIT_MB_S,  /* 10^6 bytes per second */
+	BENCH_UNIT_PER_S, /* operations per second */
 };
 
 struct bench_metric {
 	const char *name;
 	enum bench_unit unit;
-	uint64_t work;   /* bytes (MB_S) or operations (PER_S) one repetition does */
-	uint32_t param;  /* stream bytes, or 1 for "to host" */
+	uint64_t work;  /* bytes (MB_S) or operations (PER_S) one repetition does */
+	uint32_t param; /* stream bytes, or 1 for "to host" */
 	int (*run)(struct bench_target *t, const struct bench_metric *m, uint64_t *ns);
 };
 
@@ -63,8 +63,8 @@ void bench_target_release(struct bench_target *t);
  * plan->reps) gets target i's timings.  Returns VGPU_OK, or the status of
  * the first failure and in *failed the target it happened on.
  */
-int bench_measure(const struct bench_metric *m, struct bench_target *const *targets,
-		  unsigned int n, const struct bench_plan *plan, struct bench_samples *samples,
+int bench_measure(const struct bench_metric *m, struct bench_target *const *targets, unsigned int n,
+		  const struct bench_plan *plan, struct bench_samples *samples,
 		  struct bench_target **failed);
 
 #endif /* VGPU_BENCH_METRICS_H */

@@ -37,7 +37,7 @@
 #define RAW_TABLE_OFFSET 64u
 #define RAW_CMD_OFFSET 128u
 #define RAW_CMD_MAX (sizeof(struct wire_submit_3d) + VGPU_MAX_SUBMIT_BYTES)
-#define RAW_SLOT_BYTES \
+#define RAW_SLOT_BYTES                                                                             \
 	((RAW_CMD_OFFSET + RAW_CMD_MAX + GUEST_MEM_PAGE_SIZE - 1) & ~(GUEST_MEM_PAGE_SIZE - 1))
 
 struct raw_slot {
@@ -48,7 +48,7 @@ struct raw_slot {
 };
 
 struct raw_texture {
-	uint32_t res_id; /* 0: unused */
+	uint32_t res_id;  /* 0: unused */
 	uint64_t backing; /* offset in guest memory */
 	uint64_t bytes;
 };
@@ -94,8 +94,8 @@ static const char *cmd_name(uint32_t type)
 	}
 }
 
-__attribute__((format(printf, 3, 4)))
-static int raw_fail(struct bench_raw *raw, int status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int raw_fail(struct bench_raw *raw, int status,
+							  const char *fmt, ...)
 {
 	va_list ap;
 
@@ -240,7 +240,8 @@ static int raw_queue(struct bench_raw *raw, struct raw_slot *slot, uint32_t cmd_
 	const struct vgpu_transport *t = raw_transport(raw);
 	const struct vgpu_vq_buf bufs[2] = {
 		{ .pa = slot->gpa + RAW_CMD_OFFSET, .len = cmd_len },
-		{ .pa = slot->gpa + RAW_RESP_OFFSET, .len = sizeof(struct wire_hdr),
+		{ .pa = slot->gpa + RAW_RESP_OFFSET,
+		  .len = sizeof(struct wire_hdr),
 		  .device_writes = true },
 	};
 	const struct vgpu_dma table = {
@@ -284,8 +285,7 @@ static int raw_ctx_create(struct bench_raw *raw)
 }
 
 /* UNREF, CTX_ATTACH_RESOURCE and CTX_DETACH_RESOURCE: a header and a resource id. */
-static int raw_resource_cmd(struct bench_raw *raw, uint32_t type, uint32_t ctx_id,
-			    uint32_t res_id)
+static int raw_resource_cmd(struct bench_raw *raw, uint32_t type, uint32_t ctx_id, uint32_t res_id)
 {
 	struct wire_ctx_resource *cmd;
 	struct raw_slot *slot;
@@ -404,8 +404,8 @@ static int raw_texture_destroy(void *priv, uint32_t handle)
 	return ret;
 }
 
-static int raw_transfer(void *priv, uint32_t handle, uint32_t width, uint32_t height,
-			bool to_host, uint64_t *fence)
+static int raw_transfer(void *priv, uint32_t handle, uint32_t width, uint32_t height, bool to_host,
+			uint64_t *fence)
 {
 	struct bench_raw *raw = priv;
 	struct raw_texture *tex = handle ? raw_texture_find(raw, handle) : NULL;
@@ -565,8 +565,8 @@ static int raw_slots_init(struct bench_raw *raw)
 
 		if (guest_mem_alloc_contig(raw->mem, RAW_SLOT_BYTES, &offset) != 0)
 			return raw_fail(raw, VGPU_E_NO_MEMORY, "guest memory is short");
-		raw->slots[i] = (struct raw_slot){ .va = base + offset,
-						   .gpa = guest_mem_gpa(offset) };
+		raw->slots[i] =
+			(struct raw_slot){ .va = base + offset, .gpa = guest_mem_gpa(offset) };
 	}
 	return VGPU_OK;
 }

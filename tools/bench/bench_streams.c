@@ -17,8 +17,9 @@ int bench_nop_stream(uint32_t *buf, uint32_t cap_dwords, uint32_t bytes)
 	memset(buf, 0, bytes);
 	while (left) {
 		/* a header and as much payload as one header can announce */
-		uint32_t payload = left - 1 < VSTREAM_MAX_PAYLOAD_DWORDS ?
-					   left - 1 : VSTREAM_MAX_PAYLOAD_DWORDS;
+		uint32_t payload = left - 1 < VSTREAM_MAX_PAYLOAD_DWORDS
+					   ? left - 1
+					   : VSTREAM_MAX_PAYLOAD_DWORDS;
 
 		buf[0] = VSTREAM_CMD_NOP | (payload << 16);
 		buf += 1 + payload;

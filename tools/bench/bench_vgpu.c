@@ -43,8 +43,7 @@ static int vgpu_way_wait(void *priv, uint64_t fence)
 	return vgpu_step(v, "vgpu_wait_fence", vgpu_wait_fence(v->dev, fence, BENCH_WAIT_NS));
 }
 
-static int vgpu_way_texture_create(void *priv, uint32_t width, uint32_t height,
-				   uint32_t *handle)
+static int vgpu_way_texture_create(void *priv, uint32_t width, uint32_t height, uint32_t *handle)
 {
 	struct bench_vgpu *v = priv;
 	struct vgpu_resource_create req = {

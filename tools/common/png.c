@@ -57,8 +57,8 @@ static uint8_t *put_ihdr(uint8_t *p, uint32_t width, uint32_t height)
 }
 
 /* Rows as PNG wants them before compression: a filter byte, then the pixels. */
-static uint8_t *filtered_rows(const uint8_t *rgba, uint32_t width, uint32_t height,
-			      uint32_t stride, size_t *size)
+static uint8_t *filtered_rows(const uint8_t *rgba, uint32_t width, uint32_t height, uint32_t stride,
+			      size_t *size)
 {
 	size_t row = (size_t)width * 4u;
 	uint8_t *raw = malloc((row + 1u) * height);
@@ -91,8 +91,8 @@ int png_encode_rgba(const uint8_t *rgba, uint32_t width, uint32_t height, uint32
 	if (!raw)
 		return -ENOMEM;
 	zlen = compressBound((uLong)raw_size);
-	cap = sizeof(png_signature) + PNG_CHUNK_OVERHEAD + PNG_IHDR_LEN +
-	      PNG_CHUNK_OVERHEAD + zlen + PNG_CHUNK_OVERHEAD;
+	cap = sizeof(png_signature) + PNG_CHUNK_OVERHEAD + PNG_IHDR_LEN + PNG_CHUNK_OVERHEAD +
+	      zlen + PNG_CHUNK_OVERHEAD;
 	buf = malloc(cap);
 	if (!buf) {
 		free(raw);

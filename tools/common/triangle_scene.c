@@ -23,22 +23,20 @@ enum scene_handle {
 const float triangle_scene_clear_color[4] = { 0.2f, 0.4f, 0.6f, 1.0f };
 
 /* Position in, position out; the color goes to the rasterizer to interpolate. */
-static const char scene_vs[] =
-	"VERT\n"
-	"DCL IN[0]\n"
-	"DCL IN[1]\n"
-	"DCL OUT[0], POSITION\n"
-	"DCL OUT[1], GENERIC[0]\n"
-	"  0: MOV OUT[0], IN[0]\n"
-	"  1: MOV OUT[1], IN[1]\n"
-	"  2: END\n";
+static const char scene_vs[] = "VERT\n"
+			       "DCL IN[0]\n"
+			       "DCL IN[1]\n"
+			       "DCL OUT[0], POSITION\n"
+			       "DCL OUT[1], GENERIC[0]\n"
+			       "  0: MOV OUT[0], IN[0]\n"
+			       "  1: MOV OUT[1], IN[1]\n"
+			       "  2: END\n";
 
-static const char scene_fs[] =
-	"FRAG\n"
-	"DCL IN[0], GENERIC[0], PERSPECTIVE\n"
-	"DCL OUT[0], COLOR\n"
-	"  0: MOV OUT[0], IN[0]\n"
-	"  1: END\n";
+static const char scene_fs[] = "FRAG\n"
+			       "DCL IN[0], GENERIC[0], PERSPECTIVE\n"
+			       "DCL OUT[0], COLOR\n"
+			       "  0: MOV OUT[0], IN[0]\n"
+			       "  1: END\n";
 
 /* x, y, z, w, r, g, b, a: top red, bottom left green, bottom right blue. */
 const float triangle_scene_vertices[3][8] = {
@@ -187,10 +185,8 @@ static bool probe_passes(const struct probe *p, const uint8_t rgba[4])
 }
 
 static const char *const probe_expectation[] = {
-	[PROBE_CLEAR] = "clear color",
-	[PROBE_CENTROID] = "even mix of red, green, blue",
-	[PROBE_RED] = "mostly red",
-	[PROBE_GREEN] = "mostly green",
+	[PROBE_CLEAR] = "clear color", [PROBE_CENTROID] = "even mix of red, green, blue",
+	[PROBE_RED] = "mostly red",    [PROBE_GREEN] = "mostly green",
 	[PROBE_BLUE] = "mostly blue",
 };
 

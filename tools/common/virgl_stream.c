@@ -95,8 +95,8 @@ void vstream_bind_object(struct vstream *s, uint32_t object, uint32_t handle)
 	vstream_one_arg(s, VSTREAM_CMD_BIND_OBJECT, object, handle);
 }
 
-void vstream_create_surface(struct vstream *s, uint32_t handle, uint32_t res_id,
-			    uint32_t format, uint32_t level)
+void vstream_create_surface(struct vstream *s, uint32_t handle, uint32_t res_id, uint32_t format,
+			    uint32_t level)
 {
 	uint32_t *p = vstream_begin(s, VSTREAM_CMD_CREATE_OBJECT, VSTREAM_OBJ_SURFACE,
 				    VSTREAM_SURFACE_LEN);
@@ -146,8 +146,8 @@ void vstream_clear_color(struct vstream *s, const float rgba[4])
 
 void vstream_create_blend_opaque(struct vstream *s, uint32_t handle)
 {
-	uint32_t *p = vstream_begin(s, VSTREAM_CMD_CREATE_OBJECT, VSTREAM_OBJ_BLEND,
-				    VSTREAM_BLEND_LEN);
+	uint32_t *p =
+		vstream_begin(s, VSTREAM_CMD_CREATE_OBJECT, VSTREAM_OBJ_BLEND, VSTREAM_BLEND_LEN);
 	uint32_t i;
 
 	if (!p)
@@ -181,15 +181,14 @@ void vstream_create_rasterizer_default(struct vstream *s, uint32_t handle)
 void vstream_create_dsa(struct vstream *s, uint32_t handle, bool depth_test, bool depth_write,
 			uint32_t depth_func)
 {
-	uint32_t *p = vstream_begin(s, VSTREAM_CMD_CREATE_OBJECT, VSTREAM_OBJ_DSA,
-				    VSTREAM_DSA_LEN);
+	uint32_t *p = vstream_begin(s, VSTREAM_CMD_CREATE_OBJECT, VSTREAM_OBJ_DSA, VSTREAM_DSA_LEN);
 
 	if (!p)
 		return;
 	p[0] = handle;
 	p[1] = (uint32_t)depth_test | ((uint32_t)depth_write << 1) | ((depth_func & 7u) << 2);
-	p[2] = 0; /* front stencil off */
-	p[3] = 0; /* back stencil off */
+	p[2] = 0;                /* front stencil off */
+	p[3] = 0;                /* back stencil off */
 	p[4] = float_bits(0.0f); /* alpha reference */
 }
 
@@ -203,8 +202,7 @@ static uint32_t tgsi_token_bound(uint32_t text_bytes)
 	return text_bytes + 16u;
 }
 
-void vstream_create_shader(struct vstream *s, uint32_t handle, uint32_t stage,
-			   const char *tgsi)
+void vstream_create_shader(struct vstream *s, uint32_t handle, uint32_t stage, const char *tgsi)
 {
 	uint32_t text_bytes, text_dwords;
 	size_t text_len;
@@ -229,7 +227,7 @@ void vstream_create_shader(struct vstream *s, uint32_t handle, uint32_t stage,
 	p[1] = stage;
 	p[2] = text_bytes; /* whole text in this command: no continuation bit */
 	p[3] = tgsi_token_bound(text_bytes);
-	p[4] = 0; /* no stream output */
+	p[4] = 0;                                        /* no stream output */
 	p[VSTREAM_SHADER_HDR_LEN + text_dwords - 1] = 0; /* zero the padding */
 	memcpy(&p[VSTREAM_SHADER_HDR_LEN], tgsi, text_bytes);
 }
@@ -316,13 +314,13 @@ void vstream_draw_arrays(struct vstream *s, uint32_t mode, uint32_t start, uint3
 	p[0] = start;
 	p[1] = count;
 	p[2] = mode;
-	p[3] = 0;          /* not indexed */
-	p[4] = 1;          /* instance count */
-	p[5] = 0;          /* index bias */
-	p[6] = 0;          /* start instance */
-	p[7] = 0;          /* primitive restart off */
-	p[8] = 0;          /* restart index */
-	p[9] = 0;          /* min index */
+	p[3] = 0;            /* not indexed */
+	p[4] = 1;            /* instance count */
+	p[5] = 0;            /* index bias */
+	p[6] = 0;            /* start instance */
+	p[7] = 0;            /* primitive restart off */
+	p[8] = 0;            /* restart index */
+	p[9] = 0;            /* min index */
 	p[10] = 0xFFFFFFFFu; /* max index: unbounded */
-	p[11] = 0;         /* count from stream output: none */
+	p[11] = 0;           /* count from stream output: none */
 }

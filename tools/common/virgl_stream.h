@@ -67,16 +67,16 @@ enum vstream_shader_stage {
 
 struct vstream {
 	uint32_t *buf;
-	uint32_t cap;      /* dwords */
-	uint32_t len;      /* dwords written */
-	bool overflow;     /* a command did not fit, or had an invalid argument */
+	uint32_t cap;  /* dwords */
+	uint32_t len;  /* dwords written */
+	bool overflow; /* a command did not fit, or had an invalid argument */
 };
 
 struct vstream_vertex_element {
 	uint32_t src_offset;
 	uint32_t instance_divisor;
 	uint32_t vertex_buffer_index;
-	uint32_t format;   /* VSTREAM_FORMAT_* */
+	uint32_t format; /* VSTREAM_FORMAT_* */
 };
 
 struct vstream_vertex_buffer {
@@ -94,8 +94,8 @@ void vstream_create_sub_ctx(struct vstream *s, uint32_t sub_ctx);
 void vstream_set_sub_ctx(struct vstream *s, uint32_t sub_ctx);
 
 /* A color surface on level `level`, layer 0, of a texture resource. */
-void vstream_create_surface(struct vstream *s, uint32_t handle, uint32_t res_id,
-			    uint32_t format, uint32_t level);
+void vstream_create_surface(struct vstream *s, uint32_t handle, uint32_t res_id, uint32_t format,
+			    uint32_t level);
 /* nr_cbufs color surfaces (at most 8), zsurf 0 for none. */
 void vstream_set_framebuffer(struct vstream *s, uint32_t nr_cbufs, const uint32_t *cbufs,
 			     uint32_t zsurf);
@@ -111,8 +111,7 @@ void vstream_create_dsa(struct vstream *s, uint32_t handle, bool depth_test, boo
 void vstream_bind_object(struct vstream *s, uint32_t object, uint32_t handle);
 
 /* A shader from TGSI text, in one command (no stream output). */
-void vstream_create_shader(struct vstream *s, uint32_t handle, uint32_t stage,
-			   const char *tgsi);
+void vstream_create_shader(struct vstream *s, uint32_t handle, uint32_t stage, const char *tgsi);
 void vstream_bind_shader(struct vstream *s, uint32_t handle, uint32_t stage);
 
 void vstream_create_vertex_elements(struct vstream *s, uint32_t handle, uint32_t count,

@@ -52,10 +52,22 @@ struct mat4 mat4_rotate(float angle, float x, float y, float z)
 	float c = cosf(angle), s = sinf(angle), t = 1 - c;
 
 	return (struct mat4){ {
-		t * x * x + c, t * x * y + s * z, t * x * z - s * y, 0,
-		t * x * y - s * z, t * y * y + c, t * y * z + s * x, 0,
-		t * x * z + s * y, t * y * z - s * x, t * z * z + c, 0,
-		0, 0, 0, 1,
+		t * x * x + c,
+		t * x * y + s * z,
+		t * x * z - s * y,
+		0,
+		t * x * y - s * z,
+		t * y * y + c,
+		t * y * z + s * x,
+		0,
+		t * x * z + s * y,
+		t * y * z - s * x,
+		t * z * z + c,
+		0,
+		0,
+		0,
+		0,
+		1,
 	} };
 }
 

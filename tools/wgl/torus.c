@@ -32,8 +32,7 @@ int torus_build(struct torus *t, float major, float minor, uint32_t rings, uint3
 	uint32_t i, j, n = 0;
 
 	memset(t, 0, sizeof(*t));
-	if (rings < 3 || sides < 3 || rings > 1024 || sides > 1024 || minor <= 0 ||
-	    major <= minor)
+	if (rings < 3 || sides < 3 || rings > 1024 || sides > 1024 || minor <= 0 || major <= minor)
 		return -1;
 	t->vertex_count = (rings + 1) * (sides + 1);
 	t->index_count = rings * sides * 6;

@@ -30,22 +30,21 @@ struct scene {
 	GLint mvp, model, normal_matrix, light_pos, eye_pos;
 };
 
-static const char *vertex_src =
-	"#version 330 core\n"
-	"layout(location = 0) in vec3 position;\n"
-	"layout(location = 1) in vec3 normal;\n"
-	"uniform mat4 mvp;\n"
-	"uniform mat4 model;\n"
-	"uniform mat3 normal_matrix;\n"
-	"out vec3 v_normal;\n"
-	"out vec3 v_world;\n"
-	"out vec3 v_local;\n"
-	"void main() {\n"
-	"	v_world = (model * vec4(position, 1.0)).xyz;\n"
-	"	v_normal = normal_matrix * normal;\n"
-	"	v_local = position;\n"
-	"	gl_Position = mvp * vec4(position, 1.0);\n"
-	"}\n";
+static const char *vertex_src = "#version 330 core\n"
+				"layout(location = 0) in vec3 position;\n"
+				"layout(location = 1) in vec3 normal;\n"
+				"uniform mat4 mvp;\n"
+				"uniform mat4 model;\n"
+				"uniform mat3 normal_matrix;\n"
+				"out vec3 v_normal;\n"
+				"out vec3 v_world;\n"
+				"out vec3 v_local;\n"
+				"void main() {\n"
+				"	v_world = (model * vec4(position, 1.0)).xyz;\n"
+				"	v_normal = normal_matrix * normal;\n"
+				"	v_local = position;\n"
+				"	gl_Position = mvp * vec4(position, 1.0);\n"
+				"}\n";
 
 /* Phong: ambient + diffuse of a hue that runs round the ring, white highlights. */
 static const char *fragment_src =
@@ -90,8 +89,7 @@ static int parse_options(int argc, char **argv, struct demo_options *o)
 			return -1;
 		i++;
 	}
-	if (o->frames < 1 || o->frames > 100000 || o->every < 1 || o->size < 16 ||
-	    o->size > 4096)
+	if (o->frames < 1 || o->frames > 100000 || o->every < 1 || o->size < 16 || o->size > 4096)
 		return -1;
 	return 0;
 }
@@ -145,11 +143,11 @@ static int scene_init(struct scene *s)
 static void draw_frame(const struct scene *s, int frame, int size)
 {
 	float t = (float)frame * 0.035f;
-	struct mat4 model = mat4_mul(mat4_rotate(t * 1.3f, 0.0f, 1.0f, 0.0f),
-				     mat4_rotate(t, 0.8f, 0.0f, 0.6f));
+	struct mat4 model =
+		mat4_mul(mat4_rotate(t * 1.3f, 0.0f, 1.0f, 0.0f), mat4_rotate(t, 0.8f, 0.0f, 0.6f));
 	struct mat4 view = mat4_translate(-eye[0], -eye[1], -eye[2]);
-	struct mat4 mvp = mat4_mul(mat4_perspective(0.9f, 1.0f, 0.5f, 20.0f),
-				   mat4_mul(view, model));
+	struct mat4 mvp =
+		mat4_mul(mat4_perspective(0.9f, 1.0f, 0.5f, 20.0f), mat4_mul(view, model));
 	float normal_matrix[9];
 
 	mat4_upper3(model, normal_matrix);
@@ -205,8 +203,8 @@ static int run(const struct demo_options *o, struct wgl_app *app, const struct s
 	for (frame = 0; frame < o->frames && wgl_pump(app); frame++) {
 		draw_frame(s, frame, o->size);
 		if (frame % o->every == 0) {
-			double t0 = wgl_seconds(), share = save_frame(o->out_dir, frame, o->size,
-								      rgba, row);
+			double t0 = wgl_seconds(),
+			       share = save_frame(o->out_dir, frame, o->size, rgba, row);
 
 			saving += wgl_seconds() - t0;
 			if (share < least)

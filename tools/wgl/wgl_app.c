@@ -97,9 +97,12 @@ static void load_functions(void)
 static HGLRC create_core_context(HDC dc, int major, int minor)
 {
 	const int attribs[] = {
-		WGL_CONTEXT_MAJOR_VERSION_ARB, major,
-		WGL_CONTEXT_MINOR_VERSION_ARB, minor,
-		WGL_CONTEXT_PROFILE_MASK_ARB, WGL_CONTEXT_CORE_PROFILE_BIT_ARB,
+		WGL_CONTEXT_MAJOR_VERSION_ARB,
+		major,
+		WGL_CONTEXT_MINOR_VERSION_ARB,
+		minor,
+		WGL_CONTEXT_PROFILE_MASK_ARB,
+		WGL_CONTEXT_CORE_PROFILE_BIT_ARB,
 		0,
 	};
 	PFNWGLCREATECONTEXTATTRIBSARBPROC create =
@@ -161,8 +164,7 @@ bool wgl_open(struct wgl_app *app, const char *title, int width, int height,
 	ShowWindow(app->window, SW_SHOWNORMAL);
 	UpdateWindow(app->window);
 	app->dc = GetDC(app->window);
-	if (!app->dc || !set_pixel_format(app->dc) ||
-	    !create_context(app, profile, major, minor))
+	if (!app->dc || !set_pixel_format(app->dc) || !create_context(app, profile, major, minor))
 		return false;
 	load_functions();
 	wgl_pump(app);
@@ -199,13 +201,13 @@ bool wgl_pump(struct wgl_app *app)
 static bool grab_bgrx(const struct wgl_app *app, HDC mem_dc, uint8_t **bits, HBITMAP *bitmap)
 {
 	BITMAPINFO bi = { .bmiHeader = {
-		.biSize = sizeof(BITMAPINFOHEADER),
-		.biWidth = app->width,
-		.biHeight = -app->height, /* negative: top-down */
-		.biPlanes = 1,
-		.biBitCount = 32,
-		.biCompression = BI_RGB,
-	} };
+				  .biSize = sizeof(BITMAPINFOHEADER),
+				  .biWidth = app->width,
+				  .biHeight = -app->height, /* negative: top-down */
+				  .biPlanes = 1,
+				  .biBitCount = 32,
+				  .biCompression = BI_RGB,
+			  } };
 	HDC window_dc = GetDC(app->window);
 	bool ok;
 

@@ -21,12 +21,12 @@ struct vgpu_piece {
 };
 
 struct vgpu_call {
-	uint32_t code;        /* VGPU_IOCTL_* */
-	void *fixed;          /* the call's fixed struct: sent, then updated by the reply */
+	uint32_t code; /* VGPU_IOCTL_* */
+	void *fixed;   /* the call's fixed struct: sent, then updated by the reply */
 	uint32_t fixed_size;
 	const struct vgpu_piece *payload_in; /* IN_DIRECT: pieces sent end to end */
 	uint32_t num_pieces;
-	void *payload_out;    /* OUT_DIRECT: where the driver's payload goes */
+	void *payload_out; /* OUT_DIRECT: where the driver's payload goes */
 	uint32_t payload_out_cap;
 	uint32_t payload_written; /* set by the channel */
 };

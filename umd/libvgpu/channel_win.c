@@ -26,7 +26,7 @@ struct win_channel {
 };
 
 static SP_DEVICE_INTERFACE_DETAIL_DATA_W *interface_detail(HDEVINFO set,
-							    SP_DEVICE_INTERFACE_DATA *ifd)
+							   SP_DEVICE_INTERFACE_DATA *ifd)
 {
 	SP_DEVICE_INTERFACE_DETAIL_DATA_W *detail;
 	DWORD needed = 0;
@@ -91,8 +91,8 @@ static int ioctl_status(BOOL ok)
 	return status == VGPU_OK ? VGPU_E_TRANSPORT : status;
 }
 
-static int device_ioctl(struct win_channel *w, struct vgpu_call *call, void *out,
-			uint32_t out_size, DWORD *returned)
+static int device_ioctl(struct win_channel *w, struct vgpu_call *call, void *out, uint32_t out_size,
+			DWORD *returned)
 {
 	BOOL ok = DeviceIoControl(w->device, call->code, call->fixed, call->fixed_size, out,
 				  out_size, returned, NULL);

@@ -101,8 +101,7 @@ static int dev_create(struct vgpu_channel *channel, struct vgpu_dev **out)
 static int open_channel(const char *address, struct vgpu_channel **channel)
 {
 	if (address)
-		return vgpu_channel_socket_open(address, channel, open_error,
-						sizeof(open_error));
+		return vgpu_channel_socket_open(address, channel, open_error, sizeof(open_error));
 #ifdef _WIN32
 	return vgpu_channel_device_open(channel, open_error, sizeof(open_error));
 #else
@@ -209,9 +208,9 @@ int vgpu_context_create(struct vgpu_dev *dev, uint32_t capset_id, const char *de
  * caller's struct keeps its inputs and gets only the ids back.
  */
 _Static_assert(offsetof(struct vgpu_resource_create, handle) + 8 ==
-		       sizeof(struct vgpu_resource_create) &&
-	       offsetof(struct vgpu_resource_create_blob, handle) + 8 ==
-		       sizeof(struct vgpu_resource_create_blob),
+			       sizeof(struct vgpu_resource_create) &&
+		       offsetof(struct vgpu_resource_create_blob, handle) + 8 ==
+			       sizeof(struct vgpu_resource_create_blob),
 	       "handle and res_id end the creating structs");
 
 static int create_call(struct vgpu_dev *dev, uint32_t code, const void *req, void *copy,
@@ -236,8 +235,8 @@ int vgpu_resource_create(struct vgpu_dev *dev, struct vgpu_resource_create *req)
 
 	if (!dev || !req)
 		return VGPU_E_INVALID;
-	return create_call(dev, VGPU_IOCTL_RESOURCE_CREATE, req, &copy, sizeof(copy),
-			   &req->handle, &req->res_id);
+	return create_call(dev, VGPU_IOCTL_RESOURCE_CREATE, req, &copy, sizeof(copy), &req->handle,
+			   &req->res_id);
 }
 
 int vgpu_resource_create_blob(struct vgpu_dev *dev, struct vgpu_resource_create_blob *req)
@@ -369,8 +368,7 @@ int vgpu_transfer_to_host(struct vgpu_dev *dev, const struct vgpu_transfer *t, u
 	return transfer(dev, VGPU_IOCTL_TRANSFER_TO_HOST, t, fence);
 }
 
-int vgpu_transfer_from_host(struct vgpu_dev *dev, const struct vgpu_transfer *t,
-			    uint64_t *fence)
+int vgpu_transfer_from_host(struct vgpu_dev *dev, const struct vgpu_transfer *t, uint64_t *fence)
 {
 	return transfer(dev, VGPU_IOCTL_TRANSFER_FROM_HOST, t, fence);
 }
@@ -392,8 +390,8 @@ int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uin
 	};
 
 	/* The ABI's limits also keep the payload size from overflowing. */
-	if (!dev || (!cmds && size) || (!handles && num_handles) ||
-	    size > VGPU_MAX_SUBMIT_BYTES || num_handles > VGPU_MAX_SUBMIT_HANDLES)
+	if (!dev || (!cmds && size) || (!handles && num_handles) || size > VGPU_MAX_SUBMIT_BYTES ||
+	    num_handles > VGPU_MAX_SUBMIT_HANDLES)
 		return VGPU_E_INVALID;
 	return timeline_call(dev, &call, &req.signal, fence);
 }

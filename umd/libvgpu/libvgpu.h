@@ -71,8 +71,7 @@ int vgpu_resource_unmap(struct vgpu_dev *dev, uint32_t handle);
  * ignored: libvgpu assigns the next value of the handle's timeline.
  */
 int vgpu_transfer_to_host(struct vgpu_dev *dev, const struct vgpu_transfer *t, uint64_t *fence);
-int vgpu_transfer_from_host(struct vgpu_dev *dev, const struct vgpu_transfer *t,
-			    uint64_t *fence);
+int vgpu_transfer_from_host(struct vgpu_dev *dev, const struct vgpu_transfer *t, uint64_t *fence);
 
 /* Run a virgl command stream that uses the given resources. */
 int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uint32_t *handles,

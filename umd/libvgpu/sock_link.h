@@ -32,8 +32,8 @@ struct sock_link;
  * Connect to `address` (the part after any "tcp:" is the OS's business)
  * and receive the hello, unchecked.  On failure, a line in `why`.
  */
-int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
-		      struct sock_link **out, char *why, size_t why_cap);
+int sock_link_connect(const char *address, struct vgpu_sock_hello *hello, struct sock_link **out,
+		      char *why, size_t why_cap);
 
 /*
  * Make one of the server's files reachable: the descriptor that came with

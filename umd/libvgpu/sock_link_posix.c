@@ -172,8 +172,8 @@ static bool recv_hello(struct sock_link *link, struct vgpu_sock_hello *hello)
 	return true;
 }
 
-int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
-		      struct sock_link **out, char *why, size_t why_cap)
+int sock_link_connect(const char *address, struct vgpu_sock_hello *hello, struct sock_link **out,
+		      char *why, size_t why_cap)
 {
 	struct sock_link *link = calloc(1, sizeof(*link));
 
@@ -293,8 +293,7 @@ static uint64_t round_to_pages(uint64_t size)
 
 /* One reservation, then each extent of the file in order inside it. */
 int sock_link_map(struct sock_link *link, enum vgpu_sock_mem_file file,
-		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size,
-		  void **address)
+		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size, void **address)
 {
 	uint64_t total = round_to_pages(size);
 	uint64_t pos = 0;

@@ -112,8 +112,8 @@ static int connect_tcp(struct sock_link *link, const char *address, char *why, s
 	return VGPU_OK;
 }
 
-int sock_link_connect(const char *address, struct vgpu_sock_hello *hello,
-		      struct sock_link **out, char *why, size_t why_cap)
+int sock_link_connect(const char *address, struct vgpu_sock_hello *hello, struct sock_link **out,
+		      char *why, size_t why_cap)
 {
 	struct sock_link *link = calloc(1, sizeof(*link));
 	WSADATA wsa;
@@ -251,8 +251,8 @@ static char *map_range(struct sock_link *link, HANDLE mapping, uint64_t offset, 
 	uint64_t start = offset - offset % link->granule;
 	char *view;
 
-	view = MapViewOfFileEx(mapping, FILE_MAP_READ | FILE_MAP_WRITE,
-			       (DWORD)(start >> 32), (DWORD)start, (SIZE_T)(offset - start + len),
+	view = MapViewOfFileEx(mapping, FILE_MAP_READ | FILE_MAP_WRITE, (DWORD)(start >> 32),
+			       (DWORD)start, (SIZE_T)(offset - start + len),
 			       at ? at - (offset - start) : NULL);
 	return view ? view + (offset - start) : NULL;
 }
@@ -323,8 +323,7 @@ static char *map_laid_out(struct sock_link *link, HANDLE mapping,
 }
 
 int sock_link_map(struct sock_link *link, enum vgpu_sock_mem_file file,
-		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size,
-		  void **address)
+		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size, void **address)
 {
 	HANDLE mapping;
 	char *base;

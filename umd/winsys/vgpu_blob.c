@@ -41,8 +41,8 @@ bool virgl_vgpu_blob_usable(const struct vgpu_get_info *info)
 	return info && (info->features & needed) == needed && info->host_visible_size;
 }
 
-bool virgl_vgpu_blob_wanted(const struct virgl_vgpu_winsys *ws,
-			    enum pipe_texture_target target, uint32_t flags)
+bool virgl_vgpu_blob_wanted(const struct virgl_vgpu_winsys *ws, enum pipe_texture_target target,
+			    uint32_t flags)
 {
 	return ws->base.supports_coherent && target == PIPE_BUFFER &&
 	       (flags & (VIRGL_RESOURCE_FLAG_MAP_PERSISTENT | VIRGL_RESOURCE_FLAG_MAP_COHERENT));
@@ -96,8 +96,8 @@ static bool announce_blob(struct virgl_vgpu_winsys *ws, const struct vgpu_resour
 		[VIRGL_PIPE_RES_CREATE_ARRAY_SIZE] = desc->array_size,
 		[VIRGL_PIPE_RES_CREATE_LAST_LEVEL] = desc->last_level,
 		[VIRGL_PIPE_RES_CREATE_NR_SAMPLES] = desc->nr_samples,
-		[VIRGL_PIPE_RES_CREATE_FLAGS] = VIRGL_RESOURCE_FLAG_MAP_PERSISTENT |
-						VIRGL_RESOURCE_FLAG_MAP_COHERENT,
+		[VIRGL_PIPE_RES_CREATE_FLAGS] =
+			VIRGL_RESOURCE_FLAG_MAP_PERSISTENT | VIRGL_RESOURCE_FLAG_MAP_COHERENT,
 		[VIRGL_PIPE_RES_CREATE_BLOB_ID] = blob_id,
 	};
 	uint64_t fence = 0;

@@ -20,7 +20,7 @@ struct virgl_vgpu_cmd_buf {
 	uint32_t *handles;         /* their libvgpu handles, for the submit */
 	uint32_t num_res;
 	uint32_t cap_res;
-	struct set *listed;        /* the same resources, for a quick "already listed?" */
+	struct set *listed; /* the same resources, for a quick "already listed?" */
 };
 
 static struct virgl_vgpu_cmd_buf *virgl_vgpu_cmd_buf(struct virgl_cmd_buf *cbuf)
@@ -145,9 +145,10 @@ static int virgl_vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf 
 	if (!cb)
 		return -1;
 	if (cb->base.cdw) {
-		status = p_atomic_read(&ws->lost) ? VGPU_E_DEVICE_LOST
-			: vgpu_submit(ws->dev, cb->base.buf, cb->base.cdw * 4, cb->handles,
-				      cb->num_res, &value);
+		status = p_atomic_read(&ws->lost)
+				 ? VGPU_E_DEVICE_LOST
+				 : vgpu_submit(ws->dev, cb->base.buf, cb->base.cdw * 4, cb->handles,
+					       cb->num_res, &value);
 		if (virgl_vgpu_ws_ok(ws, status, "submitting commands"))
 			virgl_vgpu_ws_fence_issued(ws, value);
 	}

@@ -27,9 +27,9 @@ static unsigned display_usage(uint32_t bind)
 static uint32_t packed_offset(const struct virgl_hw_res *res, const struct pipe_box *box)
 {
 	return box->y / util_format_get_blockheight(res->format) *
-	       virgl_vgpu_res_packed_stride(res) +
+		       virgl_vgpu_res_packed_stride(res) +
 	       box->x / util_format_get_blockwidth(res->format) *
-	       util_format_get_blocksize(res->format);
+		       util_format_get_blocksize(res->format);
 }
 
 /* Copy a box between the tightly packed backing and the display target, either way. */
@@ -79,8 +79,8 @@ static bool upload_front(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res)
 	full_box(res, 0, &box);
 	copy_box(res, dt_map, backing, false, &box);
 	ws->sws->displaytarget_unmap(ws->sws, res->dt);
-	return virgl_vgpu_res_transfer(ws, true, res, &box, virgl_vgpu_res_packed_stride(res), 0,
-				       0, 0, NULL) == 0;
+	return virgl_vgpu_res_transfer(ws, true, res, &box, virgl_vgpu_res_packed_stride(res), 0, 0,
+				       0, NULL) == 0;
 }
 
 bool virgl_vgpu_present_attach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,

@@ -18,8 +18,8 @@
 #define CACHE_TIMEOUT_USEC 1000000
 
 /* Gets the resource holding a cache entry. */
-#define res_of_entry(entry) \
-	((struct virgl_hw_res *)((char *)(entry) - offsetof(struct virgl_hw_res, cache_entry)))
+#define res_of_entry(entry)                                                                        \
+	((struct virgl_hw_res *)((char *)(entry)-offsetof(struct virgl_hw_res, cache_entry)))
 
 static bool bind_is_cacheable(uint32_t bind)
 {
@@ -104,9 +104,17 @@ struct virgl_hw_res *virgl_vgpu_res_create(struct virgl_vgpu_winsys *ws,
 					   uint32_t nr_samples, uint32_t flags, uint32_t size)
 {
 	struct virgl_resource_params params = {
-		.size = size, .bind = bind, .format = format, .flags = flags,
-		.nr_samples = nr_samples, .width = width, .height = height, .depth = depth,
-		.array_size = array_size, .last_level = last_level, .target = target,
+		.size = size,
+		.bind = bind,
+		.format = format,
+		.flags = flags,
+		.nr_samples = nr_samples,
+		.width = width,
+		.height = height,
+		.depth = depth,
+		.array_size = array_size,
+		.last_level = last_level,
+		.target = target,
 	};
 	struct virgl_hw_res *res = calloc(1, sizeof(*res));
 	bool created;
@@ -154,9 +162,17 @@ virgl_vgpu_resource_create_cached(struct virgl_winsys *vws, enum pipe_texture_ta
 {
 	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	struct virgl_resource_params params = {
-		.size = size, .bind = bind, .format = format, .flags = flags,
-		.nr_samples = nr_samples, .width = width, .height = height, .depth = depth,
-		.array_size = array_size, .last_level = last_level, .target = target,
+		.size = size,
+		.bind = bind,
+		.format = format,
+		.flags = flags,
+		.nr_samples = nr_samples,
+		.width = width,
+		.height = height,
+		.depth = depth,
+		.array_size = array_size,
+		.last_level = last_level,
+		.target = target,
 	};
 	struct virgl_resource_cache_entry *entry = NULL;
 
@@ -260,8 +276,8 @@ static int virgl_vgpu_transfer_put(struct virgl_winsys *vws, struct virgl_hw_res
 				   const struct pipe_box *box, uint32_t stride,
 				   uint32_t layer_stride, uint32_t buf_offset, uint32_t level)
 {
-	return virgl_vgpu_res_transfer(virgl_vgpu_winsys(vws), true, res, box, stride,
-				       layer_stride, buf_offset, level, NULL);
+	return virgl_vgpu_res_transfer(virgl_vgpu_winsys(vws), true, res, box, stride, layer_stride,
+				       buf_offset, level, NULL);
 }
 
 static int virgl_vgpu_transfer_get(struct virgl_winsys *vws, struct virgl_hw_res *res,

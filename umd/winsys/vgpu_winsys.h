@@ -32,36 +32,36 @@ struct sw_displaytarget;
 struct virgl_vgpu_winsys {
 	struct virgl_winsys base;
 	struct vgpu_dev *dev;
-	struct sw_winsys *sws;        /* the loader's display winsys */
+	struct sw_winsys *sws; /* the loader's display winsys */
 
-	mtx_t cache_lock;             /* guards cache */
+	mtx_t cache_lock; /* guards cache */
 	struct virgl_resource_cache cache;
 
-	mtx_t fence_lock;             /* guards last_fence */
-	uint64_t last_fence;          /* highest timeline value handed out */
+	mtx_t fence_lock;    /* guards last_fence */
+	uint64_t last_fence; /* highest timeline value handed out */
 
-	bool blob_desc;               /* the device creates blobs' objects itself */
-	uint32_t last_blob_id;        /* blob ids handed out so far (atomic) */
+	bool blob_desc;        /* the device creates blobs' objects itself */
+	uint32_t last_blob_id; /* blob ids handed out so far (atomic) */
 
-	int lost;                     /* the device is gone: fail fast (atomic) */
-	uint32_t logged_codes;        /* one bit per status code already reported */
+	int lost;              /* the device is gone: fail fast (atomic) */
+	uint32_t logged_codes; /* one bit per status code already reported */
 };
 
 struct virgl_hw_res {
 	struct pipe_reference reference;
-	uint32_t handle;              /* libvgpu's name for it */
-	uint32_t res_id;              /* the device's name, used in command streams */
+	uint32_t handle; /* libvgpu's name for it */
+	uint32_t res_id; /* the device's name, used in command streams */
 	enum pipe_texture_target target;
 	enum pipe_format format;
-	uint32_t bind;                /* VIRGL_BIND_* */
+	uint32_t bind; /* VIRGL_BIND_* */
 	uint32_t width;
 	uint32_t height;
-	uint64_t size;                /* bytes of guest backing (a blob: of host memory) */
-	void *ptr;                    /* our view of the backing, once mapped */
-	bool blob;                    /* host memory, mapped at creation: never transferred */
-	int cs_refs;                  /* command buffers listing it (atomic) */
+	uint64_t size; /* bytes of guest backing (a blob: of host memory) */
+	void *ptr;     /* our view of the backing, once mapped */
+	bool blob;     /* host memory, mapped at creation: never transferred */
+	int cs_refs;   /* command buffers listing it (atomic) */
 
-	struct sw_displaytarget *dt;  /* what presents it, for display targets */
+	struct sw_displaytarget *dt; /* what presents it, for display targets */
 	unsigned dt_stride;
 
 	struct virgl_resource_cache_entry cache_entry;
@@ -139,10 +139,9 @@ void virgl_vgpu_res_make_room(struct virgl_vgpu_winsys *ws);
  * why) on failure.
  */
 bool virgl_vgpu_blob_usable(const struct vgpu_get_info *info);
-bool virgl_vgpu_blob_wanted(const struct virgl_vgpu_winsys *ws,
-			    enum pipe_texture_target target, uint32_t flags);
-bool virgl_vgpu_blob_create(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
-			    uint32_t size);
+bool virgl_vgpu_blob_wanted(const struct virgl_vgpu_winsys *ws, enum pipe_texture_target target,
+			    uint32_t flags);
+bool virgl_vgpu_blob_create(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, uint32_t size);
 
 /* A new fence at a timeline value (NULL when out of memory). */
 struct pipe_fence_handle *virgl_vgpu_fence_at(uint64_t value);

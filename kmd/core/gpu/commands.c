@@ -5,7 +5,7 @@
 #include "wire.h"
 
 int vgpu_cmd_start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t cmd_len,
-		 uint32_t resp_len, struct vgpu_request **out)
+		   uint32_t resp_len, struct vgpu_request **out)
 {
 	struct wire_hdr *hdr;
 	int ret = vgpu_req_alloc(dev, cmd_len, resp_len, out);
@@ -27,13 +27,13 @@ int vgpu_cmd_run_nodata(struct vgpu_device *dev, struct vgpu_request *req)
 	return ret;
 }
 
-int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index,
-			     struct vgpu_capset_info *info)
+int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index, struct vgpu_capset_info *info)
 {
 	struct vgpu_request *req;
 	struct wire_get_capset_info *cmd;
 	const struct wire_resp_capset_info *resp;
-	int ret = vgpu_cmd_start(dev, WIRE_CMD_GET_CAPSET_INFO, 0, sizeof(*cmd), sizeof(*resp), &req);
+	int ret =
+		vgpu_cmd_start(dev, WIRE_CMD_GET_CAPSET_INFO, 0, sizeof(*cmd), sizeof(*resp), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -87,8 +87,8 @@ int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t conte
 {
 	struct vgpu_request *req;
 	struct wire_ctx_create *cmd;
-	int ret = vgpu_cmd_start(dev, WIRE_CMD_CTX_CREATE, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
-			&req);
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_CTX_CREATE, ctx_id, sizeof(*cmd),
+				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -104,7 +104,8 @@ int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t conte
 static int ctx_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id)
 {
 	struct vgpu_request *req;
-	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(struct wire_hdr), sizeof(struct wire_hdr), &req);
+	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(struct wire_hdr),
+				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -121,8 +122,8 @@ int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
 {
 	struct vgpu_request *req;
 	struct wire_resource_create_3d *cmd;
-	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_CREATE_3D, 0, sizeof(*cmd), sizeof(struct wire_hdr),
-			&req);
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_CREATE_3D, 0, sizeof(*cmd),
+				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -171,8 +172,8 @@ void vgpu_cmd_fill_create_blob(struct wire_resource_create_blob *cmd, uint32_t r
 {
 	cmd->resource_id = res_id;
 	cmd->blob_mem = WIRE_BLOB_MEM_HOST3D;
-	cmd->blob_flags = (blob->blob_flags & VGPU_BLOB_FLAG_MAPPABLE) ? WIRE_BLOB_FLAG_USE_MAPPABLE
-								       : 0;
+	cmd->blob_flags =
+		(blob->blob_flags & VGPU_BLOB_FLAG_MAPPABLE) ? WIRE_BLOB_FLAG_USE_MAPPABLE : 0;
 	cmd->nr_entries = 0;
 	cmd->blob_id = blob->blob_id;
 	cmd->size = blob->size;
@@ -253,7 +254,7 @@ int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 	struct wire_attach_backing *cmd;
 	uint32_t count;
 	int ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_ATTACH_BACKING, 0, sizeof(*cmd),
-			sizeof(struct wire_hdr), &req);
+				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;
@@ -298,8 +299,8 @@ int vgpu_cmd_submit_3d(struct vgpu_device *dev, uint32_t ctx_id, const void *cmd
 {
 	struct vgpu_request *req;
 	struct wire_submit_3d *cmd;
-	int ret = vgpu_cmd_start(dev, WIRE_CMD_SUBMIT_3D, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr),
-			&req);
+	int ret = vgpu_cmd_start(dev, WIRE_CMD_SUBMIT_3D, ctx_id, sizeof(*cmd),
+				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
 		return ret;

@@ -29,18 +29,18 @@ struct vgpu_capset_info {
  * commands share the field names but not their order.  Gallium's 1 sample
  * is the device's 0: any other count means multisampled.
  */
-#define VGPU_CMD_SET_DESC(cmd, desc)                                                    \
-	do {                                                                            \
-		(cmd)->target = (desc)->target;                                         \
-		(cmd)->format = (desc)->format;                                         \
-		(cmd)->bind = (desc)->bind;                                             \
-		(cmd)->width = (desc)->width;                                           \
-		(cmd)->height = (desc)->height;                                         \
-		(cmd)->depth = (desc)->depth;                                           \
-		(cmd)->array_size = (desc)->array_size;                                 \
-		(cmd)->last_level = (desc)->last_level;                                 \
-		(cmd)->nr_samples = (desc)->nr_samples > 1 ? (desc)->nr_samples : 0;    \
-		(cmd)->flags = (desc)->flags;                                           \
+#define VGPU_CMD_SET_DESC(cmd, desc)                                                               \
+	do {                                                                                       \
+		(cmd)->target = (desc)->target;                                                    \
+		(cmd)->format = (desc)->format;                                                    \
+		(cmd)->bind = (desc)->bind;                                                        \
+		(cmd)->width = (desc)->width;                                                      \
+		(cmd)->height = (desc)->height;                                                    \
+		(cmd)->depth = (desc)->depth;                                                      \
+		(cmd)->array_size = (desc)->array_size;                                            \
+		(cmd)->last_level = (desc)->last_level;                                            \
+		(cmd)->nr_samples = (desc)->nr_samples > 1 ? (desc)->nr_samples : 0;               \
+		(cmd)->flags = (desc)->flags;                                                      \
 	} while (0)
 
 /* A request for a `cmd_len`-byte command that begins with a header of this type. */

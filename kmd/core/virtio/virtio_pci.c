@@ -125,8 +125,7 @@ static void common_write64(const struct vgpu_virtio_pci *vp, uint32_t offset_lo,
  * reserved type, the upper half of a 64-bit BAR, a 64-bit BAR without
  * one, or a BAR the firmware left unassigned (base 0).
  */
-static bool bar_address(const struct vgpu_os *os, uint32_t bar, uint64_t *base,
-			uint64_t *limit)
+static bool bar_address(const struct vgpu_os *os, uint32_t bar, uint64_t *base, uint64_t *limit)
 {
 	uint32_t i = 0, lo, type;
 
@@ -330,8 +329,7 @@ static void virtio_pci_clear(struct vgpu_virtio_pci *vp, const struct vgpu_os *o
 
 int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os)
 {
-	if (!vp || !os || !os->pci_cfg_read || !os->bar_map || !os->mmio_read ||
-	    !os->mmio_write)
+	if (!vp || !os || !os->pci_cfg_read || !os->bar_map || !os->mmio_read || !os->mmio_write)
 		return VGPU_E_INVALID;
 	virtio_pci_clear(vp, os);
 	return virtio_pci_walk_caps(vp);

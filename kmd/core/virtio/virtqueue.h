@@ -37,7 +37,7 @@ struct vgpu_vq {
 	struct vgpu_vq_used *used;
 	uint64_t desc_pa, avail_pa, used_pa;
 
-	uint16_t free_head;  /* first free descriptor, chained through links */
+	uint16_t free_head; /* first free descriptor, chained through links */
 	uint16_t num_free;
 	uint16_t avail_idx;  /* our shadow of avail->idx */
 	uint16_t last_used;  /* next used entry to consume */

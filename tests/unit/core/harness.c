@@ -25,8 +25,7 @@ int harness_create(struct harness *h)
 {
 	enum vgpu_personality personality =
 		h->gpu.cfg.mvisor ? VGPU_PERSONALITY_MVISOR : VGPU_PERSONALITY_STANDARD;
-	int ret = vgpu_device_create(&h->os.os, &h->gpu.transport, personality,
-				     &h->dev);
+	int ret = vgpu_device_create(&h->os.os, &h->gpu.transport, personality, &h->dev);
 
 	if (ret != VGPU_OK) {
 		h->dev = NULL;
@@ -67,11 +66,12 @@ bool harness_down(struct harness *h)
 		ok = false;
 	}
 	if (fake_os_live(&h->os)) {
-		fprintf(stderr, "harness: leaked %lld allocs, %lld dma, %lld backings, %lld maps, "
-			"%lld locks, %lld events\n", (long long)h->os.live_allocs,
-			(long long)h->os.live_dma, (long long)h->os.live_backings,
-			(long long)h->os.live_maps, (long long)h->os.live_locks,
-			(long long)h->os.live_events);
+		fprintf(stderr,
+			"harness: leaked %lld allocs, %lld dma, %lld backings, %lld maps, "
+			"%lld locks, %lld events\n",
+			(long long)h->os.live_allocs, (long long)h->os.live_dma,
+			(long long)h->os.live_backings, (long long)h->os.live_maps,
+			(long long)h->os.live_locks, (long long)h->os.live_events);
 		ok = false;
 	}
 	if (h->os.violations) {
@@ -119,17 +119,23 @@ bool harness_session_down(struct harness *h, struct vgpu_file **f)
 int call(struct vgpu_file *f, uint32_t code, void *arg, uint32_t size)
 {
 	struct vgpu_ioctl_bufs b = {
-		.in = arg, .in_size = size, .out = arg, .out_size = size,
+		.in = arg,
+		.in_size = size,
+		.out = arg,
+		.out_size = size,
 	};
 
 	return vgpu_file_ioctl(f, code, &b);
 }
 
-int call_payload(struct vgpu_file *f, uint32_t code, const void *arg, uint32_t size,
-		 void *payload, uint32_t payload_size, uint32_t *written)
+int call_payload(struct vgpu_file *f, uint32_t code, const void *arg, uint32_t size, void *payload,
+		 uint32_t payload_size, uint32_t *written)
 {
 	struct vgpu_ioctl_bufs b = {
-		.in = arg, .in_size = size, .payload = payload, .payload_size = payload_size,
+		.in = arg,
+		.in_size = size,
+		.payload = payload,
+		.payload_size = payload_size,
 	};
 	int ret = vgpu_file_ioctl(f, code, &b);
 
@@ -149,22 +155,33 @@ int make_context(struct vgpu_file *f)
 struct vgpu_resource_create buffer_desc(uint32_t size)
 {
 	return (struct vgpu_resource_create){
-		.target = 0, .format = 64 /* R8_UNORM */, .bind = 1u << 4, .width = size,
-		.height = 1, .depth = 1, .array_size = 1, .size = size,
+		.target = 0,
+		.format = 64 /* R8_UNORM */,
+		.bind = 1u << 4,
+		.width = size,
+		.height = 1,
+		.depth = 1,
+		.array_size = 1,
+		.size = size,
 	};
 }
 
 struct vgpu_resource_create texture_desc(uint32_t w, uint32_t h, uint32_t levels)
 {
 	return (struct vgpu_resource_create){
-		.target = 2, .format = 1 /* B8G8R8A8_UNORM */, .bind = 1u << 3, .width = w,
-		.height = h, .depth = 1, .array_size = 1, .last_level = levels - 1,
+		.target = 2,
+		.format = 1 /* B8G8R8A8_UNORM */,
+		.bind = 1u << 3,
+		.width = w,
+		.height = h,
+		.depth = 1,
+		.array_size = 1,
+		.last_level = levels - 1,
 		.size = (uint64_t)w * h * 4 * 2,
 	};
 }
 
-static uint32_t make_resource(struct vgpu_file *f, struct vgpu_resource_create *c,
-			      uint32_t *res_id)
+static uint32_t make_resource(struct vgpu_file *f, struct vgpu_resource_create *c, uint32_t *res_id)
 {
 	if (call(f, VGPU_IOCTL_RESOURCE_CREATE, c, sizeof(*c)) != VGPU_OK)
 		return 0;
@@ -190,8 +207,11 @@ uint32_t make_texture(struct vgpu_file *f, uint32_t w, uint32_t h, uint32_t leve
 struct vgpu_resource_create_blob blob_desc(uint64_t size, uint64_t blob_id)
 {
 	struct vgpu_resource_create_blob b = {
-		.blob_mem = VGPU_BLOB_MEM_HOST3D, .blob_flags = VGPU_BLOB_FLAG_MAPPABLE,
-		.blob_id = blob_id, .size = size, .desc = buffer_desc((uint32_t)size),
+		.blob_mem = VGPU_BLOB_MEM_HOST3D,
+		.blob_flags = VGPU_BLOB_FLAG_MAPPABLE,
+		.blob_id = blob_id,
+		.size = size,
+		.desc = buffer_desc((uint32_t)size),
 	};
 
 	b.desc.size = 0;
@@ -246,8 +266,8 @@ int submit(struct vgpu_file *f, const uint32_t *handles, uint32_t nhandles, uint
 		memcpy(payload, handles, nhandles * sizeof(uint32_t));
 	for (uint32_t i = 0; i < ndwords; i++)
 		payload[nhandles + i] = 0xc0de0000u + i;
-	return call_payload(f, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload,
-			    (nhandles + ndwords) * 4, NULL);
+	return call_payload(f, VGPU_IOCTL_SUBMIT, &s, sizeof(s), payload, (nhandles + ndwords) * 4,
+			    NULL);
 }
 
 int wait_fence(struct vgpu_file *f, uint64_t value, uint64_t timeout_ns, uint64_t *completed)
@@ -264,7 +284,9 @@ int transfer_buffer(struct vgpu_file *f, uint32_t code, uint32_t handle, uint32_
 		    uint64_t signal)
 {
 	struct vgpu_transfer t = {
-		.handle = handle, .box = { .x = x, .w = w, .h = 1, .d = 1 }, .offset = x,
+		.handle = handle,
+		.box = { .x = x, .w = w, .h = 1, .d = 1 },
+		.offset = x,
 		.signal = signal,
 	};
 

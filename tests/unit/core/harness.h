@@ -58,8 +58,8 @@ bool harness_session_down(struct harness *h, struct vgpu_file **f);
 /* A buffered call: `arg` is both the in and the out struct. */
 int call(struct vgpu_file *f, uint32_t code, void *arg, uint32_t size);
 /* A direct call: fixed struct in, `payload` read or written; *written gets payload_written. */
-int call_payload(struct vgpu_file *f, uint32_t code, const void *arg, uint32_t size,
-		 void *payload, uint32_t payload_size, uint32_t *written);
+int call_payload(struct vgpu_file *f, uint32_t code, const void *arg, uint32_t size, void *payload,
+		 uint32_t payload_size, uint32_t *written);
 
 /* Shorthands for set-up steps: a status, or a handle (0 when the call failed). */
 int make_context(struct vgpu_file *f);

@@ -33,11 +33,11 @@ static inline bool up(bool with_context)
 }
 
 /* The call returns `status` and no command reaches the device. */
-#define REJECTS(expr, status)                                                   \
-	do {                                                                    \
-		uint64_t before_ = fake_gpu_total_commands(&H.gpu);             \
-		CHECK_EQ((expr), (status));                                     \
-		CHECK_EQ(fake_gpu_total_commands(&H.gpu), before_);             \
+#define REJECTS(expr, status)                                                                      \
+	do {                                                                                       \
+		uint64_t before_ = fake_gpu_total_commands(&H.gpu);                                \
+		CHECK_EQ((expr), (status));                                                        \
+		CHECK_EQ(fake_gpu_total_commands(&H.gpu), before_);                                \
 	} while (0)
 
 /*

@@ -122,11 +122,11 @@ static void test_create_sends_blob_and_attaches(void)
 }
 
 /* The blob `base`, changed by `edits` (expressions on `b`), is refused as invalid. */
-#define REJECTS_BLOB(...)                                                       \
-	do {                                                                    \
-		struct vgpu_resource_create_blob b = blob_desc(PAGE, 1);        \
-		__VA_ARGS__;                                                    \
-		REJECTS(create_blob(b), VGPU_E_INVALID);                        \
+#define REJECTS_BLOB(...)                                                                          \
+	do {                                                                                       \
+		struct vgpu_resource_create_blob b = blob_desc(PAGE, 1);                           \
+		__VA_ARGS__;                                                                       \
+		REJECTS(create_blob(b), VGPU_E_INVALID);                                           \
 	} while (0)
 
 static void test_create_rejects_blob_mem(void)
@@ -267,7 +267,10 @@ static void test_map_unmap_destroy(void)
 
 static void test_map_passes_cache_type(void)
 {
-	static const struct { uint32_t map_info; enum vgpu_cache_type cache; } cases[] = {
+	static const struct {
+		uint32_t map_info;
+		enum vgpu_cache_type cache;
+	} cases[] = {
 		{ WIRE_MAP_CACHE_UNCACHED, VGPU_CACHE_UNCACHED },
 		{ WIRE_MAP_CACHE_WC, VGPU_CACHE_WRITE_COMBINED },
 		{ WIRE_MAP_CACHE_CACHED | 0x30u, VGPU_CACHE_CACHED }, /* bits outside the mask */
@@ -422,8 +425,8 @@ static void test_map_wrong_answer_type(void)
 	if (!blob_up(false, REGION))
 		return;
 	first = make_blob(F, PAGE, 1, NULL);
-	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB, FAKE_GPU_ERROR,
-			  WIRE_RESP_OK_NODATA, 1);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB, FAKE_GPU_ERROR, WIRE_RESP_OK_NODATA,
+			  1);
 	CHECK_EQ(map_handle(F, first, NULL), VGPU_E_DEVICE);
 	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 1);
 	/* the device refused that unmap: the range stays reserved, the next blob goes elsewhere */

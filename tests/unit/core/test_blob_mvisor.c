@@ -46,8 +46,8 @@ static void test_unsupported_without_capability_or_mapping(void)
 	if (!blob_up_with(&cfg, true))
 		return;
 	info = get_info(F);
-	CHECK(!(info.features & (VGPU_FEATURE_RESOURCE_BLOB | VGPU_FEATURE_BLOB_DESC |
-				 VGPU_FEATURE_HOST_VISIBLE)));
+	CHECK(!(info.features &
+		(VGPU_FEATURE_RESOURCE_BLOB | VGPU_FEATURE_BLOB_DESC | VGPU_FEATURE_HOST_VISIBLE)));
 	REJECTS(call(F, VGPU_IOCTL_RESOURCE_CREATE_BLOB, &b, sizeof(b)), VGPU_E_UNSUPPORTED);
 	down();
 
@@ -158,20 +158,26 @@ static void test_bad_addresses_refused(void)
 	placed = make_blob(F, 2 * PAGE, 1, NULL);
 	CHECK_EQ(map_offset(F, placed), 0);
 	handle = make_blob(F, 2 * PAGE, 2, NULL);
+	check_answer_refused(handle, &(struct fake_gpu_map_answer){ .set = FAKE_GPU_MAP_GPA,
+								    .gpa = base + 2 * PAGE +
+									   1 }); /* misaligned */
+	check_answer_refused(handle,
+			     &(struct fake_gpu_map_answer){ .set = FAKE_GPU_MAP_GPA,
+							    .gpa = base - 2 * PAGE }); /* below */
 	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_GPA, .gpa = base + 2 * PAGE + 1 });     /* misaligned */
-	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_GPA, .gpa = base - 2 * PAGE });         /* below */
-	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_GPA, .gpa = base + REGION - PAGE });    /* past the end */
-	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_GPA, .gpa = UINT64_MAX - PAGE + 1 });   /* wraps */
-	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_GPA, .gpa = base + PAGE });             /* over `placed` */
-	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_SIZE, .size = PAGE });                  /* too small */
-	check_answer_refused(handle, &(struct fake_gpu_map_answer){
-		.set = FAKE_GPU_MAP_INFO, .map_info = WIRE_MAP_CACHE_NONE });
+					     .set = FAKE_GPU_MAP_GPA,
+					     .gpa = base + REGION - PAGE }); /* past the end */
+	check_answer_refused(
+		handle, &(struct fake_gpu_map_answer){ .set = FAKE_GPU_MAP_GPA,
+						       .gpa = UINT64_MAX - PAGE + 1 }); /* wraps */
+	check_answer_refused(
+		handle, &(struct fake_gpu_map_answer){ .set = FAKE_GPU_MAP_GPA,
+						       .gpa = base + PAGE }); /* over `placed` */
+	check_answer_refused(handle, &(struct fake_gpu_map_answer){ .set = FAKE_GPU_MAP_SIZE,
+								    .size = PAGE }); /* too small */
+	check_answer_refused(handle,
+			     &(struct fake_gpu_map_answer){ .set = FAKE_GPU_MAP_INFO,
+							    .map_info = WIRE_MAP_CACHE_NONE });
 	/* an honest answer still works */
 	CHECK_EQ(map_offset(F, handle), 2 * PAGE);
 	down();

@@ -111,7 +111,8 @@ static void test_alloc_failure_during_resource_create(void)
 		CHECK_EQ(ret, VGPU_E_NO_MEMORY);
 		if (fake_gpu_live_resources(&H.gpu) || fake_os_live(&H.os) != baseline)
 			printf("# failing acquisition %d of the create left %u device resources, "
-			       "%lld OS objects\n", n, fake_gpu_live_resources(&H.gpu),
+			       "%lld OS objects\n",
+			       n, fake_gpu_live_resources(&H.gpu),
 			       (long long)(fake_os_live(&H.os) - baseline));
 		CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
 		CHECK_EQ(fake_os_live(&H.os), baseline);

@@ -21,8 +21,7 @@ static void test_unknown_control_code(void)
 		VGPU_E_UNSUPPORTED);
 	REJECTS(call(F, 0, &info, sizeof(info)), VGPU_E_UNSUPPORTED);
 	/* another device type in the high bits */
-	REJECTS(call(F, VGPU_IOCTL_GET_INFO ^ (1u << 16), &info, sizeof(info)),
-		VGPU_E_UNSUPPORTED);
+	REJECTS(call(F, VGPU_IOCTL_GET_INFO ^ (1u << 16), &info, sizeof(info)), VGPU_E_UNSUPPORTED);
 	down();
 }
 
@@ -35,13 +34,12 @@ static void test_wrong_method_bits(void)
 	if (!up(true))
 		return;
 	for (uint32_t m = 1; m < 4; m++)
-		REJECTS(call(F, VGPU_CTL_CODE(0x900, m), &info, sizeof(info)),
-			VGPU_E_UNSUPPORTED);
+		REJECTS(call(F, VGPU_CTL_CODE(0x900, m), &info, sizeof(info)), VGPU_E_UNSUPPORTED);
 	REJECTS(call_payload(F, VGPU_CTL_CODE(0x909, VGPU_METHOD_BUFFERED), &s, sizeof(s), &dword,
 			     4, NULL),
 		VGPU_E_UNSUPPORTED);
-	REJECTS(call_payload(F, VGPU_CTL_CODE(0x909, VGPU_METHOD_OUT_DIRECT), &s, sizeof(s),
-			     &dword, 4, NULL),
+	REJECTS(call_payload(F, VGPU_CTL_CODE(0x909, VGPU_METHOD_OUT_DIRECT), &s, sizeof(s), &dword,
+			     4, NULL),
 		VGPU_E_UNSUPPORTED);
 	down();
 }
@@ -87,8 +85,9 @@ static void test_fixed_struct_too_large(void)
 static void test_out_buffer_size_mismatch(void)
 {
 	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR };
-	struct vgpu_ioctl_bufs b = { .in = &info, .in_size = sizeof(info), .out = &info,
-				     .out_size = sizeof(info) - 8 };
+	struct vgpu_ioctl_bufs b = {
+		.in = &info, .in_size = sizeof(info), .out = &info, .out_size = sizeof(info) - 8
+	};
 
 	if (!up(false))
 		return;
@@ -118,8 +117,7 @@ static void test_nonzero_pad_fields(void)
 	REJECTS(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_E_INVALID);
 	rm = (struct vgpu_resource_map){ .handle = handle, .flags = 1 };
 	REJECTS(call(F, VGPU_IOCTL_RESOURCE_MAP, &rm, sizeof(rm)), VGPU_E_INVALID);
-	REJECTS(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), &dword, 4, NULL),
-		VGPU_E_INVALID);
+	REJECTS(call_payload(F, VGPU_IOCTL_SUBMIT, &s, sizeof(s), &dword, 4, NULL), VGPU_E_INVALID);
 	down();
 }
 
@@ -487,7 +485,8 @@ static void test_wait_timeout_elapses(void)
 	took = now_ns() - start;
 	CHECK(took >= 50000000ull);
 	CHECK(took < 1000000000ull);
-	w = (struct vgpu_wait){ .kind = VGPU_WAIT_RESOURCE, .handle = handle,
+	w = (struct vgpu_wait){ .kind = VGPU_WAIT_RESOURCE,
+				.handle = handle,
 				.timeout_ns = 20000000ull };
 	start = now_ns();
 	CHECK_EQ(call(F, VGPU_IOCTL_WAIT, &w, sizeof(w)), VGPU_E_TIMEOUT);

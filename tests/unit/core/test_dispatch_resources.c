@@ -14,11 +14,11 @@ static int create(struct vgpu_resource_create c)
 }
 
 /* The description `base`, changed by `edits` (expressions on `c`), is refused as invalid. */
-#define REJECTS_DESC(base, ...)                                                 \
-	do {                                                                    \
-		struct vgpu_resource_create c = (base);                         \
-		__VA_ARGS__;                                                    \
-		REJECTS(create(c), VGPU_E_INVALID);                             \
+#define REJECTS_DESC(base, ...)                                                                    \
+	do {                                                                                       \
+		struct vgpu_resource_create c = (base);                                            \
+		__VA_ARGS__;                                                                       \
+		REJECTS(create(c), VGPU_E_INVALID);                                                \
 	} while (0)
 #define REJECTS_TEXTURE(...) REJECTS_DESC(texture_desc(64, 64, 1), __VA_ARGS__)
 #define REJECTS_BUFFER(...) REJECTS_DESC(buffer_desc(4096), __VA_ARGS__)
@@ -149,7 +149,10 @@ static uint32_t up_with_texture(void)
 static struct vgpu_transfer texture_transfer(uint32_t handle)
 {
 	return (struct vgpu_transfer){
-		.handle = handle, .box = { .w = 64, .h = 64, .d = 1 }, .stride = 256, .signal = 1,
+		.handle = handle,
+		.box = { .w = 64, .h = 64, .d = 1 },
+		.stride = 256,
+		.signal = 1,
 	};
 }
 
@@ -167,11 +170,11 @@ static int xfer_from(struct vgpu_transfer t)
  * texture_transfer(handle), changed by `edits` (expressions on `t`), is
  * refused as invalid by `fn` (xfer or xfer_from).
  */
-#define REJECTS_TRANSFER(fn, handle, ...)                                       \
-	do {                                                                    \
-		struct vgpu_transfer t = texture_transfer(handle);              \
-		__VA_ARGS__;                                                    \
-		REJECTS(fn(t), VGPU_E_INVALID);                                 \
+#define REJECTS_TRANSFER(fn, handle, ...)                                                          \
+	do {                                                                                       \
+		struct vgpu_transfer t = texture_transfer(handle);                                 \
+		__VA_ARGS__;                                                                       \
+		REJECTS(fn(t), VGPU_E_INVALID);                                                    \
 	} while (0)
 
 static void test_transfer_level_beyond_last(void)
@@ -246,8 +249,11 @@ static void test_transfer_past_backing(void)
 	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &arr, sizeof(arr)), VGPU_OK);
 	array_handle = arr.handle;
 	layers = (struct vgpu_transfer){
-		.handle = array_handle, .box = { .w = 16, .h = 16, .d = 4 }, .stride = 16,
-		.layer_stride = 0xFFFFFFFFu, .signal = 1,
+		.handle = array_handle,
+		.box = { .w = 16, .h = 16, .d = 4 },
+		.stride = 16,
+		.layer_stride = 0xFFFFFFFFu,
+		.signal = 1,
 	};
 	REJECTS(xfer(layers), VGPU_E_INVALID);
 	/* the core rounds backing up to whole pages: 4 KiB here */

@@ -315,8 +315,7 @@ static void test_wrap_device_never_finishes_then_recovers(void)
 	CHECK_EQ(submit(F, &handle, 1, 4, 4), VGPU_E_TIMEOUT);
 	took = now_ns() - start;
 	CHECK(took >= HARNESS_COMMAND_TIMEOUT_NS && took < 5 * SECOND);
-	CHECK_EQ(transfer_buffer(F, VGPU_IOCTL_TRANSFER_TO_HOST, handle, 0, 64, 4),
-		 VGPU_E_TIMEOUT);
+	CHECK_EQ(transfer_buffer(F, VGPU_IOCTL_TRANSFER_TO_HOST, handle, 0, 64, 4), VGPU_E_TIMEOUT);
 	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_SUBMIT_3D), 2);
 	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_TRANSFER_TO_HOST_3D), 1);
 	CHECK_EQ(fenced_in_flight(), HELD);

@@ -41,8 +41,8 @@ static void test_get_info_minimal_device(void)
 	struct fake_gpu_config cfg = fake_gpu_default_config();
 	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR };
 
-	cfg.features &= ~((1ull << VGPU_VIRTIO_F_INDIRECT_DESC) |
-			  (1ull << VGPU_VIRTIO_F_EVENT_IDX));
+	cfg.features &=
+		~((1ull << VGPU_VIRTIO_F_INDIRECT_DESC) | (1ull << VGPU_VIRTIO_F_EVENT_IDX));
 	cfg.queue_size = 8;
 	CHECK_EQ(harness_up(&H, &cfg), VGPU_OK);
 	F = H.dev ? harness_open(&H, &H) : NULL;

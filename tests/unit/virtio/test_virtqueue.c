@@ -147,8 +147,8 @@ static uint16_t dev_avail_idx(struct fake_dev *dev)
 }
 
 /* Walk a descriptor table the way a device does: flags, next, bounded by the table size. */
-static bool dev_walk(struct dev_req *req, const uint8_t *table, unsigned table_size,
-		     uint16_t first, bool top_level)
+static bool dev_walk(struct dev_req *req, const uint8_t *table, unsigned table_size, uint16_t first,
+		     bool top_level)
 {
 	uint16_t i = first;
 
@@ -593,13 +593,13 @@ static void test_misbehaving_device(void)
 	CHECK(dev_pop(&f.dev, &b));
 	CHECK(dev_pop(&f.dev, &c));
 
-	dev_push(&f.dev, 100, 0);		/* beyond the ring */
-	dev_push(&f.dev, 0xffffffffu, 0);	/* far beyond */
+	dev_push(&f.dev, 100, 0);               /* beyond the ring */
+	dev_push(&f.dev, 0xffffffffu, 0);       /* far beyond */
 	dev_push(&f.dev, (b.head + 1u) % 8, 0); /* second descriptor of a chain */
-	dev_push(&f.dev, a.head, 0xffffffffu);	/* honest, with an absurd length */
-	dev_push(&f.dev, a.head, 0);		/* duplicate */
+	dev_push(&f.dev, a.head, 0xffffffffu);  /* honest, with an absurd length */
+	dev_push(&f.dev, a.head, 0);            /* duplicate */
 	dev_push(&f.dev, b.head, 16);
-	dev_push(&f.dev, 7, 0);			/* never handed out */
+	dev_push(&f.dev, 7, 0); /* never handed out */
 	CHECK(vgpu_vq_get_used(&f.vq, &written, &bad) == token_of(0));
 	CHECK_EQ(written, 0xffffffffu); /* reported as is: the owner clamps */
 	CHECK_EQ(bad, 3);
@@ -661,7 +661,10 @@ static uint32_t lcg(uint32_t *state)
  */
 static void test_wraparound(void)
 {
-	enum { TOTAL = 200000, SIZE = 16 };
+	enum {
+		TOTAL = 200000,
+		SIZE = 16
+	};
 	struct fixture f;
 	struct dev_req reqs[SIZE];
 	uint32_t seed = 12345, bad = 0;
