@@ -23,19 +23,19 @@ struct idt_pointer {
 } __attribute__((packed));
 
 /* The stubs of boot/entry.S, one per vector. */
-#define STUB(n) extern void exc_stub_##n(void);
-STUB(0)
-STUB(1) STUB(2) STUB(3) STUB(4) STUB(5) STUB(6) STUB(7) STUB(8) STUB(9) STUB(10) STUB(11) STUB(12)
-	STUB(13) STUB(14) STUB(15) STUB(16) STUB(17) STUB(18) STUB(19) STUB(20) STUB(21)
-#undef STUB
+extern void exc_stub_0(void), exc_stub_1(void), exc_stub_2(void), exc_stub_3(void),
+	exc_stub_4(void), exc_stub_5(void), exc_stub_6(void), exc_stub_7(void), exc_stub_8(void),
+	exc_stub_9(void), exc_stub_10(void), exc_stub_11(void), exc_stub_12(void),
+	exc_stub_13(void), exc_stub_14(void), exc_stub_15(void), exc_stub_16(void),
+	exc_stub_17(void), exc_stub_18(void), exc_stub_19(void), exc_stub_20(void),
+	exc_stub_21(void);
 
-		static void (*const stubs[EXCEPTION_VECTORS])(void) = {
-			exc_stub_0,  exc_stub_1,  exc_stub_2,  exc_stub_3,  exc_stub_4,
-			exc_stub_5,  exc_stub_6,  exc_stub_7,  exc_stub_8,  exc_stub_9,
-			exc_stub_10, exc_stub_11, exc_stub_12, exc_stub_13, exc_stub_14,
-			exc_stub_15, exc_stub_16, exc_stub_17, exc_stub_18, exc_stub_19,
-			exc_stub_20, exc_stub_21,
-		};
+static void (*const stubs[EXCEPTION_VECTORS])(void) = {
+	exc_stub_0,  exc_stub_1,  exc_stub_2,  exc_stub_3,  exc_stub_4,  exc_stub_5,
+	exc_stub_6,  exc_stub_7,  exc_stub_8,  exc_stub_9,  exc_stub_10, exc_stub_11,
+	exc_stub_12, exc_stub_13, exc_stub_14, exc_stub_15, exc_stub_16, exc_stub_17,
+	exc_stub_18, exc_stub_19, exc_stub_20, exc_stub_21,
+};
 
 static struct idt_gate idt[EXCEPTION_VECTORS];
 
