@@ -106,7 +106,7 @@ COMMANDS = {
     ],
     'make testos\nmake -C testos O=DIR\ntestos/run.sh DIR/testos.elf\n'
     'TESTOS_CAPTURES=a.vgcap,b.vgcap testos/run.sh DIR/testos.elf': [
-        ('testos/README.md: build the guest, run it, replay two captures',
+        ('build the guest, run it, replay two captures',
          'make -s -C testos O="$W/guest"\n'
          'testos/run.sh "$W/guest/testos.elf"\n'
          'VGPU_SIM_RECORD="$W/a.vgcap" start_sim "$W/rec.sock"\n'
@@ -118,7 +118,7 @@ COMMANDS = {
     'VGPU_SIM_RECORD=out.vgcap vgpu-sim --socket S &\nVGPU_SOCKET=S vgpu-demo\nkill %1\n'
     'TESTOS_CAPTURES=out.vgcap testos/run.sh build/testos/testos.elf\n'
     'tests/testos/replay-test.sh BUILD_DIR KERNEL': [
-        ('docs/replay.md: record vgpu-demo, replay it in the guest, then the whole test',
+        ('record vgpu-demo, replay it in the guest, then the whole test',
          'make -s -C testos O="$PWD/build/testos"\n'
          'cd "$W"\n'
          'VGPU_SIM_RECORD=out.vgcap vgpu-sim --socket S >sim-S.log 2>&1 &\n'
