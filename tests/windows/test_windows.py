@@ -337,7 +337,19 @@ def inf_matches_package(ctx):
                              os.listdir(ctx.pkg)),
         "msi off": (text.replace("MSISupported, 0x00010001, 1", "MSISupported, 0x00010001, 0"),
                     os.listdir(ctx.pkg)),
+        "remapping on": (text.replace("RemappingSupported, 0x00010001, 0",
+                                      "RemappingSupported, 0x00010001, 1"), os.listdir(ctx.pkg)),
+        "no device DMA key": (text.replace("AddReg = Vgpu_Msi_AddReg, Vgpu_Dma_AddReg",
+                                           "AddReg = Vgpu_Msi_AddReg"), os.listdir(ctx.pkg)),
+        "driver opts in": (text.replace("DmaRemappingCompatible, 0x00010001, 0",
+                                        "DmaRemappingCompatible, 0x00010001, 1"),
+                           os.listdir(ctx.pkg)),
+        "no service DMA key": (text.replace("AddReg        = Vgpu_Service_AddReg", ""),
+                               os.listdir(ctx.pkg)),
     }
+    for what, (t, files) in broken.items():
+        check(t != text or len(files) < len(os.listdir(ctx.pkg)),
+              "the planted mistake did not apply: " + what)
     for what, (t, files) in broken.items():
         check(inf_problems(t, files), "the INF check misses: " + what)
 
