@@ -16,7 +16,9 @@ import re
 import sys
 
 SYSTEM_CLASS_GUID = "{4d36e97d-e325-11ce-bfc1-08002be10318}"
-HARDWARE_IDS = {"PCI\\VEN_1AF4&DEV_1050&CC_0380", "PCI\\VEN_1AF4&DEV_105B"}
+# Class 0380 keeps the VGA virtio-gpu (0300) out; 105B is Mvisor's id as the
+# original driver bound it (virtio-pmem shares it: vgpu.sys tells them apart).
+HARDWARE_IDS = {"PCI\\VEN_1AF4&DEV_1050&CC_0380", "PCI\\VEN_1AF4&DEV_105B&SUBSYS_11001AF4&REV_01"}
 REG_DWORD = 0x00010001
 
 

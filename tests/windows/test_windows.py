@@ -189,8 +189,8 @@ def driver_imports_by_name(ctx):
 
 
 # vgpu.sys's plain-C parts, which the windows-helpers test runs on Linux.
-SHARED_HELPERS = ["win_identify", "win_devmem_request_ok", "win_devmem_inside",
-                  "win_devmem_overlaps"]
+SHARED_HELPERS = ["win_identify", "win_identify_mvisor", "win_devmem_request_ok",
+                  "win_devmem_inside", "win_devmem_overlaps"]
 
 
 @case
@@ -337,6 +337,8 @@ def inf_matches_package(ctx):
                              os.listdir(ctx.pkg)),
         "msi off": (text.replace("MSISupported, 0x00010001, 1", "MSISupported, 0x00010001, 0"),
                     os.listdir(ctx.pkg)),
+        "any 105B": (text.replace("DEV_105B&SUBSYS_11001AF4&REV_01", "DEV_105B"),
+                     os.listdir(ctx.pkg)),
         "remapping on": (text.replace("RemappingSupported, 0x00010001, 0",
                                       "RemappingSupported, 0x00010001, 1"), os.listdir(ctx.pkg)),
         "no device DMA key": (text.replace("AddReg = Vgpu_Msi_AddReg, Vgpu_Dma_AddReg",
