@@ -11,7 +11,8 @@ then checks: vgpu.sys's PE headers, entry point, imports and Authenticode
 signature; the exception guard's unwind data in vgpu.sys and its
 behaviour under Wine; vgpu.inf against the package; vgpu-info.exe under
 Wine without a device; that vgpu.sys contains exactly the kmd core's
-sources; and how the package script treats the GL DLLs.
+sources; and how the package script treats the GL DLLs (required, shipped
+stripped, kept whole in symbols/ outside the package).
 """
 import json
 import os
@@ -369,6 +370,21 @@ def vgpu_info_without_device(ctx):
 
 # ---- the GL DLLs ----
 
+def debug_sections(path):
+    """The DWARF sections of a PE file (objdump resolves their long names)."""
+    out = run(["x86_64-w64-mingw32-objdump", "-h", path]).stdout
+    return re.findall(r"^\s*\d+\s+(\.debug_\w+)", out, re.M)
+
+
+def make_stand_in_dll(path):
+    """A small DLL with debug sections, as Mesa's are built."""
+    c = path + ".c"
+    open(c, "w").write("__declspec(dllexport) int stand_in(int x) { return x + 1; }\n")
+    r = run(["x86_64-w64-mingw32-gcc", "-shared", "-g", "-o", path, c])
+    check(r.returncode == 0, "cannot build a stand-in DLL: " + r.stderr)
+    os.remove(c)
+
+
 @case
 def package_needs_gl_dlls(ctx):
     base = os.path.join(ctx.work, "gl")
@@ -382,16 +398,37 @@ def package_needs_gl_dlls(ctx):
     check(os.path.isfile(os.path.join(out, "vgpu-win64", "vgpu.sys")), "nothing was assembled")
     check(not os.path.exists(os.path.join(out, "vgpu-win64.zip")), "a zip without GL DLLs")
     for name in ["opengl32.dll", "libglapi.dll"]:
-        open(os.path.join(gl, name), "wb").write(b"MZ stand-in for " + name.encode())
+        make_stand_in_dll(os.path.join(gl, name))
     r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
     check(r.returncode != 0, "packaging without vgpu_wgl.dll succeeded")
-    open(os.path.join(gl, "vgpu_wgl.dll"), "wb").write(b"MZ stand-in")
+    open(os.path.join(gl, "vgpu_wgl.dll"), "wb").write(b"MZ not a PE file")
+    r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
+    check(r.returncode != 0, "a DLL that cannot be stripped was packaged")
+    check(not os.path.exists(os.path.join(out, "vgpu-win64.zip")), "a zip after a failed strip")
+    make_stand_in_dll(os.path.join(gl, "vgpu_wgl.dll"))
     r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
     check(r.returncode == 0, "packaging with GL DLLs failed: " + r.stderr)
     names = zipfile.ZipFile(os.path.join(out, "vgpu-win64.zip")).namelist()
     for want in ["vgpu-win64/gl/opengl32.dll", "vgpu-win64/gl/vgpu_wgl.dll",
                  "vgpu-win64/gl/libglapi.dll", "vgpu-win64/vgpu.sys", "vgpu-win64/vgpu.inf"]:
         check(want in names, want + " is not in the zip")
+    check(not [n for n in names if "symbols" in n], "symbols in the zip")
+    check_stripped(out, gl)
+
+
+def check_stripped(out, gl):
+    """Shipped binaries without DWARF; symbols/ holds them as built, outside the package."""
+    pkg, symbols = os.path.join(out, "vgpu-win64"), os.path.join(out, "symbols")
+    for name in ["opengl32.dll", "vgpu_wgl.dll", "libglapi.dll"]:
+        built = open(os.path.join(gl, name), "rb").read()
+        check(debug_sections(os.path.join(gl, name)), "the stand-in %s has no DWARF" % name)
+        check(not debug_sections(os.path.join(pkg, "gl", name)), "gl/%s is not stripped" % name)
+        kept = os.path.join(symbols, "gl", name)
+        check(os.path.isfile(kept) and open(kept, "rb").read() == built,
+              "symbols/gl/%s is not the DLL as built" % name)
+    for name in ["vgpu.sys", "vgpu-info.exe"]:
+        check(not debug_sections(os.path.join(pkg, name)), name + " is not stripped")
+        check(os.path.isfile(os.path.join(symbols, name)), "symbols/%s is missing" % name)
 
 
 class Context:
