@@ -357,6 +357,31 @@ def inf_matches_package(ctx):
         check(inf_problems(t, files), "the INF check misses: " + what)
 
 
+def ps_id_list(script, name):
+    """The strings of a PowerShell array assignment $name = @("...", ...)."""
+    block = re.search(r"\$%s = @\((.*?)\)" % name, script, re.S)
+    check(block is not None, "no $%s" % name)
+    return {i.upper() for i in re.findall(r'"([^"]+)"', block.group(1))}
+
+
+# PowerShell does not run here: what can be checked is that the installer's
+# choice of device instances rests on the INF's ids and keeps the others out.
+@case
+def installer_targets_inf_ids(ctx):
+    common = open(os.path.join(ctx.pkg, "vgpu-common.ps1"), encoding="utf-8").read()
+    text = open(os.path.join(ctx.pkg, "vgpu.inf"), encoding="ascii").read()
+    models = {hwid.upper() for _, hwid in check_inf.Checker(check_inf.parse(text), []).models()}
+    targets = ps_id_list(common, "VgpuTargetIds")
+    check(targets == models, "install.ps1 targets %s, the INF binds %s" %
+          (sorted(targets), sorted(models)))
+    never = ps_id_list(common, "VgpuNeverIds")
+    for vga_or_pmem in ["PCI\\VEN_1AF4&DEV_1050&CC_0300", "PCI\\VEN_1AF4&DEV_105B&CC_FF00"]:
+        check(vga_or_pmem in never, "install.ps1 does not keep %s out" % vga_or_pmem)
+    check("DiInstallDevice" in common and "Select-VgpuDevices" in open(
+        os.path.join(ctx.pkg, "install.ps1"), encoding="utf-8").read(),
+        "install.ps1 does not force the driver on the chosen instances")
+
+
 # ---- vgpu-info.exe ----
 
 @case
