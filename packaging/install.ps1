@@ -20,12 +20,17 @@ function Fail([string]$Message) {
 }
 
 function Load-State {
+	$state = [pscustomobject]@{
+		CertThumbprint = ""; CertStoresAdded = @(); SystemDlls = @(); Apps = @(); Devices = @()
+	}
 	if (Test-Path $StateFile) {
-		return Get-Content $StateFile -Raw | ConvertFrom-Json
+		$state = Get-Content $StateFile -Raw | ConvertFrom-Json
 	}
-	return [pscustomobject]@{
-		CertThumbprint = ""; CertStoresAdded = @(); SystemDlls = @(); Apps = @()
+	# A record from an older install.ps1 has no Devices.
+	if ($state.PSObject.Properties.Name -notcontains "Devices") {
+		$state | Add-Member -NotePropertyName Devices -NotePropertyValue @()
 	}
+	return $state
 }
 
 function Save-State($State) {
@@ -77,17 +82,38 @@ function Trust-Certificate($State) {
 	}
 }
 
-function Install-Driver {
-	& pnputil /add-driver (Join-Path $Package "vgpu.inf") /install
-	# 0: installed; 3010: installed, reboot needed; 259: staged, no matching device yet.
-	switch ($LASTEXITCODE) {
-		0 { }
-		3010 { Write-Host "vgpu: reboot to finish the driver installation." -ForegroundColor Yellow }
-		259 {
-			Write-Host "vgpu: driver staged, but no vgpu device is present:"
-			Write-Host "  add a virtio-gpu-gl-pci device to the VM (README.md)."
+# The driver goes into the driver store, then onto each of our device
+# instances (Select-VgpuDevices) by force, since another driver may outrank
+# it there; what each instance had is recorded first, once, for uninstall.
+function Install-Driver($State) {
+	try {
+		$inf = Add-DriverToStore (Join-Path $Package "vgpu.inf")
+	} catch {
+		Fail "cannot add vgpu.inf to the driver store: $($_.Exception.Message)"
+	}
+	$targets = @(Select-VgpuDevices (Get-VirtioGpuDevices))
+	if ($targets.Count -eq 0) {
+		Write-Host "vgpu: driver staged, but no vgpu device is present:"
+		Write-Host "  add a virtio-gpu-gl-pci device to the VM (README.md)."
+		return
+	}
+	$reboot = $false
+	foreach ($d in $targets) {
+		if (-not @($State.Devices | Where-Object { $_.InstanceId -eq $d.InstanceId })) {
+			$before = if ($d.Service -eq "vgpu") { "" } else { $d.DriverInf }
+			$record = [pscustomobject]@{ InstanceId = $d.InstanceId; PreviousInf = $before }
+			$State.Devices = @($State.Devices) + $record
+			Save-State $State
 		}
-		default { Fail "pnputil failed ($LASTEXITCODE); see C:\Windows\INF\setupapi.dev.log." }
+		try {
+			$reboot = (Install-DriverOnDevice $d.InstanceId $inf) -or $reboot
+		} catch {
+			Fail "cannot install vgpu on $($d.InstanceId): $($_.Exception.Message)"
+		}
+		Write-Host "vgpu: installed on $($d.InstanceId) (before: $($d.DriverInf), $($d.Service))."
+	}
+	if ($reboot) {
+		Write-Host "vgpu: reboot to finish the driver installation." -ForegroundColor Yellow
 	}
 }
 
@@ -150,7 +176,7 @@ Check-Prerequisites
 $state = Load-State
 Trust-Certificate $state
 Save-State $state
-Install-Driver
+Install-Driver $state
 if ($App -ne "") {
 	Install-AppGl $state $App
 	Write-Host "vgpu: OpenGL DLLs placed in $App."

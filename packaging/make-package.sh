@@ -5,7 +5,9 @@
 #   make-package.sh [--no-gl] WINBUILD OUTDIR
 # writes OUTDIR/vgpu-win64/ (vgpu.inf, test-signed vgpu.sys, its test
 # certificate, vgpu-info.exe, the GL DLLs, install/uninstall scripts,
-# README.md) and OUTDIR/vgpu-win64.zip.
+# README.md) and OUTDIR/vgpu-win64.zip.  The binaries ship without debug
+# sections; OUTDIR/symbols/ keeps them as built, for a debugger, outside
+# the package and the zip.
 #
 # The GL DLLs (opengl32.dll, vgpu_wgl.dll and any other DLL beside them)
 # come from $VGPU_GL_DIR, by default the bin/ of the Mesa Windows build
@@ -38,6 +40,7 @@ winbuild=$1
 outdir=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 pkg=$outdir/vgpu-win64
+symbols=$outdir/symbols
 signing=$(dirname "$outdir")/package-signing
 gl_dir=${VGPU_GL_DIR:-}
 if [ -z "$gl_dir" ] && [ "$with_gl" -eq 1 ]; then
@@ -80,18 +83,34 @@ sign_driver() {
 	rm -f "$unsigned"
 }
 
-# The named GL DLLs must be there; every DLL beside them goes along (libglapi...).
-copy_gl_dlls() {
+have_gl_dlls() {
 	local dll
 	for dll in "${GL_DLLS[@]}"; do
 		[ -f "$gl_dir/$dll" ] || return 1
 	done
-	mkdir -p "$pkg/gl"
-	cp -f "$gl_dir"/*.dll "$pkg/gl/"
 }
 
-rm -rf "$pkg" "$outdir/vgpu-win64.zip"
-mkdir -p "$pkg"
+# Every DLL beside the named ones goes along (libglapi...), stripped of its
+# debug sections (a third of vgpu_wgl.dll), the unstripped one kept in
+# symbols/gl/.  Before anything hashes or signs the package's files: those
+# must be the final bytes.
+copy_gl_dlls() {
+	local dll
+	mkdir -p "$pkg/gl" "$symbols/gl"
+	for dll in "$gl_dir"/*.dll; do
+		cp -f "$dll" "$symbols/gl/"
+		x86_64-w64-mingw32-strip --strip-debug -o "$pkg/gl/$(basename "$dll")" "$dll"
+	done
+}
+
+rm -rf "$pkg" "$symbols" "$outdir/vgpu-win64.zip"
+mkdir -p "$pkg" "$symbols"
+gl_copied=0
+if [ "$with_gl" -eq 1 ] && have_gl_dlls; then
+	copy_gl_dlls
+	gl_copied=1
+fi
+cp -f "$sys" "$info" "$symbols/"
 make_test_certificate
 sign_driver
 openssl x509 -in "$signing/vgpu-test.crt" -outform der -out "$pkg/vgpu-test.cer"
@@ -107,7 +126,7 @@ if [ "$with_gl" -eq 0 ]; then
 	echo "make-package: $pkg assembled without the GL DLLs (--no-gl); no zip written"
 	exit 0
 fi
-if ! copy_gl_dlls; then
+if [ "$gl_copied" -eq 0 ]; then
 	echo "make-package: $pkg assembled, but GL DLLs missing: $GL_BUILD_HINT" \
 		"(looked in $gl_dir); no zip written" >&2
 	exit 1

@@ -2,8 +2,9 @@
 #
 # Undo install.ps1, from the record it kept in %ProgramData%\vgpu\state.json:
 # the original DLLs (and their owner and permissions) back in place, ours
-# gone, the driver package deleted from the driver store, the test
-# certificate removed from the stores install.ps1 added it to.
+# gone, each device vgpu was put on back on the driver it had, the driver
+# package deleted from the driver store, the test certificate removed from
+# the stores install.ps1 added it to.
 param(
 	[string]$App = ""
 )
@@ -48,6 +49,26 @@ function Restore-SystemGl($State) {
 	}
 }
 
+# Each device instance install.ps1 took gets the driver it had back, by
+# force as vgpu was put there; one that had none is left to Windows once
+# vgpu's package is gone.  A driver package deleted since cannot come back:
+# said, and the uninstall goes on.
+function Restore-Devices($State) {
+	foreach ($d in @($State.Devices)) {
+		if (-not $d.PreviousInf) { continue }
+		$inf = Join-Path $env:SystemRoot "INF\$($d.PreviousInf)"
+		try {
+			if (Install-DriverOnDevice $d.InstanceId $inf) {
+				Write-Host "vgpu: reboot to finish giving $($d.InstanceId) back its driver."
+			}
+			Write-Host "vgpu: $($d.InstanceId) has $($d.PreviousInf) again."
+		} catch {
+			Write-Host "vgpu: could not give $($d.InstanceId) back $($d.PreviousInf):" `
+				$_.Exception.Message -ForegroundColor Yellow
+		}
+	}
+}
+
 function Remove-Driver {
 	$ours = @(Get-WindowsDriver -Online | Where-Object { $_.OriginalFileName -like "*\vgpu.inf" })
 	foreach ($d in $ours) {
@@ -85,6 +106,7 @@ if ($App -ne "") {
 
 foreach ($entry in $state.Apps) { Restore-App $entry }
 Restore-SystemGl $state
+if ($state.PSObject.Properties.Name -contains "Devices") { Restore-Devices $state }
 Remove-Driver
 Remove-Certificate $state
 Remove-Item $StateDir -Recurse -Force

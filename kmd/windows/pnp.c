@@ -24,6 +24,24 @@ static NTSTATUS check_identity(struct win_device *dev)
 	return STATUS_SUCCESS;
 }
 
+/*
+ * Mvisor's id is also virtio-pmem's: its device configuration tells, read
+ * while nothing has been written to the device yet (no reset, no status).
+ */
+static NTSTATUS check_mvisor_config(struct win_device *dev)
+{
+	uint8_t config[WIN_MVISOR_ID_BYTES];
+	const char *why = "";
+
+	if (dev->personality != VGPU_PERSONALITY_MVISOR)
+		return STATUS_SUCCESS;
+	dev->transport.ops->config_read(dev->transport.priv, 0, config, sizeof(config));
+	if (win_identify_mvisor(config, sizeof(config), &why))
+		return STATUS_SUCCESS;
+	win_event_log(dev, VGPU_MSG_UNSUPPORTED_DEVICE, why);
+	return STATUS_NOT_SUPPORTED;
+}
+
 static void release_hardware(struct win_device *dev)
 {
 	win_irq_disconnect(dev);
@@ -53,6 +71,11 @@ static NTSTATUS start_hardware(struct win_device *dev, PIO_STACK_LOCATION stack)
 		return status;
 	}
 	vgpu_virtio_pci_transport(&dev->vp, &dev->transport);
+	status = check_mvisor_config(dev);
+	if (!NT_SUCCESS(status)) {
+		win_hw_unmap_all(dev);
+		return status;
+	}
 	status = win_irq_connect(dev);
 	if (!NT_SUCCESS(status)) {
 		win_event_log(dev, VGPU_MSG_START_FAILED, "cannot connect the device's interrupt");

@@ -8,14 +8,18 @@ Prints one line per problem and exits 1 if there is any.  Checks: the
 [Version] header, the x64 models section and the exact hardware ids,
 every section the INF names exists, every %string% is defined, the
 service installs vgpu.sys as a demand-start kernel driver, MSI is enabled,
-and every file the INF copies is listed as a source file and present in
-the package folder.
+DMA remapping is declined (per device and per driver: vgpu.sys hands the
+device physical addresses), and every file the INF copies is listed as a
+source file and present in the package folder.
 """
 import re
 import sys
 
 SYSTEM_CLASS_GUID = "{4d36e97d-e325-11ce-bfc1-08002be10318}"
-HARDWARE_IDS = {"PCI\\VEN_1AF4&DEV_1050&CC_0380", "PCI\\VEN_1AF4&DEV_105B"}
+# Class 0380 keeps the VGA virtio-gpu (0300) out; 105B is Mvisor's id as the
+# original driver bound it (virtio-pmem shares it: vgpu.sys tells them apart).
+HARDWARE_IDS = {"PCI\\VEN_1AF4&DEV_1050&CC_0380", "PCI\\VEN_1AF4&DEV_105B&SUBSYS_11001AF4&REV_01"}
+REG_DWORD = 0x00010001
 
 
 def parse(text):
@@ -132,6 +136,8 @@ class Checker:
                     self.check_copyfiles(sec)
         hw = self.section(name + ".NT.HW")
         self.check_msi(hw)
+        self.need(self.dword(hw, "DMA Management", "RemappingSupported") == 0,
+                  "[%s.NT.HW] should set DMA Management RemappingSupported to 0" % name)
         self.check_services(self.section(name + ".NT.Services"))
 
     def check_copyfiles(self, name):
@@ -141,9 +147,23 @@ class Checker:
             self.need(f in sources, "%s is copied but not in [SourceDisksFiles]" % f)
             self.need(f in self.files, "%s is copied but not in the package" % f)
 
+    def addreg_lines(self, install):
+        """The registry lines of every AddReg section an install section names."""
+        regs = [v for k, vals in install if k and k.lower() == "addreg" for v in vals]
+        return [values for r in regs for _, values in self.section(r)]
+
+    def dword(self, install, subkey, name):
+        """The REG_DWORD HKR,subkey,name the install section writes, or None."""
+        found = [v for v in self.addreg_lines(install) if len(v) == 5 and
+                 v[0].upper() == "HKR" and v[1].lower() == subkey.lower() and
+                 v[2].lower() == name.lower()]
+        if len(found) != 1 or not re.fullmatch(r"0x[0-9a-fA-F]+", found[0][3]) or \
+                int(found[0][3], 0) != REG_DWORD or not found[0][4].isdigit():
+            return None
+        return int(found[0][4])
+
     def check_msi(self, hw):
-        regs = [v for k, vals in hw if k and k.lower() == "addreg" for v in vals]
-        lines = [values for r in regs for _, values in self.section(r)]
+        lines = self.addreg_lines(hw)
         msi = [v for v in lines if len(v) >= 5 and v[2] == "MSISupported"]
         self.need(len(msi) == 1 and msi[0][4] == "1", "MSISupported is not set to 1")
 
@@ -161,6 +181,8 @@ class Checker:
             got = value_of(svc, key)
             self.need(got is not None and got[0].lower() == want.lower(),
                       "[%s] %s should be %s, is %s" % (install, key, want, got))
+        self.need(self.dword(svc, "Parameters", "DmaRemappingCompatible") == 0,
+                  "[%s] should set Parameters DmaRemappingCompatible to 0" % install)
         for extra in adds[0][3:]:
             self.section(extra)
 

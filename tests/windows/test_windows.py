@@ -11,7 +11,8 @@ then checks: vgpu.sys's PE headers, entry point, imports and Authenticode
 signature; the exception guard's unwind data in vgpu.sys and its
 behaviour under Wine; vgpu.inf against the package; vgpu-info.exe under
 Wine without a device; that vgpu.sys contains exactly the kmd core's
-sources; and how the package script treats the GL DLLs.
+sources; and how the package script treats the GL DLLs (required, shipped
+stripped, kept whole in symbols/ outside the package).
 """
 import json
 import os
@@ -189,8 +190,8 @@ def driver_imports_by_name(ctx):
 
 
 # vgpu.sys's plain-C parts, which the windows-helpers test runs on Linux.
-SHARED_HELPERS = ["win_identify", "win_devmem_request_ok", "win_devmem_inside",
-                  "win_devmem_overlaps"]
+SHARED_HELPERS = ["win_identify", "win_identify_mvisor", "win_devmem_request_ok",
+                  "win_devmem_inside", "win_devmem_overlaps"]
 
 
 @case
@@ -337,9 +338,48 @@ def inf_matches_package(ctx):
                              os.listdir(ctx.pkg)),
         "msi off": (text.replace("MSISupported, 0x00010001, 1", "MSISupported, 0x00010001, 0"),
                     os.listdir(ctx.pkg)),
+        "any 105B": (text.replace("DEV_105B&SUBSYS_11001AF4&REV_01", "DEV_105B"),
+                     os.listdir(ctx.pkg)),
+        "remapping on": (text.replace("RemappingSupported, 0x00010001, 0",
+                                      "RemappingSupported, 0x00010001, 1"), os.listdir(ctx.pkg)),
+        "no device DMA key": (text.replace("AddReg = Vgpu_Msi_AddReg, Vgpu_Dma_AddReg",
+                                           "AddReg = Vgpu_Msi_AddReg"), os.listdir(ctx.pkg)),
+        "driver opts in": (text.replace("DmaRemappingCompatible, 0x00010001, 0",
+                                        "DmaRemappingCompatible, 0x00010001, 1"),
+                           os.listdir(ctx.pkg)),
+        "no service DMA key": (text.replace("AddReg        = Vgpu_Service_AddReg", ""),
+                               os.listdir(ctx.pkg)),
     }
     for what, (t, files) in broken.items():
+        check(t != text or len(files) < len(os.listdir(ctx.pkg)),
+              "the planted mistake did not apply: " + what)
+    for what, (t, files) in broken.items():
         check(inf_problems(t, files), "the INF check misses: " + what)
+
+
+def ps_id_list(script, name):
+    """The strings of a PowerShell array assignment $name = @("...", ...)."""
+    block = re.search(r"\$%s = @\((.*?)\)" % name, script, re.S)
+    check(block is not None, "no $%s" % name)
+    return {i.upper() for i in re.findall(r'"([^"]+)"', block.group(1))}
+
+
+# PowerShell does not run here: what can be checked is that the installer's
+# choice of device instances rests on the INF's ids and keeps the others out.
+@case
+def installer_targets_inf_ids(ctx):
+    common = open(os.path.join(ctx.pkg, "vgpu-common.ps1"), encoding="utf-8").read()
+    text = open(os.path.join(ctx.pkg, "vgpu.inf"), encoding="ascii").read()
+    models = {hwid.upper() for _, hwid in check_inf.Checker(check_inf.parse(text), []).models()}
+    targets = ps_id_list(common, "VgpuTargetIds")
+    check(targets == models, "install.ps1 targets %s, the INF binds %s" %
+          (sorted(targets), sorted(models)))
+    never = ps_id_list(common, "VgpuNeverIds")
+    for vga_or_pmem in ["PCI\\VEN_1AF4&DEV_1050&CC_0300", "PCI\\VEN_1AF4&DEV_105B&CC_FF00"]:
+        check(vga_or_pmem in never, "install.ps1 does not keep %s out" % vga_or_pmem)
+    check("DiInstallDevice" in common and "Select-VgpuDevices" in open(
+        os.path.join(ctx.pkg, "install.ps1"), encoding="utf-8").read(),
+        "install.ps1 does not force the driver on the chosen instances")
 
 
 # ---- vgpu-info.exe ----
@@ -355,6 +395,21 @@ def vgpu_info_without_device(ctx):
 
 # ---- the GL DLLs ----
 
+def debug_sections(path):
+    """The DWARF sections of a PE file (objdump resolves their long names)."""
+    out = run(["x86_64-w64-mingw32-objdump", "-h", path]).stdout
+    return re.findall(r"^\s*\d+\s+(\.debug_\w+)", out, re.M)
+
+
+def make_stand_in_dll(path):
+    """A small DLL with debug sections, as Mesa's are built."""
+    c = path + ".c"
+    open(c, "w").write("__declspec(dllexport) int stand_in(int x) { return x + 1; }\n")
+    r = run(["x86_64-w64-mingw32-gcc", "-shared", "-g", "-o", path, c])
+    check(r.returncode == 0, "cannot build a stand-in DLL: " + r.stderr)
+    os.remove(c)
+
+
 @case
 def package_needs_gl_dlls(ctx):
     base = os.path.join(ctx.work, "gl")
@@ -368,16 +423,37 @@ def package_needs_gl_dlls(ctx):
     check(os.path.isfile(os.path.join(out, "vgpu-win64", "vgpu.sys")), "nothing was assembled")
     check(not os.path.exists(os.path.join(out, "vgpu-win64.zip")), "a zip without GL DLLs")
     for name in ["opengl32.dll", "libglapi.dll"]:
-        open(os.path.join(gl, name), "wb").write(b"MZ stand-in for " + name.encode())
+        make_stand_in_dll(os.path.join(gl, name))
     r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
     check(r.returncode != 0, "packaging without vgpu_wgl.dll succeeded")
-    open(os.path.join(gl, "vgpu_wgl.dll"), "wb").write(b"MZ stand-in")
+    open(os.path.join(gl, "vgpu_wgl.dll"), "wb").write(b"MZ not a PE file")
+    r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
+    check(r.returncode != 0, "a DLL that cannot be stripped was packaged")
+    check(not os.path.exists(os.path.join(out, "vgpu-win64.zip")), "a zip after a failed strip")
+    make_stand_in_dll(os.path.join(gl, "vgpu_wgl.dll"))
     r = make_package(ctx.winbuild, out, no_gl=False, gl_dir=gl)
     check(r.returncode == 0, "packaging with GL DLLs failed: " + r.stderr)
     names = zipfile.ZipFile(os.path.join(out, "vgpu-win64.zip")).namelist()
     for want in ["vgpu-win64/gl/opengl32.dll", "vgpu-win64/gl/vgpu_wgl.dll",
                  "vgpu-win64/gl/libglapi.dll", "vgpu-win64/vgpu.sys", "vgpu-win64/vgpu.inf"]:
         check(want in names, want + " is not in the zip")
+    check(not [n for n in names if "symbols" in n], "symbols in the zip")
+    check_stripped(out, gl)
+
+
+def check_stripped(out, gl):
+    """Shipped binaries without DWARF; symbols/ holds them as built, outside the package."""
+    pkg, symbols = os.path.join(out, "vgpu-win64"), os.path.join(out, "symbols")
+    for name in ["opengl32.dll", "vgpu_wgl.dll", "libglapi.dll"]:
+        built = open(os.path.join(gl, name), "rb").read()
+        check(debug_sections(os.path.join(gl, name)), "the stand-in %s has no DWARF" % name)
+        check(not debug_sections(os.path.join(pkg, "gl", name)), "gl/%s is not stripped" % name)
+        kept = os.path.join(symbols, "gl", name)
+        check(os.path.isfile(kept) and open(kept, "rb").read() == built,
+              "symbols/gl/%s is not the DLL as built" % name)
+    for name in ["vgpu.sys", "vgpu-info.exe"]:
+        check(not debug_sections(os.path.join(pkg, name)), name + " is not stripped")
+        check(os.path.isfile(os.path.join(symbols, name)), "symbols/%s is missing" % name)
 
 
 class Context:
