@@ -4,8 +4,12 @@
 # Assemble the Windows driver package:
 #   make-package.sh [--no-gl] WINBUILD OUTDIR
 # writes OUTDIR/vgpu-win64/ (vgpu.inf, test-signed vgpu.sys, its test
-# certificate, vgpu-info.exe, the GL DLLs, install/uninstall scripts,
-# README.md) and OUTDIR/vgpu-win64.zip.
+# certificate, the signed catalog vgpu.cat, vgpu-info.exe, the GL DLLs,
+# install/uninstall scripts, README.md) and OUTDIR/vgpu-win64.zip.
+#
+# The catalog comes from tools/makecat of the native build, by default the
+# one the Windows build sits in (build/ for build/win, as make lays them
+# out), else $VGPU_MAKECAT.
 #
 # The GL DLLs (opengl32.dll, vgpu_wgl.dll and any other DLL beside them)
 # come from $VGPU_GL_DIR, by default the bin/ of the Mesa Windows build
@@ -20,6 +24,11 @@
 set -euo pipefail
 
 GL_DLLS=(opengl32.dll vgpu_wgl.dll)
+# What vgpu.cat lists: the INF and every file it copies (tests/windows
+# checks this against the INF's CopyFiles).
+CATALOG_FILES=(vgpu.inf vgpu.sys)
+# Windows 10 and 11, any build: what pnputil compares with the running OS.
+CATALOG_OSATTR=2:10.0
 GL_BUILD_HINT="build them with 'make mesa' (scripts/build-mesa.sh windows),"
 GL_BUILD_HINT+=" or set VGPU_GL_DIR to a folder holding ${GL_DLLS[*]}"
 
@@ -39,6 +48,7 @@ outdir=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 pkg=$outdir/vgpu-win64
 signing=$(dirname "$outdir")/package-signing
+makecat=${VGPU_MAKECAT:-$(dirname "$winbuild")/tools/makecat/vgpu-makecat}
 gl_dir=${VGPU_GL_DIR:-}
 if [ -z "$gl_dir" ] && [ "$with_gl" -eq 1 ]; then
 	gl_dir=$("$src/scripts/build-mesa.sh" --prefix windows)/bin ||
@@ -53,6 +63,7 @@ info=$winbuild/tools/vgpu-info.exe
 for f in "$sys" "$info"; do
 	[ -f "$f" ] || die "$f is missing: build the Windows targets first (make windows)"
 done
+[ -x "$makecat" ] || die "$makecat is missing: build the native tools first (make native)"
 
 # A self-signed code-signing certificate: what test-signing mode accepts.
 make_test_certificate() {
@@ -65,18 +76,30 @@ make_test_certificate() {
 		-keyout "$signing/vgpu-test.key.tmp" -out "$signing/vgpu-test.crt" 2>/dev/null
 	mv "$signing/vgpu-test.key.tmp" "$signing/vgpu-test.key"
 	chmod 600 "$signing/vgpu-test.key"
-	# For signtool on Windows (docs/windows.md, the catalog); password "vgpu-test".
+	# For signtool, to re-sign on Windows; password "vgpu-test".
 	openssl pkcs12 -export -inkey "$signing/vgpu-test.key" -in "$signing/vgpu-test.crt" \
 		-passout pass:vgpu-test -out "$signing/vgpu-test.pfx"
+}
+
+sign() {
+	osslsigncode sign -certs "$signing/vgpu-test.crt" -key "$signing/vgpu-test.key" \
+		-h sha256 "$@" >/dev/null
 }
 
 sign_driver() {
 	local unsigned=$pkg/vgpu.unsigned.sys
 
 	x86_64-w64-mingw32-strip --strip-debug -o "$unsigned" "$sys"
-	osslsigncode sign -certs "$signing/vgpu-test.crt" -key "$signing/vgpu-test.key" \
-		-h sha256 -n "vgpu virtio-gpu OpenGL driver" \
-		-in "$unsigned" -out "$pkg/vgpu.sys" >/dev/null
+	sign -n "vgpu virtio-gpu OpenGL driver" -in "$unsigned" -out "$pkg/vgpu.sys"
+	rm -f "$unsigned"
+}
+
+# From the files' final bytes: nothing may change them after this.
+make_catalog() {
+	local unsigned=$pkg/vgpu.unsigned.cat
+
+	"$makecat" --osattr "$CATALOG_OSATTR" -o "$unsigned" "${CATALOG_FILES[@]/#/$pkg/}"
+	sign -in "$unsigned" -out "$pkg/vgpu.cat"
 	rm -f "$unsigned"
 }
 
@@ -103,11 +126,17 @@ for f in kmd/windows/vgpu.inf packaging/install.cmd packaging/uninstall.cmd \
 done
 sed 's/\r*$/\r/' "$src/docs/windows.md" >"$pkg/README.md"
 
+gl_ok=1
+if [ "$with_gl" -eq 1 ]; then
+	copy_gl_dlls || gl_ok=0
+fi
+make_catalog
+
 if [ "$with_gl" -eq 0 ]; then
 	echo "make-package: $pkg assembled without the GL DLLs (--no-gl); no zip written"
 	exit 0
 fi
-if ! copy_gl_dlls; then
+if [ "$gl_ok" -eq 0 ]; then
 	echo "make-package: $pkg assembled, but GL DLLs missing: $GL_BUILD_HINT" \
 		"(looked in $gl_dir); no zip written" >&2
 	exit 1
