@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The catalog's ASN.1 (what makecat writes for version 1; the layout is
- * in docs/windows.md's references): a CTL of members, each an identifier
- * (its hash as upper-case hex, UTF-16LE, NUL-terminated) with three
- * attributes - the file's name, which SIP hashes it (MemberInfo v1) and
- * the hash itself as Authenticode's SPC_INDIRECT_DATA - plus the catalog
- * attribute OSAttr, wrapped in an unsigned PKCS#7 SignedData for
- * osslsigncode to sign.  Members are sorted by identifier, as makecat
- * sorts them.
+ * The catalog's ASN.1, as makecat writes version 1 (the layout is in
+ * docs/windows.md, section 4, "The catalog"): a CTL of members, each an
+ * identifier (its hash as upper-case hex, UTF-16LE, NUL-terminated) with
+ * its attributes - the file's name and OSAttr, which SIP hashes it
+ * (MemberInfo v1) and the hash itself as Authenticode's SPC_INDIRECT_DATA
+ * - plus the catalog attribute OSAttr, wrapped in an unsigned PKCS#7
+ * SignedData for osslsigncode to sign.  Members are sorted by identifier,
+ * as makecat sorts them.
  */
 #include <stdlib.h>
 #include <string.h>
