@@ -343,6 +343,7 @@ def inf_matches_package(ctx):
                              os.listdir(ctx.pkg)),
         "msi off": (text.replace("MSISupported, 0x00010001, 1", "MSISupported, 0x00010001, 0"),
                     os.listdir(ctx.pkg)),
+        "another catalog": (text.replace("vgpu.cat", "other.cat"), os.listdir(ctx.pkg)),
     }
     for what, (t, files) in broken.items():
         check(inf_problems(t, files), "the INF check misses: " + what)
@@ -440,17 +441,16 @@ def write_copy(ctx, name, data):
     return path
 
 
-def foreign_catalog(ctx):
-    """A catalog of the same files, signed by a key the package does not trust."""
-    unsigned = os.path.join(ctx.work, "foreign.unsigned.cat")
-    signed = os.path.join(ctx.work, "foreign.cat")
+def foreign_catalog(ctx, name, files):
+    """(catalog of files signed by a key the package does not trust, its certificate)."""
+    unsigned = os.path.join(ctx.work, name + ".unsigned.cat")
+    signed = os.path.join(ctx.work, name + ".cat")
     key, crt = os.path.join(ctx.work, "foreign.key"), os.path.join(ctx.work, "foreign.crt")
     for f in (unsigned, signed):
         if os.path.exists(f):
             os.remove(f)
     steps = [
-        [os.environ["VGPU_MAKECAT"], "--osattr", CATALOG_OSATTR, "-o", unsigned,
-         os.path.join(ctx.pkg, "vgpu.inf"), ctx.sys],
+        [os.environ["VGPU_MAKECAT"], "--osattr", CATALOG_OSATTR, "-o", unsigned] + files,
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
          "-subj", "/CN=someone else", "-addext", "extendedKeyUsage=codeSigning",
          "-keyout", key, "-out", crt],
@@ -460,7 +460,7 @@ def foreign_catalog(ctx):
     for cmd in steps:
         r = run(cmd)
         check(r.returncode == 0, "%s failed: %s" % (cmd[0], r.stderr[-300:]))
-    return signed
+    return signed, crt
 
 
 @case
@@ -474,7 +474,7 @@ def catalog_signature(ctx):
     flipped = write_copy(ctx, "flipped.cat", raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1:])
     check(not osslsigncode_ok(["-in", flipped, "-CAfile", ctx.ca])[0],
           "a catalog with a flipped byte still verifies")
-    foreign = foreign_catalog(ctx)
+    foreign, _ = foreign_catalog(ctx, "foreign", [os.path.join(ctx.pkg, "vgpu.inf"), ctx.sys])
     check(not osslsigncode_ok(["-in", foreign, "-CAfile", ctx.ca])[0],
           "a catalog signed by a foreign key verifies")
     check(not osslsigncode_ok(["-catalog", foreign, "-in", ctx.sys, "-CAfile", ctx.ca])[0],
@@ -499,6 +499,17 @@ def catalog_covers_the_files(ctx):
           "an INF with one byte changed is in the catalog")
     check(not verify_in_catalog(ctx, tampered_driver(ctx))[0],
           "a vgpu.sys with a section byte changed is in the catalog")
+
+
+@case
+def makecat_hashes_unsigned_images(ctx):
+    # vgpu.sys is signed; an unsigned image of a length that is no multiple of 8 is hashed as if
+    # padded, as signing would pad it: osslsigncode must agree.
+    info = open(os.path.join(ctx.pkg, "vgpu-info.exe"), "rb").read()
+    odd = write_copy(ctx, "odd-length.exe", info + b"\0" * (8 - len(info) % 8 + 3))
+    cat, crt = foreign_catalog(ctx, "odd-length", [odd])
+    ok, log = osslsigncode_ok(["-catalog", cat, "-in", odd, "-CAfile", crt])
+    check(ok, "osslsigncode does not find an unsigned image: " + log[-400:])
 
 
 @case
