@@ -39,7 +39,7 @@ sanitized: setup
 mesa: setup
 	@scripts/build-mesa.sh linux windows
 
-package: windows
+package: native windows
 	@packaging/make-package.sh $(WINBUILD) $(BUILD)/package
 
 demo: native

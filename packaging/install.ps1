@@ -59,20 +59,37 @@ function Check-Prerequisites {
 		Write-Host "  2. reboot, then run install.cmd again"
 		exit 1
 	}
-	foreach ($f in @("vgpu.inf", "vgpu.sys", "vgpu-test.cer")) {
-		if (-not (Test-Path (Join-Path $Package $f))) { Fail "$f is missing from the package folder." }
+	foreach ($f in @("vgpu.inf", "vgpu.sys", "vgpu.cat", "vgpu-test.cer")) {
+		if (-not (Test-Path (Join-Path $Package $f))) {
+			Fail "$f is missing from the package folder: copy the whole vgpu-win64 folder."
+		}
 	}
-	if (-not (Test-Path (Join-Path $Package "vgpu.cat"))) {
-		Write-Host "vgpu.cat (the driver package's signed catalog) is missing." -ForegroundColor Yellow
-		Write-Host "It can only be made on Windows; see README.md, 'The catalog (vgpu.cat)'."
-		exit 1
+	Check-Catalog
+}
+
+function Package-Certificate {
+	$cer = Join-Path $Package "vgpu-test.cer"
+	return New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($cer)
+}
+
+# pnputil would refuse a catalog that another certificate signed, with a
+# vaguer message and after the certificate was trusted: say it first.
+function Check-Catalog {
+	$signature = Get-AuthenticodeSignature -FilePath (Join-Path $Package "vgpu.cat")
+	if ($signature.Status -eq "HashMismatch") {
+		Fail "vgpu.cat was changed after it was signed: use the package as make package wrote it."
+	}
+	$signer = $signature.SignerCertificate
+	if (-not $signer -or $signer.Thumbprint -ne (Package-Certificate).Thumbprint) {
+		Fail ("vgpu.cat is not signed with vgpu-test.cer: re-signed without replacing the " +
+			"certificate? (README.md, 'Re-signing')")
 	}
 }
 
 # The package's test certificate, trusted machine-wide for the driver catalog.
 function Trust-Certificate($State) {
 	$cer = Join-Path $Package "vgpu-test.cer"
-	$cert = New-Object System.Security.Cryptography.X509Certificates.X509Certificate2($cer)
+	$cert = Package-Certificate
 	$State.CertThumbprint = $cert.Thumbprint
 	foreach ($store in @("Root", "TrustedPublisher")) {
 		$path = "Cert:\LocalMachine\$store\$($cert.Thumbprint)"

@@ -4,10 +4,14 @@
 # Assemble the Windows driver package:
 #   make-package.sh [--no-gl] WINBUILD OUTDIR
 # writes OUTDIR/vgpu-win64/ (vgpu.inf, test-signed vgpu.sys, its test
-# certificate, vgpu-info.exe, the GL DLLs, install/uninstall scripts,
-# README.md) and OUTDIR/vgpu-win64.zip.  The binaries ship without debug
-# sections; OUTDIR/symbols/ keeps them as built, for a debugger, outside
-# the package and the zip.
+# certificate, the signed catalog vgpu.cat, vgpu-info.exe, the GL DLLs,
+# install/uninstall scripts, README.md) and OUTDIR/vgpu-win64.zip.  The
+# binaries ship without debug sections; OUTDIR/symbols/ keeps them as built,
+# for a debugger, outside the package and the zip.
+#
+# The catalog comes from tools/makecat of the native build, by default the
+# one the Windows build sits in (build/ for build/win, as make lays them
+# out), else $VGPU_MAKECAT.
 #
 # The GL DLLs (opengl32.dll, vgpu_wgl.dll and any other DLL beside them)
 # come from $VGPU_GL_DIR, by default the bin/ of the Mesa Windows build
@@ -22,6 +26,11 @@
 set -euo pipefail
 
 GL_DLLS=(opengl32.dll vgpu_wgl.dll)
+# What vgpu.cat lists: the INF and every file it copies (tests/windows
+# checks this against the INF's CopyFiles).
+CATALOG_FILES=(vgpu.inf vgpu.sys)
+# Windows 10 and 11, any build: what pnputil compares with the running OS.
+CATALOG_OSATTR=2:10.0
 GL_BUILD_HINT="build them with 'make mesa' (scripts/build-mesa.sh windows),"
 GL_BUILD_HINT+=" or set VGPU_GL_DIR to a folder holding ${GL_DLLS[*]}"
 
@@ -42,6 +51,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 pkg=$outdir/vgpu-win64
 symbols=$outdir/symbols
 signing=$(dirname "$outdir")/package-signing
+makecat=${VGPU_MAKECAT:-$(dirname "$winbuild")/tools/makecat/vgpu-makecat}
 gl_dir=${VGPU_GL_DIR:-}
 if [ -z "$gl_dir" ] && [ "$with_gl" -eq 1 ]; then
 	gl_dir=$("$src/scripts/build-mesa.sh" --prefix windows)/bin ||
@@ -56,6 +66,7 @@ info=$winbuild/tools/vgpu-info.exe
 for f in "$sys" "$info"; do
 	[ -f "$f" ] || die "$f is missing: build the Windows targets first (make windows)"
 done
+[ -x "$makecat" ] || die "$makecat is missing: build the native tools first (make native)"
 
 # A self-signed code-signing certificate: what test-signing mode accepts.
 make_test_certificate() {
@@ -68,18 +79,30 @@ make_test_certificate() {
 		-keyout "$signing/vgpu-test.key.tmp" -out "$signing/vgpu-test.crt" 2>/dev/null
 	mv "$signing/vgpu-test.key.tmp" "$signing/vgpu-test.key"
 	chmod 600 "$signing/vgpu-test.key"
-	# For signtool on Windows (docs/windows.md, the catalog); password "vgpu-test".
+	# For signtool, to re-sign on Windows; password "vgpu-test".
 	openssl pkcs12 -export -inkey "$signing/vgpu-test.key" -in "$signing/vgpu-test.crt" \
 		-passout pass:vgpu-test -out "$signing/vgpu-test.pfx"
+}
+
+sign() {
+	osslsigncode sign -certs "$signing/vgpu-test.crt" -key "$signing/vgpu-test.key" \
+		-h sha256 "$@" >/dev/null
 }
 
 sign_driver() {
 	local unsigned=$pkg/vgpu.unsigned.sys
 
 	x86_64-w64-mingw32-strip --strip-debug -o "$unsigned" "$sys"
-	osslsigncode sign -certs "$signing/vgpu-test.crt" -key "$signing/vgpu-test.key" \
-		-h sha256 -n "vgpu virtio-gpu OpenGL driver" \
-		-in "$unsigned" -out "$pkg/vgpu.sys" >/dev/null
+	sign -n "vgpu virtio-gpu OpenGL driver" -in "$unsigned" -out "$pkg/vgpu.sys"
+	rm -f "$unsigned"
+}
+
+# From the files' final bytes: nothing may change them after this.
+make_catalog() {
+	local unsigned=$pkg/vgpu.unsigned.cat
+
+	"$makecat" --osattr "$CATALOG_OSATTR" -o "$unsigned" "${CATALOG_FILES[@]/#/$pkg/}"
+	sign -in "$unsigned" -out "$pkg/vgpu.cat"
 	rm -f "$unsigned"
 }
 
@@ -121,6 +144,8 @@ for f in kmd/windows/vgpu.inf packaging/install.cmd packaging/uninstall.cmd \
 	sed 's/\r*$/\r/' "$src/$f" >"$pkg/$(basename "$f")"
 done
 sed 's/\r*$/\r/' "$src/docs/windows.md" >"$pkg/README.md"
+
+make_catalog
 
 if [ "$with_gl" -eq 0 ]; then
 	echo "make-package: $pkg assembled without the GL DLLs (--no-gl); no zip written"

@@ -13,6 +13,8 @@ packages=(
 	gcc-mingw-w64-x86-64
 	# the Windows driver package: test signing (vgpu.sys), its certificate
 	osslsigncode openssl
+	# its catalog (vgpu.cat): tools/makecat is built on libcrypto
+	libssl-dev
 	# the devices: QEMU's vhost-user-gpu (qemu-system-gui) and QEMU itself
 	qemu-system-gui qemu-system-x86
 	# the host renderer, for tests that drive virglrenderer directly

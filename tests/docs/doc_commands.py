@@ -69,7 +69,8 @@ COMMANDS = {
     'make test': 'the test suite itself, which is running this',
     'make package': [('make package writes the zip',
                       'rm -f build/package/vgpu-win64.zip\nmake -s package\n'
-                      'ls build/package/vgpu-win64/vgpu.sys build/package/vgpu-win64.zip')],
+                      'ls build/package/vgpu-win64/vgpu.sys build/package/vgpu-win64/vgpu.cat '
+                      'build/package/vgpu-win64.zip')],
     'make testos': [('make testos boots the guest and replays', 'make -s testos')],
     'make bench': [('make bench', 'make -s bench')],
     'make bench-gl': [('make bench-gl', 'make -s bench-gl | tee "$W/bench-gl.txt"\n'

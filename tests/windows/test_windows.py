@@ -9,11 +9,14 @@ build/win of the source tree, as `make windows` makes it), assembles the
 package without GL DLLs into WORKDIR (packaging/make-package.sh --no-gl),
 then checks: vgpu.sys's PE headers, entry point, imports and Authenticode
 signature; the exception guard's unwind data in vgpu.sys and its
-behaviour under Wine; vgpu.inf against the package; vgpu-info.exe under
-Wine without a device; that vgpu.sys contains exactly the kmd core's
-sources; and how the package script treats the GL DLLs (required, shipped
-stripped, kept whole in symbols/ outside the package).
+behaviour under Wine; vgpu.inf against the package; the signed catalog
+vgpu.cat, by osslsigncode, openssl and Wine's catalog API, each also shown
+a tampered file; vgpu-info.exe under Wine without a device; that vgpu.sys
+contains exactly the kmd core's sources; and how the package script treats
+the GL DLLs (required, shipped stripped, kept whole in symbols/ outside the
+package).  $VGPU_MAKECAT names vgpu-makecat (meson sets it).
 """
+import hashlib
 import json
 import os
 import re
@@ -26,11 +29,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.dirname(os.path.dirname(HERE))
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, HERE)
+import catalog  # noqa: E402
 import check_inf  # noqa: E402
 import pe  # noqa: E402
 
-PACKAGE_FILES = ["vgpu.inf", "vgpu.sys", "vgpu-test.cer", "vgpu-info.exe", "install.cmd",
-                 "uninstall.cmd", "install.ps1", "uninstall.ps1", "vgpu-common.ps1", "README.md"]
+PACKAGE_FILES = ["vgpu.inf", "vgpu.sys", "vgpu.cat", "vgpu-test.cer", "vgpu-info.exe",
+                 "install.cmd", "uninstall.cmd", "install.ps1", "uninstall.ps1", "vgpu-common.ps1",
+                 "README.md"]
 NO_DEVICE_LINE = "vgpu-info: no vgpu device: no vgpu device interface (is vgpu.sys installed?)"
 
 cases = []
@@ -209,22 +214,23 @@ def verify_signature(path, ca):
     return r.returncode == 0 and "Signature verification: ok" in r.stdout, r.stdout + r.stderr
 
 
-@case
-def driver_signature(ctx):
-    ca = os.path.join(ctx.work, "vgpu-test.pem")
-    r = run(["openssl", "x509", "-inform", "der", "-in", os.path.join(ctx.pkg, "vgpu-test.cer"),
-             "-out", ca])
-    check(r.returncode == 0, "the shipped certificate does not parse: " + r.stderr)
-    ok, log = verify_signature(ctx.sys, ca)
-    check(ok, "osslsigncode verify failed: " + log[-400:])
-    check("vgpu test signing" in log, "not signed by the vgpu test certificate")
-    # The same check must reject a modified driver.
+def tampered_driver(ctx):
+    """A copy of vgpu.sys with one byte of its code changed."""
     bad = os.path.join(ctx.work, "tampered.sys")
     data = bytearray(open(ctx.sys, "rb").read())
     text = next(s for s in ctx.sys_image.sections if s.name == ".text")
     data[text.raw_ptr + 16] ^= 0xFF
     open(bad, "wb").write(data)
-    ok, _ = verify_signature(bad, ca)
+    return bad
+
+
+@case
+def driver_signature(ctx):
+    ok, log = verify_signature(ctx.sys, ctx.ca)
+    check(ok, "osslsigncode verify failed: " + log[-400:])
+    check("vgpu test signing" in log, "not signed by the vgpu test certificate")
+    # The same check must reject a modified driver.
+    ok, _ = verify_signature(tampered_driver(ctx), ctx.ca)
     check(not ok, "a tampered vgpu.sys still verifies")
 
 
@@ -349,6 +355,7 @@ def inf_matches_package(ctx):
                            os.listdir(ctx.pkg)),
         "no service DMA key": (text.replace("AddReg        = Vgpu_Service_AddReg", ""),
                                os.listdir(ctx.pkg)),
+        "another catalog": (text.replace("vgpu.cat", "other.cat"), os.listdir(ctx.pkg)),
     }
     for what, (t, files) in broken.items():
         check(t != text or len(files) < len(os.listdir(ctx.pkg)),
@@ -380,6 +387,207 @@ def installer_targets_inf_ids(ctx):
     check("DiInstallDevice" in common and "Select-VgpuDevices" in open(
         os.path.join(ctx.pkg, "install.ps1"), encoding="utf-8").read(),
         "install.ps1 does not force the driver on the chosen instances")
+
+
+# ---- vgpu.cat ----
+
+CATALOG_OSATTR = "2:10.0"
+
+
+def inf_copied_files(text):
+    """The lower-case names of the files the INF's CopyFiles directives copy."""
+    sections = check_inf.parse(text)
+    names = set()
+    for entries in sections.values():
+        for key, values in entries:
+            if not key or key.lower() != "copyfiles":
+                continue
+            for ref in values:
+                if ref.startswith("@"):
+                    names.add(ref[1:].lower())
+                    continue
+                names.update((k or v[0]).lower() for k, v in sections[ref.lower()])
+    return names
+
+
+def catalog_problems(cat, expected_names, inf_bytes):
+    """What is wrong in the catalog where no outside tool looks."""
+    problems = []
+    if cat.version != "1.3.6.1.4.1.311.12.1.2":
+        problems.append("not a version-1 catalog: " + cat.version)
+    if cat.attributes.get("OSAttr") != CATALOG_OSATTR:
+        problems.append("catalog OSAttr is %r" % cat.attributes.get("OSAttr"))
+    names = [m.names.get("File", "").lower() for m in cat.members]
+    if sorted(names) != sorted(expected_names):
+        problems.append("members %s, should be %s" % (sorted(names), sorted(expected_names)))
+    idents = [m.identifier for m in cat.members]
+    if idents != sorted(idents):
+        problems.append("members are not sorted by identifier")
+    for m, name in zip(cat.members, names):
+        problems += member_problems(m, name, inf_bytes)
+    return problems
+
+
+def member_problems(m, name, inf_bytes):
+    is_pe = name.endswith((".sys", ".dll", ".exe"))
+    want_type = catalog.OID_PE_IMAGE_DATA if is_pe else catalog.OID_FLAT_DATA
+    if len(m.digests) != 1 or m.sips != [catalog.SIP_PE if is_pe else catalog.SIP_FLAT]:
+        return ["%s: %d hashes, SIPs %s" % (name, len(m.digests), m.sips)]
+    link_type, alg, digest = m.digests[0]
+    problems = []
+    if (link_type, alg) != (want_type, catalog.OID_SHA1):
+        problems.append("%s: hashed as %s with %s" % (name, link_type, alg))
+    ident = (digest.hex().upper() + "\0").encode("utf-16-le")
+    if m.identifier != ident:
+        problems.append("%s: identifier %r does not name its digest" % (name, m.identifier))
+    if m.names.get("OSAttr") != CATALOG_OSATTR:
+        problems.append("%s: OSAttr is %r" % (name, m.names.get("OSAttr")))
+    if name.endswith(".inf") and digest != hashlib.sha1(inf_bytes).digest():
+        problems.append("%s: the digest is not the INF's SHA-1" % name)
+    return problems
+
+
+@case
+def catalog_lists_the_package(ctx):
+    inf = open(os.path.join(ctx.pkg, "vgpu.inf"), "rb").read()
+    expected = inf_copied_files(inf.decode("ascii")) | {"vgpu.inf"}
+    check("vgpu.sys" in expected, "the INF copies no vgpu.sys")
+    raw = open(ctx.cat, "rb").read()
+    problems = catalog_problems(catalog.Catalog(raw), expected, inf)
+    check(not problems, "; ".join(problems))
+    # The assertions must notice each kind of mistake.
+    ident = catalog.Catalog(raw).members[0].identifier
+    wrong_ident = ident[:2] + (b"0" if ident[:1] != b"0" else b"1") + ident[3:]
+    osattr = (CATALOG_OSATTR + "\0").encode("utf-16-le")
+    planted = {
+        "a missing member": (raw, expected | {"vgpu.dll"}, inf),
+        "an identifier not its digest": (raw.replace(ident, wrong_ident), expected, inf),
+        "another OSAttr": (raw.replace(osattr, "2:11.0\0".encode("utf-16-le")), expected, inf),
+        "another INF": (raw, expected, inf + b"\r\n"),
+    }
+    for what, (data, names, inf_bytes) in planted.items():
+        check(catalog_problems(catalog.Catalog(data), names, inf_bytes),
+              "the catalog check misses: " + what)
+
+
+def osslsigncode_ok(args):
+    r = run(["osslsigncode", "verify"] + args)
+    return r.returncode == 0 and "Succeeded" in r.stdout, r.stdout + r.stderr
+
+
+def write_copy(ctx, name, data):
+    path = os.path.join(ctx.work, name)
+    open(path, "wb").write(data)
+    return path
+
+
+def foreign_catalog(ctx, name, files):
+    """(catalog of files signed by a key the package does not trust, its certificate)."""
+    unsigned = os.path.join(ctx.work, name + ".unsigned.cat")
+    signed = os.path.join(ctx.work, name + ".cat")
+    key, crt = os.path.join(ctx.work, "foreign.key"), os.path.join(ctx.work, "foreign.crt")
+    for f in (unsigned, signed):
+        if os.path.exists(f):
+            os.remove(f)
+    steps = [
+        [os.environ["VGPU_MAKECAT"], "--osattr", CATALOG_OSATTR, "-o", unsigned] + files,
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=someone else", "-addext", "extendedKeyUsage=codeSigning",
+         "-keyout", key, "-out", crt],
+        ["osslsigncode", "sign", "-certs", crt, "-key", key, "-h", "sha256",
+         "-in", unsigned, "-out", signed],
+    ]
+    for cmd in steps:
+        r = run(cmd)
+        check(r.returncode == 0, "%s failed: %s" % (cmd[0], r.stderr[-300:]))
+    return signed, crt
+
+
+@case
+def catalog_signature(ctx):
+    ok, log = osslsigncode_ok(["-in", ctx.cat, "-CAfile", ctx.ca])
+    check(ok, "osslsigncode verify of vgpu.cat failed: " + log[-400:])
+    check("vgpu test signing" in log, "vgpu.cat is not signed by the vgpu test certificate")
+    raw = open(ctx.cat, "rb").read()
+    ctl = catalog.Catalog(raw).ctl
+    at = raw.index(ctl) + len(ctl) // 2
+    flipped = write_copy(ctx, "flipped.cat", raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1:])
+    check(not osslsigncode_ok(["-in", flipped, "-CAfile", ctx.ca])[0],
+          "a catalog with a flipped byte still verifies")
+    foreign, _ = foreign_catalog(ctx, "foreign", [os.path.join(ctx.pkg, "vgpu.inf"), ctx.sys])
+    check(not osslsigncode_ok(["-in", foreign, "-CAfile", ctx.ca])[0],
+          "a catalog signed by a foreign key verifies")
+    check(not osslsigncode_ok(["-catalog", foreign, "-in", ctx.sys, "-CAfile", ctx.ca])[0],
+          "vgpu.sys verifies through a foreign catalog")
+
+
+def verify_in_catalog(ctx, path):
+    return osslsigncode_ok(["-catalog", ctx.cat, "-in", path, "-CAfile", ctx.ca])
+
+
+@case
+def catalog_covers_the_files(ctx):
+    inf = open(os.path.join(ctx.pkg, "vgpu.inf"), "rb").read()
+    for name in sorted(inf_copied_files(inf.decode("ascii"))):
+        ok, log = verify_in_catalog(ctx, os.path.join(ctx.pkg, name))
+        check(ok, "%s is not in vgpu.cat: %s" % (name, log[-400:]))
+    # osslsigncode hashes a .mof as plain bytes: the INF's flat hash.
+    ok, log = verify_in_catalog(ctx, write_copy(ctx, "vgpu-inf.mof", inf))
+    check(ok, "vgpu.inf is not in vgpu.cat: " + log[-400:])
+    changed = inf.replace(b"vgpu", b"vgpU", 1)
+    check(not verify_in_catalog(ctx, write_copy(ctx, "changed-inf.mof", changed))[0],
+          "an INF with one byte changed is in the catalog")
+    check(not verify_in_catalog(ctx, tampered_driver(ctx))[0],
+          "a vgpu.sys with a section byte changed is in the catalog")
+
+
+@case
+def makecat_hashes_unsigned_images(ctx):
+    # vgpu.sys is signed; an unsigned image of a length that is no multiple of 8 is hashed as if
+    # padded, as signing would pad it: osslsigncode must agree.
+    info = open(os.path.join(ctx.pkg, "vgpu-info.exe"), "rb").read()
+    odd = write_copy(ctx, "odd-length.exe", info + b"\0" * (8 - len(info) % 8 + 3))
+    cat, crt = foreign_catalog(ctx, "odd-length", [odd])
+    ok, log = osslsigncode_ok(["-catalog", cat, "-in", odd, "-CAfile", crt])
+    check(ok, "osslsigncode does not find an unsigned image: " + log[-400:])
+
+
+@case
+def catalog_smime_signature(ctx):
+    # A code-signing certificate is no S/MIME signer: -purpose any.
+    def verify(cat_path, ctl):
+        content = write_copy(ctx, "ctl-contents.bin", ctl)
+        return run(["openssl", "smime", "-verify", "-inform", "DER", "-in", cat_path,
+                    "-content", content, "-CAfile", ctx.ca, "-purpose", "any",
+                    "-out", os.devnull]).returncode == 0
+    ctl = catalog.load(ctx.cat).ctl
+    check(verify(ctx.cat, ctl), "openssl smime does not verify vgpu.cat's signature")
+    check(not verify(ctx.cat, ctl[:-1] + bytes([ctl[-1] ^ 1])),
+          "openssl smime verifies changed contents")
+
+
+def pe_catalog_digest(ctx, path):
+    """osslsigncode's own SHA-1 Authenticode hash of path, as it checks the catalog."""
+    ok, log = osslsigncode_ok(["-catalog", ctx.cat, "-in", path, "-CAfile", ctx.ca])
+    found = re.search(r"^Calculated message digest\s*:\s*([0-9A-F]+)", log, re.M)
+    check(ok and found, "osslsigncode computes no digest for " + path)
+    return found.group(1)
+
+
+@case
+def catalog_under_wine(ctx):
+    exe = os.path.join(ctx.winbuild, "tests", "windows", "catalog-members.exe")
+    r = run(["wine", exe, ctx.cat], env=wine_env(), timeout=120)
+    check(r.returncode == 0, "catalog-members failed (%d): %s" % (r.returncode, r.stderr[-300:]))
+    listed = {tuple(l.split()[1:]) for l in r.stdout.splitlines() if l.startswith("member ")}
+    inf = open(os.path.join(ctx.pkg, "vgpu.inf"), "rb").read()
+    expected = set()
+    inf_digest = hashlib.sha1(inf).hexdigest().upper()
+    expected.add((inf_digest, catalog.SIP_FLAT, catalog.OID_FLAT_DATA, inf_digest))
+    for name in inf_copied_files(inf.decode("ascii")):
+        digest = pe_catalog_digest(ctx, os.path.join(ctx.pkg, name))
+        expected.add((digest, catalog.SIP_PE, catalog.OID_PE_IMAGE_DATA, digest))
+    check(listed == expected, "Wine lists %s, expected %s" % (sorted(listed), sorted(expected)))
 
 
 # ---- vgpu-info.exe ----
@@ -435,7 +643,8 @@ def package_needs_gl_dlls(ctx):
     check(r.returncode == 0, "packaging with GL DLLs failed: " + r.stderr)
     names = zipfile.ZipFile(os.path.join(out, "vgpu-win64.zip")).namelist()
     for want in ["vgpu-win64/gl/opengl32.dll", "vgpu-win64/gl/vgpu_wgl.dll",
-                 "vgpu-win64/gl/libglapi.dll", "vgpu-win64/vgpu.sys", "vgpu-win64/vgpu.inf"]:
+                 "vgpu-win64/gl/libglapi.dll", "vgpu-win64/vgpu.sys", "vgpu-win64/vgpu.inf",
+                 "vgpu-win64/vgpu.cat"]:
         check(want in names, want + " is not in the zip")
     check(not [n for n in names if "symbols" in n], "symbols in the zip")
     check_stripped(out, gl)
@@ -476,12 +685,19 @@ def main(argv):
     ctx.pkg = os.path.join(ctx.work, "package", "vgpu-win64")
     ctx.sys = os.path.join(ctx.pkg, "vgpu.sys")
     ctx.sys_image = pe.load(ctx.sys)
+    ctx.cat = os.path.join(ctx.pkg, "vgpu.cat")
+    ctx.ca = os.path.join(ctx.work, "vgpu-test.pem")
+    r = run(["openssl", "x509", "-inform", "der", "-in", os.path.join(ctx.pkg, "vgpu-test.cer"),
+             "-out", ctx.ca])
+    if r.returncode != 0:
+        print("Bail out! the shipped certificate does not parse: " + r.stderr.replace("\n", " "))
+        return 1
     for n, fn in enumerate(cases, 1):
         try:
             fn(ctx)
             print("ok %d - %s" % (n, fn.__name__))
-        except (CheckFailed, pe.PeError, subprocess.SubprocessError, OSError, KeyError,
-                ValueError, AttributeError, IndexError) as e:
+        except (CheckFailed, pe.PeError, catalog.CatalogError, subprocess.SubprocessError,
+                OSError, KeyError, ValueError, AttributeError, IndexError) as e:
             failures += 1
             print("# %s: %s" % (type(e).__name__, e))
             print("not ok %d - %s" % (n, fn.__name__))
