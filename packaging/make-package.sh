@@ -114,7 +114,8 @@ have_gl_dlls() {
 }
 
 # Every DLL beside the named ones goes along (libglapi...), stripped of its
-# debug sections (a third of vgpu_wgl.dll), the unstripped one kept in
+# debug sections and symbol table (a third of vgpu_wgl.dll; a DLL's exports
+# are in its export table, which stays), the unstripped one kept in
 # symbols/gl/.  Before anything hashes or signs the package's files: those
 # must be the final bytes.
 copy_gl_dlls() {
@@ -122,7 +123,7 @@ copy_gl_dlls() {
 	mkdir -p "$pkg/gl" "$symbols/gl"
 	for dll in "$gl_dir"/*.dll; do
 		cp -f "$dll" "$symbols/gl/"
-		x86_64-w64-mingw32-strip --strip-debug -o "$pkg/gl/$(basename "$dll")" "$dll"
+		x86_64-w64-mingw32-strip --strip-all -o "$pkg/gl/$(basename "$dll")" "$dll"
 	done
 }
 
