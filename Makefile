@@ -14,7 +14,7 @@ FUZZBUILD := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 PROGRAMS := kmd/sim/vgpu-sim devmodel/vgpu-devmodel tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows sanitized fuzz-build fuzz mesa package demo test testos bench \
+.PHONY: all setup native windows sanitized fuzz-build fuzz fuzz-coverage mesa package demo test testos bench \
 	bench-gl clean
 
 all: native windows
@@ -49,6 +49,10 @@ fuzz-build: setup
 # Each fuzzer for FUZZ_SECONDS; one line per fuzzer: "fuzz NAME: N execs, C crashes".
 fuzz: fuzz-build
 	@scripts/fuzz.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+
+# Line coverage of the core's boundary files from the fuzzers' corpora alone.
+fuzz-coverage: fuzz-build
+	@scripts/fuzz-coverage.sh $(BUILD)
 
 # Mesa with our winsys, both targets (cached outside the checkout).
 mesa: setup
