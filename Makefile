@@ -6,12 +6,16 @@
 #   make package  the Windows driver package: build/package/vgpu-win64/ + .zip
 #   make testos the kmd core as a guest kernel against QEMU's virtio-gpu-gl
 #   make bench  the spine's cost; make bench-gl: glmark2 native/virpipe/vgpu
+#   make fuzz   each fuzzer for FUZZ_SECONDS (docs/reliability.md)
 BUILD := build
 WINBUILD := $(BUILD)/win
 ASANBUILD := $(BUILD)/asan
+FUZZBUILD := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
 PROGRAMS := kmd/sim/vgpu-sim devmodel/vgpu-devmodel tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows sanitized mesa package demo test testos bench bench-gl clean
+.PHONY: all setup native windows sanitized fuzz-build fuzz fuzz-coverage mesa package demo test testos bench \
+	bench-gl clean
 
 all: native windows
 
@@ -34,6 +38,21 @@ sanitized: setup
 	@[ -f $(ASANBUILD)/build.ninja ] || \
 		meson setup -Db_sanitize=address,undefined $(ASANBUILD) . >/dev/null
 	@ninja -C $(ASANBUILD) >/dev/null || ninja -C $(ASANBUILD)
+
+# The libFuzzer harnesses (tests/fuzz): a clang build, everything instrumented for
+# coverage and under ASan and UBSan; only the fuzzers are built in it.
+fuzz-build: setup
+	@[ -f $(FUZZBUILD)/build.ninja ] || CC=clang-14 meson setup -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link $(FUZZBUILD) . >/dev/null
+	@ninja -C $(FUZZBUILD) fuzzers >/dev/null || ninja -C $(FUZZBUILD) fuzzers
+
+# Each fuzzer for FUZZ_SECONDS; one line per fuzzer: "fuzz NAME: N execs, C crashes".
+fuzz: fuzz-build
+	@scripts/fuzz.sh $(FUZZBUILD) $(FUZZ_SECONDS)
+
+# Line coverage of the core's boundary files from the fuzzers' corpora alone.
+fuzz-coverage: fuzz-build
+	@scripts/fuzz-coverage.sh $(BUILD)
 
 # Mesa with our winsys, both targets (cached outside the checkout).
 mesa: setup

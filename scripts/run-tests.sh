@@ -52,5 +52,9 @@ count tests "$build"
 step build-sanitized make -s sanitized
 count sanitized "$build/asan" --no-suite slow
 
+# The fuzzers: each replays its saved inputs, then fuzzes briefly (tests/fuzz).
+step build-fuzz make -s fuzz-build
+count fuzz "$build/fuzz" --no-rebuild --suite fuzz
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -9,6 +9,8 @@ packages=(
 	meson ninja-build pkg-config gcc make python3 zlib1g-dev
 	# the C layout check (tests/style)
 	clang-format-14
+	# the fuzzers (tests/fuzz): clang, libFuzzer and the sanitizers' runtimes, llvm-cov
+	clang-14 libclang-rt-14-dev llvm-14
 	# Windows targets
 	gcc-mingw-w64-x86-64
 	# the Windows driver package: test signing (vgpu.sys), its certificate

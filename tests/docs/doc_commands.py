@@ -76,6 +76,15 @@ COMMANDS = {
     'make bench-gl': [('make bench-gl', 'make -s bench-gl | tee "$W/bench-gl.txt"\n'
                        'grep -q "^vgpu/native" "$W/bench-gl.txt"')],
     'make mesa': [('make mesa', 'make -s mesa')],
+    'make fuzz-build': [('make fuzz-build builds the fuzzers',
+                         'make -s fuzz-build\nls build/fuzz/tests/fuzz/fuzz_ioctl')],
+    'make fuzz': 'make fuzz FUZZ_SECONDS=60 runs it, with fewer seconds',
+    'make fuzz FUZZ_SECONDS=60': [('make fuzz, a few seconds each',
+                                   'make -s fuzz FUZZ_SECONDS=3 | tee "$W/fuzz.txt"\n'
+                                   'grep -q "^fuzz ioctl: [0-9]* execs, 0 crashes$" "$W/fuzz.txt"')],
+    'make fuzz-coverage': [('make fuzz-coverage reports the core files',
+                            'make -s fuzz-coverage | tee "$W/fuzz-cov.txt"\n'
+                            'grep -q "^kmd/core/dispatch.c" "$W/fuzz-cov.txt"')],
     'build/bin/vgpu-sim --socket PATH [--tcp PORT] [--device qemu|model|model-mvisor]': [
         ('vgpu-sim --socket PATH, vgpu-info on it', sim_and_info('default')),
         ('vgpu-sim --device qemu, vgpu-info on it', sim_and_info('qemu', '--device qemu')),

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# One libFuzzer harness as a TAP program: replay its saved inputs (the seed
+# corpus and every input that ever crashed it), then fuzz for SECONDS from
+# the seeds.  New inputs and crashes go under WORKDIR, never into the
+# checkout: a crash is printed with where its input is, to be saved under
+# DIR/crashes/ once understood.
+#   run-fuzzer.sh EXE DIR SECONDS WORKDIR
+set -uo pipefail
+exe=$1 dir=$2 seconds=$3 work=$4
+name=$(basename "$exe")
+name=${name#fuzz_}
+mkdir -p "$work/corpus" "$work/crashes"
+echo "1..2"
+
+mapfile -t saved < <(find "$dir/corpus" "$dir/crashes" -type f 2>/dev/null | sort)
+if [ ${#saved[@]} -eq 0 ]; then
+	echo "not ok 1 - replay $name: no saved inputs in $dir"
+elif "$exe" "${saved[@]}" >"$work/replay.log" 2>&1; then
+	echo "ok 1 - replay $name: ${#saved[@]} inputs"
+else
+	echo "not ok 1 - replay $name: ${#saved[@]} inputs (log: $work/replay.log)"
+	grep -E 'ERROR|Running:|fuzz_' "$work/replay.log" | tail -n 20 | sed 's/^/# /'
+fi
+
+before=$(find "$work/crashes" -type f | wc -l)
+"$exe" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
+	-artifact_prefix="$work/crashes/" "$work/corpus" "$dir/corpus" >"$work/fuzz.log" 2>&1
+after=$(find "$work/crashes" -type f | wc -l)
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
+line="fuzz $name: ${execs:-0} execs, $((after - before)) crashes"
+if [ -n "$execs" ] && [ "$after" -eq "$before" ]; then
+	echo "ok 2 - $line"
+else
+	echo "not ok 2 - $line (log: $work/fuzz.log)"
+	grep -E 'ERROR|SUMMARY|Test unit written|fuzz_' "$work/fuzz.log" | tail -n 20 | sed 's/^/# /'
+fi
