@@ -280,7 +280,9 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_map, 24);
  *     pitch for this transfer (0 for tightly packed); signal =
  *     the timeline value that completes with the transfer.
  * Errors: BAD_HANDLE, INVALID (box outside the level, level > last_level,
- *     box extending past the backing, signal not increasing), STATE, DEVICE,
+ *     box extending past the backing in bytes of the resource's format,
+ *     whole blocks for compressed ones; a stride below one row of the box;
+ *     signal not increasing), STATE, DEVICE,
  *     TIMEOUT (the device's queue stayed full, or at the fence id wrap once
  *     every 2^31 fences its earlier work stopped completing), DEVICE_LOST.
  */
