@@ -179,8 +179,9 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_context_create, 80);
  * out: handle (for every other call) and res_id (the device's resource id,
  *     to use inside virgl command streams).  The backing is `size` rounded
  *     up to whole 4 KiB pages; MAP and transfer bounds use that size.
- * Errors: STATE (no context), INVALID (target, zero or oversized
- *     dimensions or size, levels beyond the dimensions, samples, flags),
+ * Errors: STATE (no context), INVALID (target, a format virgl does not
+ *     define, zero or oversized dimensions or size, levels beyond the
+ *     dimensions, samples, flags),
  *     NO_MEMORY, DEVICE.
  */
 #define VGPU_RESOURCE_FLAG_Y_0_TOP (1u << 0)

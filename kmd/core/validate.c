@@ -57,9 +57,13 @@ static bool samples_valid(const struct vgpu_resource_create *d)
 
 bool vgpu_resource_desc_valid(const struct vgpu_resource_create *d)
 {
+	struct vgpu_format_block block;
 	uint32_t largest;
 
 	if (d->flags & ~VGPU_RESOURCE_FLAG_Y_0_TOP)
+		return false;
+	/* The host ignores a format it does not know, leaving a handle to nothing. */
+	if (!vgpu_format_block(d->format, &block))
 		return false;
 	if (d->target >= VGPU_TARGET_COUNT)
 		return false;

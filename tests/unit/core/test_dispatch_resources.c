@@ -90,6 +90,27 @@ static void test_resource_create_bad_target(void)
 	down();
 }
 
+static void test_resource_create_unknown_format(void)
+{
+	struct vgpu_resource_create_blob blob = { .blob_mem = VGPU_BLOB_MEM_HOST3D,
+						  .blob_id = 1,
+						  .size = 4096,
+						  .desc = texture_desc(16, 16, 1) };
+
+	if (!up(true))
+		return;
+	REJECTS_TEXTURE(c.format = 0xFFFFFFFFu);
+	REJECTS_TEXTURE(c.format = 0 /* NONE */);
+	REJECTS_TEXTURE(c.format = 73 /* a gap in enum virgl_formats */);
+	REJECTS_TEXTURE(c.format = 322 /* past the last one */);
+	REJECTS_BUFFER(c.format = 0xFFFFFFFFu);
+	blob.desc.size = 0;
+	blob.desc.format = 0xFFFFFFFFu;
+	REJECTS(call(F, VGPU_IOCTL_RESOURCE_CREATE_BLOB, &blob, sizeof(blob)), VGPU_E_INVALID);
+	CHECK_EQ(create(texture_desc(16, 16, 1)), VGPU_OK);
+	down();
+}
+
 static void test_resource_create_buffer_height(void)
 {
 	if (!up(true))
@@ -363,6 +384,7 @@ int main(void)
 	RUN(test_resource_create_bad_size);
 	RUN(test_resource_create_levels_beyond_dimensions);
 	RUN(test_resource_create_bad_target);
+	RUN(test_resource_create_unknown_format);
 	RUN(test_resource_create_buffer_height);
 	RUN(test_resource_create_bad_samples);
 	RUN(test_resource_create_unknown_flags);
