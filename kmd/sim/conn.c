@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The socket framing of the ABI, server side.  Every request header is
- * checked before anything else is read or allocated: a frame that breaks
- * the rules gets an error reply and ends its connection (the stream can no
- * longer be trusted), and nothing else.
+ * checked before anything else is read or allocated.  A frame the server
+ * cannot read (bad magic, an oversized fixed struct or IN_DIRECT payload)
+ * gets an error reply and ends its connection: the stream can no longer be
+ * trusted.  Any other request, unknown codes and wrong sizes included, is
+ * answered by the core and the connection goes on.
  */
 #include "conn.h"
 
@@ -33,6 +35,7 @@ struct exchange {
 	struct vgpu_sock_request req;
 	union fixed_buf fixed;
 	uint8_t *payload;
+	uint32_t payload_size; /* what the core is offered: OUT_DIRECT's capacity capped */
 	struct vgpu_sock_reply reply;
 	struct vgpu_sock_extent *extents;
 };
@@ -102,23 +105,17 @@ static int send_hello(struct conn *conn)
 	return send_full(conn->fd, &iov, 1, fds, nfds);
 }
 
-/* The header rules: everything that bounds what the server reads or allocates. */
+/* The frame rules: what bounds the bytes that follow the header, all of which must be read. */
 static int check_header(const struct vgpu_sock_request *req)
 {
 	if (req->magic != VGPU_SOCK_MAGIC)
 		return VGPU_E_INVALID;
 	if (req->in_size > VGPU_SOCK_MAX_FIXED)
 		return VGPU_E_BAD_SIZE;
-	switch (VGPU_CTL_METHOD(req->code)) {
-	case VGPU_METHOD_BUFFERED:
-		return req->payload_size == 0 ? VGPU_OK : VGPU_E_BAD_SIZE;
-	case VGPU_METHOD_IN_DIRECT:
-		return req->payload_size <= MAX_IN_PAYLOAD ? VGPU_OK : VGPU_E_BAD_SIZE;
-	case VGPU_METHOD_OUT_DIRECT:
-		return req->payload_size <= MAX_OUT_PAYLOAD ? VGPU_OK : VGPU_E_BAD_SIZE;
-	default:
-		return VGPU_E_INVALID;
-	}
+	if (VGPU_CTL_METHOD(req->code) == VGPU_METHOD_IN_DIRECT &&
+	    req->payload_size > MAX_IN_PAYLOAD)
+		return VGPU_E_BAD_SIZE;
+	return VGPU_OK;
 }
 
 static int send_reply(struct conn *conn, struct exchange *x)
@@ -142,23 +139,31 @@ static int send_error(struct conn *conn, int status)
 	return send_reply(conn, &x);
 }
 
-/* Read the fixed struct and, for IN_DIRECT, the payload; make room for OUT_DIRECT's. */
+/*
+ * Read the fixed struct and, for IN_DIRECT, the payload; make room for
+ * OUT_DIRECT's, which never needs more than the largest capset.  Other
+ * methods carry no payload bytes: the core judges their payload_size.
+ */
 static int read_body(struct conn *conn, struct exchange *x)
 {
 	uint32_t method = VGPU_CTL_METHOD(x->req.code);
 
 	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size) != 0)
 		return -1;
-	if (x->req.payload_size == 0)
+	x->payload_size = x->req.payload_size;
+	if (method == VGPU_METHOD_OUT_DIRECT && x->payload_size > MAX_OUT_PAYLOAD)
+		x->payload_size = MAX_OUT_PAYLOAD;
+	if (x->payload_size == 0 ||
+	    (method != VGPU_METHOD_IN_DIRECT && method != VGPU_METHOD_OUT_DIRECT))
 		return 0;
-	x->payload = method == VGPU_METHOD_IN_DIRECT ? malloc(x->req.payload_size)
-						     : calloc(1, x->req.payload_size);
+	x->payload = method == VGPU_METHOD_IN_DIRECT ? malloc(x->payload_size)
+						     : calloc(1, x->payload_size);
 	if (!x->payload) {
 		send_error(conn, VGPU_E_NO_MEMORY);
 		return -1;
 	}
 	if (method == VGPU_METHOD_IN_DIRECT)
-		return recv_full(conn->fd, x->payload, x->req.payload_size);
+		return recv_full(conn->fd, x->payload, x->payload_size);
 	return 0;
 }
 
@@ -191,13 +196,13 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 		.out = buffered ? x->fixed.bytes : NULL,
 		.out_size = buffered ? x->req.in_size : 0,
 		.payload = x->payload,
-		.payload_size = x->req.payload_size,
+		.payload_size = x->payload_size,
 	};
 	bool out_direct = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_OUT_DIRECT;
 
 	x->reply.status = recorder_ioctl(rec, file, x->req.code, &bufs);
 	x->reply.out_size = bufs.out_written <= bufs.out_size ? bufs.out_written : 0;
-	if (out_direct && bufs.payload_written <= x->req.payload_size)
+	if (out_direct && bufs.payload_written <= x->payload_size)
 		x->reply.payload_size = bufs.payload_written;
 	if (x->reply.status == VGPU_OK && x->req.code == VGPU_IOCTL_RESOURCE_MAP)
 		attach_extents(conn, x);

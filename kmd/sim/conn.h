@@ -2,7 +2,7 @@
 /*
  * One client connection of the sim: the hello, then request frames
  * checked, run through vgpu_file_ioctl() and answered, until the client
- * leaves or sends a malformed frame.
+ * leaves or sends a frame the server cannot read.
  */
 #ifndef VGPU_SIM_CONN_H
 #define VGPU_SIM_CONN_H
