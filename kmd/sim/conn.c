@@ -10,12 +10,15 @@
 #include "conn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "recorder.h"
@@ -40,17 +43,45 @@ struct exchange {
 	struct vgpu_sock_extent *extents;
 };
 
-static int recv_full(int fd, void *buf, size_t len)
+int64_t conn_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool readable_within(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+/*
+ * Read `len` bytes.  Between frames (`in_frame` false) the client may take
+ * as long as it likes before the first byte; after that, every byte of the
+ * frame must follow within CONN_STALL_MS of the last.
+ */
+static int recv_full(int fd, void *buf, size_t len, bool in_frame)
 {
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = recv(fd, p, len, MSG_WAITALL);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (!readable_within(fd, in_frame ? CONN_STALL_MS : -1))
+			return -1;
+		n = recv(fd, p, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
+		in_frame = true;
 		p += n;
 		len -= (size_t)n;
 	}
@@ -148,7 +179,7 @@ static int read_body(struct conn *conn, struct exchange *x)
 {
 	uint32_t method = VGPU_CTL_METHOD(x->req.code);
 
-	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size) != 0)
+	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size, true) != 0)
 		return -1;
 	x->payload_size = x->req.payload_size;
 	if (method == VGPU_METHOD_OUT_DIRECT && x->payload_size > MAX_OUT_PAYLOAD)
@@ -163,7 +194,7 @@ static int read_body(struct conn *conn, struct exchange *x)
 		return -1;
 	}
 	if (method == VGPU_METHOD_IN_DIRECT)
-		return recv_full(conn->fd, x->payload, x->payload_size);
+		return recv_full(conn->fd, x->payload, x->payload_size, true);
 	return 0;
 }
 
@@ -216,8 +247,11 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	bool keep = false;
 	int status;
 
-	if (recv_full(conn->fd, &x.req, sizeof(x.req)) != 0)
+	atomic_store(&conn->idle_since, conn_now_ns());
+	atomic_store(&conn->between_frames, true);
+	if (recv_full(conn->fd, &x.req, sizeof(x.req), false) != 0)
 		return false;
+	atomic_store(&conn->between_frames, false);
 	status = check_header(&x.req);
 	if (status != VGPU_OK) {
 		send_error(conn, status);
@@ -225,9 +259,12 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	}
 	if (read_body(conn, &x) != 0)
 		goto out;
-	if (file)
+	if (file) {
 		run_call(conn, file, rec, &x);
-	else
+		/* A file's one context lives until it closes; resources need it. */
+		if (x.req.code == VGPU_IOCTL_CONTEXT_CREATE && x.reply.status == VGPU_OK)
+			atomic_store(&conn->has_context, true);
+	} else
 		x.reply.status = open_status;
 	keep = send_reply(conn, &x) == 0;
 out:
@@ -241,8 +278,11 @@ void *conn_main(void *arg)
 	struct conn *conn = arg;
 	struct vgpu_file *file = NULL;
 	struct recorder *rec = NULL;
+	struct timeval stall = { .tv_sec = CONN_STALL_MS / 1000 };
 	int open_status;
 
+	/* A client that does not read its replies must not hold this thread forever. */
+	setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
 	user_maps_init(&conn->maps);
 	/* A file that cannot be opened is reported on every request instead. */
 	open_status = vgpu_file_open(conn->dev, &conn->maps, &file);

@@ -467,6 +467,77 @@ static void test_refused_requests_keep_connection(void)
 	client_close(&c);
 }
 
+/* The sim's limit of clients at once (SERVER_MAX_CONNS) and its stall timeout (CONN_STALL_MS). */
+#define SIM_MAX_CONNS 256
+#define SIM_STALL_MS 5000
+
+/* The server hangs up on `fd` within `ms`. */
+static bool closed_within(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char byte;
+
+	return poll(&pfd, 1, ms) == 1 && recv(fd, &byte, 1, 0) == 0;
+}
+
+static int get_info(struct client *c)
+{
+	struct vgpu_get_info info = { .abi_major = VGPU_ABI_VERSION_MAJOR };
+	struct call_result r = { 0 };
+	int ret = call(c, VGPU_IOCTL_GET_INFO, &info, sizeof(info), NULL, 0, &r);
+
+	free(r.payload);
+	return ret;
+}
+
+/* Half a frame, then nothing: dropped after the stall timeout; an idle client is not. */
+static void test_stalled_frame_dropped(void)
+{
+	struct vgpu_sock_request req = { VGPU_SOCK_MAGIC, VGPU_IOCTL_GET_INFO, 48, 0 };
+	struct client idle, stalled;
+
+	CHECK(client_connect(sim.sock, &idle));
+	CHECK(client_connect(sim.sock, &stalled));
+	CHECK(send(stalled.fd, &req, 8, MSG_NOSIGNAL) == 8);
+	CHECK(!closed_within(stalled.fd, SIM_STALL_MS / 2));
+	CHECK(closed_within(stalled.fd, SIM_STALL_MS + 5000));
+	CHECK_EQ(get_info(&idle), VGPU_OK);
+	client_close(&stalled);
+	client_close(&idle);
+}
+
+/*
+ * As many idle sockets as the sim takes do not lock anyone out: a new client
+ * takes the place of the one idle longest, and a client holding objects
+ * keeps its place.
+ */
+static void test_idle_clients_do_not_lock_out(void)
+{
+	static struct client idle[SIM_MAX_CONNS];
+	struct client holder, late;
+	uint32_t connected = 0;
+
+	CHECK(client_connect(sim.sock, &holder));
+	CHECK(make_buffer(&holder, 4096) != 0);
+	for (uint32_t i = 0; i < SIM_MAX_CONNS && client_connect(sim.sock, &idle[i]); i++) {
+		/* fewer descriptors in this process: the socket is all we need */
+		close(idle[i].mem_fd);
+		idle[i].mem_fd = -1;
+		connected++;
+	}
+	CHECK_EQ(connected, SIM_MAX_CONNS);
+	CHECK(client_connect(sim.sock, &late));
+	CHECK_EQ(get_info(&late), VGPU_OK);
+	CHECK(closed_within(idle[0].fd, 5000));
+	CHECK(closed_within(idle[1].fd, 5000));
+	CHECK_EQ(get_info(&idle[connected - 1]), VGPU_OK);
+	CHECK_EQ(get_info(&holder), VGPU_OK);
+	client_close(&late);
+	for (uint32_t i = 0; i < connected; i++)
+		client_close(&idle[i]);
+	client_close(&holder);
+}
+
 static bool stats_settle(struct client *c, uint32_t files, uint32_t resources)
 {
 	for (int i = 0; i < 300; i++) {
@@ -626,6 +697,8 @@ int main(int argc, char **argv)
 	RUN(test_map_gives_file_ranges);
 	RUN(test_malformed_frames);
 	RUN(test_refused_requests_keep_connection);
+	RUN(test_stalled_frame_dropped);
+	RUN(test_idle_clients_do_not_lock_out);
 	RUN(test_client_death_cleans_up);
 	RUN(test_sigterm_cleans_up);
 	RUN(test_backend_death_is_device_lost);
