@@ -33,7 +33,9 @@ static void usage(FILE *out)
 		"  -v              more messages (repeat for debug)\n"
 		"Up to %d clients at once; when full, a new client takes the place of the one\n"
 		"idle longest that holds no context.  A client that stalls for %d s inside a\n"
-		"request, or does not read its reply, is dropped.\n",
+		"request, or does not read its reply, is dropped.  If the device's process\n"
+		"dies, every call that needs the device gets DEVICE_LOST, on new connections\n"
+		"too, until vgpu-sim is restarted: it does not restart its device.\n",
 		SIM_DEFAULT_SOCKET, BACKEND_DEFAULT_PATH, SERVER_MAX_CONNS, CONN_STALL_MS / 1000);
 }
 

@@ -602,6 +602,12 @@ static void test_backend_death_is_device_lost(void)
 	/* Calls that need no device still answer. */
 	CHECK_EQ(call(&c, VGPU_IOCTL_GET_INFO, &info, sizeof(info), NULL, 0, &r), VGPU_OK);
 	client_close(&c);
+	/* The sim does not restart its device: a new client is told the same, not refused. */
+	CHECK(client_connect(sim.sock, &c));
+	CHECK_EQ(call(&c, VGPU_IOCTL_GET_CAPSET, &cs, sizeof(cs), NULL, VGPU_MAX_CAPSET_BYTES, &r),
+		 VGPU_E_DEVICE_LOST);
+	CHECK_EQ(call(&c, VGPU_IOCTL_GET_INFO, &info, sizeof(info), NULL, 0, &r), VGPU_OK);
+	client_close(&c);
 	CHECK(kill(sim.pid, SIGTERM) == 0);
 	status = sim_reap(&sim);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
