@@ -179,8 +179,9 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_context_create, 80);
  * out: handle (for every other call) and res_id (the device's resource id,
  *     to use inside virgl command streams).  The backing is `size` rounded
  *     up to whole 4 KiB pages; MAP and transfer bounds use that size.
- * Errors: STATE (no context), INVALID (target, zero or oversized
- *     dimensions or size, levels beyond the dimensions, samples, flags),
+ * Errors: STATE (no context), INVALID (target, a format virgl does not
+ *     define, zero or oversized dimensions or size, levels beyond the
+ *     dimensions, samples, flags),
  *     NO_MEMORY, DEVICE.
  */
 #define VGPU_RESOURCE_FLAG_Y_0_TOP (1u << 0)
@@ -280,7 +281,9 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_resource_map, 24);
  *     pitch for this transfer (0 for tightly packed); signal =
  *     the timeline value that completes with the transfer.
  * Errors: BAD_HANDLE, INVALID (box outside the level, level > last_level,
- *     box extending past the backing, signal not increasing), STATE, DEVICE,
+ *     box extending past the backing in bytes of the resource's format,
+ *     whole blocks for compressed ones; a stride below one row of the box;
+ *     signal not increasing), STATE, DEVICE,
  *     TIMEOUT (the device's queue stayed full, or at the fence id wrap once
  *     every 2^31 fences its earlier work stopped completing), DEVICE_LOST.
  */

@@ -41,7 +41,13 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_hello, 536);
 /*
  * A request: this header, `in_size` bytes of the call's fixed struct, then
  * (IN_DIRECT calls) `payload_size` bytes of payload.  For OUT_DIRECT calls
- * payload_size is the capacity of the caller's buffer and no bytes follow.
+ * payload_size is the capacity of the caller's buffer (any size: no call
+ * writes more than VGPU_MAX_CAPSET_BYTES) and no bytes follow; for other
+ * methods no bytes follow either.  Only a frame the server cannot read
+ * (wrong magic, in_size over VGPU_SOCK_MAX_FIXED, an IN_DIRECT payload over
+ * the largest SUBMIT) gets an error reply and ends the connection; any
+ * other request gets the call's status (an unknown code UNSUPPORTED, wrong
+ * sizes BAD_SIZE) and the connection goes on.
  */
 struct vgpu_sock_request {
 	uint32_t magic;

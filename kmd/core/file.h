@@ -49,6 +49,7 @@ struct vgpu_file {
 	struct vgpu_handle_slot *slots;
 	uint32_t nslots;
 	uint32_t nresources;
+	uint32_t nretired; /* slots whose generations are spent */
 
 	/* timeline, under dev->lock */
 	uint64_t last_signal;

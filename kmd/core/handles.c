@@ -42,12 +42,21 @@ static int grow_slots(struct vgpu_file *file)
 	return VGPU_OK;
 }
 
+/*
+ * Generations count up from 1 and never wrap: a slot that has used its
+ * last one retires, so that no stale handle ever names a newer object.
+ */
+static bool slot_free(const struct vgpu_handle_slot *slot)
+{
+	return !slot->res && slot->gen < VGPU_HANDLE_LAST_GEN;
+}
+
 int vgpu_file_install(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	uint32_t i;
 	int ret;
 
-	if (file->nresources == file->nslots) {
+	if (file->nresources + file->nretired == file->nslots) {
 		ret = grow_slots(file);
 		if (ret != VGPU_OK)
 			return ret;
@@ -55,13 +64,9 @@ int vgpu_file_install(struct vgpu_file *file, struct vgpu_resource *res)
 	for (i = 0; i < file->nslots; i++) {
 		struct vgpu_handle_slot *slot = &file->slots[i];
 
-		if (slot->res)
+		if (!slot_free(slot))
 			continue;
-		/* A new generation per use, so that a stale handle never names a new object. */
-		slot->gen = (uint16_t)((slot->gen + 1u) &
-				       ((1u << (32u - VGPU_HANDLE_INDEX_BITS)) - 1u));
-		if (slot->gen == 0)
-			slot->gen = 1;
+		slot->gen++;
 		slot->res = res;
 		res->handle = ((uint32_t)slot->gen << VGPU_HANDLE_INDEX_BITS) | (i + 1u);
 		file->nresources++;
@@ -72,6 +77,10 @@ int vgpu_file_install(struct vgpu_file *file, struct vgpu_resource *res)
 
 void vgpu_file_uninstall(struct vgpu_file *file, struct vgpu_resource *res)
 {
-	file->slots[handle_index(res->handle)].res = NULL;
+	struct vgpu_handle_slot *slot = &file->slots[handle_index(res->handle)];
+
+	slot->res = NULL;
 	file->nresources--;
+	if (slot->gen == VGPU_HANDLE_LAST_GEN)
+		file->nretired++;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "validate.h"
 
+#include "formats.h"
 #include "util.h"
 
 uint32_t vgpu_name_length(const char *name, uint32_t cap)
@@ -56,9 +57,13 @@ static bool samples_valid(const struct vgpu_resource_create *d)
 
 bool vgpu_resource_desc_valid(const struct vgpu_resource_create *d)
 {
+	struct vgpu_format_block block;
 	uint32_t largest;
 
 	if (d->flags & ~VGPU_RESOURCE_FLAG_Y_0_TOP)
+		return false;
+	/* The host ignores a format it does not know, leaving a handle to nothing. */
+	if (!vgpu_format_block(d->format, &block))
 		return false;
 	if (d->target >= VGPU_TARGET_COUNT)
 		return false;
@@ -127,21 +132,40 @@ static bool inside(uint32_t start, uint32_t len, uint64_t limit)
 }
 
 /*
- * The last byte the transfer touches, at one byte per texel: the device
- * knows the format and checks exactly; this bound keeps every transfer
- * inside the resource's own memory whatever the device does.
+ * The box in the backing's units: bytes per row of blocks and rows of
+ * blocks.  A buffer's box is in bytes whatever its format.
  */
-static bool backing_valid(const struct vgpu_transfer *t, uint64_t backing_size)
+static bool box_bytes(const struct vgpu_resource_create *d, const struct vgpu_box *box,
+		      uint64_t *row_bytes, uint64_t *rows)
 {
-	uint64_t stride = t->stride ? t->stride : t->box.w;
-	uint64_t layer = t->layer_stride ? t->layer_stride : stride * t->box.h;
-	uint64_t rows, slices, end;
+	struct vgpu_format_block block = { .bytes = 1, .width = 1, .height = 1 };
 
-	if (t->stride && t->stride < t->box.w)
+	if (d->target != VGPU_TARGET_BUFFER && !vgpu_format_block(d->format, &block))
 		return false;
+	*row_bytes = ((uint64_t)box->w + block.width - 1u) / block.width * block.bytes;
+	*rows = ((uint64_t)box->h + block.height - 1u) / block.height;
+	return true;
+}
+
+/*
+ * The last byte the transfer touches, in bytes of the resource's format:
+ * the device checks too, but this bound keeps every transfer inside the
+ * resource's own memory whatever the device does.
+ */
+static bool backing_valid(const struct vgpu_resource_create *d, const struct vgpu_transfer *t,
+			  uint64_t backing_size)
+{
+	uint64_t row_bytes, rows, stride, layer, slices, lines, end;
+
+	if (!box_bytes(d, &t->box, &row_bytes, &rows))
+		return false;
+	if (t->stride && t->stride < row_bytes)
+		return false;
+	stride = t->stride ? t->stride : row_bytes;
+	layer = t->layer_stride ? t->layer_stride : stride * rows;
 	if (!vgpu_mul_u64(layer, t->box.d - 1u, &slices) ||
-	    !vgpu_mul_u64(stride, t->box.h - 1u, &rows) || !vgpu_add_u64(t->offset, slices, &end) ||
-	    !vgpu_add_u64(end, rows, &end) || !vgpu_add_u64(end, t->box.w, &end))
+	    !vgpu_mul_u64(stride, rows - 1u, &lines) || !vgpu_add_u64(t->offset, slices, &end) ||
+	    !vgpu_add_u64(end, lines, &end) || !vgpu_add_u64(end, row_bytes, &end))
 		return false;
 	return end <= backing_size;
 }
@@ -157,5 +181,5 @@ bool vgpu_transfer_valid(const struct vgpu_resource_create *d, uint64_t backing_
 	if (!inside(t->box.x, t->box.w, vgpu_minify(d->width, t->level)) ||
 	    !inside(t->box.y, t->box.h, h) || !inside(t->box.z, t->box.d, depth))
 		return false;
-	return backing_valid(t, backing_size);
+	return backing_valid(d, t, backing_size);
 }

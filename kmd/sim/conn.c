@@ -1,19 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The socket framing of the ABI, server side.  Every request header is
- * checked before anything else is read or allocated: a frame that breaks
- * the rules gets an error reply and ends its connection (the stream can no
- * longer be trusted), and nothing else.
+ * checked before anything else is read or allocated.  A frame the server
+ * cannot read (bad magic, an oversized fixed struct or IN_DIRECT payload)
+ * gets an error reply and ends its connection: the stream can no longer be
+ * trusted.  Any other request, unknown codes and wrong sizes included, is
+ * answered by the core and the connection goes on.
  */
 #include "conn.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "recorder.h"
@@ -33,21 +38,50 @@ struct exchange {
 	struct vgpu_sock_request req;
 	union fixed_buf fixed;
 	uint8_t *payload;
+	uint32_t payload_size; /* what the core is offered: OUT_DIRECT's capacity capped */
 	struct vgpu_sock_reply reply;
 	struct vgpu_sock_extent *extents;
 };
 
-static int recv_full(int fd, void *buf, size_t len)
+int64_t conn_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static bool readable_within(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int n;
+
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	return n == 1;
+}
+
+/*
+ * Read `len` bytes.  Between frames (`in_frame` false) the client may take
+ * as long as it likes before the first byte; after that, every byte of the
+ * frame must follow within CONN_STALL_MS of the last.
+ */
+static int recv_full(int fd, void *buf, size_t len, bool in_frame)
 {
 	uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t n = recv(fd, p, len, MSG_WAITALL);
+		ssize_t n;
 
-		if (n < 0 && errno == EINTR)
+		if (!readable_within(fd, in_frame ? CONN_STALL_MS : -1))
+			return -1;
+		n = recv(fd, p, len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
+		in_frame = true;
 		p += n;
 		len -= (size_t)n;
 	}
@@ -102,23 +136,17 @@ static int send_hello(struct conn *conn)
 	return send_full(conn->fd, &iov, 1, fds, nfds);
 }
 
-/* The header rules: everything that bounds what the server reads or allocates. */
+/* The frame rules: what bounds the bytes that follow the header, all of which must be read. */
 static int check_header(const struct vgpu_sock_request *req)
 {
 	if (req->magic != VGPU_SOCK_MAGIC)
 		return VGPU_E_INVALID;
 	if (req->in_size > VGPU_SOCK_MAX_FIXED)
 		return VGPU_E_BAD_SIZE;
-	switch (VGPU_CTL_METHOD(req->code)) {
-	case VGPU_METHOD_BUFFERED:
-		return req->payload_size == 0 ? VGPU_OK : VGPU_E_BAD_SIZE;
-	case VGPU_METHOD_IN_DIRECT:
-		return req->payload_size <= MAX_IN_PAYLOAD ? VGPU_OK : VGPU_E_BAD_SIZE;
-	case VGPU_METHOD_OUT_DIRECT:
-		return req->payload_size <= MAX_OUT_PAYLOAD ? VGPU_OK : VGPU_E_BAD_SIZE;
-	default:
-		return VGPU_E_INVALID;
-	}
+	if (VGPU_CTL_METHOD(req->code) == VGPU_METHOD_IN_DIRECT &&
+	    req->payload_size > MAX_IN_PAYLOAD)
+		return VGPU_E_BAD_SIZE;
+	return VGPU_OK;
 }
 
 static int send_reply(struct conn *conn, struct exchange *x)
@@ -142,23 +170,31 @@ static int send_error(struct conn *conn, int status)
 	return send_reply(conn, &x);
 }
 
-/* Read the fixed struct and, for IN_DIRECT, the payload; make room for OUT_DIRECT's. */
+/*
+ * Read the fixed struct and, for IN_DIRECT, the payload; make room for
+ * OUT_DIRECT's, which never needs more than the largest capset.  Other
+ * methods carry no payload bytes: the core judges their payload_size.
+ */
 static int read_body(struct conn *conn, struct exchange *x)
 {
 	uint32_t method = VGPU_CTL_METHOD(x->req.code);
 
-	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size) != 0)
+	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size, true) != 0)
 		return -1;
-	if (x->req.payload_size == 0)
+	x->payload_size = x->req.payload_size;
+	if (method == VGPU_METHOD_OUT_DIRECT && x->payload_size > MAX_OUT_PAYLOAD)
+		x->payload_size = MAX_OUT_PAYLOAD;
+	if (x->payload_size == 0 ||
+	    (method != VGPU_METHOD_IN_DIRECT && method != VGPU_METHOD_OUT_DIRECT))
 		return 0;
-	x->payload = method == VGPU_METHOD_IN_DIRECT ? malloc(x->req.payload_size)
-						     : calloc(1, x->req.payload_size);
+	x->payload = method == VGPU_METHOD_IN_DIRECT ? malloc(x->payload_size)
+						     : calloc(1, x->payload_size);
 	if (!x->payload) {
 		send_error(conn, VGPU_E_NO_MEMORY);
 		return -1;
 	}
 	if (method == VGPU_METHOD_IN_DIRECT)
-		return recv_full(conn->fd, x->payload, x->req.payload_size);
+		return recv_full(conn->fd, x->payload, x->payload_size, true);
 	return 0;
 }
 
@@ -191,13 +227,13 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 		.out = buffered ? x->fixed.bytes : NULL,
 		.out_size = buffered ? x->req.in_size : 0,
 		.payload = x->payload,
-		.payload_size = x->req.payload_size,
+		.payload_size = x->payload_size,
 	};
 	bool out_direct = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_OUT_DIRECT;
 
 	x->reply.status = recorder_ioctl(rec, file, x->req.code, &bufs);
 	x->reply.out_size = bufs.out_written <= bufs.out_size ? bufs.out_written : 0;
-	if (out_direct && bufs.payload_written <= x->req.payload_size)
+	if (out_direct && bufs.payload_written <= x->payload_size)
 		x->reply.payload_size = bufs.payload_written;
 	if (x->reply.status == VGPU_OK && x->req.code == VGPU_IOCTL_RESOURCE_MAP)
 		attach_extents(conn, x);
@@ -211,8 +247,11 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	bool keep = false;
 	int status;
 
-	if (recv_full(conn->fd, &x.req, sizeof(x.req)) != 0)
+	atomic_store(&conn->idle_since, conn_now_ns());
+	atomic_store(&conn->between_frames, true);
+	if (recv_full(conn->fd, &x.req, sizeof(x.req), false) != 0)
 		return false;
+	atomic_store(&conn->between_frames, false);
 	status = check_header(&x.req);
 	if (status != VGPU_OK) {
 		send_error(conn, status);
@@ -220,9 +259,12 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	}
 	if (read_body(conn, &x) != 0)
 		goto out;
-	if (file)
+	if (file) {
 		run_call(conn, file, rec, &x);
-	else
+		/* A file's one context lives until it closes; resources need it. */
+		if (x.req.code == VGPU_IOCTL_CONTEXT_CREATE && x.reply.status == VGPU_OK)
+			atomic_store(&conn->has_context, true);
+	} else
 		x.reply.status = open_status;
 	keep = send_reply(conn, &x) == 0;
 out:
@@ -236,8 +278,11 @@ void *conn_main(void *arg)
 	struct conn *conn = arg;
 	struct vgpu_file *file = NULL;
 	struct recorder *rec = NULL;
+	struct timeval stall = { .tv_sec = CONN_STALL_MS / 1000 };
 	int open_status;
 
+	/* A client that does not read its replies must not hold this thread forever. */
+	setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
 	user_maps_init(&conn->maps);
 	/* A file that cannot be opened is reported on every request instead. */
 	open_status = vgpu_file_open(conn->dev, &conn->maps, &file);

@@ -2,13 +2,14 @@
 /*
  * One client connection of the sim: the hello, then request frames
  * checked, run through vgpu_file_ioctl() and answered, until the client
- * leaves or sends a malformed frame.
+ * leaves or sends a frame the server cannot read.
  */
 #ifndef VGPU_SIM_CONN_H
 #define VGPU_SIM_CONN_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 #include "guest_mem.h"
 #include "host_region.h"
@@ -20,11 +21,25 @@ struct conn {
 	int fd;
 	pthread_t thread;
 	atomic_bool done;
+	/* For the server's choice of whom to drop when full (see server_accept). */
+	atomic_bool between_frames; /* waiting for the client's next request */
+	atomic_bool has_context;    /* holds objects: never dropped for being idle */
+	_Atomic int64_t idle_since; /* conn_now_ns() when it began waiting */
+	bool evicted;               /* under the server's lock: dropped, not yet reaped */
 	struct vgpu_device *dev;
 	struct guest_mem *mem;
 	const struct host_region *region; /* the device's host-visible memory, or NULL */
 	struct user_maps maps;            /* the file_ctx of this connection's vgpu_file */
 };
+
+/*
+ * A client that stops sending in the middle of a frame, or stops reading
+ * its reply, for this long is dropped.
+ */
+#define CONN_STALL_MS 5000
+
+/* CLOCK_MONOTONIC in nanoseconds, the clock of idle_since. */
+int64_t conn_now_ns(void);
 
 /* Thread body: serve `arg` (a struct conn) until it ends, then close its file. */
 void *conn_main(void *arg);

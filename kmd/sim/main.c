@@ -163,7 +163,11 @@ static void stop(struct sim *sim)
 	guest_mem_destroy(sim->mem);
 }
 
-/* The device is lost for good; say how the backend ended once it has. */
+/*
+ * The device is lost for good: the core's device and every open file are
+ * bound to it, so the sim cannot bring up another.  Say how the backend
+ * ended once it has, and that only a restart helps.
+ */
 static bool reap_lost_backend(struct sim *sim)
 {
 	char how[64];
@@ -171,7 +175,9 @@ static bool reap_lost_backend(struct sim *sim)
 	if (!backend_exited(&sim->backend))
 		return false;
 	backend_describe_exit(&sim->backend, how, sizeof(how));
-	fprintf(stderr, "vgpu-sim: backend %s: %s; clients now get DEVICE_LOST\n",
+	fprintf(stderr,
+		"vgpu-sim: backend %s: %s; the device is lost for good: every client, new "
+		"ones too, gets DEVICE_LOST until vgpu-sim is restarted\n",
 		sim->opts.backend_path, how);
 	return true;
 }

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "backend.h"
+#include "conn.h"
 #include "guest_mem.h"
+#include "server.h"
 
 static void usage(FILE *out)
 {
@@ -28,8 +30,13 @@ static void usage(FILE *out)
 		"                  (the test device model as Mvisor's virtio-vgpu)\n"
 		"  --backend PATH  the device's program (default %s; for the models\n"
 		"                  $VGPU_DEVMODEL or vgpu-devmodel beside vgpu-sim)\n"
-		"  -v              more messages (repeat for debug)\n",
-		SIM_DEFAULT_SOCKET, BACKEND_DEFAULT_PATH);
+		"  -v              more messages (repeat for debug)\n"
+		"Up to %d clients at once; when full, a new client takes the place of the one\n"
+		"idle longest that holds no context.  A client that stalls for %d s inside a\n"
+		"request, or does not read its reply, is dropped.  If the device's process\n"
+		"dies, every call that needs the device gets DEVICE_LOST, on new connections\n"
+		"too, until vgpu-sim is restarted: it does not restart its device.\n",
+		SIM_DEFAULT_SOCKET, BACKEND_DEFAULT_PATH, SERVER_MAX_CONNS, CONN_STALL_MS / 1000);
 }
 
 static bool parse_port(const char *text, int *port)

@@ -110,9 +110,36 @@ static void reap_locked(struct server *srv)
 		*link = conn->next;
 		pthread_join(conn->thread, NULL);
 		close(conn->fd);
+		if (!conn->evicted)
+			srv->nconns--;
 		free(conn);
-		srv->nconns--;
 	}
+}
+
+/*
+ * Full: make room by dropping the connection idle longest among those
+ * waiting between requests without objects (no context), which lose
+ * nothing but the socket.  Its thread ends on its own and is reaped later;
+ * it no longer counts.  False if every connection is busy or holds objects.
+ */
+static bool evict_idle_locked(struct server *srv)
+{
+	struct conn *victim = NULL;
+
+	for (struct conn *c = srv->conns; c; c = c->next) {
+		if (c->evicted || atomic_load(&c->done) || !atomic_load(&c->between_frames) ||
+		    atomic_load(&c->has_context))
+			continue;
+		if (!victim || atomic_load(&c->idle_since) < atomic_load(&victim->idle_since))
+			victim = c;
+	}
+	if (!victim)
+		return false;
+	victim->evicted = true;
+	srv->nconns--;
+	shutdown(victim->fd, SHUT_RDWR);
+	fprintf(stderr, "vgpu-sim: full: dropping the client idle longest, which held nothing\n");
+	return true;
 }
 
 static struct conn *conn_new(struct server *srv, int fd)
@@ -126,6 +153,9 @@ static struct conn *conn_new(struct server *srv, int fd)
 	conn->mem = srv->mem;
 	conn->region = srv->region;
 	atomic_init(&conn->done, false);
+	atomic_init(&conn->between_frames, false);
+	atomic_init(&conn->has_context, false);
+	atomic_init(&conn->idle_since, conn_now_ns());
 	return conn;
 }
 
@@ -142,6 +172,8 @@ void server_accept(struct server *srv, int listen_fd)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	pthread_mutex_lock(&srv->lock);
 	reap_locked(srv);
+	if (srv->nconns >= SERVER_MAX_CONNS)
+		evict_idle_locked(srv);
 	conn = srv->nconns < SERVER_MAX_CONNS ? conn_new(srv, fd) : NULL;
 	if (conn && pthread_create(&conn->thread, NULL, conn_main, conn) != 0) {
 		free(conn);
@@ -154,7 +186,10 @@ void server_accept(struct server *srv, int listen_fd)
 	}
 	pthread_mutex_unlock(&srv->lock);
 	if (!conn) {
-		fprintf(stderr, "vgpu-sim: turning a client away (too many or out of memory)\n");
+		fprintf(stderr,
+			"vgpu-sim: turning a client away (%d clients all busy or holding "
+			"objects, or out of memory)\n",
+			SERVER_MAX_CONNS);
 		close(fd);
 	}
 }

@@ -17,7 +17,11 @@
 #include "host_region.h"
 #include "vgpu_core.h"
 
-/* More clients than this at once are turned away. */
+/*
+ * Clients at once.  When full, a new client takes the place of the one
+ * idle longest among those that hold no objects; if there is none, it is
+ * turned away.
+ */
 #define SERVER_MAX_CONNS 256
 
 struct conn;
@@ -32,7 +36,7 @@ struct server {
 
 	pthread_mutex_t lock;
 	struct conn *conns;
-	unsigned nconns;
+	unsigned nconns; /* not counting connections evicted and not yet reaped */
 };
 
 /*

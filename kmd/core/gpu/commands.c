@@ -215,6 +215,9 @@ int vgpu_cmd_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset,
 	if (ret == VGPU_OK)
 		vgpu_copy(answer, req->resp, len);
 	*refused = ret == VGPU_E_DEVICE && req->resp_type >= WIRE_RESP_ERR_UNSPEC;
+	/* Host-visible memory full is NO_MEMORY, where the device places blobs too. */
+	if (*refused && req->resp_type == WIRE_RESP_ERR_OUT_OF_MEMORY)
+		ret = VGPU_E_NO_MEMORY;
 	vgpu_req_free(dev, req);
 	return ret;
 }

@@ -74,9 +74,9 @@ int vgpu_cmd_resource_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint
 				  const struct vgpu_resource_create_blob *blob);
 /*
  * MAP_BLOB at `offset`; its OK_MAP_INFO answer, `len` bytes (the personalities
- * answer differently), is copied into `answer`.  On VGPU_E_DEVICE, *refused
- * says whether the device answered an error (and so mapped nothing) rather
- * than something malformed.
+ * answer differently), is copied into `answer`.  *refused says whether the
+ * device answered an error (and so mapped nothing) rather than something
+ * malformed: VGPU_E_NO_MEMORY if it was out of memory, else VGPU_E_DEVICE.
  */
 int vgpu_cmd_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset, void *answer,
 		      uint32_t len, bool *refused);

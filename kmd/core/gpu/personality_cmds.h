@@ -33,7 +33,8 @@ int vgpu_personality_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint3
 /*
  * MAP_BLOB at `offset` of the host-visible memory (ignored where the device
  * places blobs).  VGPU_E_DEVICE when the answer is an error or malformed
- * (out->refused says which); out is filled on VGPU_OK only.
+ * (out->refused says which), VGPU_E_NO_MEMORY when the device is out of
+ * memory (refused too); out is filled on VGPU_OK only.
  */
 int vgpu_personality_map_blob(struct vgpu_device *dev, uint32_t res_id, uint64_t offset,
 			      struct vgpu_blob_map *out);

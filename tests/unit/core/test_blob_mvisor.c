@@ -191,8 +191,12 @@ static void test_error_and_truncated_answers(void)
 		return;
 	handle = make_blob(F, PAGE, 1, NULL);
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB, FAKE_GPU_ERROR,
-			  WIRE_RESP_ERR_OUT_OF_MEMORY, 1);
+			  WIRE_RESP_ERR_INVALID_PARAMETER, 1);
 	CHECK_EQ(map_handle(F, handle, NULL), VGPU_E_DEVICE);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 0);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB, FAKE_GPU_ERROR,
+			  WIRE_RESP_ERR_OUT_OF_MEMORY, 1);
+	CHECK_EQ(map_handle(F, handle, NULL), VGPU_E_NO_MEMORY);
 	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 0);
 	/* Mvisor's 48-byte answer cut short: the device did map, so the core unmaps */
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB, FAKE_GPU_TRUNCATE, 0, 1);
@@ -200,6 +204,24 @@ static void test_error_and_truncated_answers(void)
 	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 1);
 	CHECK_EQ(fake_gpu_mapped_blobs(&H.gpu), 0);
 	CHECK_EQ(map_offset(F, handle), 0);
+	down();
+}
+
+/* Host-visible memory full: NO_MEMORY as the ABI says, as on the standard device. */
+static void test_full_memory_is_no_memory(void)
+{
+	uint32_t big, more;
+
+	if (!blob_up(true, REGION))
+		return;
+	big = make_blob(F, REGION, 1, NULL);
+	more = make_blob(F, PAGE, 2, NULL);
+	CHECK_EQ(map_offset(F, big), 0);
+	CHECK_EQ(map_handle(F, more, NULL), VGPU_E_NO_MEMORY);
+	CHECK_EQ(fake_gpu_mapped_blobs(&H.gpu), 1);
+	/* room again: the same blob maps */
+	CHECK_EQ(destroy_handle(F, big), VGPU_OK);
+	CHECK_EQ(map_offset(F, more), 0);
 	down();
 }
 
@@ -257,6 +279,7 @@ int main(void)
 	RUN(test_default_window);
 	RUN(test_bad_addresses_refused);
 	RUN(test_error_and_truncated_answers);
+	RUN(test_full_memory_is_no_memory);
 	RUN(test_unmap_timeout_keeps_range);
 	RUN(test_close_with_mapped_blobs);
 	return tap_done();

@@ -90,6 +90,27 @@ static void test_resource_create_bad_target(void)
 	down();
 }
 
+static void test_resource_create_unknown_format(void)
+{
+	struct vgpu_resource_create_blob blob = { .blob_mem = VGPU_BLOB_MEM_HOST3D,
+						  .blob_id = 1,
+						  .size = 4096,
+						  .desc = texture_desc(16, 16, 1) };
+
+	if (!up(true))
+		return;
+	REJECTS_TEXTURE(c.format = 0xFFFFFFFFu);
+	REJECTS_TEXTURE(c.format = 0 /* NONE */);
+	REJECTS_TEXTURE(c.format = 73 /* a gap in enum virgl_formats */);
+	REJECTS_TEXTURE(c.format = 322 /* past the last one */);
+	REJECTS_BUFFER(c.format = 0xFFFFFFFFu);
+	blob.desc.size = 0;
+	blob.desc.format = 0xFFFFFFFFu;
+	REJECTS(call(F, VGPU_IOCTL_RESOURCE_CREATE_BLOB, &blob, sizeof(blob)), VGPU_E_INVALID);
+	CHECK_EQ(create(texture_desc(16, 16, 1)), VGPU_OK);
+	down();
+}
+
 static void test_resource_create_buffer_height(void)
 {
 	if (!up(true))
@@ -251,20 +272,86 @@ static void test_transfer_past_backing(void)
 	layers = (struct vgpu_transfer){
 		.handle = array_handle,
 		.box = { .w = 16, .h = 16, .d = 4 },
-		.stride = 16,
+		.stride = 64,
 		.layer_stride = 0xFFFFFFFFu,
 		.signal = 1,
 	};
 	REJECTS(xfer(layers), VGPU_E_INVALID);
 	/* the core rounds backing up to whole pages: 4 KiB here */
-	layers.layer_stride = 1024; /* 3 * 1024 + 256 fits in 4 KiB */
+	layers.layer_stride = 1024; /* 3 * 1024 + 16 rows of 64 bytes fit in 4 KiB */
 	CHECK_EQ(xfer(layers), VGPU_OK);
-	layers.layer_stride = 2048; /* 3 * 2048 + 256 does not */
+	layers.layer_stride = 2048; /* 3 * 2048 + 1024 do not */
 	layers.signal = 2;
 	REJECTS(xfer(layers), VGPU_E_INVALID);
 	layers.signal = 3;
 	layers.layer_stride = 256;
 	CHECK_EQ(xfer(layers), VGPU_OK);
+	down();
+}
+
+/* A resource of `format`, w x h, one level, `size` bytes of backing: its handle. */
+static uint32_t make_sized(uint32_t format, uint32_t w, uint32_t h, uint64_t size)
+{
+	struct vgpu_resource_create c = texture_desc(w, h, 1);
+
+	c.format = format;
+	c.size = size;
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_OK);
+	return c.handle;
+}
+
+static struct vgpu_transfer box_of(uint32_t handle, uint32_t w, uint32_t h, uint64_t signal)
+{
+	return (struct vgpu_transfer){ .handle = handle,
+				       .box = { .w = w, .h = h, .d = 1 },
+				       .signal = signal };
+}
+
+/* The backing bound counts the format's bytes per texel or block, not one byte per texel. */
+static void test_transfer_past_backing_in_bytes(void)
+{
+	struct vgpu_transfer t;
+	uint32_t bgra, rgba32f, dxt1, dxt5, mips;
+
+	if (!up(true))
+		return;
+	bgra = make_sized(1 /* B8G8R8A8_UNORM */, 64, 64, 4096);
+	/* the reproducer: 64x17 texels are 4352 bytes */
+	REJECTS(xfer_from(box_of(bgra, 64, 17, 1)), VGPU_E_INVALID);
+	REJECTS(xfer(box_of(bgra, 64, 17, 1)), VGPU_E_INVALID);
+	CHECK_EQ(xfer_from(box_of(bgra, 64, 16, 1)), VGPU_OK);
+	t = box_of(bgra, 64, 16, 2);
+	t.stride = 255; /* less than a row of 64 texels */
+	REJECTS(xfer(t), VGPU_E_INVALID);
+
+	rgba32f = make_sized(31 /* R32G32B32A32_FLOAT */, 32, 32, 4096);
+	REJECTS(xfer(box_of(rgba32f, 32, 9, 2)), VGPU_E_INVALID);
+	t = box_of(rgba32f, 1, 1, 2);
+	t.offset = 4081;
+	REJECTS(xfer(t), VGPU_E_INVALID);
+	t.offset = 4080;
+	CHECK_EQ(xfer(t), VGPU_OK);
+
+	/* compressed: whole 4x4 blocks, a partial block counts whole */
+	dxt1 = make_sized(106 /* DXT1_RGBA, 8 bytes */, 64, 128, 4096);
+	CHECK_EQ(xfer(box_of(dxt1, 64, 128, 3)), VGPU_OK);
+	t = box_of(dxt1, 61, 125, 4);
+	t.offset = 8;
+	REJECTS(xfer(t), VGPU_E_INVALID);
+	dxt5 = make_sized(108 /* DXT5_RGBA, 16 bytes */, 64, 64, 4096);
+	CHECK_EQ(xfer(box_of(dxt5, 64, 64, 4)), VGPU_OK);
+	t = box_of(dxt5, 4, 4, 5);
+	t.offset = 4096 - 15;
+	REJECTS(xfer(t), VGPU_E_INVALID);
+
+	/* every level: level 1 of a 64x64 BGRA8 texture is 32x32, 4 KiB */
+	mips = make_texture(F, 64, 64, 2);
+	t = box_of(mips, 32, 32, 5);
+	t.level = 1;
+	t.offset = 32768 - 4096 + 4;
+	REJECTS(xfer(t), VGPU_E_INVALID);
+	t.offset = 32768 - 4096;
+	CHECK_EQ(xfer(t), VGPU_OK);
 	down();
 }
 
@@ -297,6 +384,7 @@ int main(void)
 	RUN(test_resource_create_bad_size);
 	RUN(test_resource_create_levels_beyond_dimensions);
 	RUN(test_resource_create_bad_target);
+	RUN(test_resource_create_unknown_format);
 	RUN(test_resource_create_buffer_height);
 	RUN(test_resource_create_bad_samples);
 	RUN(test_resource_create_unknown_flags);
@@ -304,6 +392,7 @@ int main(void)
 	RUN(test_transfer_box_outside_level);
 	RUN(test_transfer_empty_box);
 	RUN(test_transfer_past_backing);
+	RUN(test_transfer_past_backing_in_bytes);
 	RUN(test_transfer_signal_not_increasing);
 	return tap_done();
 }

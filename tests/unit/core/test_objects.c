@@ -254,6 +254,49 @@ static void test_second_file_cannot_use_handles(void)
 	down();
 }
 
+/* How many handles in `seen[0..n)` equal `seen[n]`. */
+static uint32_t times_seen(const uint32_t *seen, uint32_t n)
+{
+	uint32_t count = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		count += seen[i] == seen[n];
+	return count;
+}
+
+/*
+ * One slot created and destroyed more often than a handle has generations
+ * (4095): no handle value is ever issued twice, and a stale copy of the
+ * first names nothing once the slot has moved on.
+ */
+static void test_handles_never_come_back(void)
+{
+	enum {
+		CYCLES = 4095 + 2
+	};
+	static uint32_t seen[CYCLES];
+	uint32_t repeats = 0, live;
+
+	if (!up(true))
+		return;
+	for (uint32_t i = 0; i < CYCLES; i++) {
+		seen[i] = make_buffer(F, 4096, NULL);
+		CHECK(seen[i] != 0);
+		repeats += times_seen(seen, i);
+		CHECK_EQ(destroy_handle(F, seen[i]), VGPU_OK);
+	}
+	CHECK_EQ(repeats, 0);
+	/* the first slot's 4095th handle was its last: the next came from another slot */
+	CHECK_EQ(seen[4094] & 0xFFFFFu, seen[0] & 0xFFFFFu);
+	CHECK(seen[4095] != 0 && (seen[4095] & 0xFFFFFu) != (seen[0] & 0xFFFFFu));
+	live = make_buffer(F, 4096, NULL);
+	CHECK(live != 0);
+	check_handle_refused(F, seen[0], 1);
+	check_handle_refused(F, seen[4094], 10);
+	CHECK_EQ(destroy_handle(F, live), VGPU_OK);
+	down();
+}
+
 /* One file's life with resources, mappings, and fenced work still in flight at close. */
 static void file_life(struct harness *h, bool complete_late)
 {
@@ -396,6 +439,7 @@ int main(void)
 	RUN(test_submit_and_wait);
 	RUN(test_many_fences_in_flight);
 	RUN(test_second_file_cannot_use_handles);
+	RUN(test_handles_never_come_back);
 	RUN(test_close_releases_everything);
 	RUN(test_close_with_pending_fence_releases_everything);
 	RUN(test_inline_interrupts);
