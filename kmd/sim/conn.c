@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "recorder.h"
@@ -36,6 +37,35 @@ struct exchange {
 	struct vgpu_sock_reply reply;
 	struct vgpu_sock_extent *extents;
 };
+
+/*
+ * With VGPU_SIM_STATS set, each connection says at its end how long the sim
+ * spent handling its calls (the core and the device, what a Windows guest
+ * also has), so that a client's round trips can be split into that and the
+ * socket hop that only the sim adds.
+ */
+struct handling {
+	bool wanted;
+	uint64_t calls;
+	uint64_t ns;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void report_handling(const struct handling *h)
+{
+	if (!h->wanted)
+		return;
+	printf("vgpu-sim: stats: %llu calls handled in %.3f ms\n", (unsigned long long)h->calls,
+	       (double)h->ns / 1e6);
+	fflush(stdout);
+}
 
 static int recv_full(int fd, void *buf, size_t len)
 {
@@ -205,10 +235,11 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 
 /* One request and its reply; false ends the connection. */
 static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder *rec,
-		      int open_status)
+		      int open_status, struct handling *handling)
 {
 	struct exchange x = { 0 };
 	bool keep = false;
+	uint64_t start = 0;
 	int status;
 
 	if (recv_full(conn->fd, &x.req, sizeof(x.req)) != 0)
@@ -220,10 +251,16 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	}
 	if (read_body(conn, &x) != 0)
 		goto out;
+	if (handling->wanted)
+		start = now_ns();
 	if (file)
 		run_call(conn, file, rec, &x);
 	else
 		x.reply.status = open_status;
+	if (handling->wanted) {
+		handling->calls++;
+		handling->ns += now_ns() - start;
+	}
 	keep = send_reply(conn, &x) == 0;
 out:
 	free(x.payload);
@@ -236,6 +273,7 @@ void *conn_main(void *arg)
 	struct conn *conn = arg;
 	struct vgpu_file *file = NULL;
 	struct recorder *rec = NULL;
+	struct handling handling = { .wanted = getenv("VGPU_SIM_STATS") != NULL };
 	int open_status;
 
 	user_maps_init(&conn->maps);
@@ -246,9 +284,10 @@ void *conn_main(void *arg)
 	else
 		rec = recorder_create(file, &conn->maps, conn->mem);
 	if (send_hello(conn) == 0) {
-		while (serve_one(conn, file, rec, open_status))
+		while (serve_one(conn, file, rec, open_status, &handling))
 			;
 	}
+	report_handling(&handling);
 	/* The client sees the end now; the descriptor goes when the thread is reaped. */
 	shutdown(conn->fd, SHUT_RDWR);
 	recorder_destroy(rec);
