@@ -128,7 +128,7 @@ breakdown() { # scene width height
 			printf "  sim handling over the run %.1f ms of %.1f ms in the channel:", sim, channel
 			printf " socket hop ~%.3f ms per frame (sim only)\n", hop
 			printf "  a Windows guest: ~%.3f ms per frame (~%.0f fps) without the hop\n",
-				frame - hop, frame > hop ? 1000 / (frame - hop) : 0
+				frame - hop, (frame > hop ? 1000 / (frame - hop) : 0)
 		}' "$logf"
 }
 
