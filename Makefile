@@ -6,6 +6,7 @@
 #   make package  the Windows driver package: build/package/vgpu-win64/ + .zip
 #   make testos the kmd core as a guest kernel against QEMU's virtio-gpu-gl
 #   make bench  the spine's cost; make bench-gl: glmark2 native/virpipe/vgpu
+#   make bench-wgl  a Windows GL program under Wine: vgpu against Wine's own GL
 #   make fuzz   each fuzzer for FUZZ_SECONDS (docs/reliability.md)
 BUILD := build
 WINBUILD := $(BUILD)/win
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 60
 PROGRAMS := kmd/sim/vgpu-sim devmodel/vgpu-devmodel tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
 .PHONY: all setup native windows sanitized fuzz-build fuzz fuzz-coverage mesa package demo test testos bench \
-	bench-gl clean
+	bench-gl bench-wgl clean
 
 all: native windows
 
@@ -78,6 +79,11 @@ bench: native
 # glmark2 three ways in one run: native llvmpipe, Mesa's virpipe, vgpu.
 bench-gl: native mesa
 	@scripts/bench-gl.sh $(BUILD)
+
+# wgl-bench under Wine, through vgpu and through Wine's own opengl32, with
+# the per-frame breakdown (VGPU_WINSYS_STATS); VGPU_BENCH_WGL_ROUNDS/SECONDS.
+bench-wgl: native
+	@scripts/bench-wgl.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -43,12 +43,33 @@ struct exchange {
 	struct vgpu_sock_extent *extents;
 };
 
+/*
+ * With VGPU_SIM_STATS set, each connection says at its end how long the sim
+ * spent handling its calls (the core and the device, what a Windows guest
+ * also has), so that a client's round trips can be split into that and the
+ * socket hop that only the sim adds.
+ */
+struct handling {
+	bool wanted;
+	uint64_t calls;
+	uint64_t ns;
+};
+
 int64_t conn_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void report_handling(const struct handling *h)
+{
+	if (!h->wanted)
+		return;
+	printf("vgpu-sim: stats: %llu calls handled in %.3f ms\n", (unsigned long long)h->calls,
+	       (double)h->ns / 1e6);
+	fflush(stdout);
 }
 
 static bool readable_within(int fd, int timeout_ms)
@@ -241,10 +262,11 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 
 /* One request and its reply; false ends the connection. */
 static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder *rec,
-		      int open_status)
+		      int open_status, struct handling *handling)
 {
 	struct exchange x = { 0 };
 	bool keep = false;
+	int64_t start = 0;
 	int status;
 
 	atomic_store(&conn->idle_since, conn_now_ns());
@@ -259,6 +281,8 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	}
 	if (read_body(conn, &x) != 0)
 		goto out;
+	if (handling->wanted)
+		start = conn_now_ns();
 	if (file) {
 		run_call(conn, file, rec, &x);
 		/* A file's one context lives until it closes; resources need it. */
@@ -266,6 +290,10 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 			atomic_store(&conn->has_context, true);
 	} else
 		x.reply.status = open_status;
+	if (handling->wanted) {
+		handling->calls++;
+		handling->ns += (uint64_t)(conn_now_ns() - start);
+	}
 	keep = send_reply(conn, &x) == 0;
 out:
 	free(x.payload);
@@ -279,6 +307,7 @@ void *conn_main(void *arg)
 	struct vgpu_file *file = NULL;
 	struct recorder *rec = NULL;
 	struct timeval stall = { .tv_sec = CONN_STALL_MS / 1000 };
+	struct handling handling = { .wanted = getenv("VGPU_SIM_STATS") != NULL };
 	int open_status;
 
 	/* A client that does not read its replies must not hold this thread forever. */
@@ -291,9 +320,10 @@ void *conn_main(void *arg)
 	else
 		rec = recorder_create(file, &conn->maps, conn->mem);
 	if (send_hello(conn) == 0) {
-		while (serve_one(conn, file, rec, open_status))
+		while (serve_one(conn, file, rec, open_status, &handling))
 			;
 	}
+	report_handling(&handling);
 	/* The client sees the end now; the descriptor goes when the thread is reaped. */
 	shutdown(conn->fd, SHUT_RDWR);
 	recorder_destroy(rec);

@@ -75,6 +75,10 @@ COMMANDS = {
     'make bench': [('make bench', 'make -s bench')],
     'make bench-gl': [('make bench-gl', 'make -s bench-gl | tee "$W/bench-gl.txt"\n'
                        'grep -q "^vgpu/native" "$W/bench-gl.txt"')],
+    'make bench-wgl': [('make bench-wgl, one short round',
+                        'VGPU_BENCH_WGL_ROUNDS=1 VGPU_BENCH_WGL_SECONDS=1 make -s bench-wgl'
+                        ' | tee "$W/bench-wgl.txt"\n'
+                        'grep -q "^vgpu/wine 1920x1080 " "$W/bench-wgl.txt"')],
     'make mesa': [('make mesa', 'make -s mesa')],
     'make fuzz-build': [('make fuzz-build builds the fuzzers',
                          'make -s fuzz-build\nls build/fuzz/tests/fuzz/fuzz_ioctl')],

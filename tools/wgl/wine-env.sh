@@ -5,12 +5,13 @@
 
 wine_env_log=${wine_env_log:-/dev/null}
 
-# Xvfb on a display number it picks itself (-displayfd), so runs never collide.
+# Xvfb on a display number it picks itself (-displayfd), so runs never collide;
+# wine_env_screen (WxHxDEPTH) when windows must be larger than the default's.
 wine_env_start_xvfb() {
 	local fifo
 	fifo=$(mktemp -u /tmp/vgpu-xvfb-XXXXXX)
 	mkfifo "$fifo"
-	Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$fifo" >>"$wine_env_log" 2>&1 &
+	Xvfb -displayfd 3 -screen 0 "${wine_env_screen:-1024x768x24}" -nolisten tcp 3>"$fifo" >>"$wine_env_log" 2>&1 &
 	wine_env_xvfb=$!
 	read -r -t 20 display <"$fifo" || display=
 	rm -f "$fifo"

@@ -18,8 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock.h"
+#include "call_stats.h"
 #include "channel.h"
+#include "lock.h"
 #include "views.h"
 
 struct vgpu_dev {
@@ -29,6 +30,7 @@ struct vgpu_dev {
 	uint64_t last_fence;
 	struct vgpu_lock views_lock;
 	struct vgpu_views views;
+	struct vgpu_call_stats *stats; /* NULL: not counting */
 };
 
 static _Thread_local char open_error[256];
@@ -38,11 +40,24 @@ const char *vgpu_open_error(void)
 	return open_error;
 }
 
+static int channel_call(struct vgpu_dev *dev, struct vgpu_call *call)
+{
+	uint64_t start;
+	int status;
+
+	if (!dev->stats)
+		return dev->channel->ops->call(dev->channel, call);
+	start = vgpu_now_ns();
+	status = dev->channel->ops->call(dev->channel, call);
+	vgpu_call_stats_add(dev->stats, call, vgpu_now_ns() - start);
+	return status;
+}
+
 static int dev_call(struct vgpu_dev *dev, uint32_t code, void *fixed, uint32_t fixed_size)
 {
 	struct vgpu_call call = { .code = code, .fixed = fixed, .fixed_size = fixed_size };
 
-	return dev->channel->ops->call(dev->channel, &call);
+	return channel_call(dev, &call);
 }
 
 static int check_version(struct vgpu_dev *dev)
@@ -153,7 +168,27 @@ void vgpu_close(struct vgpu_dev *dev)
 	dev->channel->ops->close(dev->channel);
 	vgpu_lock_fini(&dev->views_lock);
 	vgpu_lock_fini(&dev->timeline_lock);
+	free(dev->stats);
 	free(dev);
+}
+
+int vgpu_stats_enable(struct vgpu_dev *dev)
+{
+	if (!dev)
+		return VGPU_E_INVALID;
+	if (!dev->stats)
+		dev->stats = calloc(1, sizeof(*dev->stats));
+	return dev->stats ? VGPU_OK : VGPU_E_NO_MEMORY;
+}
+
+int vgpu_stats_read(struct vgpu_dev *dev, struct vgpu_call_stats *out)
+{
+	if (!dev || !out)
+		return VGPU_E_INVALID;
+	if (!dev->stats)
+		return VGPU_E_UNSUPPORTED;
+	vgpu_call_stats_read(dev->stats, out);
+	return VGPU_OK;
 }
 
 const struct vgpu_get_info *vgpu_info(const struct vgpu_dev *dev)
@@ -184,7 +219,7 @@ int vgpu_get_capset(struct vgpu_dev *dev, uint32_t capset_id, uint32_t version, 
 
 	if (!dev || (!buf && cap))
 		return VGPU_E_INVALID;
-	status = dev->channel->ops->call(dev->channel, &call);
+	status = channel_call(dev, &call);
 	if (status == VGPU_OK && size)
 		*size = call.payload_written;
 	return status;
@@ -344,7 +379,7 @@ static int timeline_call(struct vgpu_dev *dev, struct vgpu_call *call, uint64_t 
 	vgpu_lock_take(&dev->timeline_lock);
 	value = ++dev->last_fence;
 	*signal = value;
-	status = dev->channel->ops->call(dev->channel, call);
+	status = channel_call(dev, call);
 	vgpu_lock_release(&dev->timeline_lock);
 	if (status == VGPU_OK && fence)
 		*fence = value;

@@ -81,6 +81,30 @@ int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uin
 int vgpu_wait_fence(struct vgpu_dev *dev, uint64_t fence, uint64_t timeout_ns);
 int vgpu_wait_resource(struct vgpu_dev *dev, uint32_t handle, uint64_t timeout_ns);
 
+/*
+ * Per-call accounting, off until vgpu_stats_enable (then one clock read
+ * either side of each call): for each kind of call (IOCTL code, indexed by
+ * VGPU_CTL_FN(code) - VGPU_STATS_FIRST_FN), how many the handle made, the
+ * time they spent in the channel (the whole round trip: on Windows the
+ * DeviceIoControl, under the sim the socket both ways and the sim's
+ * handling) and their payload bytes (submitted streams, capsets).
+ */
+#define VGPU_STATS_FIRST_FN 0x900u
+#define VGPU_STATS_KINDS 13u
+struct vgpu_call_stats {
+	uint64_t calls[VGPU_STATS_KINDS];
+	uint64_t ns[VGPU_STATS_KINDS];
+	uint64_t bytes[VGPU_STATS_KINDS];
+};
+/* Start counting this handle's calls; VGPU_E_NO_MEMORY leaves it off. */
+int vgpu_stats_enable(struct vgpu_dev *dev);
+/* The counts so far; VGPU_E_UNSUPPORTED when counting is off. */
+int vgpu_stats_read(struct vgpu_dev *dev, struct vgpu_call_stats *out);
+/* "SUBMIT" for the kind of VGPU_IOCTL_SUBMIT. */
+const char *vgpu_stats_kind_name(uint32_t kind);
+/* A monotonic clock in nanoseconds, the one the accounting uses. */
+uint64_t vgpu_now_ns(void);
+
 /* "VGPU_E_BAD_HANDLE: handle unknown..." - for messages. */
 const char *vgpu_status_str(int status);
 

@@ -145,12 +145,15 @@ static int virgl_vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf 
 	if (!cb)
 		return -1;
 	if (cb->base.cdw) {
+		uint64_t start = virgl_vgpu_stats_start(ws);
+
 		status = p_atomic_read(&ws->lost)
 				 ? VGPU_E_DEVICE_LOST
 				 : vgpu_submit(ws->dev, cb->base.buf, cb->base.cdw * 4, cb->handles,
 					       cb->num_res, &value);
 		if (virgl_vgpu_ws_ok(ws, status, "submitting commands"))
 			virgl_vgpu_ws_fence_issued(ws, value);
+		virgl_vgpu_stats_end(ws, VIRGL_VGPU_SUBMIT, start, cb->base.cdw * 4);
 	}
 	release_listed(cb);
 	cb->base.cdw = 0;

@@ -35,9 +35,15 @@ static void virgl_vgpu_fence_server_sync(struct virgl_winsys *vws, struct virgl_
 static bool virgl_vgpu_fence_wait(struct virgl_winsys *vws, struct pipe_fence_handle *fence,
 				  uint64_t timeout)
 {
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+	uint64_t start = virgl_vgpu_stats_start(ws);
+	bool done;
+
 	if (!fence)
 		return true;
-	return virgl_vgpu_ws_wait_fence(virgl_vgpu_winsys(vws), fence->value, timeout);
+	done = virgl_vgpu_ws_wait_fence(ws, fence->value, timeout);
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DRIVER_WAIT, start, 0);
+	return done;
 }
 
 static void virgl_vgpu_fence_reference(struct virgl_winsys *vws, struct pipe_fence_handle **dst,

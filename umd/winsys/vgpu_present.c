@@ -110,14 +110,65 @@ static bool box_inside(const struct virgl_hw_res *res, const struct pipe_box *bo
 	       (uint32_t)box->y + box->height <= res->height;
 }
 
+static uint64_t box_bytes(const struct virgl_hw_res *res, const struct pipe_box *box)
+{
+	return (uint64_t)util_format_get_nblocksy(res->format, box->height) *
+	       util_format_get_stride(res->format, box->width);
+}
+
+/* The box from the host into the backing, waited for; the backing's mapping or NULL. */
+static uint8_t *read_back(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			  const struct pipe_box *box)
+{
+	uint64_t start = virgl_vgpu_stats_start(ws);
+	uint64_t fence = 0;
+	uint8_t *backing;
+
+	if (virgl_vgpu_res_transfer(ws, false, res, box, virgl_vgpu_res_packed_stride(res), 0,
+				    packed_offset(res, box), 0, &fence))
+		return NULL;
+	backing = virgl_vgpu_res_map(&ws->base, res);
+	if (!virgl_vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || !backing)
+		return NULL;
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_READBACK, start, box_bytes(res, box));
+	return backing;
+}
+
+static bool copy_to_display(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			    uint8_t *backing, const struct pipe_box *box)
+{
+	uint64_t start = virgl_vgpu_stats_start(ws);
+	uint8_t *dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_WRITE);
+
+	if (!dt_map)
+		return false;
+	copy_box(res, dt_map, backing, true, box);
+	ws->sws->displaytarget_unmap(ws->sws, res->dt);
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_COPY, start, box_bytes(res, box));
+	return true;
+}
+
+static bool present_box(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, void *drawable,
+			const struct pipe_box *box, struct pipe_box *sub_box)
+{
+	uint8_t *backing = read_back(ws, res, box);
+	uint64_t start;
+
+	if (!backing || !copy_to_display(ws, res, backing, box))
+		return false;
+	start = virgl_vgpu_stats_start(ws);
+	ws->sws->displaytarget_display(ws->sws, res->dt, drawable, sub_box);
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DISPLAY, start, 0);
+	return true;
+}
+
 static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res *res,
 					 unsigned level, unsigned layer, void *drawable,
 					 struct pipe_box *sub_box)
 {
 	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+	uint64_t start = virgl_vgpu_stats_start(ws);
 	struct pipe_box box;
-	uint64_t fence = 0;
-	uint8_t *backing, *dt_map;
 
 	if (!res || !res->dt || level)
 		return;
@@ -127,20 +178,8 @@ static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_
 		full_box(res, layer, &box);
 	box.z = 0;
 	box.depth = 1;
-	if (!box_inside(res, &box))
-		return;
-	if (virgl_vgpu_res_transfer(ws, false, res, &box, virgl_vgpu_res_packed_stride(res), 0,
-				    packed_offset(res, &box), 0, &fence))
-		return;
-	backing = virgl_vgpu_res_map(vws, res);
-	if (!virgl_vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || !backing)
-		return;
-	dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_WRITE);
-	if (!dt_map)
-		return;
-	copy_box(res, dt_map, backing, true, &box);
-	ws->sws->displaytarget_unmap(ws->sws, res->dt);
-	ws->sws->displaytarget_display(ws->sws, res->dt, drawable, sub_box);
+	if (box_inside(res, &box) && present_box(ws, res, drawable, &box, sub_box))
+		virgl_vgpu_stats_end(ws, VIRGL_VGPU_PRESENT, start, 0);
 }
 
 void virgl_vgpu_ws_init_present(struct virgl_vgpu_winsys *ws)

@@ -228,7 +228,11 @@ void *virgl_vgpu_res_map(struct virgl_winsys *vws, struct virgl_hw_res *res)
 
 static void virgl_vgpu_resource_wait(struct virgl_winsys *vws, struct virgl_hw_res *res)
 {
-	virgl_vgpu_ws_wait_resource(virgl_vgpu_winsys(vws), res, PIPE_TIMEOUT_INFINITE);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+	uint64_t start = virgl_vgpu_stats_start(ws);
+
+	virgl_vgpu_ws_wait_resource(ws, res, PIPE_TIMEOUT_INFINITE);
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DRIVER_WAIT, start, 0);
 }
 
 static boolean virgl_vgpu_resource_is_busy(struct virgl_winsys *vws, struct virgl_hw_res *res)

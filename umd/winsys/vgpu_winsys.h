@@ -28,6 +28,7 @@
 
 struct sw_winsys;
 struct sw_displaytarget;
+struct virgl_vgpu_stats;
 
 struct virgl_vgpu_winsys {
 	struct virgl_winsys base;
@@ -45,6 +46,8 @@ struct virgl_vgpu_winsys {
 
 	int lost;              /* the device is gone: fail fast (atomic) */
 	uint32_t logged_codes; /* one bit per status code already reported */
+
+	struct virgl_vgpu_stats *stats; /* VGPU_WINSYS_STATS, NULL when off */
 };
 
 struct virgl_hw_res {
@@ -150,5 +153,36 @@ struct pipe_fence_handle *virgl_vgpu_fence_at(uint64_t value);
 bool virgl_vgpu_present_attach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
 			       const void *map_front_private);
 void virgl_vgpu_present_detach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res);
+
+/*
+ * VGPU_WINSYS_STATS=1 (vgpu_stats.c): the phases of a frame that are timed.
+ * Off, each timed place costs one branch on ws->stats either side.
+ */
+enum virgl_vgpu_phase {
+	VIRGL_VGPU_SUBMIT,
+	VIRGL_VGPU_READBACK,
+	VIRGL_VGPU_COPY,
+	VIRGL_VGPU_DISPLAY,
+	VIRGL_VGPU_PRESENT,     /* one per frame, around the four above */
+	VIRGL_VGPU_DRIVER_WAIT, /* the driver's own waits for a fence or a resource */
+	VIRGL_VGPU_PHASES,
+};
+void virgl_vgpu_stats_init(struct virgl_vgpu_winsys *ws);
+/* Prints the report on stderr and stops counting. */
+void virgl_vgpu_stats_report(struct virgl_vgpu_winsys *ws);
+void virgl_vgpu_stats_add(struct virgl_vgpu_winsys *ws, enum virgl_vgpu_phase phase,
+			  uint64_t start_ns, uint64_t bytes);
+
+static inline uint64_t virgl_vgpu_stats_start(const struct virgl_vgpu_winsys *ws)
+{
+	return ws->stats ? vgpu_now_ns() : 0;
+}
+
+static inline void virgl_vgpu_stats_end(struct virgl_vgpu_winsys *ws, enum virgl_vgpu_phase phase,
+					uint64_t start_ns, uint64_t bytes)
+{
+	if (ws->stats)
+		virgl_vgpu_stats_add(ws, phase, start_ns, bytes);
+}
 
 #endif /* VIRGL_VGPU_WINSYS_H */
