@@ -239,6 +239,13 @@ void guest_mem_free(struct guest_mem *mem, uint64_t offset, uint64_t len)
 	if (!mem || len == 0 || offset % GUEST_MEM_PAGE_SIZE || offset >= mem->size ||
 	    n > mem->npages - offset / GUEST_MEM_PAGE_SIZE)
 		return;
+	/*
+	 * Give the memory back now, not when these pages are next handed out:
+	 * the device maps all of guest memory and keeps every page it touched
+	 * resident, and the next-fit allocator comes round to them only after
+	 * walking all of guest memory (a backend grew by each texture size).
+	 */
+	zero_range(mem, offset, n * GUEST_MEM_PAGE_SIZE);
 	pthread_mutex_lock(&mem->lock);
 	mark_pages(mem, offset / GUEST_MEM_PAGE_SIZE, n, false);
 	pthread_mutex_unlock(&mem->lock);
