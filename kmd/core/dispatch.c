@@ -280,6 +280,7 @@ static int submit(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_
 {
 	const struct vgpu_submit *s = &a->submit;
 	struct vgpu_fence_target target;
+	const uint8_t *stream;
 	uint32_t i;
 	int ret;
 
@@ -297,9 +298,9 @@ static int submit(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_
 	if (ret != VGPU_OK)
 		return ret;
 
-	ret = vgpu_cmd_submit_3d(file->dev, file->ctx_id,
-				 (const uint8_t *)b->payload + s->num_handles * 4u, s->size,
-				 &target);
+	/* An empty submit comes with no payload at all: no offset into NULL. */
+	stream = s->size ? (const uint8_t *)b->payload + s->num_handles * 4u : NULL;
+	ret = vgpu_cmd_submit_3d(file->dev, file->ctx_id, stream, s->size, &target);
 	if (ret != VGPU_OK)
 		return ret;
 	for (i = 0; i < s->num_handles; i++)
