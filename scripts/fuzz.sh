@@ -11,7 +11,7 @@ status=0
 for exe in "$build"/tests/fuzz/fuzz_*; do
 	[ -f "$exe" ] && [ -x "$exe" ] || continue
 	name=${exe##*/fuzz_}
-	out=$(tests/fuzz/run-fuzzer.sh "$exe" "tests/fuzz/$name" "$seconds" "$build/fuzz-runs/$name")
+	out=$(FUZZ_SEED=0 tests/fuzz/run-fuzzer.sh "$exe" "tests/fuzz/$name" "$seconds" "$build/fuzz-runs/$name")
 	grep -q '^not ok' <<<"$out" && status=1
 	sed -n 's/^\(not \)\{0,1\}ok 2 - //p' <<<"$out"
 	grep '^not ok\|^#' <<<"$out" | grep -v '^not ok 2' || true

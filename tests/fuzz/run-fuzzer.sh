@@ -24,7 +24,10 @@ else
 fi
 
 before=$(find "$work/crashes" -type f | wc -l)
-"$exe" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
+# A fixed seed by default: the suite explores the same inputs on every run,
+# so that it fails on a change, not on chance.  FUZZ_SEED=0 (make fuzz): a
+# fresh seed each run, to search further.
+"$exe" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
 	-artifact_prefix="$work/crashes/" "$work/corpus" "$dir/corpus" >"$work/fuzz.log" 2>&1
 after=$(find "$work/crashes" -type f | wc -l)
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
