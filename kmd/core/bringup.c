@@ -41,11 +41,19 @@ static bool has_feature(const struct vgpu_device *dev, unsigned bit)
 	return (dev->features >> bit) & 1u;
 }
 
+/*
+ * Capset ids are below 32, so no device has more entries worth asking
+ * for; the announced count alone (up to 2^32 - 1) would let a device whose
+ * entries are all malformed keep start issuing commands for hours.
+ */
+#define MAX_CAPSET_QUERIES 32u
+
 static int read_capset_infos(struct vgpu_device *dev, uint32_t announced)
 {
 	uint32_t i;
 
-	for (i = 0; i < announced && dev->num_capsets < VGPU_MAX_CAPSETS; i++) {
+	for (i = 0; i < announced && i < MAX_CAPSET_QUERIES && dev->num_capsets < VGPU_MAX_CAPSETS;
+	     i++) {
 		struct vgpu_capset_info info;
 		int ret = vgpu_cmd_get_capset_info(dev, i, &info);
 

@@ -72,6 +72,8 @@ struct fake_gpu_config {
 	 * knows no memory: map_device_user returns the address itself.
 	 */
 	bool hide_shm_region;
+	/* GET_CAPSET_INFO answers capset id 0, an entry the core must skip. */
+	bool malformed_capsets;
 };
 
 #define FAKE_GPU_MVISOR_WINDOW (256ull << 30)

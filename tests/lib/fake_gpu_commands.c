@@ -107,7 +107,7 @@ static uint32_t cmd_get_capset_info(struct fake_gpu_command *c)
 				   c->gpu->cfg.num_capsets);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
-	resp.capset_id = req.capset_index + 1;
+	resp.capset_id = c->gpu->cfg.malformed_capsets ? 0 : req.capset_index + 1;
 	resp.capset_max_version = capset_version(resp.capset_id);
 	resp.capset_max_size = capset_size(resp.capset_id);
 	memcpy(c->answer->buf, &resp, sizeof(resp));

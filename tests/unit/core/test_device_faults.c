@@ -67,6 +67,18 @@ static void test_device_start_faults(void)
 	CHECK(harness_down(&H));
 }
 
+/* A device announcing endless capsets, none usable: start asks a few, then goes on without. */
+static void test_device_announces_endless_capsets(void)
+{
+	struct fake_gpu_config cfg = fake_gpu_default_config();
+
+	cfg.num_capsets = 100000;
+	cfg.malformed_capsets = true;
+	CHECK_EQ(harness_up(&H, &cfg), VGPU_OK);
+	CHECK(fake_gpu_count(&H.gpu, WIRE_CMD_GET_CAPSET_INFO) <= 32);
+	CHECK(harness_down(&H));
+}
+
 static void test_alloc_failure_during_device_create(void)
 {
 	int n, ret = VGPU_E_NO_MEMORY;
@@ -421,6 +433,7 @@ static void test_bogus_used_id(void)
 int main(void)
 {
 	RUN(test_device_start_faults);
+	RUN(test_device_announces_endless_capsets);
 	RUN(test_alloc_failure_during_device_create);
 	RUN(test_alloc_failure_during_resource_create);
 	RUN(test_alloc_failure_during_map_submit_wait);
