@@ -164,7 +164,7 @@ storm() {
 		tail -n 5 "$W/demo.log"
 	fi
 	kill -TERM "$sim"
-	wait "$sim" || violation "the sim exited with $? on SIGTERM"
+	wait "$sim" || { violation "the sim exited with $? on SIGTERM"; tail -n 30 "$log"; }
 	sim=
 }
 
