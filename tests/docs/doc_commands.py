@@ -99,6 +99,9 @@ COMMANDS = {
          'start_sim "$W/tcp.sock" --tcp 0\n'
          'VGPU_SOCKET="tcp:127.0.0.1:$(sim_port "$W/tcp.sock")" build/bin/vgpu-info'),
     ],
+    'scripts/storm-kill.sh': [('storm-kill.sh, a short storm on each device',
+                               'STORM_CLIENTS=6 STORM_PARALLEL=3 STORM_MAX_MS=600 '
+                               'scripts/storm-kill.sh')],
     'build/bin/vgpu-info': [('vgpu-info', 'start_sim "$W/info.sock"\n'
                              'VGPU_SOCKET="$W/info.sock" build/bin/vgpu-info')],
     'build/bin/vgpu-demo': [('vgpu-demo writes its image',
