@@ -272,13 +272,24 @@ bool guest_mem_offset_of(const struct guest_mem *mem, uint64_t gpa, uint64_t len
 	return true;
 }
 
+/*
+ * A sim that was killed leaves its file behind, and a later sim may get its
+ * process id: a name that is taken is passed over, not an error.
+ */
 static int open_unique_file(char *path, size_t path_size)
 {
 	static atomic_uint counter;
+	int fd = -1;
+	unsigned tries;
 
-	snprintf(path, path_size, "/dev/shm/vgpu-sim-%ld-%u", (long)getpid(),
-		 atomic_fetch_add(&counter, 1));
-	return open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	for (tries = 0; tries < 1000 && fd < 0; tries++) {
+		snprintf(path, path_size, "/dev/shm/vgpu-sim-%ld-%u", (long)getpid(),
+			 atomic_fetch_add(&counter, 1));
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	return fd;
 }
 
 static int map_file(struct guest_mem *mem)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The sim's guest memory file and its page allocator. */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -128,6 +130,32 @@ static void test_free_gives_pages_back(void)
 	CHECK(fstat(guest_mem_fd(mem), &st) == 0);
 	CHECK_EQ(st.st_blocks, 0);
 	guest_mem_destroy(mem);
+}
+
+/* A killed sim leaves its file; a sim that gets its process id must pass over the name. */
+static void test_stale_files_passed_over(void)
+{
+	struct guest_mem *mem = guest_mem_create(SMALL_MEM);
+	char stale[5][64];
+	unsigned next, i;
+
+	CHECK(mem != NULL);
+	if (!mem)
+		return;
+	CHECK(sscanf(strrchr(guest_mem_path(mem), '-') + 1, "%u", &next) == 1);
+	guest_mem_destroy(mem);
+	for (i = 0; i < 5; i++) {
+		snprintf(stale[i], sizeof(stale[i]), "/dev/shm/vgpu-sim-%ld-%u", (long)getpid(),
+			 next + 1 + i);
+		close(open(stale[i], O_RDWR | O_CREAT | O_EXCL, 0600));
+	}
+	mem = guest_mem_create(SMALL_MEM);
+	CHECK(mem != NULL);
+	for (i = 0; mem && i < 5; i++)
+		CHECK(strcmp(guest_mem_path(mem), stale[i]) != 0);
+	guest_mem_destroy(mem);
+	for (i = 0; i < 5; i++)
+		unlink(stale[i]);
 }
 
 static void test_exhaustion(void)
@@ -286,6 +314,7 @@ int main(void)
 	RUN(test_address_translation);
 	RUN(test_contig_alloc_zeroed_and_reused);
 	RUN(test_free_gives_pages_back);
+	RUN(test_stale_files_passed_over);
 	RUN(test_exhaustion);
 	RUN(test_sg_after_fragmentation);
 	RUN(test_sg_prefers_large_runs);
