@@ -40,7 +40,10 @@ struct pnp_device;
 struct pnp_device *pnp_device(unsigned index);
 PDEVICE_OBJECT pnp_pdo(struct pnp_device *dev);
 /* Interrupts the PDO offers at start: MSI-X messages (as many as the device has), or the line. */
-enum pnp_irq_mode { PNP_IRQ_MSIX, PNP_IRQ_LINE };
+enum pnp_irq_mode {
+	PNP_IRQ_MSIX,
+	PNP_IRQ_LINE
+};
 /*
  * Send one PnP IRP from the PnP manager to the top of the device's stack
  * at PASSIVE_LEVEL and wait for it: START_DEVICE (with raw and translated
@@ -67,6 +70,11 @@ NTSTATUS pnp_surprise_remove(struct pnp_device *dev);
 NTSTATUS power_sleep(struct pnp_device *dev, SYSTEM_POWER_STATE state);
 NTSTATUS power_wake(struct pnp_device *dev);
 
+/* What CreateFileW returns on failure (a Win32 constant, not in the DDK). */
+#ifndef INVALID_HANDLE_VALUE
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#endif
+
 /* ---- user-mode I/O (io/file.c, io/ioctl.c, io/handles.c) ----------------------- */
 
 /*
@@ -80,8 +88,8 @@ NTSTATUS power_wake(struct pnp_device *dev);
  * addresses of the calling process.
  */
 HANDLE io_create_file(const WCHAR *path, ULONG *error);
-BOOL io_device_control(HANDLE handle, ULONG code, void *in, ULONG in_len, void *out,
-		       ULONG out_len, ULONG *returned, ULONG *error);
+BOOL io_device_control(HANDLE handle, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len,
+		       ULONG *returned, ULONG *error);
 BOOL io_close_handle(HANDLE handle, ULONG *error);
 /* DuplicateHandle: the same file object, a handle in `to`. */
 HANDLE io_duplicate_handle(struct nt_process *from, HANDLE handle, struct nt_process *to);
