@@ -18,7 +18,10 @@ struct pe_export {
 	uint64_t address;
 };
 
-/* Resolves an import; 0 when the harness does not implement it. */
+/*
+ * Resolves an import; 0 when the harness does not implement it.  `dll` and
+ * `name` are valid during the call only.
+ */
 typedef uint64_t (*pe_resolve_fn)(void *ctx, const char *dll, const char *name);
 
 struct pe_section_map {
@@ -58,8 +61,8 @@ uint64_t pe_image_size(const uint8_t *file, size_t len);
 
 /*
  * Function names from an unstripped copy of the same image (its COFF
- * symbol table: build/package/symbols/vgpu.sys).  The table keeps
- * pointers into `file`, which must outlive it.
+ * symbol table: build/package/symbols/vgpu.sys).  The names are copied
+ * into the table's own storage: `file` may go once it is loaded.
  */
 struct pe_symbol {
 	uint32_t rva;
