@@ -55,7 +55,7 @@ static void on_violation(void)
 	con_printf("FAIL %s\n", current_name ? current_name : "testos-nt.harness");
 	failed++;
 	summary();
-	con_printf("testos-nt: resume-from %u\n", current_index + 1);
+	con_printf("# testos-nt: resume-from %u\n", current_index + 1);
 	plat_exit(1);
 }
 
