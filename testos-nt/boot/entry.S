@@ -53,6 +53,8 @@
  */
 	.section .init, "x"
 	.balign 4
+	.globl image_text_start
+image_text_start:
 multiboot_header:
 	.long MB_MAGIC
 	.long MB_FLAGS

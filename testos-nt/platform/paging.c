@@ -35,6 +35,9 @@
 _Static_assert(USER_VA_BASE >> 39 == (USER_VA_END - 1) >> 39, "user range: one PML4 entry");
 _Static_assert(SYSVA_BASE >> 39 == (SYSVA_END - 1) >> 39, "system range: one PML4 entry");
 
+/* The image's layout (boot/entry.S and the PE linker script). */
+extern char image_text_start[], etext[], __end__[];
+
 struct vm_space {
 	uint64_t *pdpt;
 };
@@ -299,19 +302,45 @@ void *plat_shared_data(void)
 	return shared_data;
 }
 
+/*
+ * The identity map's 4 KiB view of the page at `pa` below the image's end:
+ * page 0 absent (a NULL dereference faults), the image's code read-only and
+ * the only executable RAM, the rest writable data.
+ */
+static uint64_t low_page_entry(uint64_t pa)
+{
+	if (pa == 0)
+		return 0;
+	if (pa >= (uintptr_t)image_text_start && pa < (uintptr_t)etext)
+		return pa | PTE_PRESENT;
+	return pa | PTE_PRESENT | PTE_WRITE | PTE_NX;
+}
+
+/* Replace the 2 MiB pages from 0 to the image's end by 4 KiB pages (low_page_entry). */
+static void split_low_pages(void)
+{
+	const uint64_t large = 1ull << LEVEL_SHIFT(1);
+
+	for (uint64_t base = 0; base < (uintptr_t)__end__; base += large) {
+		uint64_t *table = page_alloc(1);
+
+		if (!table)
+			plat_panic("no memory for the page tables");
+		for (unsigned i = 0; i < ENTRIES; i++)
+			table[i] = low_page_entry(base + i * PLAT_PAGE_SIZE);
+		boot_pd[base / large] = (uintptr_t)table | PTE_PRESENT | PTE_WRITE;
+	}
+}
+
 void paging_init(void)
 {
-	uint64_t *low_table = page_alloc(1);
 	uint64_t *system_pdpt = page_alloc(1);
 	uint64_t *shared_pte;
 
-	if (!low_table || !system_pdpt)
+	if (!system_pdpt)
 		plat_panic("no memory for the page tables");
 	wrmsr(MSR_PAT, PAT_VALUE);
-	/* The first 2 MiB in 4 KiB pages, page 0 left out: a NULL dereference faults. */
-	for (unsigned i = 1; i < ENTRIES; i++)
-		low_table[i] = i * PLAT_PAGE_SIZE | PTE_PRESENT | PTE_WRITE | PTE_NX;
-	boot_pd[0] = (uintptr_t)low_table | PTE_PRESENT | PTE_WRITE;
+	split_low_pages();
 	boot_pml4[table_index(SYSVA_BASE, 3)] = (uintptr_t)system_pdpt | PTE_PRESENT | PTE_WRITE;
 
 	shared_data = page_alloc(1);
