@@ -7,9 +7,11 @@
  * manager (io/) are built on it.
  *
  * Memory map, as both sides rely on it:
- *  - RAM is identity mapped (VA == PA, 2 MiB pages, writable, NX) in the
- *    kernel half of every address space; so is everything else below
- *    4 GiB (PCI MMIO, uncached).  The harness image sits at 2 MiB.
+ *  - RAM is identity mapped (VA == PA, 2 MiB pages, writable, NX) in
+ *    every address space; so is everything else below 4 GiB (PCI MMIO,
+ *    uncached).  The harness image sits at 2 MiB; up to its end the map is
+ *    in 4 KiB pages: page 0 absent (NULL faults), the image's code
+ *    read-only and the only executable RAM.
  *  - user address spaces (one per harness process) cover
  *    [USER_VA_BASE, USER_VA_END): 4 KiB pages, private to the space.
  *  - system mappings (MmMapIoSpace, MDL system addresses) come from
@@ -131,7 +133,11 @@ void lapic_eoi(void);
 /* The MSI/MSI-X address and data that raise `vector` on this CPU (fixed, edge). */
 uint64_t msi_address(void);
 uint32_t msi_data(uint8_t vector);
-/* Route an I/O APIC input (level-triggered, active low: PCI INTx) to `vector`, masked or not. */
+/*
+ * Route an I/O APIC input to `vector` as PCI INTx (level-triggered, active
+ * high as QEMU's ACPI tables declare it), keeping its mask as it was
+ * (inputs start masked): ioapic_mask opens it.  0, or -1 for no such input.
+ */
 int ioapic_route(unsigned gsi, uint8_t vector);
 void ioapic_mask(unsigned gsi, bool masked);
 /* The GSI that a PCI function's INTx pin reaches (its Interrupt Line as the firmware set it). */

@@ -2,7 +2,9 @@
 /*
  * The I/O APIC, for PCI line interrupts (INTx).  Every input starts masked;
  * ioapic_route sets an input's vector and trigger and leaves its mask as it
- * was, ioapic_mask opens and closes it.
+ * was, ioapic_mask opens and closes it.  QEMU's MADT declares the PCI
+ * inputs (5, 9, 10, 11) level-triggered and active high, and that is how
+ * they are programmed; QEMU's and KVM's models deliver either way.
  */
 #include "internal.h"
 
@@ -14,7 +16,6 @@
 #define REG_REDIRECT_HIGH(gsi) (0x11u + 2u * (gsi))
 #define REDIRECT_MASKED (1u << 16)
 #define REDIRECT_LEVEL (1u << 15)
-#define REDIRECT_ACTIVE_LOW (1u << 13)
 #define FIRST_DEVICE_VECTOR 32u
 
 static unsigned inputs;
@@ -49,7 +50,7 @@ int ioapic_route(unsigned gsi, uint8_t vector)
 	masked = ioapic_read(REG_REDIRECT_LOW(gsi)) & REDIRECT_MASKED;
 	ioapic_write(REG_REDIRECT_HIGH(gsi), (uint32_t)lapic_id() << 24);
 	ioapic_write(REG_REDIRECT_LOW(gsi),
-		     masked | REDIRECT_LEVEL | REDIRECT_ACTIVE_LOW | vector); /* fixed, physical */
+		     masked | REDIRECT_LEVEL | vector); /* fixed, physical, active high */
 	return 0;
 }
 

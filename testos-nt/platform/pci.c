@@ -142,6 +142,11 @@ void pci_bar_probe(uint32_t bdf, unsigned index, struct pci_bar *out)
 
 unsigned pci_intx_gsi(uint32_t bdf)
 {
-	/* q35 and pc route INTx to the I/O APIC input with the number the firmware wrote here. */
+	/*
+	 * SeaBIOS routes each PCI interrupt line to an ISA IRQ and writes its
+	 * number here; QEMU drives that I/O APIC input with it (the platform
+	 * checks see the virtio-gpu function's INTx on input 10 on q35).  q35
+	 * drives input 16 + PIRQ too, which is left masked.
+	 */
 	return pci_cfg_read(bdf, CFG_INTERRUPT_LINE, 1);
 }
