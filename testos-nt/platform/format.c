@@ -30,6 +30,17 @@ static void pad(struct format_out *out, char c, unsigned count)
 		put(out, c);
 }
 
+static void put_padded(struct format_out *out, const char *s, unsigned len,
+		       const struct conversion *c)
+{
+	if (!c->left && len < c->width)
+		pad(out, ' ', c->width - len);
+	for (unsigned i = 0; i < len; i++)
+		put(out, s[i]);
+	if (c->left && len < c->width)
+		pad(out, ' ', c->width - len);
+}
+
 static void put_text(struct format_out *out, const char *s, const struct conversion *c)
 {
 	unsigned len = 0;
@@ -38,12 +49,7 @@ static void put_text(struct format_out *out, const char *s, const struct convers
 		s = "(null)";
 	while (s[len])
 		len++;
-	if (!c->left && len < c->width)
-		pad(out, ' ', c->width - len);
-	for (unsigned i = 0; i < len; i++)
-		put(out, s[i]);
-	if (c->left && len < c->width)
-		pad(out, ' ', c->width - len);
+	put_padded(out, s, len, c);
 }
 
 static void put_number(struct format_out *out, uint64_t value, unsigned base, bool upper,
@@ -138,13 +144,13 @@ static const char *parse_conversion(const char *fmt, struct conversion *c)
 static void put_conversion(struct format_out *out, char spec, const struct conversion *c,
 			   va_list *ap)
 {
-	char one[2] = { 0, 0 };
+	char one;
 	int64_t s;
 
 	switch (spec) {
 	case 'c':
-		one[0] = (char)va_arg(*ap, int);
-		put_text(out, one, c);
+		one = (char)va_arg(*ap, int);
+		put_padded(out, &one, 1, c);
 		break;
 	case 's':
 		put_text(out, va_arg(*ap, const char *), c);
