@@ -8,6 +8,7 @@
  * run.sh boots it again with "resume=K" on the command line, which
  * brings the driver up silently and carries on with scenario K.
  */
+#include "platform_checks.h"
 #include "scenario.h"
 
 struct world world;
@@ -43,6 +44,27 @@ void check_failed(const char *file, int line, const char *expr, int64_t got, int
 bool scenario_failing(void)
 {
 	return current_failed;
+}
+
+/* The platform's self-test (platform_checks.h): one case each. */
+void check_case(const char *name, bool ok)
+{
+	con_printf("%s %s\n", ok ? "PASS" : "FAIL", name);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static void platform_self_test(void)
+{
+	check_console();
+	check_memory();
+	check_paging();
+	check_traps();
+	check_clock();
+	check_contexts();
+	check_virtio_gpu();
 }
 
 static void summary(void)
@@ -120,12 +142,12 @@ static void run_one(const struct scenario *s)
 		passed++;
 }
 
-void harness_main(void);
-
 void harness_main(void)
 {
 	unsigned resume = resume_from(), l, i, bringup = scenarios_bringup_count;
 
+	if (!resume)
+		platform_self_test();
 	nt_init();
 	nt_set_violation_hook(on_violation);
 	find_modules();
