@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* What the executive's files share (testos-nt/nt). */
+#ifndef NTH_NT_INTERNAL_H
+#define NTH_NT_INTERNAL_H
+
+#include "nt.h"
+
+#define CALLER() __builtin_return_address(0)
+
+/* Highest IRQL a routine may be called at, checked on entry; also keeps the clock current. */
+#define ENTER(routine, max) nt_enter(routine, max, CALLER())
+void nt_enter(const char *routine, KIRQL max, const void *caller);
+
+/* ---- threads (sched.c) ---- */
+enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_WAITING, THREAD_FINISHED };
+
+struct nt_thread {
+	struct plat_context ctx;
+	struct nt_process *process;  /* the owner */
+	struct nt_process *attached; /* KeStackAttachProcess: the process whose space is in use */
+	const char *name;
+	nt_thread_fn fn;
+	void *arg;
+	enum thread_state state;
+	void *stack;
+	size_t stack_pages;
+	KIRQL irql; /* CR8 while switched out */
+	/* while WAITING: what would end the wait */
+	bool (*ready)(struct nt_thread *self, void *what);
+	void *what;
+	uint64_t deadline; /* interrupt time, 100 ns; 0: none */
+	bool timed_out;
+	unsigned spin_locks_held;
+	unsigned fast_mutexes_held;
+	struct nt_thread *next; /* every thread, in creation order */
+};
+
+/*
+ * Block the current thread until ready(self, what) says so or the
+ * deadline (interrupt time, 0: none) passes; true if ready, false on timeout.
+ */
+bool nt_block(bool (*ready)(struct nt_thread *self, void *what), void *what, uint64_t deadline);
+/* Switch the CPU's user range to what the current thread's context says. */
+void nt_thread_space_sync(void);
+
+/* ---- processes (process.c) ---- */
+void nt_process_finish(struct nt_process *proc);
+void nt_process_notify(struct nt_process *proc, bool create);
+
+/* ---- DPCs (dpc.c) ---- */
+bool nt_dpc_pending(void);
+
+/* ---- memory (pool.c, mm_*.c) ---- */
+bool nt_is_driver_address(const void *addr);
+void nt_mm_init(void);
+/* Registry of MDLs IoAllocateMdl made (mdl.c). */
+bool nt_mdl_known(const MDL *mdl);
+
+/* ---- dispatcher objects (dispatcher.c) ---- */
+void nt_dispatcher_register(const void *object, const char *what);
+bool nt_dispatcher_known(const void *object);
+
+/* ---- exception dispatch (seh.c) ---- */
+__attribute__((noreturn)) void nt_raise(NTSTATUS code, const char *routine, const void *caller);
+/* ntoskrnl's __C_specific_handler, under its own name (the CRT headers declare that one). */
+EXCEPTION_DISPOSITION nt_c_specific_handler(struct _EXCEPTION_RECORD *record, void *frame,
+					    struct _CONTEXT *context,
+					    struct _DISPATCHER_CONTEXT *dispatcher_context);
+
+/* ---- the clock (clock.c) ---- */
+void nt_clock_tick(void);
+
+#endif /* NTH_NT_INTERNAL_H */
+
+/* ---- pool for the driver made by other routines, and freeing either kind (pool.c) ---- */
+void *nt_pool_alloc_for_driver(SIZE_T size, ULONG tag, const void *caller);
+/* Free a block whoever allocated it (RtlFreeUnicodeString of a name the I/O manager made). */
+void nt_pool_free_any(void *p, const char *routine, const void *caller);
+
+/* ---- user address ranges (process.c) ---- */
+/* A free run of `npages` in `proc`'s user range (not mapped yet), 0 if none. */
+uint64_t nt_user_reserve(struct nt_process *proc, size_t npages);
+
+/* ---- MDL records (mdl.c) ---- */
+enum mdl_source { MDL_FROM_IO_ALLOCATE, MDL_FROM_PAGES };
+void nt_mdl_track(PMDL mdl, enum mdl_source source);
+void nt_mdl_untrack(PMDL mdl, const char *routine, const void *caller);
+void nt_mdl_pages_locked(int64_t delta);
+
+/* A pool tag from its four characters, in the order pool tools show them. */
+#define NT_TAG(a, b, c, d) \
+	((ULONG)(a) | (ULONG)(b) << 8 | (ULONG)(c) << 16 | (ULONG)(d) << 24)

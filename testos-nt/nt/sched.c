@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Threads on one CPU, switched only at scheduling points: where a thread
+ * waits, and where the IRQL drops below DISPATCH_LEVEL.  Seed 0 keeps the
+ * running thread until it blocks and opens an interrupt window at every
+ * point; another seed lets a generator decide, at each point, whether to
+ * run another ready thread first.  The step count, printed with any
+ * violation, says where in the schedule it happened.
+ *
+ * Nothing is preempted; a waiting thread is ready again when the
+ * condition it waits for holds (checked whenever the scheduler looks),
+ * or when its deadline passes.  When every thread waits, the CPU idles
+ * with interrupts enabled until the earliest deadline; waiting with no
+ * deadline and nothing happening for DEADLOCK_NS is a deadlock.
+ */
+#include "internal.h"
+
+#define STACK_PAGES 16u
+#define DEADLOCK_NS (30ull * 1000000000ull)
+#define IDLE_SLICE_NS 1000000ull
+
+static struct nt_thread boot_thread;
+static struct nt_thread *threads = &boot_thread;
+static struct nt_thread *current = &boot_thread;
+static uint64_t seed_state, steps;
+
+struct nt_thread *nt_current_thread(void)
+{
+	return current;
+}
+
+uint64_t nt_sched_steps(void)
+{
+	return steps;
+}
+
+void nt_sched_seed(uint64_t seed)
+{
+	seed_state = seed;
+}
+
+static bool coin(void)
+{
+	if (!seed_state)
+		return false;
+	seed_state ^= seed_state << 13;
+	seed_state ^= seed_state >> 7;
+	seed_state ^= seed_state << 17;
+	return seed_state & 1;
+}
+
+void nt_sched_init(struct nt_process *system);
+void nt_sched_init(struct nt_process *system)
+{
+	boot_thread.process = system;
+	boot_thread.name = "boot";
+	boot_thread.state = THREAD_RUNNING;
+}
+
+void nt_thread_space_sync(void)
+{
+	struct nt_process *p = current->attached ? current->attached : current->process;
+
+	if (vm_space_current() != p->space)
+		vm_space_switch(p->space);
+}
+
+static bool can_run(struct nt_thread *t, uint64_t now)
+{
+	if (t->state == THREAD_READY)
+		return true;
+	if (t->state != THREAD_WAITING)
+		return false;
+	if (t->ready(t, t->what)) {
+		t->state = THREAD_READY;
+		t->timed_out = false;
+		return true;
+	}
+	if (t->deadline && now >= t->deadline) {
+		t->state = THREAD_READY;
+		t->timed_out = true;
+		return true;
+	}
+	return false;
+}
+
+/* The next thread able to run after `from` in creation order (wrapping), or NULL. */
+static struct nt_thread *pick(struct nt_thread *from, bool include_from)
+{
+	uint64_t now = nt_interrupt_time();
+	struct nt_thread *t = from->next ? from->next : threads;
+
+	for (;;) {
+		if (t == from)
+			return include_from && can_run(t, now) ? t : NULL;
+		if (can_run(t, now))
+			return t;
+		t = t->next ? t->next : threads;
+	}
+}
+
+static void switch_to(struct nt_thread *next)
+{
+	struct nt_thread *prev = current;
+
+	if (next == prev) {
+		prev->state = THREAD_RUNNING;
+		return;
+	}
+	prev->irql = nt_irql();
+	current = next;
+	next->state = THREAD_RUNNING;
+	__asm__ volatile("mov %0, %%cr8" : : "r"((uint64_t)next->irql) : "memory");
+	nt_thread_space_sync();
+	plat_context_switch(&prev->ctx, &next->ctx);
+	/* back in prev */
+	nt_thread_space_sync();
+}
+
+static void report_deadlock(void)
+{
+	struct nt_thread *t;
+
+	for (t = threads; t; t = t->next)
+		if (t->state == THREAD_WAITING)
+			con_printf("#   thread %s waits on %p%s\n", t->name, t->what,
+				   t->deadline ? " (with a deadline)" : "");
+	nt_violation("KeWaitForSingleObject", "deadlock", NULL,
+		     "every thread waits and nothing has happened for %llu s",
+		     (unsigned long long)(DEADLOCK_NS / 1000000000ull));
+}
+
+/* Run something else until the current thread can run again. */
+static void reschedule(void)
+{
+	uint64_t idle_since = 0;
+	struct nt_thread *next;
+
+	for (;;) {
+		irq_window();
+		if (nt_dpc_pending() && nt_irql() < DISPATCH_LEVEL)
+			nt_dpc_drain();
+		next = pick(current, true);
+		if (next) {
+			switch_to(next);
+			return;
+		}
+		if (!idle_since)
+			idle_since = plat_now_ns();
+		else if (plat_now_ns() - idle_since > DEADLOCK_NS)
+			report_deadlock();
+		irq_idle(plat_now_ns() + IDLE_SLICE_NS);
+	}
+}
+
+bool nt_block(bool (*ready)(struct nt_thread *self, void *what), void *what, uint64_t deadline)
+{
+	steps++;
+	if (ready(current, what))
+		return true;
+	current->ready = ready;
+	current->what = what;
+	current->deadline = deadline;
+	current->state = THREAD_WAITING;
+	reschedule();
+	return !current->timed_out;
+}
+
+void nt_sched_point(void)
+{
+	struct nt_thread *other;
+
+	steps++;
+	nt_clock_tick();
+	if (nt_irql() >= DISPATCH_LEVEL)
+		return;
+	irq_window();
+	if (nt_dpc_pending())
+		nt_dpc_drain();
+	if (!coin())
+		return;
+	other = pick(current, false);
+	if (other) {
+		current->state = THREAD_READY;
+		switch_to(other);
+	}
+}
+
+static void thread_main(void *arg)
+{
+	struct nt_thread *self = arg;
+
+	__asm__ volatile("mov %0, %%cr8" : : "r"(0ull) : "memory");
+	self->fn(self->arg);
+	if (self->spin_locks_held || self->fast_mutexes_held || nt_irql() != PASSIVE_LEVEL)
+		nt_violation("thread exit", "a thread ends holding locks or above PASSIVE_LEVEL",
+			     NULL, "thread %s: %u spin locks, %u fast mutexes, IRQL %u", self->name,
+			     self->spin_locks_held, self->fast_mutexes_held, nt_irql());
+	if (self->attached)
+		nt_violation("thread exit", "KeStackAttachProcess without KeUnstackDetachProcess",
+			     NULL, "thread %s ends attached", self->name);
+	if (--self->process->live_threads == 0)
+		nt_process_finish(self->process);
+	self->state = THREAD_FINISHED;
+	reschedule();
+	plat_exit(5); /* a finished thread is never picked again */
+}
+
+struct nt_thread *nt_thread_start(struct nt_process *proc, const char *name, nt_thread_fn fn,
+				  void *arg)
+{
+	struct nt_thread *t = kzalloc(sizeof(*t)), **tail;
+
+	if (!t)
+		plat_exit(5);
+	t->stack = page_alloc(STACK_PAGES);
+	if (!t->stack)
+		plat_exit(5);
+	t->stack_pages = STACK_PAGES;
+	t->process = proc;
+	t->name = name;
+	t->fn = fn;
+	t->arg = arg;
+	t->state = THREAD_READY;
+	plat_context_init(&t->ctx, t->stack, STACK_PAGES * PLAT_PAGE_SIZE, thread_main, t);
+	proc->live_threads++;
+	for (tail = &threads; *tail; tail = &(*tail)->next)
+		;
+	*tail = t;
+	return t;
+}
+
+bool nt_thread_finished(const struct nt_thread *thread)
+{
+	return thread->state == THREAD_FINISHED;
+}
+
+static bool thread_done(struct nt_thread *self, void *what)
+{
+	struct nt_thread *t;
+
+	if (what)
+		return nt_thread_finished(what);
+	for (t = threads; t; t = t->next)
+		if (t != self && t->state != THREAD_FINISHED)
+			return false;
+	return true;
+}
+
+/*
+ * Finished threads give their stacks back; the thread structures stay
+ * (they are small, and whoever still holds one may ask whether it ended).
+ */
+static void reap(void)
+{
+	struct nt_thread *t;
+
+	for (t = threads; t; t = t->next) {
+		if (t->state == THREAD_FINISHED && t->stack && t != current) {
+			page_free(t->stack, t->stack_pages);
+			t->stack = NULL;
+		}
+	}
+}
+
+void nt_join(struct nt_thread *thread)
+{
+	nt_block(thread_done, thread, 0);
+	reap();
+}
+
+bool nt_thread_terminating(void)
+{
+	return current->process->terminating;
+}
+
+bool nt_user_mode_return(void)
+{
+	nt_sched_point();
+	return !current->process->terminating;
+}
