@@ -40,7 +40,10 @@ struct pnp_device;
 struct pnp_device *pnp_device(unsigned index);
 PDEVICE_OBJECT pnp_pdo(struct pnp_device *dev);
 /* Interrupts the PDO offers at start: MSI-X messages (as many as the device has), or the line. */
-enum pnp_irq_mode { PNP_IRQ_MSIX, PNP_IRQ_LINE };
+enum pnp_irq_mode {
+	PNP_IRQ_MSIX,
+	PNP_IRQ_LINE
+};
 /*
  * Send one PnP IRP from the PnP manager to the top of the device's stack
  * at PASSIVE_LEVEL and wait for it: START_DEVICE (with raw and translated
@@ -52,6 +55,14 @@ enum pnp_irq_mode { PNP_IRQ_MSIX, PNP_IRQ_LINE };
  */
 NTSTATUS pnp_send(struct pnp_device *dev, UCHAR minor);
 void pnp_set_irq_mode(struct pnp_device *dev, enum pnp_irq_mode mode);
+/*
+ * Another device on the function's shared INTx line interrupts: the
+ * driver's line ISR, if one is connected, is called as Windows calls every
+ * ISR on a line, though this function raised nothing, and must return
+ * FALSE.  Whether an ISR was called.  (With the function idle: an interrupt
+ * it raised at that very moment would be its own to claim.)
+ */
+bool pnp_shared_line_interrupt(struct pnp_device *dev);
 /*
  * The device disappears: from now on its config space and BARs read as
  * all ones and every mapping of them faults (nt_mm_revoke_io), then
@@ -80,8 +91,8 @@ NTSTATUS power_wake(struct pnp_device *dev);
  * addresses of the calling process.
  */
 HANDLE io_create_file(const WCHAR *path, ULONG *error);
-BOOL io_device_control(HANDLE handle, ULONG code, void *in, ULONG in_len, void *out,
-		       ULONG out_len, ULONG *returned, ULONG *error);
+BOOL io_device_control(HANDLE handle, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len,
+		       ULONG *returned, ULONG *error);
 BOOL io_close_handle(HANDLE handle, ULONG *error);
 /* DuplicateHandle: the same file object, a handle in `to`. */
 HANDLE io_duplicate_handle(struct nt_process *from, HANDLE handle, struct nt_process *to);

@@ -211,6 +211,7 @@ struct pnp_device {
 	PDEVICE_OBJECT pdo;
 	PDEVICE_OBJECT fdo; /* what AddDevice attached, until REMOVE */
 	enum pnp_state state;
+	enum pnp_state before_query_remove; /* where CANCEL_REMOVE returns to */
 	enum pnp_irq_mode irq_mode;
 	struct pci_bar bars[6];
 	bool gone;         /* surprise removed: config space and BARs read as all ones */
@@ -221,11 +222,15 @@ struct pnp_device {
 	uint16_t saved_command;    /* the command register, restored on the way back to D0 */
 	struct pnp_irq irq;
 	/* the PnP request in progress and what the bus driver did with it */
+	bool request_active;
 	UCHAR request_minor;
 	bool bus_saw_request;
 	NTSTATUS bus_status;
 	bool bus_started; /* the bus driver completed START and has not stopped since */
+	/* the START lists, while START is in progress */
 	PCM_RESOURCE_LIST raw, translated;
+	uint64_t raw_pa, translated_pa;
+	unsigned list_count;
 };
 
 /* Every enumerated function, for lookups by PDO. */
@@ -260,7 +265,7 @@ PDEVICE_OBJECT pci_bus_create_pdo(struct pnp_device *dev);
 void pci_bus_delete_pdo(struct pnp_device *dev);
 
 /* io/resources.c: the START lists */
-bool io_resources_build(struct pnp_device *dev);
+void io_resources_build(struct pnp_device *dev);
 void io_resources_free(struct pnp_device *dev);
 
 /* io/interrupt.c: interrupt resources the PnP manager assigns and takes back */

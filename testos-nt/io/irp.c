@@ -337,6 +337,7 @@ static bool must_not_fail(const IO_STACK_LOCATION *stack)
 	if (stack->MajorFunction != IRP_MJ_PNP)
 		return false;
 	switch (stack->MinorFunction) {
+	case IRP_MN_STOP_DEVICE:
 	case IRP_MN_CANCEL_STOP_DEVICE:
 	case IRP_MN_CANCEL_REMOVE_DEVICE:
 	case IRP_MN_REMOVE_DEVICE:
@@ -443,11 +444,11 @@ void io_complete_request(PIRP irp, const void *caller)
 			     (void *)irp->CancelRoutine);
 	stack = irp->Tail.Overlay.CurrentStackLocation;
 	if (must_not_fail(stack) && !NT_SUCCESS(irp->IoStatus.Status))
-		nt_violation(
-			"IofCompleteRequest",
-			"CANCEL_STOP, CANCEL_REMOVE, REMOVE and SURPRISE_REMOVAL must not fail",
-			caller, "minor 0x%02x completed with 0x%08x", stack->MinorFunction,
-			(unsigned)irp->IoStatus.Status);
+		nt_violation("IofCompleteRequest",
+			     "STOP, CANCEL_STOP, CANCEL_REMOVE, REMOVE and SURPRISE_REMOVAL must "
+			     "not fail",
+			     caller, "minor 0x%02x completed with 0x%08x", stack->MinorFunction,
+			     (unsigned)irp->IoStatus.Status);
 	rec->state = IO_IRP_COMPLETING;
 	epoch = ++rec->epoch;
 	io_irp_hold(rec);
