@@ -80,6 +80,11 @@ NTSTATUS power_wake(struct pnp_device *dev);
 
 /* ---- user-mode I/O (io/file.c, io/ioctl.c, io/handles.c) ----------------------- */
 
+/* kernel32's, which the DDK headers do not define. */
+#ifndef INVALID_HANDLE_VALUE
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#endif
+
 /*
  * In the calling thread's process, as kernel32 does: CreateFileW of a
  * device interface path (returns INVALID_HANDLE_VALUE and *error a Win32
@@ -94,6 +99,12 @@ HANDLE io_create_file(const WCHAR *path, ULONG *error);
 BOOL io_device_control(HANDLE handle, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len,
 		       ULONG *returned, ULONG *error);
 BOOL io_close_handle(HANDLE handle, ULONG *error);
+/*
+ * ReadFile (synchronous, at the file's current position): an IRP_MJ_READ
+ * for the driver, which vgpu's ABI does not use - the way a process sends
+ * a major function the driver does not handle.
+ */
+BOOL io_read_file(HANDLE handle, void *buffer, ULONG length, ULONG *read, ULONG *error);
 /* DuplicateHandle: the same file object, a handle in `to`. */
 HANDLE io_duplicate_handle(struct nt_process *from, HANDLE handle, struct nt_process *to);
 /* CancelIoEx on the handle (every IRP of the calling thread's process on it). */

@@ -139,6 +139,8 @@ void nt_join(struct nt_thread *thread);
  */
 void nt_process_terminate(struct nt_process *proc);
 void nt_process_set_exit_hook(void (*on_last_thread)(struct nt_process *proc));
+/* Process-notify routines registered (PsSetCreateProcessNotifyRoutine) and not removed. */
+unsigned nt_process_notify_count(void);
 /* Whether the current thread must end at its return to user mode. */
 bool nt_thread_terminating(void);
 /*

@@ -141,6 +141,8 @@ struct io_irp {
  * IoGetNextIrpStackLocation).
  */
 PIRP io_irp_alloc(CCHAR stack_size, const char *origin, struct io_irp **rec);
+/* An IRP no driver has seen yet, given up by its builder. */
+void io_irp_discard(struct io_irp *rec);
 /* The record of an IRP the I/O manager made (in flight or quarantined), NULL otherwise. */
 struct io_irp *io_irp_lookup(const void *irp);
 void io_irp_hold(struct io_irp *rec);
@@ -307,5 +309,17 @@ HANDLE io_handle_insert(struct nt_process *proc, PFILE_OBJECT file);
 
 /* Whether [p, p + len) is user memory of the current process, mapped (and writable). */
 bool io_user_range(const void *p, size_t len, bool write);
+/* A zeroed system buffer of `size` bytes starting with a copy of the input; NULL for 0. */
+PVOID io_system_buffer(const void *input, ULONG input_len, ULONG size);
+/* An MDL over `buffer` (none for 0 bytes), its pages probed and locked: the range was checked. */
+NTSTATUS io_lock_buffer(PVOID buffer, ULONG length, KPROCESSOR_MODE mode, LOCK_OPERATION operation,
+			PMDL *out);
+/*
+ * What completion owes the issuer's buffers, in the issuer's context: the
+ * system buffer copied back (at most max_copy bytes) for an input
+ * operation that did not fail, the MDL unlocked and freed, the system
+ * buffer freed.
+ */
+void io_buffers_finish(const struct io_irp_result *result, ULONG max_copy);
 
 #endif /* NTH_IO_INTERNAL_H */

@@ -69,6 +69,20 @@ PIRP io_irp_alloc(CCHAR stack_size, const char *origin, struct io_irp **out)
 	return irp;
 }
 
+void io_irp_discard(struct io_irp *rec)
+{
+	struct io_irp **link = &buckets[bucket_of(rec->irp)];
+
+	while (*link != rec)
+		link = &(*link)->hash_next;
+	*link = rec->hash_next;
+	list_remove(&in_flight, rec);
+	flying--;
+	io_pages_unmap(rec->irp, rec->npages, rec->pa);
+	io_pages_release_va(rec->irp, rec->npages);
+	kfree(rec);
+}
+
 struct io_irp *io_irp_lookup(const void *irp)
 {
 	for (struct io_irp *rec = buckets[bucket_of(irp)]; rec; rec = rec->hash_next) {
