@@ -36,6 +36,12 @@ PDRIVER_OBJECT io_driver_object(void);
  * driver's AddDevice for it.  Returns how many.
  */
 unsigned pnp_enumerate(void);
+/*
+ * Whether the bus driver's PDOs have DO_POWER_PAGABLE when AddDevice is
+ * called (pci.sys sets it; a bus for a device on the paging path would
+ * not).  Applies from the next pnp_enumerate; the default is set.
+ */
+void pnp_set_bus_power_pagable(bool pagable);
 struct pnp_device;
 struct pnp_device *pnp_device(unsigned index);
 PDEVICE_OBJECT pnp_pdo(struct pnp_device *dev);
@@ -51,7 +57,12 @@ enum pnp_irq_mode {
  * CANCEL_STOP, QUERY_REMOVE, REMOVE, CANCEL_REMOVE, SURPRISE_REMOVAL,
  * QUERY_CAPABILITIES.  Checks the driver's side of each (passed down to
  * the PDO when it must be, completed once, status rules) and returns the
- * IRP's final status.
+ * IRP's final status.  What Windows sends next by itself follows before
+ * it returns: QUERY_CAPABILITIES and QUERY_PNP_DEVICE_STATE after a
+ * START that succeeded, REMOVE after one that failed, the CANCEL after a
+ * failed QUERY_STOP or QUERY_REMOVE.  A minor out of the PnP manager's
+ * order (START when started, REMOVE with file objects open...) is not
+ * sent: STATUS_INVALID_DEVICE_STATE.
  */
 NTSTATUS pnp_send(struct pnp_device *dev, UCHAR minor);
 void pnp_set_irq_mode(struct pnp_device *dev, enum pnp_irq_mode mode);
@@ -66,7 +77,9 @@ bool pnp_shared_line_interrupt(struct pnp_device *dev);
 /*
  * The device disappears: from now on its config space and BARs read as
  * all ones and every mapping of them faults (nt_mm_revoke_io), then
- * SURPRISE_REMOVAL and (once the handles are closed) REMOVE follow.
+ * SURPRISE_REMOVAL; REMOVE follows by itself once no file object is open
+ * on the device (now, or at the last CloseHandle).  SURPRISE_REMOVAL's
+ * status.
  */
 NTSTATUS pnp_surprise_remove(struct pnp_device *dev);
 /*

@@ -69,13 +69,18 @@ PIRP io_irp_alloc(CCHAR stack_size, const char *origin, struct io_irp **out)
 	return irp;
 }
 
-void io_irp_discard(struct io_irp *rec)
+static void hash_remove(struct io_irp *rec)
 {
 	struct io_irp **link = &buckets[bucket_of(rec->irp)];
 
 	while (*link != rec)
 		link = &(*link)->hash_next;
 	*link = rec->hash_next;
+}
+
+void io_irp_discard(struct io_irp *rec)
+{
+	hash_remove(rec);
 	list_remove(&in_flight, rec);
 	flying--;
 	io_pages_unmap(rec->irp, rec->npages, rec->pa);
@@ -96,7 +101,6 @@ struct io_irp *io_irp_lookup(const void *irp)
 static void evict_one(void)
 {
 	struct io_irp *prev = NULL, *rec = quarantine_head;
-	struct io_irp **link;
 
 	while (rec && rec->holds) {
 		prev = rec;
@@ -111,9 +115,7 @@ static void evict_one(void)
 	if (quarantine_tail == rec)
 		quarantine_tail = prev;
 	quarantined--;
-	for (link = &buckets[bucket_of(rec->irp)]; *link != rec; link = &(*link)->hash_next)
-		;
-	*link = rec->hash_next;
+	hash_remove(rec);
 	io_pages_release_va(rec->irp, rec->npages);
 	kfree(rec);
 }

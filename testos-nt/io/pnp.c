@@ -23,6 +23,7 @@
 
 static struct pnp_device *devices[MAX_DEVICES];
 static unsigned ndevices;
+static bool bus_power_pagable = true;
 
 struct pnp_device *pnp_device(unsigned index)
 {
@@ -32,6 +33,11 @@ struct pnp_device *pnp_device(unsigned index)
 PDEVICE_OBJECT pnp_pdo(struct pnp_device *dev)
 {
 	return dev->pdo;
+}
+
+void pnp_set_bus_power_pagable(bool pagable)
+{
+	bus_power_pagable = pagable;
 }
 
 void pnp_set_irq_mode(struct pnp_device *dev, enum pnp_irq_mode mode)
@@ -126,6 +132,10 @@ static void add_device(struct pnp_device *dev)
 			   dev->bdf >> 8, dev->bdf >> 3 & 0x1F, dev->bdf & 7);
 		return;
 	}
+	if (bus_power_pagable)
+		dev->pdo->Flags |= DO_POWER_PAGABLE;
+	else
+		dev->pdo->Flags &= ~DO_POWER_PAGABLE;
 	status = add(driver, dev->pdo);
 	if (nt_irql() != PASSIVE_LEVEL)
 		nt_violation("AddDevice", "AddDevice must return at PASSIVE_LEVEL",
@@ -149,6 +159,12 @@ static void add_device(struct pnp_device *dev)
 	if (fdo->Flags & DO_DEVICE_INITIALIZING)
 		nt_violation("AddDevice", "AddDevice clears DO_DEVICE_INITIALIZING",
 			     (const void *)add, "device object %p", (void *)fdo);
+	if ((fdo->Flags & DO_POWER_PAGABLE) && !(dev->pdo->Flags & DO_POWER_PAGABLE))
+		nt_violation(
+			"AddDevice",
+			"a driver does not set DO_POWER_PAGABLE when the driver below cleared it",
+			(const void *)add, "FDO %p is pagable, the PDO below it is not",
+			(void *)fdo);
 	dev->fdo = fdo;
 	dev->state = PNP_ADDED;
 }
