@@ -5,6 +5,7 @@
 #   make test   the whole test suite; ends with "N passed, N failed"
 #   make package  the Windows driver package: build/package/vgpu-win64/ + .zip
 #   make testos the kmd core as a guest kernel against QEMU's virtio-gpu-gl
+#   make testos-nt  the shipped vgpu.sys on the NT harness against virtio-gpu-gl
 #   make bench  the spine's cost; make bench-gl: glmark2 native/virpipe/vgpu
 #   make bench-wgl  a Windows GL program under Wine: vgpu against Wine's own GL
 #   make fuzz   each fuzzer for FUZZ_SECONDS (docs/reliability.md)
@@ -15,7 +16,7 @@ FUZZBUILD := $(BUILD)/fuzz
 FUZZ_SECONDS ?= 60
 PROGRAMS := kmd/sim/vgpu-sim devmodel/vgpu-devmodel tools/vgpu-info tools/vgpu-bench tools/vgpu-demo
 
-.PHONY: all setup native windows sanitized fuzz-build fuzz fuzz-coverage mesa package demo test testos bench \
+.PHONY: all setup native windows sanitized fuzz-build fuzz fuzz-coverage mesa package demo test testos testos-nt bench \
 	bench-gl bench-wgl clean
 
 all: native windows
@@ -59,7 +60,9 @@ fuzz-coverage: fuzz-build
 mesa: setup
 	@scripts/build-mesa.sh linux windows
 
+# The package carries Mesa's GL DLLs: their Windows build comes first (cached).
 package: native windows
+	@scripts/build-mesa.sh windows >/dev/null
 	@packaging/make-package.sh $(WINBUILD) $(BUILD)/package
 
 demo: native
@@ -72,6 +75,11 @@ test: setup
 testos: native mesa
 	@$(MAKE) -s -C testos O=$(abspath $(BUILD))/testos
 	@scripts/testos.sh $(BUILD)
+
+# vgpu.sys as shipped, executed: loaded, started and driven as Windows would.
+testos-nt: package
+	@$(MAKE) -s -C testos-nt O=$(abspath $(BUILD))/testos-nt
+	@scripts/testos-nt.sh $(BUILD)
 
 bench: native
 	@scripts/bench.sh $(BUILD)

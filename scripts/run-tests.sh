@@ -29,6 +29,8 @@ step build-native make -s native
 step build-windows make -s windows
 step build-mesa-linux scripts/build-mesa.sh linux
 step build-mesa-windows scripts/build-mesa.sh windows
+# The shipped package: what tests/nt loads and testos-nt runs.
+step build-package make -s package
 
 # count NAME BUILDDIR [meson test args]: run a build's tests, add up their TAP cases.
 count() {

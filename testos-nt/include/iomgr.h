@@ -91,6 +91,11 @@ NTSTATUS pnp_surprise_remove(struct pnp_device *dev);
 NTSTATUS power_sleep(struct pnp_device *dev, SYSTEM_POWER_STATE state);
 NTSTATUS power_wake(struct pnp_device *dev);
 
+/* What CreateFileW returns on failure (a Win32 constant, not in the DDK). */
+#ifndef INVALID_HANDLE_VALUE
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+#endif
+
 /* ---- user-mode I/O (io/file.c, io/ioctl.c, io/handles.c) ----------------------- */
 
 /* kernel32's, which the DDK headers do not define. */

@@ -18,7 +18,10 @@ struct pe_export {
 	uint64_t address;
 };
 
-/* Resolves an import; 0 when the harness does not implement it. */
+/*
+ * Resolves an import; 0 when the harness does not implement it.  `dll` and
+ * `name` are valid during the call only.
+ */
 typedef uint64_t (*pe_resolve_fn)(void *ctx, const char *dll, const char *name);
 
 struct pe_section_map {
@@ -28,14 +31,14 @@ struct pe_section_map {
 };
 
 struct pe_image {
-	uint8_t *base;         /* where it is loaded */
-	uint64_t size;         /* SizeOfImage */
-	uint64_t preferred;    /* ImageBase in the file */
-	uint64_t entry;        /* absolute address of the entry point (DriverEntry) */
-	uint32_t nrelocs;      /* DIR64 fixups applied */
-	uint32_t nimports;     /* IAT slots bound */
-	uint64_t cookie;       /* address of the /GS cookie, 0 when the image has none */
-	uint64_t pdata, npdata;/* absolute address and count of RUNTIME_FUNCTION entries */
+	uint8_t *base;          /* where it is loaded */
+	uint64_t size;          /* SizeOfImage */
+	uint64_t preferred;     /* ImageBase in the file */
+	uint64_t entry;         /* absolute address of the entry point (DriverEntry) */
+	uint32_t nrelocs;       /* DIR64 fixups applied */
+	uint32_t nimports;      /* IAT slots bound */
+	uint64_t cookie;        /* address of the /GS cookie, 0 when the image has none */
+	uint64_t pdata, npdata; /* absolute address and count of RUNTIME_FUNCTION entries */
 	struct pe_section_map sections[16];
 	uint32_t nsections;
 };
@@ -58,8 +61,8 @@ uint64_t pe_image_size(const uint8_t *file, size_t len);
 
 /*
  * Function names from an unstripped copy of the same image (its COFF
- * symbol table: build/package/symbols/vgpu.sys).  The table keeps
- * pointers into `file`, which must outlive it.
+ * symbol table: build/package/symbols/vgpu.sys).  The names are copied
+ * into the table's own storage: `file` may go once it is loaded.
  */
 struct pe_symbol {
 	uint32_t rva;
@@ -71,8 +74,8 @@ struct pe_symbols {
 	char *names;
 };
 /* Fills `out` using `alloc` (e.g. kzalloc or calloc-like, zeroed); 0 or -1. */
-int pe_symbols_load(const uint8_t *file, size_t len, void *(*alloc)(size_t),
-		    struct pe_symbols *out, char *err, size_t err_cap);
+int pe_symbols_load(const uint8_t *file, size_t len, void *(*alloc)(size_t), struct pe_symbols *out,
+		    char *err, size_t err_cap);
 /* "name+0xOFF" for an rva (the nearest function at or below it), or "?+0xRVA". */
 void pe_symbolize(const struct pe_symbols *syms, uint32_t rva, char *buf, size_t cap);
 

@@ -7,9 +7,11 @@
  * manager (io/) are built on it.
  *
  * Memory map, as both sides rely on it:
- *  - RAM is identity mapped (VA == PA, 2 MiB pages, writable, NX) in the
- *    kernel half of every address space; so is everything else below
- *    4 GiB (PCI MMIO, uncached).  The harness image sits at 2 MiB.
+ *  - RAM is identity mapped (VA == PA, 2 MiB pages, writable, NX) in
+ *    every address space; so is everything else below 4 GiB (PCI MMIO,
+ *    uncached).  The harness image sits at 2 MiB; up to its end the map is
+ *    in 4 KiB pages: page 0 absent (NULL faults), the image's code
+ *    read-only and the only executable RAM.
  *  - user address spaces (one per harness process) cover
  *    [USER_VA_BASE, USER_VA_END): 4 KiB pages, private to the space.
  *  - system mappings (MmMapIoSpace, MDL system addresses) come from
@@ -47,7 +49,11 @@ __attribute__((noreturn)) void plat_exit(uint8_t code);
 /* monotonic time since boot, TSC calibrated on the PIT */
 uint64_t plat_now_ns(void);
 
-/* the multiboot command line ("" if none) and modules (0: found) */
+/*
+ * The multiboot command line after the kernel's own name (QEMU's -append;
+ * "" if none) and the modules (0: found), each with the loader's string
+ * for it (QEMU: the -initrd entry, path first).
+ */
 const char *plat_cmdline(void);
 int plat_module(unsigned index, const void **base, size_t *len, const char **cmdline);
 
@@ -92,10 +98,14 @@ void vm_space_destroy(struct vm_space *space);
 /* Make `space`'s user range the CPU's (NULL: no user range at all). */
 void vm_space_switch(struct vm_space *space);
 struct vm_space *vm_space_current(void);
-/* Map/unmap in the system range or the current space's user range; 0 or -1. */
+/*
+ * Map/unmap in the system range or the current space's user range; 0 or -1
+ * (-1 also when a page is mapped already).  Unmapping a page that is not
+ * mapped ends the run: the caller has lost track of its mappings.
+ */
 int vm_map(uint64_t va, uint64_t pa, size_t npages, unsigned flags);
 void vm_unmap(uint64_t va, size_t npages);
-/* 0 and the page's physical address and flags when `va` is mapped. */
+/* 0, the physical address of `va` (its offset in the page included) and the page's flags. */
 int vm_translate(uint64_t va, uint64_t *pa, unsigned *flags);
 /* A free run of `npages` in the system range (not yet mapped), 0 if none. */
 uint64_t sysva_alloc(size_t npages);
@@ -123,7 +133,11 @@ void lapic_eoi(void);
 /* The MSI/MSI-X address and data that raise `vector` on this CPU (fixed, edge). */
 uint64_t msi_address(void);
 uint32_t msi_data(uint8_t vector);
-/* Route an I/O APIC input (level-triggered, active low: PCI INTx) to `vector`, masked or not. */
+/*
+ * Route an I/O APIC input to `vector` as PCI INTx (level-triggered, active
+ * high as QEMU's ACPI tables declare it), keeping its mask as it was
+ * (inputs start masked): ioapic_mask opens it.  0, or -1 for no such input.
+ */
 int ioapic_route(unsigned gsi, uint8_t vector);
 void ioapic_mask(unsigned gsi, bool masked);
 /* The GSI that a PCI function's INTx pin reaches (its Interrupt Line as the firmware set it). */
@@ -168,5 +182,8 @@ struct pci_bar {
 };
 /* Size BAR `index` (0..5) of a function; the upper half of a 64-bit BAR reads as unused. */
 void pci_bar_probe(uint32_t bdf, unsigned index, struct pci_bar *out);
+
+/* The harness proper (scenarios/main.c): called once the machine is up; ends with plat_exit. */
+void harness_main(void);
 
 #endif /* NTH_PLATFORM_H */

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# make testos-nt: the shipped vgpu.sys on the NT harness (testos-nt/) against
+# QEMU's virtio-gpu-gl.  Says which vgpu.sys it loads (path, SHA-256), boots
+# the guest, and when a violation ends a boot in the middle of the
+# scenarios, boots it again to carry on after that scenario.  Ends with one
+# line for all boots: "N passed, N failed".
+#   scripts/testos-nt.sh [BUILD_DIR [GUEST]]
+# The package is BUILD_DIR/package (make package); the guest by default
+# BUILD_DIR/testos-nt/testos-nt.bin (make -C testos-nt).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${1:-build}
+package=$build/package
+guest=${2:-$build/testos-nt/testos-nt.bin}
+sys=$package/vgpu-win64/vgpu.sys
+symbols=$package/symbols/vgpu.sys
+log_dir=$(dirname "$guest")/logs
+mkdir -p "$log_dir"
+
+for f in "$guest" "$sys" "$symbols"; do
+	if [ ! -f "$f" ]; then
+		echo "not ok - testos-nt.setup: $f is missing (make testos-nt builds it)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+echo "# vgpu.sys: $sys"
+echo "# sha256 $(sha256sum "$sys" | cut -d' ' -f1)"
+
+passed=0
+failed=0
+resume=0
+boot=0
+while :; do
+	boot=$((boot + 1))
+	log=$log_dir/boot-$boot.txt
+	TESTOS_NT_MODULES="$sys role=driver,$symbols role=symbols" \
+		TESTOS_NT_CMDLINE="resume=$resume" \
+		testos-nt/run.sh "$guest" "$log_dir/boot-$boot" | tee "$log"
+	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	if [ -z "$summary" ]; then
+		failed=$((failed + 1))
+		break
+	fi
+	passed=$((passed + ${summary%% passed*}))
+	failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")))
+	next=$(sed -nE 's/^# testos-nt: resume-from ([0-9]+)$/\1/p' "$log" | tail -n 1)
+	if [ -z "$next" ] || [ "$next" -le "$resume" ] || [ "$boot" -ge 50 ]; then
+		break
+	fi
+	resume=$next
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

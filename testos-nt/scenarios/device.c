@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Programs of the guest using the device through libvgpu, unchanged: the
+ * very DeviceIoControl calls the user-mode driver makes, into vgpu.sys,
+ * out to QEMU's virtio-gpu-gl.
+ */
+#include "libvgpu.h"
+#include "scenario.h"
+#include "triangle_scene.h"
+
+#define WAIT_NS (10ull * 1000000000ull)
+#define INFLIGHT_SUBMITS 200u
+
+static struct vgpu_dev *open_device(void)
+{
+	struct vgpu_dev *dev = NULL;
+	int ret = vgpu_open(&dev);
+
+	if (ret != VGPU_OK)
+		con_printf("# vgpu_open: %s (%s)\n", vgpu_status_str(ret), vgpu_open_error());
+	CHECK_EQ(ret, VGPU_OK);
+	return ret == VGPU_OK ? dev : NULL;
+}
+
+static void info_app(void *arg)
+{
+	struct vgpu_dev *dev = open_device();
+	const struct vgpu_get_info *info;
+	static uint8_t caps[VGPU_MAX_CAPSET_BYTES];
+	uint32_t size = 0;
+
+	if (!dev)
+		return;
+	info = vgpu_info(dev);
+	CHECK_EQ(info->abi_major, VGPU_ABI_VERSION_MAJOR);
+	CHECK(info->features & VGPU_FEATURE_VIRGL);
+	CHECK(info->capset_mask & (1u << VGPU_CAPSET_VIRGL));
+	CHECK(info->capset_mask & (1u << VGPU_CAPSET_VIRGL2));
+	con_printf("# personality %u, features 0x%llx, capsets 0x%x\n", info->personality,
+		   (unsigned long long)info->features, info->capset_mask);
+	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL, 0, caps, sizeof(caps), &size), VGPU_OK);
+	CHECK_EQ(size, 308);
+	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL2, 0, caps, sizeof(caps), &size), VGPU_OK);
+	CHECK_EQ(size, 1376);
+	CHECK_EQ(vgpu_get_capset(dev, 77, 0, caps, sizeof(caps), &size), VGPU_E_UNSUPPORTED);
+	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "testos-nt"), VGPU_OK);
+	vgpu_close(dev);
+}
+
+static void info(void)
+{
+	if (need_started_gpu())
+		run_app("info", info_app, NULL);
+}
+
+struct target {
+	struct vgpu_resource_create desc;
+	uint8_t *map;
+};
+
+static int create_mapped(struct vgpu_dev *dev, struct target *t)
+{
+	uint64_t size = 0;
+	void *ptr = NULL;
+	int ret = vgpu_resource_create(dev, &t->desc);
+
+	if (ret == VGPU_OK)
+		ret = vgpu_resource_map(dev, t->desc.handle, &ptr, &size);
+	if (ret == VGPU_OK && size < t->desc.size)
+		ret = VGPU_E_INVALID;
+	t->map = ptr;
+	return ret;
+}
+
+/* The reference triangle: vertices up through a mapping, pixels back through another. */
+static void triangle_app(void *arg)
+{
+	struct vgpu_dev *dev = open_device();
+	static uint32_t stream[TRIANGLE_SCENE_MAX_DWORDS];
+	struct target rt = { .desc = { .target = VSTREAM_TARGET_TEXTURE_2D,
+				       .format = TRIANGLE_SCENE_FORMAT,
+				       .bind = VSTREAM_BIND_RENDER_TARGET |
+					       VSTREAM_BIND_SAMPLER_VIEW,
+				       .width = TRIANGLE_SCENE_WIDTH,
+				       .height = TRIANGLE_SCENE_HEIGHT,
+				       .depth = 1,
+				       .array_size = 1,
+				       .size = TRIANGLE_SCENE_RT_BYTES } };
+	struct target vb = { .desc = { .target = VSTREAM_TARGET_BUFFER,
+				       .format = VSTREAM_FORMAT_R8_UNORM,
+				       .bind = VSTREAM_BIND_VERTEX_BUFFER,
+				       .width = TRIANGLE_SCENE_VB_BYTES,
+				       .height = 1,
+				       .depth = 1,
+				       .array_size = 1,
+				       .size = TRIANGLE_SCENE_VB_BYTES } };
+	struct vgpu_transfer up = { .box = { .w = TRIANGLE_SCENE_VB_BYTES, .h = 1, .d = 1 } };
+	struct vgpu_transfer down = {
+		.box = { .w = TRIANGLE_SCENE_WIDTH, .h = TRIANGLE_SCENE_HEIGHT, .d = 1 },
+		.stride = TRIANGLE_SCENE_STRIDE
+	};
+	uint32_t handles[2];
+	uint64_t fence = 0;
+	struct vstream st;
+
+	if (!dev)
+		return;
+	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "triangle"), VGPU_OK);
+	CHECK_EQ(create_mapped(dev, &rt), VGPU_OK);
+	CHECK_EQ(create_mapped(dev, &vb), VGPU_OK);
+	if (scenario_failing())
+		goto out;
+	CHECK((uint64_t)(uintptr_t)rt.map >= USER_VA_BASE &&
+	      (uint64_t)(uintptr_t)rt.map < USER_VA_END);
+	memcpy(vb.map, triangle_scene_vertices, TRIANGLE_SCENE_VB_BYTES);
+	up.handle = vb.desc.handle;
+	CHECK_EQ(vgpu_transfer_to_host(dev, &up, &fence), VGPU_OK);
+	vstream_init(&st, stream, TRIANGLE_SCENE_MAX_DWORDS);
+	triangle_scene_encode(&st, rt.desc.res_id, vb.desc.res_id);
+	CHECK(vstream_ok(&st));
+	handles[0] = rt.desc.handle;
+	handles[1] = vb.desc.handle;
+	CHECK_EQ(vgpu_submit(dev, stream, vstream_size_bytes(&st), handles, 2, &fence), VGPU_OK);
+	down.handle = rt.desc.handle;
+	CHECK_EQ(vgpu_transfer_from_host(dev, &down, &fence), VGPU_OK);
+	CHECK_EQ(vgpu_wait_fence(dev, fence, WAIT_NS), VGPU_OK);
+	if (!scenario_failing())
+		CHECK_EQ(triangle_scene_check(rt.map, TRIANGLE_SCENE_STRIDE, stdout, "#   "), 0);
+	CHECK_EQ(vgpu_resource_destroy(dev, vb.desc.handle), VGPU_OK);
+	CHECK_EQ(vgpu_resource_destroy(dev, rt.desc.handle), VGPU_OK);
+out:
+	vgpu_close(dev);
+}
+
+static void triangle(void)
+{
+	if (need_started_gpu())
+		run_app("triangle", triangle_app, NULL);
+}
+
+/* Many fenced submits queued before any wait: in flight together, completing in order. */
+static void inflight_app(void *arg)
+{
+	struct vgpu_dev *dev = open_device();
+	static uint32_t stream[TRIANGLE_SCENE_MAX_DWORDS];
+	uint64_t fences[INFLIGHT_SUBMITS];
+	struct vgpu_get_stats stats;
+	struct vstream st;
+	unsigned i;
+
+	if (!dev)
+		return;
+	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "inflight"), VGPU_OK);
+	vstream_init(&st, stream, TRIANGLE_SCENE_MAX_DWORDS);
+	/* the smallest stream the host runs: select the default sub-context */
+	vstream_set_sub_ctx(&st, 0);
+	CHECK(vstream_ok(&st));
+	for (i = 0; i < INFLIGHT_SUBMITS && !scenario_failing(); i++) {
+		CHECK_EQ(vgpu_submit(dev, stream, vstream_size_bytes(&st), NULL, 0, &fences[i]),
+			 VGPU_OK);
+		if (i)
+			CHECK(fences[i] > fences[i - 1]);
+	}
+	CHECK_EQ(vgpu_get_stats(dev, &stats), VGPU_OK);
+	con_printf("# %u requests in flight after %u submits\n", stats.requests_in_flight,
+		   INFLIGHT_SUBMITS);
+	CHECK_EQ(vgpu_wait_fence(dev, fences[INFLIGHT_SUBMITS - 1], WAIT_NS), VGPU_OK);
+	for (i = 0; i < INFLIGHT_SUBMITS; i++)
+		CHECK_EQ(vgpu_wait_fence(dev, fences[i], 0), VGPU_OK);
+	vgpu_close(dev);
+}
+
+static void inflight(void)
+{
+	if (need_started_gpu())
+		run_app("inflight", inflight_app, NULL);
+}
+
+const struct scenario scenarios_device[] = {
+	{ "device.info", info },
+	{ "render.triangle", triangle },
+	{ "submit.inflight", inflight },
+};
+const unsigned scenarios_device_count = sizeof(scenarios_device) / sizeof(scenarios_device[0]);

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The device's and the driver's life around open handles: a process that
+ * dies with its objects and mappings alive, PnP stop and start, a system
+ * sleep, surprise removal, and at the end remove and unload with nothing
+ * left behind.  The destructive ones run last.
+ */
+#include "libvgpu.h"
+#include "scenario.h"
+#include "triangle_scene.h"
+
+static struct vgpu_dev *open_device(void)
+{
+	struct vgpu_dev *dev = NULL;
+	int ret = vgpu_open(&dev);
+
+	if (ret != VGPU_OK)
+		con_printf("# vgpu_open: %s (%s)\n", vgpu_status_str(ret), vgpu_open_error());
+	CHECK_EQ(ret, VGPU_OK);
+	return ret == VGPU_OK ? dev : NULL;
+}
+
+/* A process that ends without closing anything: a render target mapped, work queued. */
+static void careless_app(void *arg)
+{
+	struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
+					   .format = TRIANGLE_SCENE_FORMAT,
+					   .bind = VSTREAM_BIND_RENDER_TARGET,
+					   .width = TRIANGLE_SCENE_WIDTH,
+					   .height = TRIANGLE_SCENE_HEIGHT,
+					   .depth = 1,
+					   .array_size = 1,
+					   .size = TRIANGLE_SCENE_RT_BYTES };
+	struct vgpu_transfer down = {
+		.box = { .w = TRIANGLE_SCENE_WIDTH, .h = TRIANGLE_SCENE_HEIGHT, .d = 1 },
+		.stride = TRIANGLE_SCENE_STRIDE
+	};
+	struct vgpu_dev *dev = open_device();
+	uint64_t size = 0, fence = 0;
+	void *map = NULL;
+
+	if (!dev)
+		return;
+	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "careless"), VGPU_OK);
+	CHECK_EQ(vgpu_resource_create(dev, &rt), VGPU_OK);
+	CHECK_EQ(vgpu_resource_map(dev, rt.handle, &map, &size), VGPU_OK);
+	down.handle = rt.handle;
+	CHECK_EQ(vgpu_transfer_from_host(dev, &down, &fence), VGPU_OK);
+}
+
+static void stats_app(void *arg)
+{
+	struct vgpu_get_stats *stats = arg;
+	struct vgpu_dev *dev = open_device();
+
+	if (!dev)
+		return;
+	CHECK_EQ(vgpu_get_stats(dev, stats), VGPU_OK);
+	vgpu_close(dev);
+}
+
+static void process_exit(void)
+{
+	struct vgpu_get_stats stats;
+
+	if (!need_started_gpu())
+		return;
+	run_app("careless", careless_app, NULL);
+	memset(&stats, 0xff, sizeof(stats));
+	run_app("stats", stats_app, &stats);
+	CHECK_EQ(stats.open_files, 1);
+	CHECK_EQ(stats.contexts, 0);
+	CHECK_EQ(stats.resources, 0);
+	CHECK_EQ(stats.backing_bytes, 0);
+	CHECK_EQ(nt_mm_mapped_views(), 0);
+}
+
+static void works_app(void *arg)
+{
+	struct vgpu_dev *dev = open_device();
+
+	if (!dev)
+		return;
+	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "after"), VGPU_OK);
+	vgpu_close(dev);
+}
+
+static void stop_start(void)
+{
+	if (!need_started_gpu())
+		return;
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_QUERY_STOP_DEVICE), STATUS_SUCCESS);
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_STOP_DEVICE), STATUS_SUCCESS);
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_START_DEVICE), STATUS_SUCCESS);
+	run_app("after-restart", works_app, NULL);
+}
+
+static void sleep_s3(void)
+{
+	if (!need_started_gpu())
+		return;
+	CHECK_EQ(power_sleep(world.gpu, PowerSystemSleeping3), STATUS_SUCCESS);
+	CHECK_EQ(power_wake(world.gpu), STATUS_SUCCESS);
+	run_app("after-s3", works_app, NULL);
+}
+
+static void remove_and_unload(void)
+{
+	if (!need_started_gpu())
+		return;
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_QUERY_REMOVE_DEVICE), STATUS_SUCCESS);
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_REMOVE_DEVICE), STATUS_SUCCESS);
+	world.gpu = NULL;
+	CHECK_EQ(io_driver_unload(), STATUS_SUCCESS);
+}
+
+const struct scenario scenarios_lifecycle[] = {
+	{ "process.exit_with_objects", process_exit },
+	{ "pnp.stop_start", stop_start },
+	{ "power.s3", sleep_s3 },
+	{ "driver.remove_unload", remove_and_unload },
+};
+const unsigned scenarios_lifecycle_count =
+	sizeof(scenarios_lifecycle) / sizeof(scenarios_lifecycle[0]);

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The guest's program: find vgpu.sys among the boot modules, then run the
+ * scenarios in order and end with "testos-nt: N passed, N failed".
+ *
+ * A violation ends the boot in the middle of a scenario (the driver's
+ * state is then unknown); the guest prints "testos-nt: resume-from K" and
+ * run.sh boots it again with "resume=K" on the command line, which
+ * brings the driver up silently and carries on with scenario K.
+ */
+#include "platform_checks.h"
+#include "scenario.h"
+
+struct world world;
+
+struct list {
+	const struct scenario *items;
+	const unsigned *count;
+};
+
+static const struct list lists[] = {
+	{ scenarios_bringup, &scenarios_bringup_count },
+	{ scenarios_device, &scenarios_device_count },
+	{ scenarios_misuse, &scenarios_misuse_count },
+	{ scenarios_lifecycle, &scenarios_lifecycle_count },
+};
+
+static unsigned passed, failed;
+static unsigned current_index; /* in the whole ordered list */
+static const char *current_name;
+static bool current_failed;
+static bool quiet; /* bring-up repeated after a resume: counted before */
+
+void check_failed(const char *file, int line, const char *expr, int64_t got, int64_t want)
+{
+	if (got != want)
+		con_printf("# check failed: %s:%d: %s (got %lld, want %lld)\n", file, line, expr,
+			   (long long)got, (long long)want);
+	else
+		con_printf("# check failed: %s:%d: %s\n", file, line, expr);
+	current_failed = true;
+}
+
+bool scenario_failing(void)
+{
+	return current_failed;
+}
+
+/* The platform's self-test (platform_checks.h): one case each. */
+void check_case(const char *name, bool ok)
+{
+	con_printf("%s %s\n", ok ? "PASS" : "FAIL", name);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+static void platform_self_test(void)
+{
+	check_console();
+	check_memory();
+	check_paging();
+	check_traps();
+	check_clock();
+	check_contexts();
+	check_virtio_gpu();
+}
+
+static void summary(void)
+{
+	con_printf("testos-nt: %u passed, %u failed\n", passed, failed);
+}
+
+static void on_violation(void)
+{
+	con_printf("FAIL %s\n", current_name ? current_name : "testos-nt.harness");
+	failed++;
+	summary();
+	con_printf("# testos-nt: resume-from %u\n", current_index + 1);
+	plat_exit(1);
+}
+
+static unsigned resume_from(void)
+{
+	const char *s = plat_cmdline(), *p;
+	unsigned n = 0;
+
+	for (p = s; *p; p++) {
+		if (strncmp(p, "resume=", 7) == 0) {
+			for (p += 7; *p >= '0' && *p <= '9'; p++)
+				n = n * 10 + (unsigned)(*p - '0');
+			return n;
+		}
+	}
+	return 0;
+}
+
+static bool has_role(const char *cmdline, const char *role)
+{
+	size_t n = strlen(role);
+	const char *p;
+
+	for (p = cmdline; *p; p++)
+		if (strncmp(p, "role=", 5) == 0 && strncmp(p + 5, role, n) == 0 &&
+		    (p[5 + n] == '\0' || p[5 + n] == ' '))
+			return true;
+	return false;
+}
+
+static void find_modules(void)
+{
+	const void *base;
+	const char *cmdline;
+	size_t len;
+	unsigned i;
+
+	for (i = 0; plat_module(i, &base, &len, &cmdline) == 0; i++) {
+		if (has_role(cmdline, "driver")) {
+			world.sys = base;
+			world.sys_len = len;
+		} else if (has_role(cmdline, "symbols")) {
+			world.symbols = base;
+			world.symbols_len = len;
+		}
+	}
+}
+
+static void run_one(const struct scenario *s)
+{
+	current_name = s->name;
+	current_failed = false;
+	if (!quiet)
+		con_printf("# scenario %s\n", s->name);
+	s->run();
+	if (quiet && !current_failed)
+		return;
+	con_printf("%s %s\n", current_failed ? "FAIL" : "PASS", s->name);
+	if (current_failed)
+		failed++;
+	else
+		passed++;
+}
+
+void harness_main(void)
+{
+	unsigned resume = resume_from(), l, i, bringup = scenarios_bringup_count;
+
+	if (!resume)
+		platform_self_test();
+	nt_init();
+	nt_set_violation_hook(on_violation);
+	find_modules();
+	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes%s\n", world.sys_len,
+		   world.symbols_len, resume ? " (resumed after a violation)" : "");
+	current_index = 0;
+	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		for (i = 0; i < *lists[l].count; i++, current_index++) {
+			quiet = resume && current_index < bringup;
+			if (resume && current_index >= bringup && current_index < resume)
+				continue;
+			run_one(&lists[l].items[i]);
+		}
+	}
+	current_name = NULL;
+	summary();
+	plat_exit(failed ? 1 : 0);
+}

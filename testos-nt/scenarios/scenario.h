@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scenarios: each runs vgpu.sys through what Windows would do (PnP,
+ * power, processes calling the device) and checks the outcome.  They run
+ * in order in one boot; the bring-up ones first, the destructive ones
+ * (surprise removal, unload) last.  A scenario that needs something an
+ * earlier one failed to provide fails with that reason.
+ */
+#ifndef NTH_SCENARIO_H
+#define NTH_SCENARIO_H
+
+#include "check.h"
+#include "iomgr.h"
+
+struct scenario {
+	const char *name;
+	void (*run)(void);
+};
+
+/* The user heap of the calling process (testos-nt/user/heap.c). */
+void *malloc(size_t size);
+void free(void *p);
+
+/* The loaded driver's world, shared by the scenarios of one boot. */
+struct world {
+	const uint8_t *sys;
+	size_t sys_len;
+	const uint8_t *symbols;
+	size_t symbols_len;
+	bool loaded;
+	struct pnp_device *gpu; /* the started virtio-gpu function, NULL before */
+};
+extern struct world world;
+
+/* Fails the running scenario (and says why) unless the device is started. */
+bool need_started_gpu(void);
+
+/*
+ * Run fn(arg) as the only thread of a new user process named `name` and
+ * wait for it to end; the process then exits (its handles closed by the
+ * I/O manager).
+ */
+void run_app(const char *name, void (*fn)(void *arg), void *arg);
+
+extern const struct scenario scenarios_bringup[];
+extern const unsigned scenarios_bringup_count;
+extern const struct scenario scenarios_device[];
+extern const unsigned scenarios_device_count;
+extern const struct scenario scenarios_misuse[];
+extern const unsigned scenarios_misuse_count;
+extern const struct scenario scenarios_lifecycle[];
+extern const unsigned scenarios_lifecycle_count;
+
+#endif /* NTH_SCENARIO_H */
