@@ -98,11 +98,6 @@ NTSTATUS power_wake(struct pnp_device *dev);
 
 /* ---- user-mode I/O (io/file.c, io/ioctl.c, io/handles.c) ----------------------- */
 
-/* kernel32's, which the DDK headers do not define. */
-#ifndef INVALID_HANDLE_VALUE
-#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
-#endif
-
 /*
  * In the calling thread's process, as kernel32 does: CreateFileW of a
  * device interface path (returns INVALID_HANDLE_VALUE and *error a Win32

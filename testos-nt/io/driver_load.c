@@ -135,6 +135,7 @@ static void name_functions(const uint8_t *symbols, size_t len)
 		con_printf("driver: no function names: %s\n", err);
 	nt_set_driver_image((uint64_t)(uintptr_t)drv.image.base, drv.image.size,
 			    named ? &drv.symbols : NULL);
+	nt_set_driver_unwind(drv.image.pdata, drv.image.npdata);
 }
 
 static void make_driver_object(void)

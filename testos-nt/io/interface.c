@@ -113,7 +113,7 @@ NTSTATUS IoRegisterDeviceInterface(PDEVICE_OBJECT PhysicalDeviceObject,
 	}
 	/* The caller owns the name and frees it with RtlFreeUnicodeString. */
 	chars = strlen(itf->link);
-	buf = ExAllocatePoolWithTag(PagedPool, (chars + 1) * sizeof(WCHAR), IO_TAG_NAME);
+	buf = nt_pool_alloc_for_driver(PagedPool, (chars + 1) * sizeof(WCHAR), IO_TAG_NAME, caller);
 	if (!buf)
 		return STATUS_INSUFFICIENT_RESOURCES;
 	for (size_t i = 0; i <= chars; i++)

@@ -311,7 +311,7 @@ HANDLE io_handle_insert(struct nt_process *proc, PFILE_OBJECT file);
 bool io_user_range(const void *p, size_t len, bool write);
 /* A zeroed system buffer of `size` bytes starting with a copy of the input; NULL for 0. */
 PVOID io_system_buffer(const void *input, ULONG input_len, ULONG size);
-/* An MDL over `buffer` (none for 0 bytes), its pages probed and locked: the range was checked. */
+/* An MDL over `buffer` (none for 0 bytes), its pages probed and locked; the probe's failure. */
 NTSTATUS io_lock_buffer(PVOID buffer, ULONG length, KPROCESSOR_MODE mode, LOCK_OPERATION operation,
 			PMDL *out);
 /*
