@@ -128,14 +128,19 @@ bool io_irq_assign(struct pnp_device *dev)
 		irq->vectors[irq->messages++] = v;
 	}
 	irq->msix = irq->messages > 0;
-	if (!irq->msix) {
-		irq->gsi = pci_intx_gsi(dev->bdf);
-		irq->line_vector = irq_vector_alloc(IO_DEVICE_IRQL, line_interrupt, dev);
-		if (!irq->line_vector || ioapic_route(irq->gsi, irq->line_vector))
-			return false;
-		ioapic_mask(irq->gsi, true);
-	}
 	irq->assigned = true;
+	if (irq->msix)
+		return true;
+	irq->gsi = pci_intx_gsi(dev->bdf);
+	irq->line_vector = irq_vector_alloc(IO_DEVICE_IRQL, line_interrupt, dev);
+	if (!irq->line_vector || ioapic_route(irq->gsi, irq->line_vector)) {
+		if (irq->line_vector)
+			irq_vector_free(irq->line_vector);
+		memset(irq, 0, sizeof(*irq));
+		return false;
+	}
+	ioapic_mask(irq->gsi, true);
+	pci_function_use_intx(dev);
 	return true;
 }
 

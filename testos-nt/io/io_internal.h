@@ -257,6 +257,7 @@ unsigned pci_function_msix_size(uint32_t bdf);
 bool pci_function_msix_program(struct pnp_device *dev, unsigned entry, uint64_t address,
 			       uint32_t data);
 void pci_function_msix_enable(struct pnp_device *dev, bool enable);
+void pci_function_use_intx(struct pnp_device *dev);
 /* Whether the function asserts its INTx (status register, interrupt status bit). */
 bool pci_function_intx_asserted(struct pnp_device *dev);
 /* The function vanishes from the bus: no DMA, no interrupts, BARs not decoded. */

@@ -160,12 +160,18 @@ BOOL io_read_file(HANDLE handle, void *buffer, ULONG length, ULONG *read, ULONG 
 	stack->Parameters.Read.Length = length;
 	stack->Parameters.Read.ByteOffset = file->CurrentByteOffset;
 	irp->UserBuffer = buffer;
+	status = STATUS_SUCCESS;
 	if (device->Flags & DO_BUFFERED_IO) {
 		irp->AssociatedIrp.SystemBuffer = io_system_buffer(NULL, 0, length);
 		if (irp->AssociatedIrp.SystemBuffer)
 			irp->Flags |= IRP_BUFFERED_IO | IRP_DEALLOCATE_BUFFER | IRP_INPUT_OPERATION;
 	} else if (device->Flags & DO_DIRECT_IO) {
-		io_lock_buffer(buffer, length, UserMode, IoWriteAccess, &irp->MdlAddress);
+		status = io_lock_buffer(buffer, length, UserMode, IoWriteAccess, &irp->MdlAddress);
+	}
+	if (!NT_SUCCESS(status)) {
+		io_irp_discard(rec);
+		result = (struct io_irp_result){ .iosb.Status = status };
+		return finish_call(file, status, &result, 0, read, error);
 	}
 	status = io_send_and_wait(device, irp, rec, &result);
 	check_information(file, IRP_MJ_READ, &result, length);

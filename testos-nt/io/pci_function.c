@@ -174,6 +174,14 @@ void pci_function_msix_enable(struct pnp_device *dev, bool enable)
 	pci_cfg_write(dev->bdf, cap + MSIX_CONTROL, 2, control);
 }
 
+/* The line as the function's interrupt: MSI-X off (as firmware may have left it), INTx on. */
+void pci_function_use_intx(struct pnp_device *dev)
+{
+	pci_function_msix_enable(dev, false);
+	pci_cfg_write(dev->bdf, PCI_COMMAND, 2,
+		      pci_cfg_read(dev->bdf, PCI_COMMAND, 2) & ~PCI_COMMAND_INTX_DISABLE);
+}
+
 bool pci_function_intx_asserted(struct pnp_device *dev)
 {
 	return !dev->gone && (pci_cfg_read(dev->bdf, PCI_STATUS, 2) & PCI_STATUS_INTERRUPT);

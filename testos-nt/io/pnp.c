@@ -352,7 +352,8 @@ static NTSTATUS start(struct pnp_device *dev, PDRIVER_DISPATCH fdo_pnp)
 {
 	NTSTATUS status;
 
-	io_irq_assign(dev);
+	if (!io_irq_assign(dev))
+		con_printf("pnp: no interrupt for the device (no vector or I/O APIC input)\n");
 	restore_bars(dev);
 	io_resources_build(dev);
 	status = send_irp(dev, IRP_MN_START_DEVICE, fdo_pnp);
