@@ -36,6 +36,12 @@ PDRIVER_OBJECT io_driver_object(void);
  * driver's AddDevice for it.  Returns how many.
  */
 unsigned pnp_enumerate(void);
+/*
+ * Whether the bus driver's PDOs have DO_POWER_PAGABLE when AddDevice is
+ * called (pci.sys sets it; a bus for a device on the paging path would
+ * not).  Applies from the next pnp_enumerate; the default is set.
+ */
+void pnp_set_bus_power_pagable(bool pagable);
 struct pnp_device;
 struct pnp_device *pnp_device(unsigned index);
 PDEVICE_OBJECT pnp_pdo(struct pnp_device *dev);
@@ -51,14 +57,29 @@ enum pnp_irq_mode {
  * CANCEL_STOP, QUERY_REMOVE, REMOVE, CANCEL_REMOVE, SURPRISE_REMOVAL,
  * QUERY_CAPABILITIES.  Checks the driver's side of each (passed down to
  * the PDO when it must be, completed once, status rules) and returns the
- * IRP's final status.
+ * IRP's final status.  What Windows sends next by itself follows before
+ * it returns: QUERY_CAPABILITIES and QUERY_PNP_DEVICE_STATE after a
+ * START that succeeded, REMOVE after one that failed, the CANCEL after a
+ * failed QUERY_STOP or QUERY_REMOVE.  A minor out of the PnP manager's
+ * order (START when started, REMOVE with file objects open...) is not
+ * sent: STATUS_INVALID_DEVICE_STATE.
  */
 NTSTATUS pnp_send(struct pnp_device *dev, UCHAR minor);
 void pnp_set_irq_mode(struct pnp_device *dev, enum pnp_irq_mode mode);
 /*
+ * Another device on the function's shared INTx line interrupts: the
+ * driver's line ISR, if one is connected, is called as Windows calls every
+ * ISR on a line, though this function raised nothing, and must return
+ * FALSE.  Whether an ISR was called.  (With the function idle: an interrupt
+ * it raised at that very moment would be its own to claim.)
+ */
+bool pnp_shared_line_interrupt(struct pnp_device *dev);
+/*
  * The device disappears: from now on its config space and BARs read as
  * all ones and every mapping of them faults (nt_mm_revoke_io), then
- * SURPRISE_REMOVAL and (once the handles are closed) REMOVE follow.
+ * SURPRISE_REMOVAL; REMOVE follows by itself once no file object is open
+ * on the device (now, or at the last CloseHandle).  SURPRISE_REMOVAL's
+ * status.
  */
 NTSTATUS pnp_surprise_remove(struct pnp_device *dev);
 /*
@@ -91,6 +112,12 @@ HANDLE io_create_file(const WCHAR *path, ULONG *error);
 BOOL io_device_control(HANDLE handle, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len,
 		       ULONG *returned, ULONG *error);
 BOOL io_close_handle(HANDLE handle, ULONG *error);
+/*
+ * ReadFile (synchronous, at the file's current position): an IRP_MJ_READ
+ * for the driver, which vgpu's ABI does not use - the way a process sends
+ * a major function the driver does not handle.
+ */
+BOOL io_read_file(HANDLE handle, void *buffer, ULONG length, ULONG *read, ULONG *error);
 /* DuplicateHandle: the same file object, a handle in `to`. */
 HANDLE io_duplicate_handle(struct nt_process *from, HANDLE handle, struct nt_process *to);
 /* CancelIoEx on the handle (every IRP of the calling thread's process on it). */

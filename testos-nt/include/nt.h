@@ -45,6 +45,11 @@ void nt_set_violation_hook(nt_violation_hook_fn hook); /* must not return */
 /* The image whose addresses violations name (set once vgpu.sys is loaded). */
 struct pe_symbols;
 void nt_set_driver_image(uint64_t base, uint64_t size, const struct pe_symbols *syms);
+/*
+ * Its exception directory (pe_image's pdata and npdata): exceptions the
+ * executive raises, and CPU faults in its code, unwind its frames with it.
+ */
+void nt_set_driver_unwind(uint64_t pdata, uint64_t count);
 /* "vgpu.sys!fn+0x1c" or "harness!0x..." */
 void nt_describe_address(const void *addr, char *buf, size_t cap);
 
@@ -82,6 +87,12 @@ unsigned nt_pool_report(void);
 /* Pool for the harness's own structures that the driver sees (IRPs, MDLs...): never injected. */
 void *nt_pool_alloc_harness(POOL_TYPE type, SIZE_T size, ULONG tag);
 void nt_pool_free_harness(void *p);
+/*
+ * Pool a routine hands to the driver to free (IoRegisterDeviceInterface's
+ * string, freed with RtlFreeUnicodeString): counted as the driver's,
+ * allocated "at" `caller`; NULL when nt_fault_now decides so.
+ */
+void *nt_pool_alloc_for_driver(POOL_TYPE type, SIZE_T size, ULONG tag, const void *caller);
 
 /*
  * Kernel objects the harness makes (processes, device objects, file
@@ -139,6 +150,8 @@ void nt_join(struct nt_thread *thread);
  */
 void nt_process_terminate(struct nt_process *proc);
 void nt_process_set_exit_hook(void (*on_last_thread)(struct nt_process *proc));
+/* Process-notify routines still registered (PsSetCreateProcessNotifyRoutine): the unload check. */
+unsigned nt_process_notify_count(void);
 /* Whether the current thread must end at its return to user mode. */
 bool nt_thread_terminating(void);
 /*
@@ -179,6 +192,14 @@ uint64_t nt_mm_locked_pages(void);
 uint64_t nt_mm_mapped_views(void);
 uint64_t nt_mm_contiguous_bytes(void);
 uint64_t nt_mm_mdls(void);
+
+/*
+ * The harness's __try/__except: fn(arg), or the code of an exception the
+ * executive raised inside it (MmProbeAndLockPages on a bad user buffer),
+ * after the driver's frames in between have been unwound.  Without one, an
+ * exception that no driver frame handles is KMODE_EXCEPTION_NOT_HANDLED.
+ */
+NTSTATUS nt_call_guarded(NTSTATUS (*fn)(void *arg), void *arg);
 
 /* Time in 100 ns units since boot (KUSER_SHARED_DATA's InterruptTime, kept current). */
 uint64_t nt_interrupt_time(void);
