@@ -52,6 +52,7 @@ bool nt_dpc_pending(void);
 
 /* ---- memory (pool.c, mm_*.c) ---- */
 bool nt_is_driver_address(const void *addr);
+uint64_t nt_driver_base(void);
 void nt_mm_init(void);
 /* Registry of MDLs IoAllocateMdl made (mdl.c). */
 bool nt_mdl_known(const MDL *mdl);
@@ -73,7 +74,6 @@ void nt_clock_tick(void);
 #endif /* NTH_NT_INTERNAL_H */
 
 /* ---- pool for the driver made by other routines, and freeing either kind (pool.c) ---- */
-void *nt_pool_alloc_for_driver(SIZE_T size, ULONG tag, const void *caller);
 /* Free a block whoever allocated it (RtlFreeUnicodeString of a name the I/O manager made). */
 void nt_pool_free_any(void *p, const char *routine, const void *caller);
 

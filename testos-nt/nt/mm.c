@@ -57,7 +57,7 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 	if (nt_fault_now("MmAllocatePagesForMdlEx", CALLER()))
 		return NULL;
 	/* The MDL is pool: the caller frees it with ExFreePool after MmFreePagesFromMdl. */
-	mdl = nt_pool_alloc_for_driver(sizeof(MDL) + npages * sizeof(PFN_NUMBER), NT_TAG('M', 'm', 'M', 'd'),
+	mdl = nt_pool_alloc_for_driver(NonPagedPoolNx, sizeof(MDL) + npages * sizeof(PFN_NUMBER), NT_TAG('M', 'm', 'M', 'd'),
 				       CALLER());
 	if (!mdl)
 		return NULL;
@@ -289,7 +289,7 @@ static PPHYSICAL_MEMORY_RANGE NTAPI MmGetPhysicalMemoryRangesEx2(PVOID partition
 	ENTER("MmGetPhysicalMemoryRangesEx2", PASSIVE_LEVEL);
 	if (nt_fault_now("MmGetPhysicalMemoryRangesEx2", CALLER()))
 		return NULL;
-	ranges = nt_pool_alloc_for_driver(2 * sizeof(*ranges), NT_TAG('M', 'm', 'R', 'g'), CALLER());
+	ranges = nt_pool_alloc_for_driver(NonPagedPoolNx, 2 * sizeof(*ranges), NT_TAG('M', 'm', 'R', 'g'), CALLER());
 	if (!ranges)
 		return NULL;
 	memset(ranges, 0, 2 * sizeof(*ranges));

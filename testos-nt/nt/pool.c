@@ -163,10 +163,12 @@ void nt_pool_free_any(void *p, const char *routine, const void *caller)
 	release(p, 0, false, p && block_of(p)->harness, routine, caller);
 }
 
-/* Pool the driver allocated through another routine (MmAllocatePagesForMdlEx's MDL...). */
-void *nt_pool_alloc_for_driver(SIZE_T size, ULONG tag, const void *caller)
+/* Pool the driver gets from another routine (MmAllocatePagesForMdlEx's MDL, a name...). */
+void *nt_pool_alloc_for_driver(POOL_TYPE type, SIZE_T size, ULONG tag, const void *caller)
 {
-	return allocate(NonPagedPoolNx, size, tag, false, caller);
+	if (nt_fault_now("pool for the driver", caller))
+		return NULL;
+	return allocate(type, size, tag, false, caller);
 }
 
 uint64_t nt_pool_bytes(ULONG tag)

@@ -31,6 +31,11 @@ bool nt_is_driver_address(const void *addr)
 	return driver_size && a >= driver_base && a - driver_base < driver_size;
 }
 
+uint64_t nt_driver_base(void)
+{
+	return driver_base;
+}
+
 void nt_describe_address(const void *addr, char *buf, size_t cap)
 {
 	uint64_t a = (uint64_t)(uintptr_t)addr;

@@ -46,6 +46,19 @@ char *strncpy(char *dst, const char *src, size_t n)
 	return dst;
 }
 
+/*
+ * stdout and stderr are what the Win32 headers' stdio macros ask
+ * __acrt_iob_func for: any FILE here goes to the console.
+ */
+static FILE console_streams[3];
+
+static FILE *__cdecl console_stream(unsigned index)
+{
+	return &console_streams[index < 3 ? index : 2];
+}
+
+FILE *(__cdecl *__imp___acrt_iob_func)(unsigned index) = console_stream;
+
 int __mingw_vsnprintf(char *buf, size_t cap, const char *fmt, va_list ap)
 {
 	return str_vformat(buf, cap, fmt, ap);
