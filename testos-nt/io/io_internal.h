@@ -93,10 +93,8 @@ struct io_frame {
 	bool used;
 	bool returned;
 	CCHAR location;
-	PDEVICE_OBJECT device;
 	PDRIVER_DISPATCH dispatch;
-	const void *sent_by; /* the return address into whoever called IofCallDriver */
-	NTSTATUS status;     /* what the dispatch routine returned */
+	NTSTATUS status; /* what the dispatch routine returned */
 };
 
 /* What the IRP held when its completion ended: the issuer reads it after the IRP is gone. */
@@ -227,7 +225,6 @@ struct pnp_device {
 	bool request_active;
 	UCHAR request_minor;
 	bool bus_saw_request;
-	NTSTATUS bus_status;
 	bool bus_started; /* the bus driver completed START and has not stopped since */
 	/* the START lists, while START is in progress */
 	PCM_RESOURCE_LIST raw, translated;

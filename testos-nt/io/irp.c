@@ -149,19 +149,15 @@ const void *io_irp_sender(PIRP irp)
 
 /* ---- the pending protocol ------------------------------------------------------ */
 
-static struct io_frame *frame_push(struct io_irp *rec, CCHAR location, PDEVICE_OBJECT device,
-				   PDRIVER_DISPATCH dispatch, const void *caller)
+static struct io_frame *frame_push(struct io_irp *rec, CCHAR location, PDRIVER_DISPATCH dispatch,
+				   const void *caller)
 {
 	for (unsigned i = 0; i < IO_MAX_FRAMES; i++) {
 		struct io_frame *f = &rec->frames[i];
 
 		if (f->used)
 			continue;
-		*f = (struct io_frame){ .used = true,
-					.location = location,
-					.device = device,
-					.dispatch = dispatch,
-					.sent_by = caller };
+		*f = (struct io_frame){ .used = true, .location = location, .dispatch = dispatch };
 		return f;
 	}
 	nt_violation("IofCallDriver", "an IRP may be inside at most 16 dispatch routines here",
@@ -300,7 +296,7 @@ NTSTATUS io_call_driver(PDEVICE_OBJECT device, PIRP irp, const void *caller)
 	rec->power_started[(int)location] = false;
 	rec->sender[(int)location] = caller;
 	dispatch = device->DriverObject->MajorFunction[stack->MajorFunction];
-	frame = frame_push(rec, location, device, dispatch, caller);
+	frame = frame_push(rec, location, dispatch, caller);
 	io_irp_hold(rec);
 	irql = nt_irql();
 	status = dispatch(device, irp);

@@ -88,10 +88,8 @@ static NTSTATUS bus_pnp(struct pnp_device *dev, PIRP irp, PIO_STACK_LOCATION sta
 	default:
 		break;
 	}
-	if (dev->request_active && minor == dev->request_minor) {
+	if (dev->request_active && minor == dev->request_minor)
 		dev->bus_saw_request = true;
-		dev->bus_status = status;
-	}
 	irp->IoStatus.Status = status;
 	io_complete_request(irp, IO_HERE());
 	return status;
