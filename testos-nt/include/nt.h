@@ -122,7 +122,11 @@ struct nt_process {
 struct nt_thread;
 typedef void (*nt_thread_fn)(void *arg);
 
-/* A process with its own user address space; nt_process_create never fails (harness). */
+/*
+ * A process with its own user address space; nt_process_create never fails
+ * (harness).  The creator holds a reference until nt_process_terminate;
+ * each thread holds one while it runs.
+ */
 struct nt_process *nt_process_create(const char *name);
 /* The system process: where DriverEntry, PnP and DPCs run. */
 struct nt_process *nt_system_process(void);
@@ -146,9 +150,11 @@ void nt_join(struct nt_thread *thread);
  * until the driver lets it go: a non-alertable wait is not cut short);
  * once the last one has, `on_last_thread` runs in the process (the I/O
  * manager closes its handles there: CLEANUP and CLOSE), then the process
- * notify routines, then the address space goes.
+ * notify routines, then the address space goes.  Drops the creator's
+ * reference: `proc` may be gone when this returns.
  */
 void nt_process_terminate(struct nt_process *proc);
+/* Hooks run at a process's end, in registration order (the I/O manager's, the user heap's). */
 void nt_process_set_exit_hook(void (*on_last_thread)(struct nt_process *proc));
 /* Process-notify routines still registered (PsSetCreateProcessNotifyRoutine): the unload check. */
 unsigned nt_process_notify_count(void);
@@ -159,6 +165,14 @@ bool nt_thread_terminating(void);
  * thread should return from its function) once its process is terminating.
  */
 bool nt_user_mode_return(void);
+
+/*
+ * A system call: user-mode code of a process (running on its thread's user
+ * stack, in the process's address range) enters the kernel, here the I/O
+ * manager or the scheduler, on the thread's kernel stack.  Called in kernel
+ * mode already, it just calls fn.
+ */
+void nt_syscall(void (*fn)(void *arg), void *arg);
 
 /* Fresh zeroed user pages in `proc`'s address space; the address, 0 if out of room. */
 uint64_t nt_user_alloc(struct nt_process *proc, size_t bytes);
@@ -171,6 +185,8 @@ uint64_t nt_user_alloc(struct nt_process *proc, size_t bytes);
  * is printed with any violation.
  */
 void nt_sched_point(void);
+/* SwitchToThread: a scheduling point that runs another ready thread first, if there is one. */
+void nt_yield(void);
 void nt_sched_seed(uint64_t seed);
 uint64_t nt_sched_steps(void);
 

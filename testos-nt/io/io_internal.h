@@ -249,6 +249,8 @@ void pci_function_virtio_reset(struct pnp_device *dev);
 /* D3: memory decoding stops; D0: the command register as it was. */
 void pci_function_power_down(struct pnp_device *dev);
 void pci_function_power_up(struct pnp_device *dev);
+/* Memory decoding and bus mastering on, as the bus driver does at start. */
+void pci_function_enable(struct pnp_device *dev);
 /* MSI-X table size (0: no MSI-X capability). */
 unsigned pci_function_msix_size(uint32_t bdf);
 bool pci_function_msix_program(struct pnp_device *dev, unsigned entry, uint64_t address,

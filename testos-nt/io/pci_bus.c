@@ -64,6 +64,8 @@ static NTSTATUS bus_pnp(struct pnp_device *dev, PIRP irp, PIO_STACK_LOCATION sta
 
 	switch (minor) {
 	case IRP_MN_START_DEVICE:
+		/* pci.sys turns on decoding and bus mastering for the resources it assigned */
+		pci_function_enable(dev);
 		dev->bus_started = true;
 		status = STATUS_SUCCESS;
 		break;

@@ -134,6 +134,14 @@ void pci_function_power_up(struct pnp_device *dev)
 		pci_cfg_write(dev->bdf, PCI_COMMAND, 2, dev->saved_command);
 }
 
+void pci_function_enable(struct pnp_device *dev)
+{
+	if (!dev->gone)
+		pci_cfg_write(dev->bdf, PCI_COMMAND, 2,
+			      pci_cfg_read(dev->bdf, PCI_COMMAND, 2) | PCI_COMMAND_MEMORY |
+				      PCI_COMMAND_MASTER);
+}
+
 unsigned pci_function_msix_size(uint32_t bdf)
 {
 	unsigned cap = pci_function_capability(bdf, PCI_CAP_ID_MSIX);

@@ -48,8 +48,8 @@ VOID KeInitializeEvent(PRKEVENT event, EVENT_TYPE type, BOOLEAN state)
 	ENTER("KeInitializeEvent", HIGH_LEVEL);
 	if (type != NotificationEvent && type != SynchronizationEvent)
 		nt_violation("KeInitializeEvent", "unknown event type", CALLER(), "type %d", type);
-	event->Header.Type = type == NotificationEvent ? TYPE_EVENT_NOTIFICATION
-						       : TYPE_EVENT_SYNCHRONIZATION;
+	event->Header.Type =
+		type == NotificationEvent ? TYPE_EVENT_NOTIFICATION : TYPE_EVENT_SYNCHRONIZATION;
 	event->Header.Size = sizeof(KEVENT) / sizeof(LONG);
 	event->Header.SignalState = state ? 1 : 0;
 	InitializeListHead(&event->Header.WaitListHead);

@@ -14,12 +14,16 @@ extern const void *const nt_mm_routine_mmallocatecontiguousnodememory;
 extern const void *const nt_mm_routine_mmmapiospaceex;
 extern const void *const nt_mm_routine_mmgetphysicalmemoryrangesex2;
 
-struct export {
+struct export
+{
 	const char *name;
 	const void *address;
 };
 
-#define EXPORT(fn) { #fn, (const void *)(fn) }
+#define EXPORT(fn)                                                                                 \
+	{                                                                                          \
+#fn, (const void *)(fn)                                                            \
+	}
 
 static const struct export exports[] = {
 	EXPORT(DbgPrintEx),

@@ -12,7 +12,12 @@
 void nt_enter(const char *routine, KIRQL max, const void *caller);
 
 /* ---- threads (sched.c) ---- */
-enum thread_state { THREAD_READY, THREAD_RUNNING, THREAD_WAITING, THREAD_FINISHED };
+enum thread_state {
+	THREAD_READY,
+	THREAD_RUNNING,
+	THREAD_WAITING,
+	THREAD_FINISHED
+};
 
 struct nt_thread {
 	struct plat_context ctx;
@@ -30,6 +35,9 @@ struct nt_thread {
 	void *what;
 	uint64_t deadline; /* interrupt time, 100 ns; 0: none */
 	bool timed_out;
+	void *user_stack;  /* in the process's user range; NULL for system threads */
+	bool in_user_mode; /* running on user_stack */
+	void *kernel_rsp;  /* where the kernel stack was left when the thread went to user mode */
 	unsigned spin_locks_held;
 	unsigned fast_mutexes_held;
 	struct nt_thread *next; /* every thread, in creation order */
@@ -40,6 +48,8 @@ struct nt_thread {
  * deadline (interrupt time, 0: none) passes; true if ready, false on timeout.
  */
 bool nt_block(bool (*ready)(struct nt_thread *self, void *what), void *what, uint64_t deadline);
+/* Run fn(arg) on `stack_top`; *saved_rsp (if not NULL) gets the stack pointer left (stack_call.S). */
+void nt_stack_call(void (*fn)(void *arg), void *arg, void *stack_top, void **saved_rsp);
 /* Switch the CPU's user range to what the current thread's context says. */
 void nt_thread_space_sync(void);
 
@@ -82,11 +92,13 @@ void nt_pool_free_any(void *p, const char *routine, const void *caller);
 uint64_t nt_user_reserve(struct nt_process *proc, size_t npages);
 
 /* ---- MDL records (mdl.c) ---- */
-enum mdl_source { MDL_FROM_IO_ALLOCATE, MDL_FROM_PAGES };
+enum mdl_source {
+	MDL_FROM_IO_ALLOCATE,
+	MDL_FROM_PAGES
+};
 void nt_mdl_track(PMDL mdl, enum mdl_source source);
 void nt_mdl_untrack(PMDL mdl, const char *routine, const void *caller);
 void nt_mdl_pages_locked(int64_t delta);
 
 /* A pool tag from its four characters, in the order pool tools show them. */
-#define NT_TAG(a, b, c, d) \
-	((ULONG)(a) | (ULONG)(b) << 8 | (ULONG)(c) << 16 | (ULONG)(d) << 24)
+#define NT_TAG(a, b, c, d) ((ULONG)(a) | (ULONG)(b) << 8 | (ULONG)(c) << 16 | (ULONG)(d) << 24)

@@ -57,8 +57,8 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 	if (nt_fault_now("MmAllocatePagesForMdlEx", CALLER()))
 		return NULL;
 	/* The MDL is pool: the caller frees it with ExFreePool after MmFreePagesFromMdl. */
-	mdl = nt_pool_alloc_for_driver(NonPagedPoolNx, sizeof(MDL) + npages * sizeof(PFN_NUMBER), NT_TAG('M', 'm', 'M', 'd'),
-				       CALLER());
+	mdl = nt_pool_alloc_for_driver(NonPagedPoolNx, sizeof(MDL) + npages * sizeof(PFN_NUMBER),
+				       NT_TAG('M', 'm', 'M', 'd'), CALLER());
 	if (!mdl)
 		return NULL;
 	MmInitializeMdl(mdl, NULL, (ULONG)(npages * PAGE_SIZE));
@@ -162,8 +162,8 @@ PHYSICAL_ADDRESS MmGetPhysicalAddress(PVOID va)
 	unsigned flags;
 
 	ENTER("MmGetPhysicalAddress", HIGH_LEVEL);
-	pa.QuadPart = vm_translate((uint64_t)(uintptr_t)va, &addr, &flags) == 0 ? (LONGLONG)addr
-										   : 0;
+	pa.QuadPart =
+		vm_translate((uint64_t)(uintptr_t)va, &addr, &flags) == 0 ? (LONGLONG)addr : 0;
 	return pa;
 }
 
@@ -205,8 +205,9 @@ PVOID MmMapIoSpace(PHYSICAL_ADDRESS pa, SIZE_T size, MEMORY_CACHING_TYPE cache)
 {
 	ENTER("MmMapIoSpace", DISPATCH_LEVEL);
 	return map_io((uint64_t)pa.QuadPart, size,
-		      cache == MmCached ? 0 : cache == MmWriteCombined ? VM_WRITE_COMBINED
-								       : VM_UNCACHED,
+		      cache == MmCached          ? 0
+		      : cache == MmWriteCombined ? VM_WRITE_COMBINED
+						 : VM_UNCACHED,
 		      "MmMapIoSpace", CALLER());
 }
 
@@ -289,7 +290,8 @@ static PPHYSICAL_MEMORY_RANGE NTAPI MmGetPhysicalMemoryRangesEx2(PVOID partition
 	ENTER("MmGetPhysicalMemoryRangesEx2", PASSIVE_LEVEL);
 	if (nt_fault_now("MmGetPhysicalMemoryRangesEx2", CALLER()))
 		return NULL;
-	ranges = nt_pool_alloc_for_driver(NonPagedPoolNx, 2 * sizeof(*ranges), NT_TAG('M', 'm', 'R', 'g'), CALLER());
+	ranges = nt_pool_alloc_for_driver(NonPagedPoolNx, 2 * sizeof(*ranges),
+					  NT_TAG('M', 'm', 'R', 'g'), CALLER());
 	if (!ranges)
 		return NULL;
 	memset(ranges, 0, 2 * sizeof(*ranges));

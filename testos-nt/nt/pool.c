@@ -76,7 +76,8 @@ static void check_quarantined(struct pool_block *b)
 
 	for (i = 0; i < b->size; i++)
 		if (p[i] != FREED_FILL)
-			nt_violation("ExFreePoolWithTag", "pool written after it was freed", b->caller,
+			nt_violation("ExFreePoolWithTag", "pool written after it was freed",
+				     b->caller,
 				     "block of %llu bytes, tag '%c%c%c%c': byte %llu changed",
 				     (unsigned long long)b->size, TAG_CHARS(b->tag),
 				     (unsigned long long)i);
@@ -101,8 +102,9 @@ static void release(void *p, ULONG tag, bool check_tag, bool harness, const char
 			     "block %p (tag '%c%c%c%c') belongs to the %s", p, TAG_CHARS(b->tag),
 			     b->harness ? "I/O manager" : "driver");
 	if (check_tag && b->tag != tag)
-		nt_violation(routine, "tag mismatch", caller, "block tagged '%c%c%c%c' freed as '%c%c%c%c'",
-			     TAG_CHARS(b->tag), TAG_CHARS(tag));
+		nt_violation(routine, "tag mismatch", caller,
+			     "block tagged '%c%c%c%c' freed as '%c%c%c%c'", TAG_CHARS(b->tag),
+			     TAG_CHARS(tag));
 	if (b->prev)
 		b->prev->next = b->next;
 	else

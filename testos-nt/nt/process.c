@@ -29,7 +29,8 @@ struct process_private {
 static struct nt_process *system_process;
 static ULONG_PTR next_pid = 4;
 static PCREATE_PROCESS_NOTIFY_ROUTINE notify[MAX_NOTIFY];
-static void (*exit_hook)(struct nt_process *proc);
+#define MAX_EXIT_HOOKS 4u
+static void (*exit_hooks[MAX_EXIT_HOOKS])(struct nt_process *proc);
 
 void nt_sched_init(struct nt_process *system);
 void nt_objects_init(void);
@@ -80,7 +81,17 @@ struct nt_process *nt_current_process(void)
 
 void nt_process_set_exit_hook(void (*on_last_thread)(struct nt_process *proc))
 {
-	exit_hook = on_last_thread;
+	unsigned i;
+
+	for (i = 0; i < MAX_EXIT_HOOKS; i++) {
+		if (exit_hooks[i] == on_last_thread)
+			return;
+		if (!exit_hooks[i]) {
+			exit_hooks[i] = on_last_thread;
+			return;
+		}
+	}
+	plat_exit(5);
 }
 
 uint64_t nt_user_alloc(struct nt_process *proc, size_t bytes)
@@ -128,6 +139,7 @@ void nt_process_finish(struct nt_process *proc)
 	struct nt_thread *self = nt_current_thread();
 	struct nt_process *was_attached = self->attached;
 	struct user_pages *rec;
+	unsigned i;
 
 	if (p->finished)
 		return;
@@ -135,8 +147,8 @@ void nt_process_finish(struct nt_process *proc)
 	proc->terminating = true;
 	self->attached = proc;
 	nt_thread_space_sync();
-	if (exit_hook)
-		exit_hook(proc);
+	for (i = 0; i < MAX_EXIT_HOOKS && exit_hooks[i]; i++)
+		exit_hooks[i](proc);
 	nt_process_notify(proc, false);
 	self->attached = was_attached;
 	nt_thread_space_sync();
@@ -147,7 +159,6 @@ void nt_process_finish(struct nt_process *proc)
 		page_free(rec->pages, rec->npages);
 		kfree(rec);
 	}
-	ObfDereferenceObject(proc);
 }
 
 void nt_process_terminate(struct nt_process *proc)
@@ -155,6 +166,7 @@ void nt_process_terminate(struct nt_process *proc)
 	proc->terminating = true;
 	if (proc->live_threads == 0)
 		nt_process_finish(proc);
+	ObfDereferenceObject(proc);
 }
 
 void nt_process_notify(struct nt_process *proc, bool create)
@@ -236,8 +248,8 @@ VOID KeUnstackDetachProcess(PRKAPC_STATE state)
 
 	ENTER("KeUnstackDetachProcess", DISPATCH_LEVEL);
 	if (!self->attached || state->ApcListHead[0].Flink != (PLIST_ENTRY)(uintptr_t)ATTACH_MAGIC)
-		nt_violation("KeUnstackDetachProcess", "detach without a matching attach",
-			     CALLER(), "KAPC_STATE %p", (void *)state);
+		nt_violation("KeUnstackDetachProcess", "detach without a matching attach", CALLER(),
+			     "KAPC_STATE %p", (void *)state);
 	state->ApcListHead[0].Flink = NULL;
 	self->attached = (struct nt_process *)state->Process;
 	nt_thread_space_sync();

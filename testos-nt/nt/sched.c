@@ -186,12 +186,46 @@ void nt_sched_point(void)
 	}
 }
 
+#define USER_STACK_BYTES (64u * 1024u)
+
+void nt_syscall(void (*fn)(void *arg), void *arg)
+{
+	struct nt_thread *self = current;
+
+	if (!self->in_user_mode) {
+		fn(arg);
+		return;
+	}
+	self->in_user_mode = false;
+	nt_stack_call(fn, arg, self->kernel_rsp, NULL);
+	self->in_user_mode = true;
+}
+
+void nt_yield(void)
+{
+	struct nt_thread *other;
+
+	nt_sched_point();
+	other = pick(current, false);
+	if (other) {
+		current->state = THREAD_READY;
+		switch_to(other);
+	}
+}
+
 static void thread_main(void *arg)
 {
 	struct nt_thread *self = arg;
 
 	__asm__ volatile("mov %0, %%cr8" : : "r"(0ull) : "memory");
-	self->fn(self->arg);
+	if (self->user_stack) {
+		self->in_user_mode = true;
+		nt_stack_call(self->fn, self->arg, (uint8_t *)self->user_stack + USER_STACK_BYTES,
+			      &self->kernel_rsp);
+		self->in_user_mode = false;
+	} else {
+		self->fn(self->arg);
+	}
 	if (self->spin_locks_held || self->fast_mutexes_held || nt_irql() != PASSIVE_LEVEL)
 		nt_violation("thread exit", "a thread ends holding locks or above PASSIVE_LEVEL",
 			     NULL, "thread %s: %u spin locks, %u fast mutexes, IRQL %u", self->name,
@@ -199,8 +233,9 @@ static void thread_main(void *arg)
 	if (self->attached)
 		nt_violation("thread exit", "KeStackAttachProcess without KeUnstackDetachProcess",
 			     NULL, "thread %s ends attached", self->name);
-	if (--self->process->live_threads == 0)
+	if (--self->process->live_threads == 0 && self->process->terminating)
 		nt_process_finish(self->process);
+	ObfDereferenceObject(self->process);
 	self->state = THREAD_FINISHED;
 	reschedule();
 	plat_exit(5); /* a finished thread is never picked again */
@@ -222,6 +257,12 @@ struct nt_thread *nt_thread_start(struct nt_process *proc, const char *name, nt_
 	t->fn = fn;
 	t->arg = arg;
 	t->state = THREAD_READY;
+	if (proc->space) {
+		t->user_stack = (void *)(uintptr_t)nt_user_alloc(proc, USER_STACK_BYTES);
+		if (!t->user_stack)
+			plat_exit(5);
+	}
+	ObfReferenceObject(proc);
 	plat_context_init(&t->ctx, t->stack, STACK_PAGES * PLAT_PAGE_SIZE, thread_main, t);
 	proc->live_threads++;
 	for (tail = &threads; *tail; tail = &(*tail)->next)

@@ -67,8 +67,7 @@ void nt_violation(const char *routine, const char *rule, const void *caller, con
 	nt_describe_address(caller, where, sizeof(where));
 	con_printf("VIOLATION %s: %s: %s\n", routine, rule, details);
 	con_printf("#   called from %s, IRQL %u, thread %s, schedule step %llu\n", where,
-		   (unsigned)nt_irql(),
-		   nt_current_thread() ? nt_current_thread()->name : "?",
+		   (unsigned)nt_irql(), nt_current_thread() ? nt_current_thread()->name : "?",
 		   (unsigned long long)nt_sched_steps());
 	if (violation_hook)
 		violation_hook();

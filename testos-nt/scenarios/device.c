@@ -26,10 +26,10 @@ static void info_app(void *arg)
 {
 	struct vgpu_dev *dev = open_device();
 	const struct vgpu_get_info *info;
-	static uint8_t caps[VGPU_MAX_CAPSET_BYTES];
+	uint8_t *caps = malloc(VGPU_MAX_CAPSET_BYTES); /* user memory, as a program's */
 	uint32_t size = 0;
 
-	if (!dev)
+	if (!dev || !caps)
 		return;
 	info = vgpu_info(dev);
 	CHECK_EQ(info->abi_major, VGPU_ABI_VERSION_MAJOR);
@@ -38,13 +38,17 @@ static void info_app(void *arg)
 	CHECK(info->capset_mask & (1u << VGPU_CAPSET_VIRGL2));
 	con_printf("# personality %u, features 0x%llx, capsets 0x%x\n", info->personality,
 		   (unsigned long long)info->features, info->capset_mask);
-	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL, 0, caps, sizeof(caps), &size), VGPU_OK);
+	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL, 0, caps, VGPU_MAX_CAPSET_BYTES, &size),
+		 VGPU_OK);
 	CHECK_EQ(size, 308);
-	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL2, 0, caps, sizeof(caps), &size), VGPU_OK);
+	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL2, 0, caps, VGPU_MAX_CAPSET_BYTES, &size),
+		 VGPU_OK);
 	CHECK_EQ(size, 1376);
-	CHECK_EQ(vgpu_get_capset(dev, 77, 0, caps, sizeof(caps), &size), VGPU_E_UNSUPPORTED);
+	CHECK_EQ(vgpu_get_capset(dev, 77, 0, caps, VGPU_MAX_CAPSET_BYTES, &size),
+		 VGPU_E_UNSUPPORTED);
 	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "testos-nt"), VGPU_OK);
 	vgpu_close(dev);
+	free(caps);
 }
 
 static void info(void)
@@ -76,7 +80,7 @@ static int create_mapped(struct vgpu_dev *dev, struct target *t)
 static void triangle_app(void *arg)
 {
 	struct vgpu_dev *dev = open_device();
-	static uint32_t stream[TRIANGLE_SCENE_MAX_DWORDS];
+	uint32_t *stream = malloc(TRIANGLE_SCENE_MAX_DWORDS * 4);
 	struct target rt = { .desc = { .target = VSTREAM_TARGET_TEXTURE_2D,
 				       .format = TRIANGLE_SCENE_FORMAT,
 				       .bind = VSTREAM_BIND_RENDER_TARGET |
@@ -103,7 +107,7 @@ static void triangle_app(void *arg)
 	uint64_t fence = 0;
 	struct vstream st;
 
-	if (!dev)
+	if (!dev || !stream)
 		return;
 	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "triangle"), VGPU_OK);
 	CHECK_EQ(create_mapped(dev, &rt), VGPU_OK);
@@ -130,6 +134,7 @@ static void triangle_app(void *arg)
 	CHECK_EQ(vgpu_resource_destroy(dev, rt.desc.handle), VGPU_OK);
 out:
 	vgpu_close(dev);
+	free(stream);
 }
 
 static void triangle(void)
@@ -142,13 +147,13 @@ static void triangle(void)
 static void inflight_app(void *arg)
 {
 	struct vgpu_dev *dev = open_device();
-	static uint32_t stream[TRIANGLE_SCENE_MAX_DWORDS];
+	uint32_t *stream = malloc(TRIANGLE_SCENE_MAX_DWORDS * 4);
 	uint64_t fences[INFLIGHT_SUBMITS];
 	struct vgpu_get_stats stats;
 	struct vstream st;
 	unsigned i;
 
-	if (!dev)
+	if (!dev || !stream)
 		return;
 	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "inflight"), VGPU_OK);
 	vstream_init(&st, stream, TRIANGLE_SCENE_MAX_DWORDS);
@@ -168,6 +173,7 @@ static void inflight_app(void *arg)
 	for (i = 0; i < INFLIGHT_SUBMITS; i++)
 		CHECK_EQ(vgpu_wait_fence(dev, fences[i], 0), VGPU_OK);
 	vgpu_close(dev);
+	free(stream);
 }
 
 static void inflight(void)

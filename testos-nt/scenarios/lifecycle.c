@@ -50,13 +50,15 @@ static void careless_app(void *arg)
 
 static void stats_app(void *arg)
 {
-	struct vgpu_get_stats *stats = arg;
+	struct vgpu_get_stats *stats = malloc(sizeof(*stats)); /* the program's own memory */
 	struct vgpu_dev *dev = open_device();
 
-	if (!dev)
+	if (!dev || !stats)
 		return;
 	CHECK_EQ(vgpu_get_stats(dev, stats), VGPU_OK);
+	memcpy(arg, stats, sizeof(*stats));
 	vgpu_close(dev);
+	free(stats);
 }
 
 static void process_exit(void)

@@ -7,6 +7,7 @@
  */
 #include "libvgpu.h"
 #include "scenario.h"
+#include "../user/user.h"
 #include "vgpu/vgpu_windows.h"
 
 #define ERROR_FILE_NOT_FOUND_ 2u
@@ -23,7 +24,7 @@ static WCHAR *device_path(const char *suffix)
 	WCHAR *path;
 	size_t n = 0, m = strlen(suffix), i;
 
-	if (io_interfaces(&vgpu_interface, paths, 1) != 1)
+	if (user_interfaces(&vgpu_interface, (const uint16_t **)paths, 1) != 1)
 		return NULL;
 	while (paths[0][n])
 		n++;
@@ -44,7 +45,7 @@ static HANDLE open_raw(const char *suffix, ULONG *error)
 	CHECK(path);
 	if (!path)
 		return INVALID_HANDLE_VALUE;
-	h = io_create_file(path, error);
+	h = user_create_file(path, (uint32_t *)error);
 	free(path);
 	return h;
 }
@@ -52,9 +53,9 @@ static HANDLE open_raw(const char *suffix, ULONG *error)
 /* One call; its Win32 error (0: it succeeded). */
 static ULONG call(HANDLE h, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len)
 {
-	ULONG returned = 0, error = 0;
+	uint32_t returned = 0, error = 0;
 
-	if (io_device_control(h, code, in, in_len, out, out_len, &returned, &error))
+	if (user_device_control(h, code, in, in_len, out, out_len, &returned, &error))
 		return 0;
 	return error;
 }
@@ -72,6 +73,10 @@ static void bad_calls_app(void *arg)
 	CHECK(h != INVALID_HANDLE_VALUE);
 	if (h == INVALID_HANDLE_VALUE || !info)
 		return;
+	/* GET_INFO takes the caller's ABI version in and answers with the driver's */
+	memset(info, 0, sizeof(*info));
+	info->abi_major = VGPU_ABI_VERSION_MAJOR;
+	info->abi_minor = VGPU_ABI_VERSION_MINOR;
 	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info, sizeof(*info)), 0);
 	CHECK_EQ(info->abi_major, VGPU_ABI_VERSION_MAJOR);
 	CHECK_EQ(call(h, VGPU_CTL_CODE(0x900, 3), info, sizeof(*info), info, sizeof(*info)),
@@ -81,8 +86,10 @@ static void bad_calls_app(void *arg)
 		 ERROR_NOT_SUPPORTED_);
 	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, info, 4, info, 4), ERROR_INVALID_USER_BUFFER_);
 	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, NULL, 0, NULL, 0), ERROR_INVALID_USER_BUFFER_);
+	info->abi_major = VGPU_ABI_VERSION_MAJOR;
+	info->abi_minor = VGPU_ABI_VERSION_MINOR;
 	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info, sizeof(*info)), 0);
-	CHECK(io_close_handle(h, &error));
+	CHECK(user_close_handle(h, (uint32_t *)&error));
 	free(info);
 }
 
@@ -107,9 +114,9 @@ static void owner_app(void *arg)
 	CHECK(dup.owner_handle != INVALID_HANDLE_VALUE);
 	dup.owner_opened = true;
 	while (!dup.other_done)
-		nt_sched_point();
+		user_yield();
 	if (dup.owner_handle != INVALID_HANDLE_VALUE)
-		CHECK(io_close_handle(dup.owner_handle, &error));
+		CHECK(user_close_handle(dup.owner_handle, (uint32_t *)&error));
 }
 
 static void other_app(void *arg)
@@ -118,14 +125,16 @@ static void other_app(void *arg)
 	ULONG error = 0;
 
 	while (!dup.owner_opened)
-		nt_sched_point();
+		user_yield();
 	if (dup.owner_handle != INVALID_HANDLE_VALUE && info) {
-		dup.other_handle = io_duplicate_handle(dup.owner, dup.owner_handle, dup.other);
+		memset(info, 0, sizeof(*info));
+		info->abi_major = VGPU_ABI_VERSION_MAJOR;
+		dup.other_handle = user_duplicate_handle(dup.owner, dup.owner_handle, dup.other);
 		CHECK(dup.other_handle != INVALID_HANDLE_VALUE && dup.other_handle != NULL);
 		CHECK_EQ(call(dup.other_handle, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info,
 			      sizeof(*info)),
 			 ERROR_INVALID_HANDLE_);
-		CHECK(io_close_handle(dup.other_handle, &error));
+		CHECK(user_close_handle(dup.other_handle, (uint32_t *)&error));
 	}
 	free(info);
 	dup.other_done = true;

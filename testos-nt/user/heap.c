@@ -32,10 +32,17 @@ struct arena {
 
 static struct arena arenas[MAX_PROCESSES];
 
+static void forget(struct nt_process *proc);
+
 static struct arena *arena_of(struct nt_process *proc)
 {
+	static bool hooked;
 	unsigned i;
 
+	if (!hooked) {
+		nt_process_set_exit_hook(forget);
+		hooked = true;
+	}
 	for (i = 0; i < MAX_PROCESSES; i++)
 		if (arenas[i].owner == proc)
 			return &arenas[i];
@@ -49,13 +56,16 @@ static struct arena *arena_of(struct nt_process *proc)
 	return NULL;
 }
 
-void user_heap_forget(struct nt_process *proc)
+/* The process is gone, and its pages with its address space. */
+static void forget(struct nt_process *proc)
 {
-	struct arena *a = arena_of(proc);
+	unsigned i;
 
-	if (a) {
-		a->owner = NULL;
-		a->blocks = NULL;
+	for (i = 0; i < MAX_PROCESSES; i++) {
+		if (arenas[i].owner == proc) {
+			arenas[i].owner = NULL;
+			arenas[i].blocks = NULL;
+		}
 	}
 }
 

@@ -17,14 +17,13 @@
 
 struct nt_process;
 
-/* The process is gone: drop its heap's bookkeeping (its pages went with its space). */
-void user_heap_forget(struct nt_process *proc);
-
 /* iomgr.h's user-mode calls, errors as Win32 error codes */
 void *user_create_file(const uint16_t *path, uint32_t *error);
 bool user_device_control(void *handle, uint32_t code, void *in, uint32_t in_len, void *out,
 			 uint32_t out_len, uint32_t *returned, uint32_t *error);
 bool user_close_handle(void *handle, uint32_t *error);
+/* DuplicateHandle into another process. */
+void *user_duplicate_handle(struct nt_process *from, void *handle, struct nt_process *to);
 /* Enabled interfaces of the class `guid` (16 bytes, GUID layout). */
 unsigned user_interfaces(const void *guid, const uint16_t **paths, unsigned max);
 
