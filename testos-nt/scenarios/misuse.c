@@ -10,6 +10,7 @@
 #include "../user/user.h"
 #include "vgpu/vgpu_windows.h"
 
+#define ERROR_INVALID_FUNCTION_ 1u
 #define ERROR_FILE_NOT_FOUND_ 2u
 #define ERROR_INVALID_HANDLE_ 6u
 #define ERROR_NOT_SUPPORTED_ 50u
@@ -93,6 +94,34 @@ static void bad_calls_app(void *arg)
 	free(info);
 }
 
+/*
+ * A major function vgpu.sys does not implement (ReadFile) is refused by
+ * vgpu.sys itself; passing it down would hand pci.sys an IRP with vgpu's
+ * file object (issue 10, defect 6).
+ */
+static void unknown_major_app(void *arg)
+{
+	uint8_t *buf = malloc(64);
+	uint32_t error = 0, got = 0;
+	ULONG open_error = 0;
+	HANDLE h = open_raw("", &open_error);
+
+	CHECK(h != INVALID_HANDLE_VALUE);
+	if (h == INVALID_HANDLE_VALUE || !buf)
+		return;
+	CHECK(!user_read_file(h, buf, 64, &got, &error));
+	CHECK_EQ(error, ERROR_INVALID_FUNCTION_);
+	CHECK_EQ(got, 0);
+	CHECK(user_close_handle(h, &error));
+	free(buf);
+}
+
+static void unknown_major(void)
+{
+	if (need_started_gpu())
+		run_app("read-file", unknown_major_app, NULL);
+}
+
 static void bad_calls(void)
 {
 	if (need_started_gpu())
@@ -161,5 +190,6 @@ static void other_process(void)
 const struct scenario scenarios_misuse[] = {
 	{ "ioctl.bad_calls", bad_calls },
 	{ "handle.other_process", other_process },
+	{ "irp.unknown_major", unknown_major },
 };
 const unsigned scenarios_misuse_count = sizeof(scenarios_misuse) / sizeof(scenarios_misuse[0]);

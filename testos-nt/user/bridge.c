@@ -85,6 +85,26 @@ bool user_close_handle(void *handle, uint32_t *error)
 	return c.ok;
 }
 
+static void do_read(void *arg)
+{
+	struct call *c = arg;
+	ULONG got = 0, err = 0;
+
+	c->ok = io_read_file(c->handle, c->out, c->out_len, &got, &err);
+	c->returned = got;
+	c->error = err;
+}
+
+bool user_read_file(void *handle, void *buffer, uint32_t length, uint32_t *read, uint32_t *error)
+{
+	struct call c = { .handle = handle, .out = buffer, .out_len = length };
+
+	nt_syscall(do_read, &c);
+	*read = c.returned;
+	*error = c.error;
+	return c.ok;
+}
+
 static void do_duplicate(void *arg)
 {
 	struct call *c = arg;
