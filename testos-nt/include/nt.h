@@ -203,6 +203,13 @@ uint64_t nt_sched_steps(void);
  */
 void nt_mm_revoke_io(uint64_t pa, uint64_t len, const char *why);
 void nt_mm_restore_io(uint64_t pa, uint64_t len);
+/*
+ * A function in D3 (decoding off) answers reads of its registers with all
+ * ones, as PCI does for a cycle nobody claims, and takes no writes: every
+ * system mapping of [pa, pa+len) reads as ones and a write faults (a
+ * violation).  nt_mm_restore_io ends it.
+ */
+void nt_mm_float_io(uint64_t pa, uint64_t len);
 /* Counts the leak check at unload looks at. */
 uint64_t nt_mm_locked_pages(void);
 uint64_t nt_mm_mapped_views(void);

@@ -98,14 +98,31 @@ static NTSTATUS bus_pnp(struct pnp_device *dev, PIRP irp, PIO_STACK_LOCATION sta
 }
 
 /* The function's power as the bus controls it; its state is lost below D0. */
+/* What the driver's register mappings see while the function does not decode: all ones. */
+static void float_bars(struct pnp_device *dev, bool floating)
+{
+	for (unsigned b = 0; b < 6; b++) {
+		if (!dev->bars[b].addr || dev->bars[b].io || dev->gone)
+			continue;
+		if (floating)
+			nt_mm_float_io(dev->bars[b].addr, dev->bars[b].len);
+		else
+			nt_mm_restore_io(dev->bars[b].addr, dev->bars[b].len);
+	}
+}
+
 static void set_device_power(struct pnp_device *dev, DEVICE_POWER_STATE state)
 {
 	if (state != PowerDeviceD0 && dev->dstate == PowerDeviceD0) {
 		if (dev->bus_started && !dev->gone)
 			pci_function_virtio_reset(dev);
 		pci_function_power_down(dev);
+		if (!dev->bars_revoked)
+			float_bars(dev, true);
 	} else if (state == PowerDeviceD0 && dev->dstate != PowerDeviceD0) {
 		pci_function_power_up(dev);
+		if (!dev->bars_revoked)
+			float_bars(dev, false);
 	}
 	dev->dstate = state;
 	io_device(dev->pdo)->power = state;

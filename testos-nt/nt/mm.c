@@ -16,6 +16,7 @@
 struct io_map {
 	uint64_t va, pa, size; /* va and pa page aligned; size in bytes, page rounded */
 	bool revoked;
+	bool floating; /* reads all ones (nt_mm_float_io) */
 };
 
 struct contig {
@@ -256,9 +257,41 @@ void nt_mm_revoke_io(uint64_t pa, uint64_t len, const char *why)
 			continue;
 		vm_unmap(io_maps[i].va, io_maps[i].size / PAGE_SIZE);
 		io_maps[i].revoked = true;
+		io_maps[i].floating = false;
 	}
 	con_printf("# device registers 0x%llx+0x%llx revoked: %s\n", (unsigned long long)pa,
 		   (unsigned long long)len, why);
+}
+
+/* One read-only page of ones stands in for the registers of a function that does not decode. */
+static uint64_t ones_page(void)
+{
+	static void *page;
+
+	if (!page) {
+		page = page_alloc(1);
+		if (!page)
+			plat_exit(5);
+		memset(page, 0xFF, PAGE_SIZE);
+	}
+	return (uint64_t)(uintptr_t)page;
+}
+
+void nt_mm_float_io(uint64_t pa, uint64_t len)
+{
+	unsigned i;
+	uint64_t p;
+
+	for (i = 0; i < MAX_IO_MAPS; i++) {
+		if (!io_maps[i].va || io_maps[i].revoked || io_maps[i].floating ||
+		    !overlaps(io_maps[i].pa, io_maps[i].size, pa, len))
+			continue;
+		vm_unmap(io_maps[i].va, io_maps[i].size / PAGE_SIZE);
+		for (p = 0; p < io_maps[i].size; p += PAGE_SIZE)
+			if (vm_map(io_maps[i].va + p, ones_page(), 1, VM_NX) != 0)
+				plat_exit(5);
+		io_maps[i].floating = true;
+	}
 }
 
 void nt_mm_restore_io(uint64_t pa, uint64_t len)
@@ -272,13 +305,16 @@ void nt_mm_restore_io(uint64_t pa, uint64_t len)
 			i++;
 	}
 	for (j = 0; j < MAX_IO_MAPS; j++) {
-		if (!io_maps[j].va || !io_maps[j].revoked ||
+		if (!io_maps[j].va || !(io_maps[j].revoked || io_maps[j].floating) ||
 		    !overlaps(io_maps[j].pa, io_maps[j].size, pa, len))
 			continue;
+		if (io_maps[j].floating)
+			vm_unmap(io_maps[j].va, io_maps[j].size / PAGE_SIZE);
 		if (vm_map(io_maps[j].va, io_maps[j].pa, io_maps[j].size / PAGE_SIZE,
 			   VM_WRITE | VM_NX | VM_UNCACHED) != 0)
 			plat_exit(5);
 		io_maps[j].revoked = false;
+		io_maps[j].floating = false;
 	}
 }
 
@@ -308,11 +344,17 @@ static bool on_trap(struct trap_frame *frame, uint64_t cr2)
 
 	if (frame->vector == 14) {
 		rule = "page fault in kernel mode";
-		for (i = 0; i < MAX_IO_MAPS; i++)
-			if (io_maps[i].va && io_maps[i].revoked && cr2 >= io_maps[i].va &&
-			    cr2 < io_maps[i].va + io_maps[i].size)
+		for (i = 0; i < MAX_IO_MAPS; i++) {
+			if (!io_maps[i].va || cr2 < io_maps[i].va ||
+			    cr2 >= io_maps[i].va + io_maps[i].size)
+				continue;
+			if (io_maps[i].revoked)
 				rule = "touching the registers of a device that is gone";
-		if (cr2 >= SYSVA_BASE && cr2 < SYSVA_END && rule[0] == 'p')
+			else if (io_maps[i].floating)
+				rule = "writing the registers of a function in D3 (it takes no "
+				       "writes)";
+		}
+		if (cr2 >= SYSVA_BASE && cr2 < SYSVA_END && rule[0] == 'p' && rule[1] == 'a')
 			rule = "touching a system mapping that was released";
 		if (cr2 < PAGE_SIZE * 16)
 			rule = "NULL pointer dereference";

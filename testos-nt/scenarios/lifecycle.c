@@ -106,6 +106,35 @@ static void sleep_s3(void)
 	run_app("after-s3", works_app, NULL);
 }
 
+/* Stop and start again with the interrupt `mode`: what the PnP manager does on a rebalance. */
+static void restart_with(enum pnp_irq_mode mode)
+{
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_QUERY_STOP_DEVICE), STATUS_SUCCESS);
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_STOP_DEVICE), STATUS_SUCCESS);
+	pnp_set_irq_mode(world.gpu, mode);
+	CHECK_EQ(pnp_send(world.gpu, IRP_MN_START_DEVICE), STATUS_SUCCESS);
+}
+
+/*
+ * The line interrupt, shared: while the function sleeps in D3 another
+ * device on its line interrupts.  vgpu's ISR must not claim it: the
+ * function reads as all ones then, and claiming that would keep the line
+ * asserted forever (issue 10, defect 7).
+ */
+static void line_shared_in_d3(void)
+{
+	if (!need_started_gpu())
+		return;
+	restart_with(PNP_IRQ_LINE);
+	run_app("line", works_app, NULL);
+	CHECK(pnp_shared_line_interrupt(world.gpu));
+	CHECK_EQ(power_sleep(world.gpu, PowerSystemSleeping3), STATUS_SUCCESS);
+	CHECK(pnp_shared_line_interrupt(world.gpu));
+	CHECK_EQ(power_wake(world.gpu), STATUS_SUCCESS);
+	restart_with(PNP_IRQ_MSIX);
+	run_app("msix-again", works_app, NULL);
+}
+
 static void remove_and_unload(void)
 {
 	if (!need_started_gpu())
@@ -120,6 +149,7 @@ const struct scenario scenarios_lifecycle[] = {
 	{ "process.exit_with_objects", process_exit },
 	{ "pnp.stop_start", stop_start },
 	{ "power.s3", sleep_s3 },
+	{ "irq.line_shared_in_d3", line_shared_in_d3 },
 	{ "driver.remove_unload", remove_and_unload },
 };
 const unsigned scenarios_lifecycle_count =
