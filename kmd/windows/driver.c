@@ -12,6 +12,7 @@ DRIVER_INITIALIZE DriverEntry;
 static DRIVER_ADD_DEVICE win_add_device;
 static DRIVER_UNLOAD win_unload;
 static DRIVER_DISPATCH win_dispatch_pass_down;
+static DRIVER_DISPATCH win_dispatch_unsupported;
 static IO_COMPLETION_ROUTINE win_forward_done;
 
 static const GUID vgpu_interface_guid = VGPU_DEVICE_INTERFACE_GUID_INIT;
@@ -59,7 +60,16 @@ NTSTATUS win_forward_sync(struct win_device *dev, PIRP irp)
 	return status;
 }
 
-/* WMI and anything else we do not handle belongs to the drivers below. */
+/*
+ * Major functions vgpu does not implement: refused here.  Passed down they
+ * would reach pci.sys carrying our file object, which it cannot know.
+ */
+static NTSTATUS win_dispatch_unsupported(PDEVICE_OBJECT device, PIRP irp)
+{
+	return win_complete(irp, STATUS_INVALID_DEVICE_REQUEST, 0);
+}
+
+/* WMI (IRP_MJ_SYSTEM_CONTROL) belongs to the drivers below. */
 static NTSTATUS win_dispatch_pass_down(PDEVICE_OBJECT device, PIRP irp)
 {
 	struct win_device *dev = device->DeviceExtension;
@@ -127,7 +137,8 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING registry_path)
 	if (!NT_SUCCESS(status))
 		return status;
 	for (i = 0; i <= IRP_MJ_MAXIMUM_FUNCTION; i++)
-		driver->MajorFunction[i] = win_dispatch_pass_down;
+		driver->MajorFunction[i] = win_dispatch_unsupported;
+	driver->MajorFunction[IRP_MJ_SYSTEM_CONTROL] = win_dispatch_pass_down;
 	driver->MajorFunction[IRP_MJ_CREATE] = win_dispatch_create;
 	driver->MajorFunction[IRP_MJ_CLEANUP] = win_dispatch_cleanup;
 	driver->MajorFunction[IRP_MJ_CLOSE] = win_dispatch_close;

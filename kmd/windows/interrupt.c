@@ -19,8 +19,14 @@ static BOOLEAN win_isr_line(PKINTERRUPT interrupt, PVOID context)
 {
 	struct win_device *dev = context;
 
-	/* A shared line: the ISR byte (read-and-clear) says whether it was us. */
-	if (!dev->transport.ops->isr(dev->transport.priv))
+	/*
+	 * A shared line: the ISR byte (read-and-clear) says whether it was us.
+	 * A function that does not decode (in D3, or gone) reads as all ones,
+	 * which must not pass for ours: the line would stay asserted forever.
+	 */
+	uint32_t isr = dev->transport.ops->isr(dev->transport.priv);
+
+	if (isr == 0 || isr == 0xFFu)
 		return FALSE;
 	KeInsertQueueDpc(&dev->irq.dpc, NULL, NULL);
 	return TRUE;
