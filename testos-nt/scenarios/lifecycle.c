@@ -7,6 +7,7 @@
  */
 #include "libvgpu.h"
 #include "scenario.h"
+#include "../user/user.h"
 #include "triangle_scene.h"
 
 static struct vgpu_dev *open_device(void)
@@ -135,13 +136,94 @@ static void line_shared_in_d3(void)
 	run_app("msix-again", works_app, NULL);
 }
 
-static void remove_and_unload(void)
+static void remove_device(void)
 {
 	if (!need_started_gpu())
 		return;
 	CHECK_EQ(pnp_send(world.gpu, IRP_MN_QUERY_REMOVE_DEVICE), STATUS_SUCCESS);
 	CHECK_EQ(pnp_send(world.gpu, IRP_MN_REMOVE_DEVICE), STATUS_SUCCESS);
 	world.gpu = NULL;
+}
+
+/* After a removal the PnP manager finds the function again: AddDevice, START. */
+static void rescan(void)
+{
+	struct pnp_device *dev;
+
+	CHECK_EQ(pnp_enumerate(), 1);
+	dev = pnp_device(0);
+	if (!dev)
+		return;
+	CHECK_EQ(pnp_send(dev, IRP_MN_START_DEVICE), STATUS_SUCCESS);
+	if (!scenario_failing())
+		world.gpu = dev;
+	run_app("after-rescan", works_app, NULL);
+}
+
+/* A program holding the device while it vanishes. */
+static struct {
+	bool opened, gone, done;
+	int after;
+} holder;
+
+static void holder_app(void *arg)
+{
+	struct vgpu_dev *dev = open_device();
+	struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
+					   .format = TRIANGLE_SCENE_FORMAT,
+					   .bind = VSTREAM_BIND_RENDER_TARGET,
+					   .width = 64,
+					   .height = 64,
+					   .depth = 1,
+					   .array_size = 1,
+					   .size = 64 * 64 * 4 };
+	uint64_t size = 0;
+	void *map = NULL;
+
+	if (dev) {
+		CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "holder"), VGPU_OK);
+		CHECK_EQ(vgpu_resource_create(dev, &rt), VGPU_OK);
+		CHECK_EQ(vgpu_resource_map(dev, rt.handle, &map, &size), VGPU_OK);
+	}
+	holder.opened = true;
+	while (!holder.gone)
+		user_yield();
+	if (dev) {
+		holder.after = vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "after");
+		vgpu_close(dev);
+	}
+	holder.done = true;
+}
+
+/*
+ * The device vanishes with a handle open, objects on it and a mapping
+ * alive: SURPRISE_REMOVAL, calls fail with DEVICE_LOST, the last close
+ * brings REMOVE; after it no register of the device may be touched.
+ */
+static void surprise_removal(void)
+{
+	struct nt_process *proc;
+	struct nt_thread *thread;
+
+	if (!need_started_gpu())
+		return;
+	memset(&holder, 0, sizeof(holder));
+	proc = nt_process_create("holder");
+	thread = nt_thread_start(proc, "holder", holder_app, NULL);
+	while (!holder.opened && !nt_thread_finished(thread))
+		nt_yield();
+	CHECK_EQ(pnp_surprise_remove(world.gpu), STATUS_SUCCESS);
+	holder.gone = true;
+	nt_join(thread);
+	nt_process_terminate(proc);
+	CHECK_EQ(holder.after, VGPU_E_DEVICE_LOST);
+	world.gpu = NULL;
+}
+
+static void unload(void)
+{
+	if (world.gpu)
+		remove_device();
 	CHECK_EQ(io_driver_unload(), STATUS_SUCCESS);
 }
 
@@ -150,7 +232,10 @@ const struct scenario scenarios_lifecycle[] = {
 	{ "pnp.stop_start", stop_start },
 	{ "power.s3", sleep_s3 },
 	{ "irq.line_shared_in_d3", line_shared_in_d3 },
-	{ "driver.remove_unload", remove_and_unload },
+	{ "pnp.remove", remove_device },
+	{ "pnp.rescan", rescan },
+	{ "pnp.surprise_removal", surprise_removal },
+	{ "driver.unload", unload },
 };
 const unsigned scenarios_lifecycle_count =
 	sizeof(scenarios_lifecycle) / sizeof(scenarios_lifecycle[0]);
