@@ -153,11 +153,12 @@ static void pnp_surprise_removal(struct win_device *dev)
 	if (dev->core)
 		vgpu_device_mark_lost(dev->core);
 	/*
-	 * A vanished device reads as all ones, which a shared line's ISR would
-	 * take for its own forever.  The BAR mappings stay until REMOVE: the
-	 * core's teardown still writes to them, harmlessly, once no handle is open.
+	 * The device is gone: no interrupt, and no register is touched again
+	 * (the core's teardown at REMOVE included), so the mappings go now.
 	 */
 	win_irq_disconnect(dev);
+	vgpu_virtio_pci_gone(&dev->vp);
+	win_hw_unmap_all(dev);
 	win_state_unlock(dev);
 	win_event_log(dev, VGPU_MSG_DEVICE_LOST, "surprise removal; open handles now fail");
 }

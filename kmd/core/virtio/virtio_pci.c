@@ -91,13 +91,16 @@ static uint32_t cfg_read(const struct vgpu_os *os, uint32_t offset, uint32_t wid
 static uint32_t reg_read(const struct vgpu_virtio_pci *vp, volatile uint8_t *base, uint32_t offset,
 			 uint32_t width)
 {
+	if (vp->gone)
+		return width >= 4 ? 0xFFFFFFFFu : (1u << (8u * width)) - 1u;
 	return vp->os->mmio_read(vp->os->ctx, base + offset, width);
 }
 
 static void reg_write(const struct vgpu_virtio_pci *vp, volatile uint8_t *base, uint32_t offset,
 		      uint32_t width, uint32_t value)
 {
-	vp->os->mmio_write(vp->os->ctx, base + offset, width, value);
+	if (!vp->gone)
+		vp->os->mmio_write(vp->os->ctx, base + offset, width, value);
 }
 
 static uint32_t common_read(const struct vgpu_virtio_pci *vp, uint32_t offset, uint32_t width)
@@ -381,6 +384,8 @@ static int vp_do_reset(struct vgpu_virtio_pci *vp)
 
 	for (i = 0; i < VGPU_VIRTIO_PCI_MAX_QUEUES; i++)
 		vp->notify_addr[i] = NULL;
+	if (vp->gone)
+		return VGPU_E_DEVICE;
 	vp_set_status(vp, 0);
 	for (i = 0; i < RESET_POLLS; i++) {
 		if (vp_status(vp) == 0)
@@ -634,6 +639,11 @@ static const struct vgpu_transport_ops virtio_pci_ops = {
 	.reset = vp_reset,
 	.shm_region = vp_shm_region,
 };
+
+void vgpu_virtio_pci_gone(struct vgpu_virtio_pci *vp)
+{
+	vp->gone = 1;
+}
 
 void vgpu_virtio_pci_transport(struct vgpu_virtio_pci *vp, struct vgpu_transport *out)
 {

@@ -47,6 +47,8 @@ struct vgpu_virtio_pci {
 	/* the usable shared memory capabilities, first of each id (shm_region) */
 	struct vgpu_virtio_shm shm[VGPU_VIRTIO_PCI_MAX_SHM];
 	uint32_t nshm;
+	/* the function has vanished: its registers are never touched again */
+	uint8_t gone;
 };
 
 /*
@@ -71,6 +73,15 @@ int vgpu_virtio_pci_init(struct vgpu_virtio_pci *vp, const struct vgpu_os *os);
  */
 void vgpu_virtio_pci_set_msix(struct vgpu_virtio_pci *vp, uint16_t config_vector,
 			      uint16_t queue_vector);
+
+/*
+ * The function has vanished (surprise removal): from now on no register is
+ * read or written.  Reads answer all ones, as the bus does for a function
+ * that is not there, writes are dropped and a reset fails at once, so that
+ * the core can still be torn down once the OS has taken the register
+ * mappings away.  Any IRQL.
+ */
+void vgpu_virtio_pci_gone(struct vgpu_virtio_pci *vp);
 
 /* The transport that drives `vp` (which must outlive it). */
 void vgpu_virtio_pci_transport(struct vgpu_virtio_pci *vp, struct vgpu_transport *out);

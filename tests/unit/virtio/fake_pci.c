@@ -289,6 +289,10 @@ static uint32_t fake_mmio_read(void *ctx, volatile void *addr, uint32_t width)
 
 	if (!bar_offset(d, addr, width, &offset))
 		return 0;
+	if (d->unplugged) {
+		bad_access(d, "register read after surprise removal", offset);
+		return 0xFFFFFFFFu;
+	}
 	if (offset < ISR_AT)
 		return common_access_ok(d, offset, width) ? common_read(d, offset) : 0;
 	if (offset < DEVCFG_AT) {
@@ -309,6 +313,10 @@ static void fake_mmio_write(void *ctx, volatile void *addr, uint32_t width, uint
 
 	if (!bar_offset(d, addr, width, &offset))
 		return;
+	if (d->unplugged) {
+		bad_access(d, "register write after surprise removal", offset);
+		return;
+	}
 	if (offset < ISR_AT) {
 		if (common_access_ok(d, offset, width))
 			common_write(d, offset, value);

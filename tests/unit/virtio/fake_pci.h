@@ -72,6 +72,7 @@ struct fake_pci {
 	unsigned change_after_reads; /* devcfg changes after this many reads (0: never) */
 	bool change_always;
 	uint16_t msix_vectors; /* MSI-X table size: larger vectors read back NO_VECTOR (0: any) */
+	bool unplugged;        /* surprise removed: any register access is a bad one */
 
 	/* what the driver did */
 	unsigned bad_accesses;

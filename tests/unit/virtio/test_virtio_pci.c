@@ -263,6 +263,26 @@ static void test_isr(void)
 	rig_done(r);
 }
 
+/* After surprise removal: no register access, all ones read, a reset that fails at once. */
+static void test_gone(void)
+{
+	struct rig *r = rig_up();
+	const struct vgpu_transport_ops *ops = r->t.ops;
+	uint8_t cfg[4];
+
+	CHECK_EQ(ops->begin(r->t.priv), VGPU_OK);
+	r->dev.unplugged = true;
+	vgpu_virtio_pci_gone(&r->vp);
+	CHECK_EQ(ops->isr(r->t.priv), 0xFF);
+	ops->reset(r->t.priv);
+	CHECK_EQ(ops->begin(r->t.priv), VGPU_E_DEVICE);
+	ops->queue_notify(r->t.priv, 0);
+	ops->config_read(r->t.priv, 0, cfg, sizeof(cfg));
+	CHECK_EQ(cfg[0], 0xFF);
+	ops->fail(r->t.priv);
+	rig_done(r);
+}
+
 static void test_device_cfg_optional(void)
 {
 	struct rig *r = rig_new();
@@ -497,6 +517,7 @@ int main(void)
 	RUN(test_config_read_write);
 	RUN(test_config_generation);
 	RUN(test_isr);
+	RUN(test_gone);
 	RUN(test_device_cfg_optional);
 	RUN(test_first_usable_cap);
 	RUN(test_malformed_caps);
