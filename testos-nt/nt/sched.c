@@ -23,6 +23,25 @@ static struct nt_thread boot_thread;
 static struct nt_thread *threads = &boot_thread;
 static struct nt_thread *current = &boot_thread;
 static uint64_t seed_state, steps;
+/*
+ * Set while the scheduler itself takes interrupts and runs DPCs: a DPC's
+ * IRQL drop is a scheduling point, and switching threads from inside the
+ * scheduler would lose the state of the thread it is deciding about.
+ */
+static unsigned delivering;
+
+/* Interrupts and DPCs due now, without thread switches in between. */
+static void deliver(uint64_t idle_until)
+{
+	delivering++;
+	if (idle_until)
+		irq_idle(idle_until);
+	else
+		irq_window();
+	if (nt_dpc_pending() && nt_irql() < DISPATCH_LEVEL)
+		nt_dpc_drain();
+	delivering--;
+}
 
 struct nt_thread *nt_current_thread(void)
 {
@@ -121,9 +140,12 @@ static void report_deadlock(void)
 {
 	struct nt_thread *t;
 
+	static const char *const states[] = { "ready", "running", "waiting", "finished" };
+
 	for (t = threads; t; t = t->next)
-		if (t->state == THREAD_WAITING)
-			con_printf("#   thread %s waits on %p%s\n", t->name, t->what,
+		if (t->state != THREAD_FINISHED)
+			con_printf("#   thread %s (%s): %s %p%s\n", t->name, t->process->name,
+				   states[t->state], t->what,
 				   t->deadline ? " (with a deadline)" : "");
 	nt_violation("KeWaitForSingleObject", "deadlock", NULL,
 		     "every thread waits and nothing has happened for %llu s",
@@ -137,9 +159,7 @@ static void reschedule(void)
 	struct nt_thread *next;
 
 	for (;;) {
-		irq_window();
-		if (nt_dpc_pending() && nt_irql() < DISPATCH_LEVEL)
-			nt_dpc_drain();
+		deliver(0);
 		next = pick(current, true);
 		if (next) {
 			switch_to(next);
@@ -149,7 +169,7 @@ static void reschedule(void)
 			idle_since = plat_now_ns();
 		else if (plat_now_ns() - idle_since > DEADLOCK_NS)
 			report_deadlock();
-		irq_idle(plat_now_ns() + IDLE_SLICE_NS);
+		deliver(plat_now_ns() + IDLE_SLICE_NS);
 	}
 }
 
@@ -172,11 +192,9 @@ void nt_sched_point(void)
 
 	steps++;
 	nt_clock_tick();
-	if (nt_irql() >= DISPATCH_LEVEL)
+	if (nt_irql() >= DISPATCH_LEVEL || delivering)
 		return;
-	irq_window();
-	if (nt_dpc_pending())
-		nt_dpc_drain();
+	deliver(0);
 	if (!coin())
 		return;
 	other = pick(current, false);
@@ -206,6 +224,8 @@ void nt_yield(void)
 	struct nt_thread *other;
 
 	nt_sched_point();
+	if (delivering)
+		return;
 	other = pick(current, false);
 	if (other) {
 		current->state = THREAD_READY;

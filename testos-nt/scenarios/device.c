@@ -182,9 +182,175 @@ static void inflight(void)
 		run_app("inflight", inflight_app, NULL);
 }
 
+/*
+ * Low resources, as Driver Verifier simulates them: one driver allocation
+ * in LOWRES_ONE_IN fails (pool, MDLs, pages, contiguous memory, mappings).
+ * Every call either works or fails with its error; nothing leaks, and the
+ * device works as before once allocations succeed again.
+ */
+#define LOWRES_ONE_IN 6u
+#define LOWRES_ROUNDS 40u
+
+static void lowres_app(void *arg)
+{
+	unsigned *failures = arg, i;
+	struct vgpu_dev *dev = NULL;
+
+	for (i = 0; i < LOWRES_ROUNDS; i++) {
+		struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
+						   .format = TRIANGLE_SCENE_FORMAT,
+						   .bind = VSTREAM_BIND_RENDER_TARGET,
+						   .width = 128,
+						   .height = 128,
+						   .depth = 1,
+						   .array_size = 1,
+						   .size = 128 * 128 * 4 };
+		uint64_t size = 0;
+		void *map = NULL;
+		int ret;
+
+		if (!dev && vgpu_open(&dev) != VGPU_OK) {
+			dev = NULL;
+			(*failures)++;
+			continue;
+		}
+		ret = vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "lowres");
+		if (ret != VGPU_OK && ret != VGPU_E_STATE) {
+			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
+			(*failures)++;
+			continue;
+		}
+		ret = vgpu_resource_create(dev, &rt);
+		if (ret != VGPU_OK) {
+			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
+			(*failures)++;
+			continue;
+		}
+		ret = vgpu_resource_map(dev, rt.handle, &map, &size);
+		if (ret != VGPU_OK) {
+			CHECK_EQ(ret, VGPU_E_NO_MEMORY);
+			(*failures)++;
+		}
+		CHECK_EQ(vgpu_resource_destroy(dev, rt.handle), VGPU_OK);
+		if (i % 8 == 7) {
+			vgpu_close(dev);
+			dev = NULL;
+		}
+	}
+	vgpu_close(dev);
+}
+
+static void low_resources(void)
+{
+	unsigned failures = 0;
+
+	if (!need_started_gpu())
+		return;
+	nt_faults_arm(0x5eed, LOWRES_ONE_IN);
+	run_app("lowres", lowres_app, &failures);
+	nt_faults_disarm();
+	con_printf("# %llu allocations failed on purpose, %u calls saw it\n",
+		   (unsigned long long)nt_faults_injected(), failures);
+	CHECK(nt_faults_injected() > 0);
+	run_app("after-lowres", triangle_app, NULL);
+}
+
+/*
+ * Two threads of one program on one handle, their calls interleaved by a
+ * seeded schedule: at every point where a thread waits or the IRQL drops
+ * below DISPATCH_LEVEL, the generator may run the other one first.  Each
+ * seed is one interleaving; a failing one is printed with its step.
+ */
+#define SHARED_SUBMITS 40u
+#define SCHEDULE_SEEDS 3u
+
+struct shared {
+	struct vgpu_dev *dev;
+	uint32_t *stream;
+	uint32_t bytes;
+	unsigned finished;
+};
+
+static void shared_setup(void *arg)
+{
+	struct shared *sh = arg;
+	struct vstream st;
+
+	sh->dev = open_device();
+	sh->stream = malloc(16);
+	if (!sh->dev || !sh->stream)
+		return;
+	CHECK_EQ(vgpu_context_create(sh->dev, VGPU_CAPSET_VIRGL2, "shared"), VGPU_OK);
+	vstream_init(&st, sh->stream, 4);
+	vstream_set_sub_ctx(&st, 0);
+	CHECK(vstream_ok(&st));
+	sh->bytes = vstream_size_bytes(&st);
+}
+
+static void shared_teardown(void *arg)
+{
+	struct shared *sh = arg;
+
+	vgpu_close(sh->dev);
+	free(sh->stream);
+}
+
+static void submitter(void *arg)
+{
+	struct shared *sh = arg;
+	uint64_t fence = 0, last = 0;
+	unsigned i;
+
+	for (i = 0; i < SHARED_SUBMITS; i++) {
+		CHECK_EQ(vgpu_submit(sh->dev, sh->stream, sh->bytes, NULL, 0, &fence), VGPU_OK);
+		CHECK(fence > last);
+		last = fence;
+		if (i % 5 == 4)
+			CHECK_EQ(vgpu_wait_fence(sh->dev, fence, WAIT_NS), VGPU_OK);
+	}
+	sh->finished++;
+}
+
+static void schedules(void)
+{
+	struct shared sh;
+	struct nt_process *proc;
+	struct nt_thread *a, *b;
+	uint64_t seed;
+
+	if (!need_started_gpu())
+		return;
+	for (seed = 1; seed <= SCHEDULE_SEEDS && !scenario_failing(); seed++) {
+		memset(&sh, 0, sizeof(sh));
+		proc = nt_process_create("two-threads");
+		/* the program's setup, in its own first thread */
+		a = nt_thread_start(proc, "setup", shared_setup, &sh);
+		nt_join(a);
+		if (!sh.dev || !sh.stream) {
+			CHECK(sh.dev && sh.stream);
+			nt_process_terminate(proc);
+			return;
+		}
+		nt_sched_seed(seed);
+		a = nt_thread_start(proc, "submitter-a", submitter, &sh);
+		b = nt_thread_start(proc, "submitter-b", submitter, &sh);
+		nt_join(a);
+		nt_join(b);
+		nt_sched_seed(0);
+		CHECK_EQ(sh.finished, 2);
+		con_printf("# seed %llu: %llu scheduling steps so far\n", (unsigned long long)seed,
+			   (unsigned long long)nt_sched_steps());
+		a = nt_thread_start(proc, "teardown", shared_teardown, &sh);
+		nt_join(a);
+		nt_process_terminate(proc);
+	}
+}
+
 const struct scenario scenarios_device[] = {
 	{ "device.info", info },
 	{ "render.triangle", triangle },
 	{ "submit.inflight", inflight },
+	{ "verifier.low_resources", low_resources },
+	{ "sched.two_threads_seeded", schedules },
 };
 const unsigned scenarios_device_count = sizeof(scenarios_device) / sizeof(scenarios_device[0]);

@@ -151,6 +151,12 @@ COMMANDS = {
          'make -s -C testos O="$PWD/build/testos"\n'
          'tests/testos/replay-test.sh build build/testos/testos.elf "$W/replay-alone"'),
     ],
+    'make testos-nt': [('make testos-nt runs every scenario', 'make -s testos-nt')],
+    'make testos-nt\nmake -C testos-nt O=DIR\nscripts/testos-nt.sh BUILD_DIR [GUEST]': [
+        ('build the NT guest alone, then run it on the package',
+         'make -s -C testos-nt O="$W/nt"\n'
+         'scripts/testos-nt.sh build "$W/nt/testos-nt.bin"'),
+    ],
 }
 
 
