@@ -11,20 +11,9 @@
 #define WAIT_NS (10ull * 1000000000ull)
 #define INFLIGHT_SUBMITS 200u
 
-static struct vgpu_dev *open_device(void)
-{
-	struct vgpu_dev *dev = NULL;
-	int ret = vgpu_open(&dev);
-
-	if (ret != VGPU_OK)
-		con_printf("# vgpu_open: %s (%s)\n", vgpu_status_str(ret), vgpu_open_error());
-	CHECK_EQ(ret, VGPU_OK);
-	return ret == VGPU_OK ? dev : NULL;
-}
-
 static void info_app(void *arg)
 {
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 	const struct vgpu_get_info *info;
 	uint8_t *caps = malloc(VGPU_MAX_CAPSET_BYTES); /* user memory, as a program's */
 	uint32_t size = 0;
@@ -79,7 +68,7 @@ static int create_mapped(struct vgpu_dev *dev, struct target *t)
 /* The reference triangle: vertices up through a mapping, pixels back through another. */
 static void triangle_app(void *arg)
 {
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 	uint32_t *stream = malloc(TRIANGLE_SCENE_MAX_DWORDS * 4);
 	struct target rt = { .desc = { .target = VSTREAM_TARGET_TEXTURE_2D,
 				       .format = TRIANGLE_SCENE_FORMAT,
@@ -146,7 +135,7 @@ static void triangle(void)
 /* Many fenced submits queued before any wait: in flight together, completing in order. */
 static void inflight_app(void *arg)
 {
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 	uint32_t *stream = malloc(TRIANGLE_SCENE_MAX_DWORDS * 4);
 	uint64_t fences[INFLIGHT_SUBMITS];
 	struct vgpu_get_stats stats;
@@ -276,7 +265,7 @@ static void shared_setup(void *arg)
 	struct shared *sh = arg;
 	struct vstream st;
 
-	sh->dev = open_device();
+	sh->dev = app_open_device();
 	sh->stream = malloc(16);
 	if (!sh->dev || !sh->stream)
 		return;

@@ -10,17 +10,6 @@
 #include "../user/user.h"
 #include "triangle_scene.h"
 
-static struct vgpu_dev *open_device(void)
-{
-	struct vgpu_dev *dev = NULL;
-	int ret = vgpu_open(&dev);
-
-	if (ret != VGPU_OK)
-		con_printf("# vgpu_open: %s (%s)\n", vgpu_status_str(ret), vgpu_open_error());
-	CHECK_EQ(ret, VGPU_OK);
-	return ret == VGPU_OK ? dev : NULL;
-}
-
 /* A process that ends without closing anything: a render target mapped, work queued. */
 static void careless_app(void *arg)
 {
@@ -36,7 +25,7 @@ static void careless_app(void *arg)
 		.box = { .w = TRIANGLE_SCENE_WIDTH, .h = TRIANGLE_SCENE_HEIGHT, .d = 1 },
 		.stride = TRIANGLE_SCENE_STRIDE
 	};
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 	uint64_t size = 0, fence = 0;
 	void *map = NULL;
 
@@ -52,7 +41,7 @@ static void careless_app(void *arg)
 static void stats_app(void *arg)
 {
 	struct vgpu_get_stats *stats = malloc(sizeof(*stats)); /* the program's own memory */
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 
 	if (!dev || !stats)
 		return;
@@ -80,7 +69,7 @@ static void process_exit(void)
 
 static void works_app(void *arg)
 {
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 
 	if (!dev)
 		return;
@@ -168,7 +157,7 @@ static struct {
 
 static void holder_app(void *arg)
 {
-	struct vgpu_dev *dev = open_device();
+	struct vgpu_dev *dev = app_open_device();
 	struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
 					   .format = TRIANGLE_SCENE_FORMAT,
 					   .bind = VSTREAM_BIND_RENDER_TARGET,

@@ -42,6 +42,10 @@ bool need_started_gpu(void);
  */
 void run_app(const char *name, void (*fn)(void *arg), void *arg);
 
+/* vgpu_open in a program, with the reason printed when it fails (a failed check). */
+struct vgpu_dev;
+struct vgpu_dev *app_open_device(void);
+
 extern const struct scenario scenarios_bringup[];
 extern const unsigned scenarios_bringup_count;
 extern const struct scenario scenarios_device[];
