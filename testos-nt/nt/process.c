@@ -10,7 +10,7 @@
 
 #include <ntifs.h>
 
-#define MAX_NOTIFY 8u
+#define MAX_NOTIFY 64u           /* the limit since Windows Vista */
 #define ATTACH_MAGIC 0x68637441u /* "Atch" */
 
 struct user_pages {
@@ -228,7 +228,7 @@ VOID KeStackAttachProcess(PKPROCESS process, PRKAPC_STATE state)
 	struct nt_thread *self = nt_current_thread();
 	struct nt_process *target = (struct nt_process *)process;
 
-	ENTER("KeStackAttachProcess", DISPATCH_LEVEL);
+	ENTER("KeStackAttachProcess", APC_LEVEL);
 	if (!nt_is_object(target, "Process"))
 		nt_violation("KeStackAttachProcess", "not a process", CALLER(), "%p", process);
 	if (!target->space)
@@ -246,7 +246,7 @@ VOID KeUnstackDetachProcess(PRKAPC_STATE state)
 {
 	struct nt_thread *self = nt_current_thread();
 
-	ENTER("KeUnstackDetachProcess", DISPATCH_LEVEL);
+	ENTER("KeUnstackDetachProcess", APC_LEVEL);
 	if (!self->attached || state->ApcListHead[0].Flink != (PLIST_ENTRY)(uintptr_t)ATTACH_MAGIC)
 		nt_violation("KeUnstackDetachProcess", "detach without a matching attach", CALLER(),
 			     "KAPC_STATE %p", (void *)state);

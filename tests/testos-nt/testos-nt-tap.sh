@@ -8,7 +8,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:?usage: testos-nt-tap.sh BUILD_DIR GUEST}
-guest=${2:?usage: testos-nt-tap.sh BUILD_DIR GUEST}
+guest=$(realpath "${2:?usage: testos-nt-tap.sh BUILD_DIR GUEST}")
 
 "$top/scripts/testos-nt.sh" "$build" "$guest" | awk '
 	/^PASS / { n++; print "ok " n " - " substr($0, 6); next }
