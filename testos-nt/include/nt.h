@@ -79,9 +79,6 @@ bool nt_fault_now(const char *routine, const void *caller);
 
 /* ---- pool and objects (nt/pool.c, nt/object.c) --------------------------------- */
 
-/* Bytes and blocks of pool the driver holds, all tags (or one tag). */
-uint64_t nt_pool_bytes(ULONG tag_or_0);
-uint64_t nt_pool_blocks(ULONG tag_or_0);
 /* Each block still allocated, printed with tag, size and allocating caller; their count. */
 unsigned nt_pool_report(void);
 /* Pool for the harness's own structures that the driver sees (IRPs, MDLs...): never injected. */
@@ -103,7 +100,6 @@ void *nt_pool_alloc_for_driver(POOL_TYPE type, SIZE_T size, ULONG tag, const voi
  */
 void *nt_object_create(size_t body_size, const char *type_name, void (*destroy)(void *body));
 bool nt_is_object(const void *body, const char *type_name);
-LONG nt_object_refs(const void *body);
 
 /* ---- threads, processes, scheduling (nt/sched.c, nt/process.c) ----------------- */
 
@@ -158,13 +154,6 @@ void nt_process_terminate(struct nt_process *proc);
 void nt_process_set_exit_hook(void (*on_last_thread)(struct nt_process *proc));
 /* Process-notify routines still registered (PsSetCreateProcessNotifyRoutine): the unload check. */
 unsigned nt_process_notify_count(void);
-/* Whether the current thread must end at its return to user mode. */
-bool nt_thread_terminating(void);
-/*
- * What a user-mode thread calls around its work: returns false (and the
- * thread should return from its function) once its process is terminating.
- */
-bool nt_user_mode_return(void);
 
 /*
  * A system call: user-mode code of a process (running on its thread's user

@@ -17,7 +17,7 @@
 static const void *known[MAX_OBJECTS];
 static unsigned nknown;
 
-void nt_dispatcher_register(const void *object, const char *what)
+static void remember(const void *object)
 {
 	unsigned i;
 
@@ -32,7 +32,7 @@ void nt_dispatcher_register(const void *object, const char *what)
 	known[nknown++] = object;
 }
 
-bool nt_dispatcher_known(const void *object)
+static bool known_object(const void *object)
 {
 	unsigned i;
 
@@ -53,7 +53,7 @@ VOID KeInitializeEvent(PRKEVENT event, EVENT_TYPE type, BOOLEAN state)
 	event->Header.Size = sizeof(KEVENT) / sizeof(LONG);
 	event->Header.SignalState = state ? 1 : 0;
 	InitializeListHead(&event->Header.WaitListHead);
-	nt_dispatcher_register(event, "event");
+	remember(event);
 }
 
 /* learn.microsoft.com: wdm/nf-wdm-kesetevent */
@@ -62,7 +62,7 @@ LONG KeSetEvent(PRKEVENT event, KPRIORITY increment, BOOLEAN wait)
 	LONG previous;
 
 	ENTER("KeSetEvent", DISPATCH_LEVEL);
-	if (!nt_dispatcher_known(event) || event->Header.Type > TYPE_EVENT_SYNCHRONIZATION)
+	if (!known_object(event) || event->Header.Type > TYPE_EVENT_SYNCHRONIZATION)
 		nt_violation("KeSetEvent", "not an initialised event", CALLER(), "%p",
 			     (void *)event);
 	if (wait)
@@ -84,7 +84,7 @@ VOID KeInitializeMutex(PRKMUTEX mutex, ULONG level)
 	mutex->OwnerThread = NULL;
 	mutex->Abandoned = FALSE;
 	mutex->ApcDisable = 1;
-	nt_dispatcher_register(mutex, "mutex");
+	remember(mutex);
 }
 
 /* learn.microsoft.com: wdm/nf-wdm-kereleasemutex */
@@ -94,7 +94,7 @@ LONG KeReleaseMutex(PRKMUTEX mutex, BOOLEAN wait)
 	LONG previous;
 
 	ENTER("KeReleaseMutex", DISPATCH_LEVEL);
-	if (!nt_dispatcher_known(mutex) || mutex->Header.Type != TYPE_MUTANT)
+	if (!known_object(mutex) || mutex->Header.Type != TYPE_MUTANT)
 		nt_violation("KeReleaseMutex", "not an initialised mutex", CALLER(), "%p",
 			     (void *)mutex);
 	if (mutex->OwnerThread != (struct _KTHREAD *)self)
@@ -141,7 +141,7 @@ NTSTATUS KeWaitForSingleObject(PVOID object, KWAIT_REASON reason, KPROCESSOR_MOD
 	bool zero = timeout && timeout->QuadPart == 0;
 
 	ENTER("KeWaitForSingleObject", zero ? DISPATCH_LEVEL : APC_LEVEL);
-	if (!nt_dispatcher_known(object))
+	if (!known_object(object))
 		nt_violation("KeWaitForSingleObject", "waiting on an object never initialised",
 			     CALLER(), "%p", object);
 	if (nt_current_thread()->spin_locks_held)
@@ -177,7 +177,7 @@ VOID ExAcquireFastMutex(PFAST_MUTEX mutex)
 	KIRQL old = nt_irql();
 
 	ENTER("ExAcquireFastMutex", APC_LEVEL);
-	if (!nt_dispatcher_known(&mutex->Event))
+	if (!known_object(&mutex->Event))
 		nt_violation("ExAcquireFastMutex", "not an initialised fast mutex", CALLER(), "%p",
 			     (void *)mutex);
 	if (mutex->Owner == (PKTHREAD)self)

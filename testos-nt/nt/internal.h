@@ -64,12 +64,6 @@ bool nt_dpc_pending(void);
 bool nt_is_driver_address(const void *addr);
 uint64_t nt_driver_base(void);
 void nt_mm_init(void);
-/* Registry of MDLs IoAllocateMdl made (mdl.c). */
-bool nt_mdl_known(const MDL *mdl);
-
-/* ---- dispatcher objects (dispatcher.c) ---- */
-void nt_dispatcher_register(const void *object, const char *what);
-bool nt_dispatcher_known(const void *object);
 
 /* ---- exception dispatch (seh.c) ---- */
 __attribute__((noreturn)) void nt_raise(NTSTATUS code, const char *routine, const void *caller);

@@ -48,11 +48,6 @@ static struct mdl_record *record_of(const MDL *mdl)
 	return NULL;
 }
 
-bool nt_mdl_known(const MDL *mdl)
-{
-	return record_of(mdl) != NULL;
-}
-
 void nt_mdl_track(PMDL mdl, enum mdl_source source)
 {
 	struct mdl_record *r = kzalloc(sizeof(*r));

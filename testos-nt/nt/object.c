@@ -46,11 +46,6 @@ bool nt_is_object(const void *body, const char *type_name)
 	return h->magic == OBJECT_MAGIC && (!type_name || strcmp(h->type_name, type_name) == 0);
 }
 
-LONG nt_object_refs(const void *body)
-{
-	return header_of(body)->refs;
-}
-
 static struct object_header *checked(const void *body, const char *routine, const void *caller)
 {
 	if (!nt_is_object(body, NULL))

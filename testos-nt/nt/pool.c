@@ -173,28 +173,6 @@ void *nt_pool_alloc_for_driver(POOL_TYPE type, SIZE_T size, ULONG tag, const voi
 	return allocate(type, size, tag, false, caller);
 }
 
-uint64_t nt_pool_bytes(ULONG tag)
-{
-	struct pool_block *b;
-	uint64_t n = 0;
-
-	for (b = live; b; b = b->next)
-		if (!b->harness && (!tag || b->tag == tag))
-			n += b->size;
-	return n;
-}
-
-uint64_t nt_pool_blocks(ULONG tag)
-{
-	struct pool_block *b;
-	uint64_t n = 0;
-
-	for (b = live; b; b = b->next)
-		if (!b->harness && (!tag || b->tag == tag))
-			n++;
-	return n;
-}
-
 unsigned nt_pool_report(void)
 {
 	struct pool_block *b;

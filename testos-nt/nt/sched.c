@@ -329,14 +329,3 @@ void nt_join(struct nt_thread *thread)
 	nt_block(thread_done, thread, 0);
 	reap();
 }
-
-bool nt_thread_terminating(void)
-{
-	return current->process->terminating;
-}
-
-bool nt_user_mode_return(void)
-{
-	nt_sched_point();
-	return !current->process->terminating;
-}
