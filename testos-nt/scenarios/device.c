@@ -186,14 +186,7 @@ static void lowres_app(void *arg)
 	struct vgpu_dev *dev = NULL;
 
 	for (i = 0; i < LOWRES_ROUNDS; i++) {
-		struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
-						   .format = TRIANGLE_SCENE_FORMAT,
-						   .bind = VSTREAM_BIND_RENDER_TARGET,
-						   .width = 128,
-						   .height = 128,
-						   .depth = 1,
-						   .array_size = 1,
-						   .size = 128 * 128 * 4 };
+		struct vgpu_resource_create rt = app_render_target(128, 128);
 		uint64_t size = 0;
 		void *map = NULL;
 		int ret;

@@ -13,14 +13,8 @@
 /* A process that ends without closing anything: a render target mapped, work queued. */
 static void careless_app(void *arg)
 {
-	struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
-					   .format = TRIANGLE_SCENE_FORMAT,
-					   .bind = VSTREAM_BIND_RENDER_TARGET,
-					   .width = TRIANGLE_SCENE_WIDTH,
-					   .height = TRIANGLE_SCENE_HEIGHT,
-					   .depth = 1,
-					   .array_size = 1,
-					   .size = TRIANGLE_SCENE_RT_BYTES };
+	struct vgpu_resource_create rt =
+		app_render_target(TRIANGLE_SCENE_WIDTH, TRIANGLE_SCENE_HEIGHT);
 	struct vgpu_transfer down = {
 		.box = { .w = TRIANGLE_SCENE_WIDTH, .h = TRIANGLE_SCENE_HEIGHT, .d = 1 },
 		.stride = TRIANGLE_SCENE_STRIDE
@@ -158,14 +152,7 @@ static struct {
 static void holder_app(void *arg)
 {
 	struct vgpu_dev *dev = app_open_device();
-	struct vgpu_resource_create rt = { .target = VSTREAM_TARGET_TEXTURE_2D,
-					   .format = TRIANGLE_SCENE_FORMAT,
-					   .bind = VSTREAM_BIND_RENDER_TARGET,
-					   .width = 64,
-					   .height = 64,
-					   .depth = 1,
-					   .array_size = 1,
-					   .size = 64 * 64 * 4 };
+	struct vgpu_resource_create rt = app_render_target(64, 64);
 	uint64_t size = 0;
 	void *map = NULL;
 

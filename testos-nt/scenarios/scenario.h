@@ -11,6 +11,7 @@
 
 #include "check.h"
 #include "iomgr.h"
+#include "vgpu/vgpu_abi.h"
 
 struct scenario {
 	const char *name;
@@ -45,6 +46,9 @@ void run_app(const char *name, void (*fn)(void *arg), void *arg);
 /* vgpu_open in a program, with the reason printed when it fails (a failed check). */
 struct vgpu_dev;
 struct vgpu_dev *app_open_device(void);
+
+/* The description of a B8G8R8A8 render target of w x h, with its backing size. */
+struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h);
 
 extern const struct scenario scenarios_bringup[];
 extern const unsigned scenarios_bringup_count;
