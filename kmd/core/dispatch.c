@@ -276,12 +276,53 @@ static uint32_t payload_u32(const struct vgpu_ioctl_bufs *b, uint32_t index)
 	return v;
 }
 
+/*
+ * Resolves the submit's handles into a list of the resources they name.  The
+ * payload lies in the caller's pages, which another of its threads may rewrite
+ * at any moment: each handle is read exactly once, and only the list is used
+ * afterwards.  The list runs through the resources themselves, so that 4096
+ * handles need no allocation; the file's lock keeps them alive.
+ */
+static int name_resources(struct vgpu_file *file, const struct vgpu_ioctl_bufs *b, uint32_t count,
+			  struct vgpu_resource **named)
+{
+	struct vgpu_resource *res;
+	uint32_t i;
+
+	*named = NULL;
+	for (i = 0; i < count; i++) {
+		res = vgpu_file_lookup(file, payload_u32(b, i));
+		if (!res)
+			return VGPU_E_BAD_HANDLE;
+		if (res->named)
+			continue;
+		res->named = true;
+		res->next_named = *named;
+		*named = res;
+	}
+	return VGPU_OK;
+}
+
+/* Ends the list; a submit that went out makes `signal` each resource's last use. */
+static void release_named(struct vgpu_resource *named, bool sent, uint64_t signal)
+{
+	struct vgpu_resource *next;
+
+	for (; named; named = next) {
+		next = named->next_named;
+		if (sent)
+			named->last_use = signal;
+		named->named = false;
+		named->next_named = NULL;
+	}
+}
+
 static int submit(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bufs *b)
 {
 	const struct vgpu_submit *s = &a->submit;
+	struct vgpu_resource *named;
 	struct vgpu_fence_target target;
 	const uint8_t *stream;
-	uint32_t i;
 	int ret;
 
 	if (s->flags || s->pad || s->size % 4 || s->size > VGPU_MAX_SUBMIT_BYTES ||
@@ -291,22 +332,18 @@ static int submit(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_
 		return VGPU_E_BAD_SIZE;
 	if (!file->ctx_id)
 		return VGPU_E_STATE;
-	for (i = 0; i < s->num_handles; i++)
-		if (!vgpu_file_lookup(file, payload_u32(b, i)))
-			return VGPU_E_BAD_HANDLE;
-	ret = vgpu_timeline_target(file, s->signal, &target);
-	if (ret != VGPU_OK)
-		return ret;
-
-	/* An empty submit comes with no payload at all: no offset into NULL. */
-	stream = s->size ? (const uint8_t *)b->payload + s->num_handles * 4u : NULL;
-	ret = vgpu_cmd_submit_3d(file->dev, file->ctx_id, stream, s->size, &target);
-	if (ret != VGPU_OK)
-		return ret;
-	for (i = 0; i < s->num_handles; i++)
-		vgpu_file_lookup(file, payload_u32(b, i))->last_use = s->signal;
-	vgpu_timeline_sent(file, s->signal);
-	return VGPU_OK;
+	ret = name_resources(file, b, s->num_handles, &named);
+	if (ret == VGPU_OK)
+		ret = vgpu_timeline_target(file, s->signal, &target);
+	if (ret == VGPU_OK) {
+		/* An empty submit comes with no payload at all: no offset into NULL. */
+		stream = s->size ? (const uint8_t *)b->payload + s->num_handles * 4u : NULL;
+		ret = vgpu_cmd_submit_3d(file->dev, file->ctx_id, stream, s->size, &target);
+	}
+	release_named(named, ret == VGPU_OK, s->signal);
+	if (ret == VGPU_OK)
+		vgpu_timeline_sent(file, s->signal);
+	return ret;
 }
 
 /* Runs without the file's lock held across the wait, so that other threads go on. */

@@ -29,6 +29,9 @@ struct vgpu_resource {
 	void *mapping;                    /* the OS's user mapping, NULL when unmapped */
 	uint64_t map_address;
 	uint64_t last_use; /* timeline value of the last submit/transfer naming it */
+	/* The submit in progress names it: each handle is read from the caller once. */
+	struct vgpu_resource *next_named;
+	bool named;
 };
 
 struct vgpu_handle_slot {

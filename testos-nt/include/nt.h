@@ -176,6 +176,14 @@ uint64_t nt_user_alloc(struct nt_process *proc, size_t bytes);
 void nt_sched_point(void);
 /* SwitchToThread: a scheduling point that runs another ready thread first, if there is one. */
 void nt_yield(void);
+/*
+ * Another CPU running a thread of `proc` that writes the process's own
+ * memory: until cleared (fn NULL), fn(arg) runs at the entry of every kernel
+ * routine the driver calls while `proc`'s address space is in use, at any
+ * IRQL.  On one CPU, that is what "at any moment" looks like to a driver
+ * that reads user memory twice.
+ */
+void nt_set_other_cpu(struct nt_process *proc, void (*fn)(void *arg), void *arg);
 void nt_sched_seed(uint64_t seed);
 uint64_t nt_sched_steps(void);
 

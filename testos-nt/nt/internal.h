@@ -52,6 +52,8 @@ bool nt_block(bool (*ready)(struct nt_thread *self, void *what), void *what, uin
 void nt_stack_call(void (*fn)(void *arg), void *arg, void *stack_top, void **saved_rsp);
 /* Switch the CPU's user range to what the current thread's context says. */
 void nt_thread_space_sync(void);
+/* Lets the other CPU of nt_set_other_cpu run, if the driver called and its process is current. */
+void nt_other_cpu_step(const void *caller);
 
 /* ---- processes (process.c) ---- */
 void nt_process_finish(struct nt_process *proc);

@@ -78,4 +78,5 @@ void nt_enter(const char *routine, KIRQL max, const void *caller)
 {
 	nt_clock_tick();
 	nt_require_irql(routine, max, caller);
+	nt_other_cpu_step(caller);
 }

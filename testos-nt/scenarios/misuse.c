@@ -187,9 +187,102 @@ static void other_process(void)
 	nt_join(NULL);
 }
 
+/*
+ * SUBMIT's handle array lies in the caller's locked pages, which another of
+ * its threads may rewrite while the driver works (issue 10, defect 1).  The
+ * other CPU turns the one handle into a bad one after the driver's k-th
+ * kernel call, for every k a submit spans: the driver must see either the
+ * handle it checked or the error, never use a value it did not check.
+ */
+#define REWRITE_POINTS 64u
+
+static struct {
+	volatile uint32_t *handle; /* the payload's first word, in the process */
+	uint32_t bad;
+	unsigned calls_left;
+	bool armed;
+} rewrite;
+
+static void rewrite_handle(void *arg)
+{
+	if (!rewrite.armed)
+		return;
+	if (rewrite.calls_left) {
+		rewrite.calls_left--;
+		return;
+	}
+	*rewrite.handle = rewrite.bad;
+	rewrite.armed = false;
+}
+
+static void submit_rewritten_app(void *arg)
+{
+	struct vgpu_context_create *ctx = malloc(sizeof(*ctx));
+	struct vgpu_resource_create *res = malloc(sizeof(*res));
+	struct vgpu_submit *submit = malloc(sizeof(*submit));
+	uint32_t *payload = malloc(sizeof(uint32_t));
+	ULONG error = 0, ok = 0, refused = 0;
+	HANDLE h = open_raw("", &error);
+	unsigned k;
+
+	CHECK(h != INVALID_HANDLE_VALUE);
+	if (h == INVALID_HANDLE_VALUE || !ctx || !res || !submit || !payload)
+		return;
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->capset_id = VGPU_CAPSET_VIRGL2;
+	CHECK_EQ(call(h, VGPU_IOCTL_CONTEXT_CREATE, ctx, sizeof(*ctx), ctx, sizeof(*ctx)), 0);
+	*res = app_render_target(16, 16);
+	CHECK_EQ(call(h, VGPU_IOCTL_RESOURCE_CREATE, res, sizeof(*res), res, sizeof(*res)), 0);
+	rewrite.handle = payload;
+	rewrite.bad = res->handle ^ 0x5a5a0000u;
+	for (k = 0; k < REWRITE_POINTS; k++) {
+		*payload = res->handle;
+		memset(submit, 0, sizeof(*submit));
+		submit->num_handles = 1;
+		submit->signal = k + 1;
+		rewrite.calls_left = k;
+		rewrite.armed = true;
+		error = call(h, VGPU_IOCTL_SUBMIT, submit, sizeof(*submit), payload,
+			     sizeof(*payload));
+		rewrite.armed = false;
+		CHECK(error == 0 || error == ERROR_INVALID_HANDLE_);
+		if (error)
+			refused++;
+		else
+			ok++;
+	}
+	con_printf("# %lu submits went out, %lu were refused\n", (unsigned long)ok,
+		   (unsigned long)refused);
+	/* Some rewrites came before the check, some after: both sides of the window were hit. */
+	CHECK(ok && refused);
+	CHECK(user_close_handle(h, (uint32_t *)&error));
+	free(payload);
+	free(submit);
+	free(res);
+	free(ctx);
+}
+
+static void submit_rewritten(void)
+{
+	struct nt_process *proc;
+	struct nt_thread *t;
+
+	if (!need_started_gpu())
+		return;
+	memset(&rewrite, 0, sizeof(rewrite));
+	proc = nt_process_create("rewriter");
+	nt_set_other_cpu(proc, rewrite_handle, NULL);
+	t = nt_thread_start(proc, "rewriter", submit_rewritten_app, NULL);
+	nt_join(t);
+	nt_set_other_cpu(NULL, NULL, NULL);
+	nt_process_terminate(proc);
+	nt_join(NULL);
+}
+
 const struct scenario scenarios_misuse[] = {
 	{ "ioctl.bad_calls", bad_calls },
 	{ "handle.other_process", other_process },
 	{ "irp.unknown_major", unknown_major },
+	{ "ioctl.submit_rewritten", submit_rewritten },
 };
 const unsigned scenarios_misuse_count = sizeof(scenarios_misuse) / sizeof(scenarios_misuse[0]);

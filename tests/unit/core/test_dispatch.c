@@ -392,6 +392,47 @@ static void test_submit_foreign_handle(void)
 	down();
 }
 
+static int wait_resource_now(uint32_t handle)
+{
+	struct vgpu_wait w = { .kind = VGPU_WAIT_RESOURCE, .handle = handle };
+
+	return call(F, VGPU_IOCTL_WAIT, &w, sizeof(w));
+}
+
+/*
+ * Each handle is read once and names its resource once, however often it
+ * is listed; a refused submit leaves every resource's last use as it was.
+ */
+static void test_submit_names_resources_once(void)
+{
+	uint32_t a, b, list[3];
+
+	if (!up(true))
+		return;
+	a = make_buffer(F, 4096, NULL);
+	b = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, -1);
+	list[0] = a;
+	list[1] = a;
+	list[2] = b;
+	CHECK_EQ(submit(F, list, 3, 2, 1), VGPU_OK);
+	CHECK_EQ(wait_resource_now(a), VGPU_E_BUSY);
+	CHECK_EQ(wait_resource_now(b), VGPU_E_BUSY);
+	CHECK_EQ(fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL), 1);
+	CHECK_EQ(wait_resource_now(a), VGPU_OK);
+	/* refused after naming a: a's last use must not become 2, which never runs */
+	list[1] = 0x7777u;
+	REJECTS(submit(F, list, 2, 2, 2), VGPU_E_BAD_HANDLE);
+	CHECK_EQ(wait_resource_now(a), VGPU_OK);
+	/* and a can be named again */
+	CHECK_EQ(submit(F, list, 1, 2, 3), VGPU_OK);
+	CHECK_EQ(wait_resource_now(a), VGPU_E_BUSY);
+	CHECK_EQ(wait_resource_now(b), VGPU_OK);
+	CHECK_EQ(fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL), 1);
+	CHECK_EQ(wait_resource_now(a), VGPU_OK);
+	down();
+}
+
 static void test_submit_signal_not_increasing(void)
 {
 	if (!up(true))
@@ -519,6 +560,7 @@ int main(void)
 	RUN(test_submit_too_many_handles);
 	RUN(test_submit_payload_size_mismatch);
 	RUN(test_submit_foreign_handle);
+	RUN(test_submit_names_resources_once);
 	RUN(test_submit_signal_not_increasing);
 	RUN(test_submit_nonzero_flags);
 	RUN(test_submit_before_context);
