@@ -164,7 +164,8 @@ void vgpu_device_destroy(struct vgpu_device *dev)
 	while (!vgpu_list_empty(&dev->files))
 		vgpu_file_close(vgpu_list_first(&dev->files, struct vgpu_file, node));
 	/* After the reset the device touches no guest memory: everything may go. */
-	t->ops->reset(t->priv);
+	if (!dev->detached)
+		t->ops->reset(t->priv);
 	free_device(dev);
 }
 
@@ -188,5 +189,13 @@ void vgpu_device_mark_lost(struct vgpu_device *dev)
 		vgpu_dev_log(dev, VGPU_LOG_ERROR, "device lost", 0, 0);
 	}
 	vgpu_ctrlq_fail_all(dev);
+	vgpu_dev_unlock(dev);
+}
+
+void vgpu_device_detach(struct vgpu_device *dev)
+{
+	vgpu_device_mark_lost(dev);
+	vgpu_dev_lock(dev);
+	dev->detached = true;
 	vgpu_dev_unlock(dev);
 }

@@ -60,6 +60,7 @@ struct vgpu_device {
 	struct vgpu_list waiters;
 	struct vgpu_list orphans; /* backings a stuck device may still use */
 	bool lost;
+	bool detached; /* lost, and the transport is another core's */
 	uint64_t command_timeout_ns;
 
 	uint32_t next_ctx_id;

@@ -59,6 +59,15 @@ void vgpu_device_interrupt(struct vgpu_device *dev);
 void vgpu_device_mark_lost(struct vgpu_device *dev);
 
 /*
+ * A lost core hands the transport on: another core drives the device from
+ * now on (the shell rebuilt it after power-down while handles on this one
+ * were still open).  This one never touches the transport again, and its
+ * destroy frees memory only, so the caller must have reset the device since
+ * the core was lost.  PASSIVE.
+ */
+void vgpu_device_detach(struct vgpu_device *dev);
+
+/*
  * One opened device handle.  `file_ctx` is the shell's cookie for it,
  * handed back to the OS's map_user/unmap_user.  PASSIVE.
  */

@@ -3,7 +3,9 @@
  * The core device's life inside a started PnP device: made and brought up
  * at start, declared lost (but kept, files may still name it) when the
  * device powers down or disappears, destroyed at stop/remove or when a
- * lost one is rebuilt.
+ * lost one is renewed.  A lost core with handles still open is retired
+ * rather than destroyed: detached from the device, it lives on until the
+ * last of them closes, while new handles get a new core.
  *
  * The DPC reads dev->core without a lock: the pointer is published before
  * the core starts (its bring-up needs completions) and withdrawn, then
@@ -85,8 +87,64 @@ void win_core_destroy(struct win_device *dev)
 	vgpu_device_destroy(core);
 }
 
-NTSTATUS win_core_rebuild(struct win_device *dev)
+/* A core lost by power-down whose handles are still open. */
+struct win_retired_core {
+	struct vgpu_device *core;
+	LONG open_files;
+	struct win_retired_core *next;
+};
+
+/* Move the lost core aside for its open handles; the device is free for a new one. */
+static NTSTATUS retire_core(struct win_device *dev)
 {
-	win_core_destroy(dev);
+	struct win_retired_core *r = dev->os.alloc(dev, sizeof(*r));
+
+	if (!r)
+		return STATUS_INSUFFICIENT_RESOURCES;
+	r->core = InterlockedExchangePointer((PVOID volatile *)&dev->core, NULL);
+	/* No DPC may still be inside it once the transport is handed on. */
+	KeFlushQueuedDpcs();
+	/* The quiesce at power-down reset the device after marking the core lost. */
+	vgpu_device_detach(r->core);
+	r->open_files = dev->core_files;
+	r->next = dev->retired;
+	dev->retired = r;
+	dev->core_files = 0;
+	return STATUS_SUCCESS;
+}
+
+/* Under the state mutex, with the core stale: a new core for the next handle. */
+NTSTATUS win_core_renew(struct win_device *dev)
+{
+	NTSTATUS status = STATUS_SUCCESS;
+
+	if (dev->core && dev->core_files)
+		status = retire_core(dev);
+	else
+		win_core_destroy(dev);
+	if (!NT_SUCCESS(status))
+		return status;
 	return win_core_start(dev);
+}
+
+/* Under the state mutex, after a handle's core file was closed: a retired core may go. */
+void win_core_file_closed(struct win_device *dev, struct vgpu_device *core)
+{
+	struct win_retired_core **link, *r;
+
+	dev->open_files--;
+	if (core == dev->core) {
+		dev->core_files--;
+		return;
+	}
+	for (link = &dev->retired; (r = *link) != NULL; link = &r->next) {
+		if (r->core != core)
+			continue;
+		if (--r->open_files == 0) {
+			*link = r->next;
+			vgpu_device_destroy(r->core);
+			dev->os.free(dev, r);
+		}
+		return;
+	}
 }

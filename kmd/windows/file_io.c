@@ -43,7 +43,7 @@ static void free_file(struct win_file *file)
 	file->dev->os.free(file->dev, file);
 }
 
-/* Open the core file under the state mutex, rebuilding a core that power-down left lost. */
+/* Open the core file under the state mutex, renewing a core that power-down left lost. */
 static NTSTATUS open_core_file(struct win_device *dev, struct win_file *file)
 {
 	NTSTATUS status = STATUS_SUCCESS;
@@ -52,16 +52,19 @@ static NTSTATUS open_core_file(struct win_device *dev, struct win_file *file)
 	win_state_lock(dev);
 	if (dev->state != WIN_STARTED || dev->power != PowerDeviceD0) {
 		status = STATUS_DEVICE_NOT_READY;
-	} else if (dev->core_stale && dev->open_files == 0) {
-		status = win_core_rebuild(dev);
+	} else if (dev->core_stale) {
+		status = win_core_renew(dev);
 	}
 	if (NT_SUCCESS(status) && !dev->core)
 		status = STATUS_DEVICE_NOT_READY;
 	if (NT_SUCCESS(status)) {
 		ret = vgpu_file_open(dev->core, file, &file->core_file);
 		status = ntstatus_of(ret);
-		if (ret == VGPU_OK)
+		if (ret == VGPU_OK) {
+			file->core = dev->core;
 			dev->open_files++;
+			dev->core_files++;
+		}
 	}
 	win_state_unlock(dev);
 	return status;
@@ -111,7 +114,7 @@ static void release_file(struct win_file *file, PIRP irp)
 	file->core_file = NULL;
 	win_user_map_untrack(file);
 	win_state_lock(dev);
-	dev->open_files--;
+	win_core_file_closed(dev, file->core);
 	win_state_unlock(dev);
 	IoReleaseRemoveLock(&dev->remove_lock, file);
 }

@@ -4,8 +4,9 @@
  *
  * One function device object per vgpu PCI function.  The core device lives
  * from IRP_MN_START_DEVICE to stop/remove; power-down or surprise removal
- * declare it lost (every call fails with DEVICE_LOST), and a lost core is
- * rebuilt when the next handle is opened after the last one closed.
+ * declare it lost (every call fails with DEVICE_LOST).  The next handle
+ * opened after power-down gets a new core; the lost one is kept, detached
+ * from the device, until the last handle opened on it closes.
  *
  * Locks and levels:
  *  - win_device.state_mutex (KMUTEX, PASSIVE: interrupts are connected and
@@ -66,8 +67,10 @@ struct win_device {
 
 	KMUTEX state_mutex;
 	enum win_state state;
-	LONG open_files;
-	BOOLEAN core_stale; /* lost by power-down: rebuild when nobody holds it */
+	LONG open_files;    /* every handle, on any core */
+	LONG core_files;    /* handles opened on `core` */
+	BOOLEAN core_stale; /* lost by power-down: the next open builds a new one */
+	struct win_retired_core *retired;
 	DEVICE_POWER_STATE power;
 	/* the D state for each S state, from the bus's capabilities */
 	DEVICE_POWER_STATE d_for_s[PowerSystemMaximum];
@@ -90,6 +93,7 @@ struct win_device {
 /* One opened handle (FILE_OBJECT->FsContext). */
 struct win_file {
 	struct win_device *dev;
+	struct vgpu_device *core; /* the one core_file was opened on */
 	struct vgpu_file *core_file;
 	PEPROCESS owner;      /* referenced; the only process that may call */
 	IO_REMOVE_LOCK calls; /* ioctls in flight; CLEANUP drains them */
@@ -144,7 +148,8 @@ void win_irq_disconnect(struct win_device *dev);
 NTSTATUS win_core_start(struct win_device *dev);
 void win_core_quiesce(struct win_device *dev);
 void win_core_destroy(struct win_device *dev);
-NTSTATUS win_core_rebuild(struct win_device *dev);
+NTSTATUS win_core_renew(struct win_device *dev);
+void win_core_file_closed(struct win_device *dev, struct vgpu_device *core);
 
 /* os_win.c */
 void win_os_init(struct win_device *dev);

@@ -28,12 +28,17 @@ struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h)
 						      TRIANGLE_SCENE_BYTES_PER_PIXEL };
 }
 
-void run_app(const char *name, void (*fn)(void *arg), void *arg)
+void run_app_beside(const char *name, void (*fn)(void *arg), void *arg)
 {
 	struct nt_process *proc = nt_process_create(name);
 	struct nt_thread *thread = nt_thread_start(proc, name, fn, arg);
 
 	nt_join(thread);
 	nt_process_terminate(proc);
+}
+
+void run_app(const char *name, void (*fn)(void *arg), void *arg)
+{
+	run_app_beside(name, fn, arg);
 	nt_join(NULL);
 }

@@ -66,7 +66,7 @@ static int create_mapped(struct vgpu_dev *dev, struct target *t)
 }
 
 /* The reference triangle: vertices up through a mapping, pixels back through another. */
-static void triangle_app(void *arg)
+void app_render_triangle(void *arg)
 {
 	struct vgpu_dev *dev = app_open_device();
 	uint32_t *stream = malloc(TRIANGLE_SCENE_MAX_DWORDS * 4);
@@ -129,7 +129,7 @@ out:
 static void triangle(void)
 {
 	if (need_started_gpu())
-		run_app("triangle", triangle_app, NULL);
+		run_app("triangle", app_render_triangle, NULL);
 }
 
 /* Many fenced submits queued before any wait: in flight together, completing in order. */
@@ -234,7 +234,7 @@ static void low_resources(void)
 	con_printf("# %llu allocations failed on purpose, %u calls saw it\n",
 		   (unsigned long long)nt_faults_injected(), failures);
 	CHECK(nt_faults_injected() > 0);
-	run_app("after-lowres", triangle_app, NULL);
+	run_app("after-lowres", app_render_triangle, NULL);
 }
 
 /*

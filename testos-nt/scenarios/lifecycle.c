@@ -90,6 +90,86 @@ static void sleep_s3(void)
 	run_app("after-s3", works_app, NULL);
 }
 
+/* A program holding the device, with objects and a mapping, while something happens to it. */
+static struct {
+	bool opened, gone, done;
+	int after;
+} holder;
+
+static void holder_app(void *arg)
+{
+	struct vgpu_dev *dev = app_open_device();
+	struct vgpu_resource_create rt = app_render_target(64, 64);
+	uint64_t size = 0;
+	void *map = NULL;
+
+	if (dev) {
+		CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "holder"), VGPU_OK);
+		CHECK_EQ(vgpu_resource_create(dev, &rt), VGPU_OK);
+		CHECK_EQ(vgpu_resource_map(dev, rt.handle, &map, &size), VGPU_OK);
+	}
+	holder.opened = true;
+	while (!holder.gone)
+		user_yield();
+	if (dev) {
+		holder.after = vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "after");
+		vgpu_close(dev);
+	}
+	holder.done = true;
+}
+
+/* Start the holder in a process of its own; it holds the device once this returns. */
+static struct nt_thread *start_holder(struct nt_process **proc)
+{
+	struct nt_thread *thread;
+
+	memset(&holder, 0, sizeof(holder));
+	*proc = nt_process_create("holder");
+	thread = nt_thread_start(*proc, "holder", holder_app, NULL);
+	while (!holder.opened && !nt_thread_finished(thread))
+		nt_yield();
+	return thread;
+}
+
+static void end_holder(struct nt_process *proc, struct nt_thread *thread)
+{
+	holder.gone = true;
+	nt_join(thread);
+	nt_process_terminate(proc);
+}
+
+/*
+ * A system sleep while a program holds the device (issue 10, defect 5): the
+ * device lost its state, so the old handle's calls fail with DEVICE_LOST;
+ * a program started after the wake renders, before the old handle closes.
+ */
+static void sleep_with_handle_open(SYSTEM_POWER_STATE state)
+{
+	struct nt_process *proc;
+	struct nt_thread *thread;
+
+	if (!need_started_gpu())
+		return;
+	thread = start_holder(&proc);
+	CHECK_EQ(power_sleep(world.gpu, state), STATUS_SUCCESS);
+	CHECK_EQ(power_wake(world.gpu), STATUS_SUCCESS);
+	run_app_beside("after-wake", app_render_triangle, NULL);
+	end_holder(proc, thread);
+	CHECK_EQ(holder.after, VGPU_E_DEVICE_LOST);
+	run_app("after-close", works_app, NULL);
+	CHECK_EQ(nt_mm_mapped_views(), 0);
+}
+
+static void sleep_s3_with_handle_open(void)
+{
+	sleep_with_handle_open(PowerSystemSleeping3);
+}
+
+static void hibernate_with_handle_open(void)
+{
+	sleep_with_handle_open(PowerSystemHibernate);
+}
+
 /* Stop and start again with the interrupt `mode`: what the PnP manager does on a rebalance. */
 static void restart_with(enum pnp_irq_mode mode)
 {
@@ -143,34 +223,6 @@ static void rescan(void)
 	run_app("after-rescan", works_app, NULL);
 }
 
-/* A program holding the device while it vanishes. */
-static struct {
-	bool opened, gone, done;
-	int after;
-} holder;
-
-static void holder_app(void *arg)
-{
-	struct vgpu_dev *dev = app_open_device();
-	struct vgpu_resource_create rt = app_render_target(64, 64);
-	uint64_t size = 0;
-	void *map = NULL;
-
-	if (dev) {
-		CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "holder"), VGPU_OK);
-		CHECK_EQ(vgpu_resource_create(dev, &rt), VGPU_OK);
-		CHECK_EQ(vgpu_resource_map(dev, rt.handle, &map, &size), VGPU_OK);
-	}
-	holder.opened = true;
-	while (!holder.gone)
-		user_yield();
-	if (dev) {
-		holder.after = vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "after");
-		vgpu_close(dev);
-	}
-	holder.done = true;
-}
-
 /*
  * The device vanishes with a handle open, objects on it and a mapping
  * alive: SURPRISE_REMOVAL, calls fail with DEVICE_LOST, the last close
@@ -183,15 +235,9 @@ static void surprise_removal(void)
 
 	if (!need_started_gpu())
 		return;
-	memset(&holder, 0, sizeof(holder));
-	proc = nt_process_create("holder");
-	thread = nt_thread_start(proc, "holder", holder_app, NULL);
-	while (!holder.opened && !nt_thread_finished(thread))
-		nt_yield();
+	thread = start_holder(&proc);
 	CHECK_EQ(pnp_surprise_remove(world.gpu), STATUS_SUCCESS);
-	holder.gone = true;
-	nt_join(thread);
-	nt_process_terminate(proc);
+	end_holder(proc, thread);
 	CHECK_EQ(holder.after, VGPU_E_DEVICE_LOST);
 	world.gpu = NULL;
 }
@@ -207,6 +253,8 @@ const struct scenario scenarios_lifecycle[] = {
 	{ "process.exit_with_objects", process_exit },
 	{ "pnp.stop_start", stop_start },
 	{ "power.s3", sleep_s3 },
+	{ "power.s3_with_handle_open", sleep_s3_with_handle_open },
+	{ "power.s4_with_handle_open", hibernate_with_handle_open },
 	{ "irq.line_shared_in_d3", line_shared_in_d3 },
 	{ "pnp.remove", remove_device },
 	{ "pnp.rescan", rescan },

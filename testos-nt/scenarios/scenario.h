@@ -38,14 +38,19 @@ bool need_started_gpu(void);
 
 /*
  * Run fn(arg) as the only thread of a new user process named `name` and
- * wait for it to end; the process then exits (its handles closed by the
- * I/O manager).
+ * wait for it, and every other thread, to end; the process then exits (its
+ * handles closed by the I/O manager).
  */
 void run_app(const char *name, void (*fn)(void *arg), void *arg);
+/* The same while other programs go on: waits for this program's thread only. */
+void run_app_beside(const char *name, void (*fn)(void *arg), void *arg);
 
 /* vgpu_open in a program, with the reason printed when it fails (a failed check). */
 struct vgpu_dev;
 struct vgpu_dev *app_open_device(void);
+
+/* A program that renders the reference triangle and checks its pixels (run_app's fn). */
+void app_render_triangle(void *arg);
 
 /* The description of a B8G8R8A8 render target of w x h, with its backing size. */
 struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h);

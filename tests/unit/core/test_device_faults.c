@@ -365,6 +365,40 @@ static void test_device_dies(void)
 	down();
 }
 
+/*
+ * After power-down the shell builds a new core on the same transport while
+ * files of the old one are open: the detached old core must never touch the
+ * device again, neither its calls nor its files' closes nor its destroy.
+ */
+static void test_detached_core_leaves_the_device_alone(void)
+{
+	const struct vgpu_transport *t = &H.gpu.transport;
+	struct fake_gpu_stats before, after;
+	uint32_t handle;
+
+	if (!up(true))
+		return;
+	handle = make_buffer(F, 4096, NULL);
+	CHECK(make_texture(F, 64, 64, 1) != 0);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 1, SECOND, NULL), VGPU_OK);
+	/* what the shell does at power-down; the device then forgets everything */
+	vgpu_device_mark_lost(H.dev);
+	t->ops->reset(t->priv);
+	vgpu_device_detach(H.dev);
+	before = fake_gpu_stats(&H.gpu);
+	check_everything_fails(F, VGPU_E_DEVICE_LOST);
+	vgpu_file_close(F);
+	F = NULL;
+	vgpu_device_destroy(H.dev);
+	H.dev = NULL;
+	after = fake_gpu_stats(&H.gpu);
+	CHECK_EQ(after.resets, before.resets);
+	CHECK_EQ(after.notifies, before.notifies);
+	CHECK_EQ(after.requests, before.requests);
+	down();
+}
+
 /* A device dying without anyone declaring it lost still lets files close in bounded time. */
 static void test_device_dies_silently_close_completes(void)
 {
@@ -442,6 +476,7 @@ int main(void)
 	RUN(test_dropped_completion_times_out);
 	RUN(test_dropped_fence_times_out_and_close_completes);
 	RUN(test_device_dies);
+	RUN(test_detached_core_leaves_the_device_alone);
 	RUN(test_device_dies_silently_close_completes);
 	RUN(test_truncated_response);
 	RUN(test_bogus_used_id);
