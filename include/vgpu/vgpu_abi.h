@@ -339,7 +339,9 @@ VGPU_ABI_ASSERT_SIZE(struct vgpu_submit, 24);
  * out: completed, the handle's timeline value now reached.
  * Errors: BUSY (timeout 0 and not done), TIMEOUT, BAD_HANDLE, INVALID
  *     (kind, value never submitted), DEVICE_LOST, CANCELLED (the handle is
- *     being closed by another thread).
+ *     being closed by another thread; on Windows also CancelIoEx on the
+ *     call and the termination of the calling thread, noticed within 50 ms:
+ *     the work waited for goes on and its value still completes).
  */
 enum vgpu_wait_kind {
 	VGPU_WAIT_FENCE = 1,

@@ -93,7 +93,7 @@ static int get_capset(struct vgpu_file *file, union call_args *a, struct vgpu_io
 	if (b->payload_size < cs->max_size)
 		return VGPU_E_BAD_SIZE;
 
-	ret = vgpu_sleeplock_acquire(dev, &dev->capset_lock);
+	ret = vgpu_sleeplock_acquire(dev, &dev->capset_lock, b->call);
 	if (ret != VGPU_OK)
 		return ret;
 	if (cs->cached_version != version) {
@@ -357,7 +357,7 @@ static int wait(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bu
 	if (w->kind == VGPU_WAIT_RESOURCE) {
 		struct vgpu_resource *res;
 
-		ret = vgpu_file_lock(file);
+		ret = vgpu_file_lock(file, b->call);
 		if (ret != VGPU_OK)
 			return ret;
 		res = vgpu_file_lookup(file, w->handle);
@@ -368,7 +368,7 @@ static int wait(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bu
 	} else if (w->kind != VGPU_WAIT_FENCE || w->handle) {
 		return VGPU_E_INVALID;
 	}
-	return vgpu_timeline_wait(file, value, timeout, true, &w->completed);
+	return vgpu_timeline_wait(file, value, timeout, b, &w->completed);
 }
 
 /*
@@ -478,7 +478,7 @@ int vgpu_file_ioctl(struct vgpu_file *file, uint32_t code, struct vgpu_ioctl_buf
 	/* in and out may be the same buffer: work on a private copy. */
 	vgpu_copy(&args, bufs->in, call->size);
 	if (locked) {
-		ret = vgpu_file_lock(file);
+		ret = vgpu_file_lock(file, bufs->call);
 		if (ret != VGPU_OK)
 			return ret;
 	}

@@ -12,9 +12,9 @@
 #include "timeline.h"
 #include "vgpu_core.h"
 
-int vgpu_file_lock(struct vgpu_file *file)
+int vgpu_file_lock(struct vgpu_file *file, void *call)
 {
-	return vgpu_sleeplock_acquire(file->dev, &file->lock);
+	return vgpu_sleeplock_acquire(file->dev, &file->lock, call);
 }
 
 void vgpu_file_unlock(struct vgpu_file *file)
@@ -74,9 +74,9 @@ void vgpu_file_close(struct vgpu_file *file)
 	uint32_t i;
 
 	/* Close must finish: a call stuck on the device holds the lock at most a few timeouts. */
-	(void)vgpu_file_lock(file);
+	(void)vgpu_file_lock(file, NULL);
 	if (file->last_signal &&
-	    vgpu_timeline_wait(file, file->last_signal, dev->command_timeout_ns, false,
+	    vgpu_timeline_wait(file, file->last_signal, dev->command_timeout_ns, NULL,
 			       &completed) == VGPU_E_TIMEOUT)
 		file->unfinished = true;
 

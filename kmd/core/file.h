@@ -61,7 +61,7 @@ struct vgpu_file {
 };
 
 /* Take / drop the file's lock (bounded: VGPU_E_TIMEOUT if a call is stuck). */
-int vgpu_file_lock(struct vgpu_file *file);
+int vgpu_file_lock(struct vgpu_file *file, void *call);
 void vgpu_file_unlock(struct vgpu_file *file);
 
 #endif /* VGPU_KMD_FILE_H */

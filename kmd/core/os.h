@@ -15,6 +15,7 @@
 #ifndef VGPU_KMD_OS_H
 #define VGPU_KMD_OS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,6 +114,15 @@ struct vgpu_os {
 	void (*event_destroy)(void *ctx, void *event);
 	void (*event_signal)(void *ctx, void *event);
 	int (*event_wait)(void *ctx, void *event, uint64_t timeout_ns);
+
+	/*
+	 * Whether the call `call` (what the shell put in vgpu_ioctl_bufs.call)
+	 * should end now: the application cancelled it, or its thread is being
+	 * terminated.  The waits a call may end early (WAIT, the file's lock)
+	 * ask at least every VGPU_CALL_POLL_NS and end with VGPU_E_CANCELLED.
+	 * NULL: calls are never interrupted.  PASSIVE.
+	 */
+	bool (*call_interrupted)(void *ctx, void *call);
 
 	/* Monotonic clock, nanoseconds. Any level. */
 	uint64_t (*now_ns)(void *ctx);

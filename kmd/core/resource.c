@@ -168,7 +168,7 @@ void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 	if (file->unfinished)
 		idle = VGPU_E_TIMEOUT; /* the device may still use the memory: keep it */
 	else if (res->last_use)
-		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, false,
+		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, NULL,
 					  &completed);
 	vgpu_res_unmap(file, res);
 	if (vgpu_res_is_blob(res))

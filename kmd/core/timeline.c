@@ -2,6 +2,7 @@
 #include "timeline.h"
 
 #include "device.h"
+#include "vgpu_core.h"
 
 /* Completion of a fenced command: advance the timeline over what is done, in order. */
 static void timeline_done(struct vgpu_device *dev, struct vgpu_request *req)
@@ -57,10 +58,10 @@ static bool timeline_reached(void *arg)
 }
 
 int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_ns,
-		       bool cancellable, uint64_t *completed)
+		       const struct vgpu_ioctl_bufs *user, uint64_t *completed)
 {
 	struct vgpu_device *dev = file->dev;
-	struct timeline_goal goal = { file, value, cancellable };
+	struct timeline_goal goal = { file, value, user != NULL };
 	int ret = VGPU_OK;
 
 	vgpu_dev_lock(dev);
@@ -71,7 +72,8 @@ int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_
 	vgpu_dev_unlock(dev);
 
 	if (ret == VGPU_OK && timeout_ns)
-		ret = vgpu_wait_until(dev, timeline_reached, &goal, timeout_ns);
+		ret = vgpu_wait_until_call(dev, timeline_reached, &goal, timeout_ns,
+					   user ? user->call : NULL);
 
 	vgpu_dev_lock(dev);
 	*completed = file->completed;

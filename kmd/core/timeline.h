@@ -19,11 +19,13 @@
  */
 int vgpu_timeline_target(struct vgpu_file *file, uint64_t signal, struct vgpu_fence_target *target);
 void vgpu_timeline_sent(struct vgpu_file *file, uint64_t signal);
+struct vgpu_ioctl_bufs;
 /*
- * Wait until the timeline reaches `value` (timeout 0: just ask).  A
- * cancellable wait (a user's WAIT) also ends when the file is cancelled.
+ * Wait until the timeline reaches `value` (timeout 0: just ask).  A wait
+ * for an application's call (`user`, NULL for the driver's own waits) also
+ * ends when the file is cancelled or the OS interrupts the call.
  */
 int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_ns,
-		       bool cancellable, uint64_t *completed);
+		       const struct vgpu_ioctl_bufs *user, uint64_t *completed);
 
 #endif /* VGPU_KMD_TIMELINE_H */

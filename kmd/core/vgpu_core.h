@@ -101,6 +101,7 @@ struct vgpu_ioctl_bufs {
 	uint32_t payload_size;
 	uint32_t out_written;
 	uint32_t payload_written;
+	void *call; /* the shell's own handle on the call, for os->call_interrupted */
 };
 
 /* Validate and run one call of the ABI.  Returns an enum vgpu_status.  PASSIVE. */

@@ -8,12 +8,13 @@ struct vgpu_waiter {
 	void *event;
 };
 
-int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
-			  uint64_t timeout_ns, void *event)
+static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+		     uint64_t timeout_ns, void *event, void *call)
 {
 	const struct vgpu_os *os = dev->os;
 	struct vgpu_waiter waiter = { .event = event };
 	uint64_t start = os->now_ns(os->ctx);
+	bool interruptible = call && os->call_interrupted;
 	int ret = VGPU_OK;
 
 	vgpu_dev_lock(dev);
@@ -23,14 +24,22 @@ int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void
 	 */
 	vgpu_list_add_tail(&dev->waiters, &waiter.node);
 	while (!cond(arg)) {
-		uint64_t elapsed = os->now_ns(os->ctx) - start;
+		uint64_t elapsed = os->now_ns(os->ctx) - start, slice;
 
 		if (elapsed >= timeout_ns) {
 			ret = VGPU_E_TIMEOUT;
 			break;
 		}
+		slice = timeout_ns - elapsed;
+		if (interruptible && slice > VGPU_CALL_POLL_NS)
+			slice = VGPU_CALL_POLL_NS;
 		vgpu_dev_unlock(dev);
-		os->event_wait(os->ctx, event, timeout_ns - elapsed);
+		os->event_wait(os->ctx, event, slice);
+		if (interruptible && os->call_interrupted(os->ctx, call)) {
+			vgpu_dev_lock(dev);
+			ret = VGPU_E_CANCELLED;
+			break;
+		}
 		vgpu_dev_lock(dev);
 	}
 	vgpu_list_del(&waiter.node);
@@ -38,8 +47,14 @@ int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void
 	return ret;
 }
 
-int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
-		    uint64_t timeout_ns)
+int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			  uint64_t timeout_ns, void *event)
+{
+	return wait_loop(dev, cond, arg, timeout_ns, event, NULL);
+}
+
+int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			 uint64_t timeout_ns, void *call)
 {
 	const struct vgpu_os *os = dev->os;
 	void *event;
@@ -55,9 +70,15 @@ int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
 	event = os->event_create(os->ctx);
 	if (!event)
 		return VGPU_E_NO_MEMORY;
-	ret = vgpu_wait_until_event(dev, cond, arg, timeout_ns, event);
+	ret = wait_loop(dev, cond, arg, timeout_ns, event, call);
 	os->event_destroy(os->ctx, event);
 	return ret;
+}
+
+int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+		    uint64_t timeout_ns)
+{
+	return vgpu_wait_until_call(dev, cond, arg, timeout_ns, NULL);
 }
 
 void vgpu_wake_all(struct vgpu_device *dev)
@@ -82,13 +103,13 @@ static bool take_sleeplock(void *arg)
 	return true;
 }
 
-int vgpu_sleeplock_acquire(struct vgpu_device *dev, struct vgpu_sleeplock *lock)
+int vgpu_sleeplock_acquire(struct vgpu_device *dev, struct vgpu_sleeplock *lock, void *call)
 {
 	/*
 	 * A holder waits for the device at most one command timeout per step
 	 * (at the fence id wrap, longer while the device keeps completing work).
 	 */
-	return vgpu_wait_until(dev, take_sleeplock, lock, 4 * dev->command_timeout_ns);
+	return vgpu_wait_until_call(dev, take_sleeplock, lock, 4 * dev->command_timeout_ns, call);
 }
 
 void vgpu_sleeplock_release(struct vgpu_device *dev, struct vgpu_sleeplock *lock)

@@ -20,6 +20,15 @@ struct vgpu_device;
 int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
 		    uint64_t timeout_ns);
 
+/*
+ * The same for a wait on behalf of an application's call: it also ends,
+ * with VGPU_E_CANCELLED, once os->call_interrupted says the call should
+ * (checked every VGPU_CALL_POLL_NS).  call NULL: not interruptible.
+ */
+#define VGPU_CALL_POLL_NS 50000000ull
+int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			 uint64_t timeout_ns, void *call);
+
 /* The same with an event the caller created (so that the wait itself cannot fail). */
 int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
 			  uint64_t timeout_ns, void *event);
@@ -32,7 +41,8 @@ struct vgpu_sleeplock {
 	bool held;
 };
 
-int vgpu_sleeplock_acquire(struct vgpu_device *dev, struct vgpu_sleeplock *lock);
+/* call: the application's call that waits for the lock (NULL: none), as for vgpu_wait_until_call. */
+int vgpu_sleeplock_acquire(struct vgpu_device *dev, struct vgpu_sleeplock *lock, void *call);
 void vgpu_sleeplock_release(struct vgpu_device *dev, struct vgpu_sleeplock *lock);
 
 #endif /* VGPU_KMD_WAIT_H */

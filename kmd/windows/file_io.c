@@ -154,6 +154,7 @@ static int describe_buffers(PIRP irp, PIO_STACK_LOCATION stack, struct vgpu_ioct
 	ULONG out_len = stack->Parameters.DeviceIoControl.OutputBufferLength;
 
 	RtlZeroMemory(bufs, sizeof(*bufs));
+	bufs->call = irp; /* for win_call_interrupted */
 	bufs->in = irp->AssociatedIrp.SystemBuffer;
 	bufs->in_size = bufs->in ? in_len : 0;
 	switch (VGPU_CTL_METHOD(code)) {

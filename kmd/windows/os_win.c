@@ -127,6 +127,20 @@ static int win_event_wait(void *ctx, void *event, uint64_t timeout_ns)
 	return status == STATUS_SUCCESS ? VGPU_OK : VGPU_E_TIMEOUT;
 }
 
+/*
+ * A call ends early when its IRP was cancelled (CancelIoEx; the driver sets
+ * no cancel routine, it polls Irp->Cancel) or its thread is being
+ * terminated: Windows would otherwise keep a killed process alive until
+ * the wait's deadline, up to a minute.
+ */
+static bool win_call_interrupted(void *ctx, void *call)
+{
+	PIRP irp = call;
+
+	return irp->Cancel ||
+	       (irp->Tail.Overlay.Thread && PsIsThreadTerminating(irp->Tail.Overlay.Thread));
+}
+
 static uint64_t win_now_ns(void *ctx)
 {
 	return (uint64_t)KeQueryInterruptTime() * 100u;
@@ -196,6 +210,7 @@ void win_os_init(struct win_device *dev)
 		.event_destroy = win_event_destroy,
 		.event_signal = win_event_signal,
 		.event_wait = win_event_wait,
+		.call_interrupted = win_call_interrupted,
 		.now_ns = win_now_ns,
 		.log = win_log,
 		.pci_cfg_read = win_pci_cfg_read,

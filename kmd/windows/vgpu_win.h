@@ -26,6 +26,9 @@
 #include "vgpu_core.h"
 #include "virtio/virtio_pci.h"
 
+/* An ntoskrnl.exe routine that mingw-w64 declares only in ntifs.h, which ntddk.h excludes. */
+NTKERNELAPI BOOLEAN NTAPI PsIsThreadTerminating(PETHREAD Thread);
+
 /* "Vgpu" as pool tools show it (the bytes in memory order). */
 #define VGPU_POOL_TAG 0x75706756u
 #define VGPU_PCI_BARS 6u

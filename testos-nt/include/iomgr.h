@@ -75,6 +75,12 @@ void pnp_set_irq_mode(struct pnp_device *dev, enum pnp_irq_mode mode);
  */
 bool pnp_shared_line_interrupt(struct pnp_device *dev);
 /*
+ * Hold the function's MSI-X messages: the device raises them, but no ISR
+ * runs until they are released, as if the GPU were busy with a long job.
+ * Releasing delivers each message that came meanwhile, once.
+ */
+void pnp_hold_messages(struct pnp_device *dev, bool hold);
+/*
  * The device disappears: from now on its config space and BARs read as
  * all ones and every mapping of them faults (nt_mm_revoke_io), then
  * SURPRISE_REMOVAL; REMOVE follows by itself once no file object is open

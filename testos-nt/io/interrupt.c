@@ -50,11 +50,32 @@ static void message_interrupt(void *ctx, uint8_t vector)
 
 	for (unsigned i = 0; i < dev->irq.nobjects && dev->irq.version == CONNECT_MESSAGE_BASED;
 	     i++) {
-		if (dev->irq.vectors[i] == vector)
+		if (dev->irq.vectors[i] != vector)
+			continue;
+		if (dev->irq.held)
+			dev->irq.pending |= 1u << i;
+		else
 			run_isr(&dev->irq.objects[i]);
 	}
 	lapic_eoi();
 	nt_set_irql(interrupted);
+}
+
+void pnp_hold_messages(struct pnp_device *dev, bool hold)
+{
+	KIRQL was = nt_irql();
+	uint32_t pending;
+
+	nt_set_irql(IO_DEVICE_IRQL);
+	dev->irq.held = hold;
+	pending = hold ? 0 : dev->irq.pending;
+	if (!hold)
+		dev->irq.pending = 0;
+	for (unsigned i = 0; i < dev->irq.nobjects && dev->irq.version == CONNECT_MESSAGE_BASED;
+	     i++)
+		if (pending & (1u << i))
+			run_isr(&dev->irq.objects[i]);
+	nt_set_irql(was);
 }
 
 /* The line ISR's answer checked against what the function is doing. */

@@ -83,6 +83,7 @@ static const struct export exports[] = {
 	EXPORT(PoSetPowerState),
 	EXPORT(PoStartNextPowerIrp),
 	EXPORT(PsGetCurrentProcessId),
+	EXPORT(PsIsThreadTerminating),
 	EXPORT(PsSetCreateProcessNotifyRoutine),
 	EXPORT(RtlFreeUnicodeString),
 	EXPORT(RtlInitUnicodeString),

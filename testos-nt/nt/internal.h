@@ -35,9 +35,10 @@ struct nt_thread {
 	void *what;
 	uint64_t deadline; /* interrupt time, 100 ns; 0: none */
 	bool timed_out;
-	void *user_stack;  /* in the process's user range; NULL for system threads */
-	bool in_user_mode; /* running on user_stack */
-	void *kernel_rsp;  /* where the kernel stack was left when the thread went to user mode */
+	void *user_stack;   /* in the process's user range; NULL for system threads */
+	bool in_user_mode;  /* running on user_stack */
+	void *kernel_rsp;   /* where the kernel stack was left when the thread went to user mode */
+	void *exit_jump[5]; /* __builtin_setjmp's: where a terminated thread leaves user mode */
 	unsigned spin_locks_held;
 	unsigned fast_mutexes_held;
 	struct nt_thread *next; /* every thread, in creation order */

@@ -15,6 +15,8 @@
  */
 #include "internal.h"
 
+#include <ntifs.h>
+
 #define STACK_PAGES 16u
 #define DEADLOCK_NS (30ull * 1000000000ull)
 #define IDLE_SLICE_NS 1000000ull
@@ -216,7 +218,24 @@ void nt_syscall(void (*fn)(void *arg), void *arg)
 	}
 	self->in_user_mode = false;
 	nt_stack_call(fn, arg, self->kernel_rsp, NULL);
+	/* A thread of a terminated process ends on its way back to user mode. */
+	if (self->process->terminating)
+		__builtin_longjmp(self->exit_jump, 1);
 	self->in_user_mode = true;
+}
+
+/* learn.microsoft.com: ntifs/nf-ntifs-psisthreadterminating */
+BOOLEAN PsIsThreadTerminating(PETHREAD thread)
+{
+	struct nt_thread *t;
+
+	ENTER("PsIsThreadTerminating", DISPATCH_LEVEL);
+	for (t = threads; t && t != (struct nt_thread *)thread; t = t->next)
+		;
+	if (!t)
+		nt_violation("PsIsThreadTerminating", "the argument must be a thread", CALLER(),
+			     "%p is no thread", (void *)thread);
+	return t->process->terminating;
 }
 
 void nt_yield(void)
@@ -239,9 +258,12 @@ static void thread_main(void *arg)
 
 	__asm__ volatile("mov %0, %%cr8" : : "r"(0ull) : "memory");
 	if (self->user_stack) {
-		self->in_user_mode = true;
-		nt_stack_call(self->fn, self->arg, (uint8_t *)self->user_stack + USER_STACK_BYTES,
-			      &self->kernel_rsp);
+		if (!__builtin_setjmp(self->exit_jump)) {
+			self->in_user_mode = true;
+			nt_stack_call(self->fn, self->arg,
+				      (uint8_t *)self->user_stack + USER_STACK_BYTES,
+				      &self->kernel_rsp);
+		}
 		self->in_user_mode = false;
 	} else {
 		self->fn(self->arg);

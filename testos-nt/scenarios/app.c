@@ -1,8 +1,57 @@
 /* SPDX-License-Identifier: MIT */
-/* A user program of the guest: one process, one thread, run to its end. */
+/*
+ * A user program of the guest: one process, one thread, run to its end;
+ * and the Win32 calls a program makes on the device without libvgpu.
+ */
 #include "libvgpu.h"
 #include "scenario.h"
 #include "triangle_scene.h"
+#include "../user/user.h"
+#include "vgpu/vgpu_windows.h"
+
+static const GUID vgpu_interface = VGPU_DEVICE_INTERFACE_GUID_INIT;
+
+/* The device path as a user string (in the process's heap), with `suffix` appended. */
+static WCHAR *device_path(const char *suffix)
+{
+	const WCHAR *paths[1];
+	WCHAR *path;
+	size_t n = 0, m = strlen(suffix), i;
+
+	if (user_interfaces(&vgpu_interface, (const uint16_t **)paths, 1) != 1)
+		return NULL;
+	while (paths[0][n])
+		n++;
+	path = malloc((n + m + 1) * sizeof(WCHAR));
+	if (!path)
+		return NULL;
+	memcpy(path, paths[0], n * sizeof(WCHAR));
+	for (i = 0; i <= m; i++)
+		path[n + i] = (WCHAR)(unsigned char)suffix[i];
+	return path;
+}
+
+HANDLE app_open_raw(const char *suffix, ULONG *error)
+{
+	WCHAR *path = device_path(suffix);
+	HANDLE h;
+
+	CHECK(path);
+	if (!path)
+		return INVALID_HANDLE_VALUE;
+	h = user_create_file(path, (uint32_t *)error);
+	free(path);
+	return h;
+}
+
+ULONG app_call(HANDLE h, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len)
+{
+	uint32_t returned = 0, error = 0;
+
+	if (user_device_control(h, code, in, in_len, out, out_len, &returned, &error))
+		return 0;
+	return error;
+}
 
 struct vgpu_dev *app_open_device(void)
 {

@@ -16,61 +16,16 @@
 #define ERROR_NOT_SUPPORTED_ 50u
 #define ERROR_INVALID_USER_BUFFER_ 1784u
 
-static const GUID vgpu_interface = VGPU_DEVICE_INTERFACE_GUID_INIT;
-
-/* The device path as a user string (in the process's heap), with `suffix` appended. */
-static WCHAR *device_path(const char *suffix)
-{
-	const WCHAR *paths[1];
-	WCHAR *path;
-	size_t n = 0, m = strlen(suffix), i;
-
-	if (user_interfaces(&vgpu_interface, (const uint16_t **)paths, 1) != 1)
-		return NULL;
-	while (paths[0][n])
-		n++;
-	path = malloc((n + m + 1) * sizeof(WCHAR));
-	if (!path)
-		return NULL;
-	memcpy(path, paths[0], n * sizeof(WCHAR));
-	for (i = 0; i <= m; i++)
-		path[n + i] = (WCHAR)(unsigned char)suffix[i];
-	return path;
-}
-
-static HANDLE open_raw(const char *suffix, ULONG *error)
-{
-	WCHAR *path = device_path(suffix);
-	HANDLE h;
-
-	CHECK(path);
-	if (!path)
-		return INVALID_HANDLE_VALUE;
-	h = user_create_file(path, (uint32_t *)error);
-	free(path);
-	return h;
-}
-
-/* One call; its Win32 error (0: it succeeded). */
-static ULONG call(HANDLE h, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len)
-{
-	uint32_t returned = 0, error = 0;
-
-	if (user_device_control(h, code, in, in_len, out, out_len, &returned, &error))
-		return 0;
-	return error;
-}
-
 static void bad_calls_app(void *arg)
 {
 	struct vgpu_get_info *info = malloc(sizeof(*info));
 	ULONG error = 0;
 	HANDLE h;
 
-	h = open_raw("\\below", &error);
+	h = app_open_raw("\\below", &error);
 	CHECK(h == INVALID_HANDLE_VALUE);
 	CHECK_EQ(error, ERROR_FILE_NOT_FOUND_);
-	h = open_raw("", &error);
+	h = app_open_raw("", &error);
 	CHECK(h != INVALID_HANDLE_VALUE);
 	if (h == INVALID_HANDLE_VALUE || !info)
 		return;
@@ -78,18 +33,18 @@ static void bad_calls_app(void *arg)
 	memset(info, 0, sizeof(*info));
 	info->abi_major = VGPU_ABI_VERSION_MAJOR;
 	info->abi_minor = VGPU_ABI_VERSION_MINOR;
-	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info, sizeof(*info)), 0);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info, sizeof(*info)), 0);
 	CHECK_EQ(info->abi_major, VGPU_ABI_VERSION_MAJOR);
-	CHECK_EQ(call(h, VGPU_CTL_CODE(0x900, 3), info, sizeof(*info), info, sizeof(*info)),
+	CHECK_EQ(app_call(h, VGPU_CTL_CODE(0x900, 3), info, sizeof(*info), info, sizeof(*info)),
 		 ERROR_NOT_SUPPORTED_);
-	CHECK_EQ(call(h, VGPU_CTL_CODE(0x9FF, VGPU_METHOD_BUFFERED), info, sizeof(*info), info,
-		      sizeof(*info)),
+	CHECK_EQ(app_call(h, VGPU_CTL_CODE(0x9FF, VGPU_METHOD_BUFFERED), info, sizeof(*info), info,
+			  sizeof(*info)),
 		 ERROR_NOT_SUPPORTED_);
-	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, info, 4, info, 4), ERROR_INVALID_USER_BUFFER_);
-	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, NULL, 0, NULL, 0), ERROR_INVALID_USER_BUFFER_);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_GET_INFO, info, 4, info, 4), ERROR_INVALID_USER_BUFFER_);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_GET_INFO, NULL, 0, NULL, 0), ERROR_INVALID_USER_BUFFER_);
 	info->abi_major = VGPU_ABI_VERSION_MAJOR;
 	info->abi_minor = VGPU_ABI_VERSION_MINOR;
-	CHECK_EQ(call(h, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info, sizeof(*info)), 0);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info, sizeof(*info)), 0);
 	CHECK(user_close_handle(h, (uint32_t *)&error));
 	free(info);
 }
@@ -104,7 +59,7 @@ static void unknown_major_app(void *arg)
 	uint8_t *buf = malloc(64);
 	uint32_t error = 0, got = 0;
 	ULONG open_error = 0;
-	HANDLE h = open_raw("", &open_error);
+	HANDLE h = app_open_raw("", &open_error);
 
 	CHECK(h != INVALID_HANDLE_VALUE);
 	if (h == INVALID_HANDLE_VALUE || !buf)
@@ -139,7 +94,7 @@ static void owner_app(void *arg)
 {
 	ULONG error = 0;
 
-	dup.owner_handle = open_raw("", &error);
+	dup.owner_handle = app_open_raw("", &error);
 	CHECK(dup.owner_handle != INVALID_HANDLE_VALUE);
 	dup.owner_opened = true;
 	while (!dup.other_done)
@@ -160,8 +115,8 @@ static void other_app(void *arg)
 		info->abi_major = VGPU_ABI_VERSION_MAJOR;
 		dup.other_handle = user_duplicate_handle(dup.owner, dup.owner_handle, dup.other);
 		CHECK(dup.other_handle != INVALID_HANDLE_VALUE && dup.other_handle != NULL);
-		CHECK_EQ(call(dup.other_handle, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info,
-			      sizeof(*info)),
+		CHECK_EQ(app_call(dup.other_handle, VGPU_IOCTL_GET_INFO, info, sizeof(*info), info,
+				  sizeof(*info)),
 			 ERROR_INVALID_HANDLE_);
 		CHECK(user_close_handle(dup.other_handle, (uint32_t *)&error));
 	}
@@ -222,7 +177,7 @@ static void submit_rewritten_app(void *arg)
 	struct vgpu_submit *submit = malloc(sizeof(*submit));
 	uint32_t *payload = malloc(sizeof(uint32_t));
 	ULONG error = 0, ok = 0, refused = 0;
-	HANDLE h = open_raw("", &error);
+	HANDLE h = app_open_raw("", &error);
 	unsigned k;
 
 	CHECK(h != INVALID_HANDLE_VALUE);
@@ -230,9 +185,9 @@ static void submit_rewritten_app(void *arg)
 		return;
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->capset_id = VGPU_CAPSET_VIRGL2;
-	CHECK_EQ(call(h, VGPU_IOCTL_CONTEXT_CREATE, ctx, sizeof(*ctx), ctx, sizeof(*ctx)), 0);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_CONTEXT_CREATE, ctx, sizeof(*ctx), ctx, sizeof(*ctx)), 0);
 	*res = app_render_target(16, 16);
-	CHECK_EQ(call(h, VGPU_IOCTL_RESOURCE_CREATE, res, sizeof(*res), res, sizeof(*res)), 0);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_RESOURCE_CREATE, res, sizeof(*res), res, sizeof(*res)), 0);
 	rewrite.handle = payload;
 	rewrite.bad = res->handle ^ 0x5a5a0000u;
 	for (k = 0; k < REWRITE_POINTS; k++) {
@@ -242,8 +197,8 @@ static void submit_rewritten_app(void *arg)
 		submit->signal = k + 1;
 		rewrite.calls_left = k;
 		rewrite.armed = true;
-		error = call(h, VGPU_IOCTL_SUBMIT, submit, sizeof(*submit), payload,
-			     sizeof(*payload));
+		error = app_call(h, VGPU_IOCTL_SUBMIT, submit, sizeof(*submit), payload,
+				 sizeof(*payload));
 		rewrite.armed = false;
 		CHECK(error == 0 || error == ERROR_INVALID_HANDLE_);
 		if (error)

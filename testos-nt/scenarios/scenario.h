@@ -52,6 +52,11 @@ struct vgpu_dev *app_open_device(void);
 /* A program that renders the reference triangle and checks its pixels (run_app's fn). */
 void app_render_triangle(void *arg);
 
+/* CreateFileW on the device's interface path + `suffix`, without libvgpu; *error: Win32's. */
+HANDLE app_open_raw(const char *suffix, ULONG *error);
+/* One DeviceIoControl; its Win32 error (0: it succeeded). */
+ULONG app_call(HANDLE h, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len);
+
 /* The description of a B8G8R8A8 render target of w x h, with its backing size. */
 struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h);
 
@@ -61,6 +66,8 @@ extern const struct scenario scenarios_device[];
 extern const unsigned scenarios_device_count;
 extern const struct scenario scenarios_misuse[];
 extern const unsigned scenarios_misuse_count;
+extern const struct scenario scenarios_cancel[];
+extern const unsigned scenarios_cancel_count;
 extern const struct scenario scenarios_lifecycle[];
 extern const unsigned scenarios_lifecycle_count;
 

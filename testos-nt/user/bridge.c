@@ -85,6 +85,21 @@ bool user_close_handle(void *handle, uint32_t *error)
 	return c.ok;
 }
 
+static void do_cancel(void *arg)
+{
+	struct call *c = arg;
+
+	c->ok = io_cancel(c->handle);
+}
+
+bool user_cancel_io(void *handle)
+{
+	struct call c = { .handle = handle };
+
+	nt_syscall(do_cancel, &c);
+	return c.ok;
+}
+
 static void do_read(void *arg)
 {
 	struct call *c = arg;

@@ -22,6 +22,8 @@ void *user_create_file(const uint16_t *path, uint32_t *error);
 bool user_device_control(void *handle, uint32_t code, void *in, uint32_t in_len, void *out,
 			 uint32_t out_len, uint32_t *returned, uint32_t *error);
 bool user_close_handle(void *handle, uint32_t *error);
+/* CancelIoEx(handle, NULL): every call of this process on the handle. */
+bool user_cancel_io(void *handle);
 /* ReadFile: an IRP_MJ_READ, which vgpu's ABI does not have. */
 bool user_read_file(void *handle, void *buffer, uint32_t length, uint32_t *read, uint32_t *error);
 /* DuplicateHandle into another process. */

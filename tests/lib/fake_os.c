@@ -665,6 +665,14 @@ static int os_event_wait(void *ctx, void *event, uint64_t timeout_ns)
 	return rc;
 }
 
+static bool os_call_interrupted(void *ctx, void *call)
+{
+	struct fake_os *f = to_fake(ctx);
+
+	__atomic_fetch_add(&f->interrupt_checks, 1, __ATOMIC_RELAXED);
+	return call && __atomic_load_n(&f->interrupted_call, __ATOMIC_ACQUIRE) == call;
+}
+
 static void os_log(void *ctx, enum vgpu_log_level level, const char *msg, uint64_t a, uint64_t b)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
@@ -706,6 +714,7 @@ int fake_os_init(struct fake_os *f)
 		.event_destroy = os_event_destroy,
 		.event_signal = os_event_signal,
 		.event_wait = os_event_wait,
+		.call_interrupted = os_call_interrupted,
 		.now_ns = os_now_ns,
 		.log = os_log,
 	};

@@ -66,6 +66,10 @@ struct fake_os {
 	uint8_t *device_va; /* NULL: not memory; mappings return the address itself */
 	struct fake_map *device_maps;
 
+	/* the call os->call_interrupted says should end (NULL: none); atomic */
+	void *interrupted_call;
+	uint64_t interrupt_checks;
+
 	/* misuse of the OS table: unknown or double frees, wrong file_ctx... */
 	uint64_t violations;
 	uint64_t log_lines;

@@ -399,6 +399,37 @@ static void test_detached_core_leaves_the_device_alone(void)
 	down();
 }
 
+/* A WAIT of a call the OS interrupts (CancelIoEx, thread termination) ends within a poll. */
+static void test_interrupted_call_ends_its_wait(void)
+{
+	static int call_a, call_b;
+	struct vgpu_wait w = { .kind = VGPU_WAIT_FENCE, .value = 1, .timeout_ns = 10 * SECOND };
+	struct vgpu_ioctl_bufs b = {
+		.in = &w, .in_size = sizeof(w), .out = &w, .out_size = sizeof(w), .call = &call_b
+	};
+	uint64_t start;
+
+	if (!up(true))
+		return;
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, -1);
+	CHECK_EQ(submit(F, NULL, 0, 2, 1), VGPU_OK);
+	/* another call's interruption leaves this one alone */
+	__atomic_store_n(&H.os.interrupted_call, (void *)&call_a, __ATOMIC_RELEASE);
+	w.timeout_ns = 3 * VGPU_CALL_POLL_NS;
+	CHECK_EQ(vgpu_file_ioctl(F, VGPU_IOCTL_WAIT, &b), VGPU_E_TIMEOUT);
+	CHECK(H.os.interrupt_checks >= 2);
+	__atomic_store_n(&H.os.interrupted_call, (void *)&call_b, __ATOMIC_RELEASE);
+	w.timeout_ns = 10 * SECOND;
+	start = now_ns();
+	CHECK_EQ(vgpu_file_ioctl(F, VGPU_IOCTL_WAIT, &b), VGPU_E_CANCELLED);
+	CHECK(now_ns() - start < SECOND);
+	/* the work itself goes on: the fence still completes */
+	__atomic_store_n(&H.os.interrupted_call, NULL, __ATOMIC_RELEASE);
+	CHECK_EQ(fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL), 1);
+	CHECK_EQ(wait_fence(F, 1, SECOND, NULL), VGPU_OK);
+	down();
+}
+
 /* A device dying without anyone declaring it lost still lets files close in bounded time. */
 static void test_device_dies_silently_close_completes(void)
 {
@@ -477,6 +508,7 @@ int main(void)
 	RUN(test_dropped_fence_times_out_and_close_completes);
 	RUN(test_device_dies);
 	RUN(test_detached_core_leaves_the_device_alone);
+	RUN(test_interrupted_call_ends_its_wait);
 	RUN(test_device_dies_silently_close_completes);
 	RUN(test_truncated_response);
 	RUN(test_bogus_used_id);
