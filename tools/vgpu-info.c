@@ -98,6 +98,28 @@ static void print_stats(struct vgpu_dev *dev)
 	       st.backing_bytes, st.device_errors, st.fences_completed);
 }
 
+static void print_limits(struct vgpu_dev *dev)
+{
+	struct vgpu_get_limits l;
+	int status = vgpu_get_limits(dev, &l);
+
+	if (status != VGPU_OK) {
+		printf("pinned memory:     limits unknown (%s)\n", vgpu_status_str(status));
+		return;
+	}
+	printf("pinned memory:     %" PRIu64 " MiB in use (%" PRIu64 " MiB by this process); "
+	       "limits ",
+	       l.pinned >> 20, l.pinned_by_caller >> 20);
+	if (l.pinned_max)
+		printf("%" PRIu64 " MiB", l.pinned_max >> 20);
+	else
+		printf("none");
+	if (l.pinned_max_per_process)
+		printf(", %" PRIu64 " MiB per process\n", l.pinned_max_per_process >> 20);
+	else
+		printf(", none per process\n");
+}
+
 static void print_bits(const char *label, unsigned int word, uint32_t bits)
 {
 	unsigned int bit;
@@ -194,6 +216,7 @@ int main(void)
 	}
 	print_info(vgpu_info(dev));
 	print_stats(dev);
+	print_limits(dev);
 	for (id = 0; id < 32; id++)
 		if (vgpu_info(dev)->capset_mask & (1u << id))
 			print_capset(dev, id, buf);

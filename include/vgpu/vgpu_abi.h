@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #define VGPU_ABI_VERSION_MAJOR 1u
-#define VGPU_ABI_VERSION_MINOR 1u
+#define VGPU_ABI_VERSION_MINOR 2u
 
 #if defined(__cplusplus)
 #define VGPU_ABI_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type)
@@ -374,6 +374,24 @@ struct vgpu_get_stats {
 };
 VGPU_ABI_ASSERT_SIZE(struct vgpu_get_stats, 48);
 #define VGPU_IOCTL_GET_STATS VGPU_CTL_CODE(0x90B, VGPU_METHOD_BUFFERED)
+
+/*
+ * GET_LIMITS (buffered; ABI 1.2) - the limits on memory pinned for resource
+ * backing (guest pages nothing can page out), and what is pinned now.
+ * out: pinned_max (all processes together) and pinned_max_per_process (the
+ *     handles of one process together; where the driver knows no
+ *     processes, of one handle), 0 meaning no limit; pinned (all, now) and
+ *     pinned_by_caller (the caller's process, now).  A RESOURCE_CREATE
+ *     whose backing would pass a limit fails with NO_MEMORY.
+ */
+struct vgpu_get_limits {
+	uint64_t pinned_max;
+	uint64_t pinned_max_per_process;
+	uint64_t pinned;
+	uint64_t pinned_by_caller;
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_get_limits, 32);
+#define VGPU_IOCTL_GET_LIMITS VGPU_CTL_CODE(0x90D, VGPU_METHOD_BUFFERED)
 
 /* Size of a dimension at a mip level, as gallium computes it. */
 static inline uint32_t vgpu_minify(uint32_t size, uint32_t level)

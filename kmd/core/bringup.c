@@ -192,6 +192,15 @@ void vgpu_device_mark_lost(struct vgpu_device *dev)
 	vgpu_dev_unlock(dev);
 }
 
+void vgpu_device_set_pin_limits(struct vgpu_device *dev, uint64_t device_bytes,
+				uint64_t owner_bytes)
+{
+	vgpu_dev_lock(dev);
+	dev->pin_limit_device = device_bytes;
+	dev->pin_limit_owner = owner_bytes;
+	vgpu_dev_unlock(dev);
+}
+
 void vgpu_device_detach(struct vgpu_device *dev)
 {
 	vgpu_device_mark_lost(dev);

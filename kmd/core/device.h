@@ -60,7 +60,9 @@ struct vgpu_device {
 	struct vgpu_list waiters;
 	struct vgpu_list orphans; /* backings a stuck device may still use */
 	bool lost;
-	bool detached; /* lost, and the transport is another core's */
+	bool detached;             /* lost, and the transport is another core's */
+	uint64_t pin_limit_device; /* backing bytes of all files together; 0: none */
+	uint64_t pin_limit_owner;  /* backing bytes of one owner's files; 0: none */
 	uint64_t command_timeout_ns;
 
 	uint32_t next_ctx_id;

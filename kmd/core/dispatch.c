@@ -20,6 +20,7 @@
 union call_args {
 	struct vgpu_get_info get_info;
 	struct vgpu_get_stats get_stats;
+	struct vgpu_get_limits get_limits;
 	struct vgpu_get_capset get_capset;
 	struct vgpu_context_create context_create;
 	struct vgpu_resource_create resource_create;
@@ -66,6 +67,20 @@ static int get_info(struct vgpu_file *file, union call_args *a, struct vgpu_ioct
 	info->max_submit_handles = VGPU_MAX_SUBMIT_HANDLES;
 	info->num_scanouts = dev->num_scanouts;
 	return caller_major == VGPU_ABI_VERSION_MAJOR ? VGPU_OK : VGPU_E_VERSION;
+}
+
+static int get_limits(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bufs *b)
+{
+	struct vgpu_device *dev = file->dev;
+	struct vgpu_get_limits *l = &a->get_limits;
+
+	vgpu_dev_lock(dev);
+	l->pinned_max = dev->pin_limit_device;
+	l->pinned_max_per_process = dev->pin_limit_owner;
+	l->pinned = dev->stats.backing_bytes;
+	l->pinned_by_caller = vgpu_res_owner_pinned(file);
+	vgpu_dev_unlock(dev);
+	return VGPU_OK;
 }
 
 static int get_stats(struct vgpu_file *file, union call_args *a, struct vgpu_ioctl_bufs *b)
@@ -392,6 +407,10 @@ static const struct call calls[] = {
 	  .size = sizeof(struct vgpu_get_info),
 	  .flags = CALL_WORKS_WHEN_LOST,
 	  .fn = get_info },
+	{ .code = VGPU_IOCTL_GET_LIMITS,
+	  .size = sizeof(struct vgpu_get_limits),
+	  .flags = CALL_WORKS_WHEN_LOST,
+	  .fn = get_limits },
 	{ .code = VGPU_IOCTL_GET_STATS,
 	  .size = sizeof(struct vgpu_get_stats),
 	  .flags = CALL_WORKS_WHEN_LOST,

@@ -49,6 +49,13 @@ int vgpu_file_open(struct vgpu_device *dev, void *file_ctx, struct vgpu_file **o
 	return VGPU_OK;
 }
 
+void vgpu_file_set_owner(struct vgpu_file *file, uint64_t owner)
+{
+	vgpu_dev_lock(file->dev);
+	file->owner = owner;
+	vgpu_dev_unlock(file->dev);
+}
+
 /* The device never finished: its late completions must not reach the freed file. */
 static void abandon_pending(struct vgpu_file *file)
 {

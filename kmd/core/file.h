@@ -48,6 +48,8 @@ struct vgpu_file {
 	bool unfinished;            /* closing, and the device never finished its work */
 	bool unresponsive;          /* a command of this file got no answer */
 	bool cancelled;             /* being closed: user waits end at once */
+	uint64_t owner;             /* vgpu_file_set_owner's key; 0: its own owner */
+	uint64_t pinned_bytes;      /* its resources' backing, under dev->lock */
 
 	struct vgpu_handle_slot *slots;
 	uint32_t nslots;

@@ -9,20 +9,73 @@
 #include "personality.h"
 #include "timeline.h"
 
-/* Blobs count as resources; only guest backing counts as backing bytes. */
-static void account(struct vgpu_device *dev, int sign, const struct vgpu_resource *res)
+/* What a resource pins: its backing, whole pages. */
+static uint64_t backing_bytes(const struct vgpu_resource_create *desc)
 {
-	uint64_t bytes = res->backing ? res->backing->size : 0;
+	return vgpu_align_up(desc->size, VGPU_PAGE_SIZE);
+}
+
+static void count_resource(struct vgpu_device *dev, int sign)
+{
+	vgpu_dev_lock(dev);
+	dev->stats.resources += sign;
+	vgpu_dev_unlock(dev);
+}
+
+uint64_t vgpu_res_owner_pinned(const struct vgpu_file *file)
+{
+	struct vgpu_list *pos, *tmp;
+	uint64_t bytes = 0;
+
+	if (!file->owner)
+		return file->pinned_bytes;
+	vgpu_list_for_each_safe(pos, tmp, &file->dev->files)
+	{
+		const struct vgpu_file *f = vgpu_container_of(pos, struct vgpu_file, node);
+
+		if (f->owner == file->owner)
+			bytes += f->pinned_bytes;
+	}
+	return bytes;
+}
+
+static bool passes(uint64_t limit, uint64_t now, uint64_t more)
+{
+	return limit && (now > limit || more > limit - now);
+}
+
+/*
+ * Backing pins guest pages: a file reserves them before it allocates, so
+ * that creates in parallel cannot pass a limit together.
+ */
+static int reserve_pinned(struct vgpu_file *file, uint64_t bytes)
+{
+	struct vgpu_device *dev = file->dev;
+	int ret = VGPU_OK;
 
 	vgpu_dev_lock(dev);
-	if (sign > 0) {
-		dev->stats.resources++;
-		dev->stats.backing_bytes += bytes;
+	if (passes(dev->pin_limit_device, dev->stats.backing_bytes, bytes)) {
+		vgpu_dev_log(dev, VGPU_LOG_WARN, "pinned memory: the device-wide limit is reached",
+			     dev->stats.backing_bytes, dev->pin_limit_device);
+		ret = VGPU_E_NO_MEMORY;
+	} else if (passes(dev->pin_limit_owner, vgpu_res_owner_pinned(file), bytes)) {
+		vgpu_dev_log(dev, VGPU_LOG_WARN, "pinned memory: a process reached its limit",
+			     vgpu_res_owner_pinned(file), dev->pin_limit_owner);
+		ret = VGPU_E_NO_MEMORY;
 	} else {
-		dev->stats.resources--;
-		dev->stats.backing_bytes -= bytes;
+		dev->stats.backing_bytes += bytes;
+		file->pinned_bytes += bytes;
 	}
 	vgpu_dev_unlock(dev);
+	return ret;
+}
+
+static void unreserve_pinned(struct vgpu_file *file, uint64_t bytes)
+{
+	vgpu_dev_lock(file->dev);
+	file->dev->stats.backing_bytes -= bytes;
+	file->pinned_bytes -= bytes;
+	vgpu_dev_unlock(file->dev);
 }
 
 /*
@@ -92,16 +145,22 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 {
 	struct vgpu_device *dev = file->dev;
 	const struct vgpu_os *os = dev->os;
-	uint64_t backing_size = vgpu_align_up(desc->size, VGPU_PAGE_SIZE);
+	uint64_t backing_size = backing_bytes(desc);
 	struct vgpu_resource *res;
 	int ret = new_resource(file, desc, &res);
 
 	if (ret != VGPU_OK)
 		return ret;
+	ret = reserve_pinned(file, backing_size);
+	if (ret != VGPU_OK) {
+		drop_resource(file, res);
+		return ret;
+	}
 	ret = vgpu_personality_contiguous_backing(dev)
 		      ? os->backing_alloc_contig(os->ctx, backing_size, &res->backing)
 		      : os->backing_alloc(os->ctx, backing_size, &res->backing);
 	if (ret != VGPU_OK) {
+		unreserve_pinned(file, backing_size);
 		drop_resource(file, res);
 		return VGPU_E_NO_MEMORY;
 	}
@@ -110,10 +169,11 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 	if (ret != VGPU_OK) {
 		/* A device that timed out may still hold the backing. */
 		release_backing(dev, res->backing, ret == VGPU_E_TIMEOUT);
+		unreserve_pinned(file, backing_size);
 		drop_resource(file, res);
 		return ret;
 	}
-	account(dev, +1, res);
+	count_resource(dev, +1);
 	*out = res;
 	return VGPU_OK;
 }
@@ -136,7 +196,7 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
 		drop_resource(file, res);
 		return ret;
 	}
-	account(file->dev, +1, res);
+	count_resource(file->dev, +1);
 	*out = res;
 	return VGPU_OK;
 }
@@ -175,7 +235,9 @@ void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 		vgpu_blob_unmap_device(file, res);
 	release_on_device(file, res);
 
-	account(dev, -1, res);
+	count_resource(dev, -1);
+	if (res->backing)
+		unreserve_pinned(file, backing_bytes(&res->desc));
 	release_backing(dev, res->backing, idle == VGPU_E_TIMEOUT);
 	drop_resource(file, res);
 }

@@ -11,6 +11,9 @@
 
 #include "file.h"
 
+/* Backing bytes of the files of `file`'s owner (its own if it has none).  Caller holds dev->lock. */
+uint64_t vgpu_res_owner_pinned(const struct vgpu_file *file);
+
 int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *desc,
 		    struct vgpu_resource **out);
 /* A HOST3D blob: no guest backing. */

@@ -59,6 +59,15 @@ void vgpu_device_interrupt(struct vgpu_device *dev);
 void vgpu_device_mark_lost(struct vgpu_device *dev);
 
 /*
+ * Limits on pinned memory (resource backing: guest pages nothing can page
+ * out), of all files together and of one owner's files together (see
+ * vgpu_file_set_owner); 0: no limit.  A create whose backing would pass one
+ * fails with VGPU_E_NO_MEMORY.  PASSIVE, before files are opened.
+ */
+void vgpu_device_set_pin_limits(struct vgpu_device *dev, uint64_t device_bytes,
+				uint64_t owner_bytes);
+
+/*
  * A lost core hands the transport on: another core drives the device from
  * now on (the shell rebuilt it after power-down while handles on this one
  * were still open).  This one never touches the transport again, and its
@@ -72,6 +81,13 @@ void vgpu_device_detach(struct vgpu_device *dev);
  * handed back to the OS's map_user/unmap_user.  PASSIVE.
  */
 int vgpu_file_open(struct vgpu_device *dev, void *file_ctx, struct vgpu_file **out);
+
+/*
+ * Whose file it is, for the per-owner limit on pinned memory: the shell's
+ * process id.  A file with no owner (0, the default) is its own.  Right
+ * after vgpu_file_open, before its first call.
+ */
+void vgpu_file_set_owner(struct vgpu_file *file, uint64_t owner);
 
 /*
  * The handle is going away (Windows: IRP_MJ_CLEANUP while other threads of

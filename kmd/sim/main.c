@@ -86,6 +86,15 @@ static void explain_device_failure(struct sim *sim, int status)
 	fprintf(stderr, "vgpu-sim: backend %s: %s\n", sim->opts.backend_path, how);
 }
 
+/* The limits vgpu.sys sets from the guest's RAM (docs/windows.md), from the host's here. */
+static void set_pin_limits(struct sim *sim)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
+	uint64_t ram = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
+
+	vgpu_device_set_pin_limits(sim->dev, ram / 2, ram / 2 / 4 * 3);
+}
+
 static int start_device(struct sim *sim)
 {
 	int status;
@@ -98,6 +107,7 @@ static int start_device(struct sim *sim)
 		explain_device_failure(sim, status);
 		return -1;
 	}
+	set_pin_limits(sim);
 	/* Completions must reach the device before bring-up waits for its first answer. */
 	completion_attach(&sim->completion, sim->dev);
 	status = vgpu_device_start(sim->dev);

@@ -45,6 +45,37 @@ static const char *start_failure_text(int ret)
 	}
 }
 
+/* Physical memory the kernel manages, in bytes; 0 when this Windows cannot say. */
+static uint64_t ram_bytes(void)
+{
+	PPHYSICAL_MEMORY_RANGE ranges, r;
+	uint64_t total = 0;
+
+	if (!win_routines.memory_ranges)
+		return 0;
+	ranges = win_routines.memory_ranges(NULL, 0);
+	if (!ranges)
+		return 0;
+	/* The kernel ends its list with an all-zero entry. */
+	for (r = ranges; r->BaseAddress.QuadPart || r->NumberOfBytes.QuadPart; r++)
+		total += (uint64_t)r->NumberOfBytes.QuadPart;
+	ExFreePool(ranges);
+	return total;
+}
+
+/*
+ * Resource backing is locked guest RAM that any process may ask for: half
+ * of RAM for all processes together, three eighths for one (docs/windows.md).
+ * Before Windows 10 2004 the kernel does not say how much RAM there is.
+ */
+static void set_pin_limits(struct vgpu_device *core)
+{
+	uint64_t ram = ram_bytes();
+	uint64_t device = ram ? ram / 2 : WIN_PIN_LIMIT_UNKNOWN_RAM;
+
+	vgpu_device_set_pin_limits(core, device, device / 4 * 3);
+}
+
 NTSTATUS win_core_start(struct win_device *dev)
 {
 	struct vgpu_device *core;
@@ -55,6 +86,7 @@ NTSTATUS win_core_start(struct win_device *dev)
 		win_event_log(dev, VGPU_MSG_START_FAILED, start_failure_text(ret));
 		return start_status(ret);
 	}
+	set_pin_limits(core);
 	InterlockedExchangePointer((PVOID volatile *)&dev->core, core);
 	ret = vgpu_device_start(core);
 	if (ret != VGPU_OK) {

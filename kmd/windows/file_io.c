@@ -61,6 +61,8 @@ static NTSTATUS open_core_file(struct win_device *dev, struct win_file *file)
 		ret = vgpu_file_open(dev->core, file, &file->core_file);
 		status = ntstatus_of(ret);
 		if (ret == VGPU_OK) {
+			vgpu_file_set_owner(file->core_file,
+					    (uint64_t)(ULONG_PTR)PsGetCurrentProcessId());
 			file->core = dev->core;
 			dev->open_files++;
 			dev->core_files++;

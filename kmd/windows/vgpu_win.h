@@ -32,6 +32,8 @@ NTKERNELAPI BOOLEAN NTAPI PsIsThreadTerminating(PETHREAD Thread);
 /* "Vgpu" as pool tools show it (the bytes in memory order). */
 #define VGPU_POOL_TAG 0x75706756u
 #define VGPU_PCI_BARS 6u
+/* The device-wide limit on pinned memory where Windows does not say how much RAM it has. */
+#define WIN_PIN_LIMIT_UNKNOWN_RAM (2ull << 30)
 /* Mappings bar_map may hand out: one per virtio structure, with room to spare. */
 #define VGPU_MAX_IO_MAPS 8u
 

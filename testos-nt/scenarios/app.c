@@ -77,6 +77,18 @@ struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h)
 						      TRIANGLE_SCENE_BYTES_PER_PIXEL };
 }
 
+struct vgpu_resource_create app_vertex_buffer(uint32_t bytes)
+{
+	return (struct vgpu_resource_create){ .target = VSTREAM_TARGET_BUFFER,
+					      .format = VSTREAM_FORMAT_R8_UNORM,
+					      .bind = VSTREAM_BIND_VERTEX_BUFFER,
+					      .width = bytes,
+					      .height = 1,
+					      .depth = 1,
+					      .array_size = 1,
+					      .size = bytes };
+}
+
 void run_app_beside(const char *name, void (*fn)(void *arg), void *arg)
 {
 	struct nt_process *proc = nt_process_create(name);

@@ -79,14 +79,7 @@ void app_render_triangle(void *arg)
 				       .depth = 1,
 				       .array_size = 1,
 				       .size = TRIANGLE_SCENE_RT_BYTES } };
-	struct target vb = { .desc = { .target = VSTREAM_TARGET_BUFFER,
-				       .format = VSTREAM_FORMAT_R8_UNORM,
-				       .bind = VSTREAM_BIND_VERTEX_BUFFER,
-				       .width = TRIANGLE_SCENE_VB_BYTES,
-				       .height = 1,
-				       .depth = 1,
-				       .array_size = 1,
-				       .size = TRIANGLE_SCENE_VB_BYTES } };
+	struct target vb = { .desc = app_vertex_buffer(TRIANGLE_SCENE_VB_BYTES) };
 	struct vgpu_transfer up = { .box = { .w = TRIANGLE_SCENE_VB_BYTES, .h = 1, .d = 1 } };
 	struct vgpu_transfer down = {
 		.box = { .w = TRIANGLE_SCENE_WIDTH, .h = TRIANGLE_SCENE_HEIGHT, .d = 1 },

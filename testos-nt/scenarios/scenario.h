@@ -49,6 +49,9 @@ void run_app_beside(const char *name, void (*fn)(void *arg), void *arg);
 struct vgpu_dev;
 struct vgpu_dev *app_open_device(void);
 
+/* The description of a vertex buffer of `bytes`. */
+struct vgpu_resource_create app_vertex_buffer(uint32_t bytes);
+
 /* A program that renders the reference triangle and checks its pixels (run_app's fn). */
 void app_render_triangle(void *arg);
 
@@ -66,6 +69,8 @@ extern const struct scenario scenarios_device[];
 extern const unsigned scenarios_device_count;
 extern const struct scenario scenarios_misuse[];
 extern const unsigned scenarios_misuse_count;
+extern const struct scenario scenarios_memory[];
+extern const unsigned scenarios_memory_count;
 extern const struct scenario scenarios_cancel[];
 extern const unsigned scenarios_cancel_count;
 extern const struct scenario scenarios_lifecycle[];

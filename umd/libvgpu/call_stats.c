@@ -75,6 +75,7 @@ static const char *const kind_names[VGPU_STATS_KINDS] = {
 	"WAIT",
 	"GET_STATS",
 	"RESOURCE_CREATE_BLOB",
+	"GET_LIMITS",
 };
 
 const char *vgpu_stats_kind_name(uint32_t kind)

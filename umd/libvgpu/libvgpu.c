@@ -204,6 +204,14 @@ int vgpu_get_stats(struct vgpu_dev *dev, struct vgpu_get_stats *stats)
 	return dev_call(dev, VGPU_IOCTL_GET_STATS, stats, sizeof(*stats));
 }
 
+int vgpu_get_limits(struct vgpu_dev *dev, struct vgpu_get_limits *limits)
+{
+	if (!dev || !limits)
+		return VGPU_E_INVALID;
+	memset(limits, 0, sizeof(*limits));
+	return dev_call(dev, VGPU_IOCTL_GET_LIMITS, limits, sizeof(*limits));
+}
+
 int vgpu_get_capset(struct vgpu_dev *dev, uint32_t capset_id, uint32_t version, void *buf,
 		    uint32_t cap, uint32_t *size)
 {

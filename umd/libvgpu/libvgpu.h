@@ -44,6 +44,8 @@ void vgpu_close(struct vgpu_dev *dev);
 /* What GET_INFO said at open. */
 const struct vgpu_get_info *vgpu_info(const struct vgpu_dev *dev);
 int vgpu_get_stats(struct vgpu_dev *dev, struct vgpu_get_stats *stats);
+/* Pinned-memory limits and use (ABI 1.2: an older driver says UNSUPPORTED). */
+int vgpu_get_limits(struct vgpu_dev *dev, struct vgpu_get_limits *limits);
 
 /* Capset bytes into buf (capacity `cap`); *size gets the capset's size. */
 int vgpu_get_capset(struct vgpu_dev *dev, uint32_t capset_id, uint32_t version, void *buf,
@@ -90,7 +92,7 @@ int vgpu_wait_resource(struct vgpu_dev *dev, uint32_t handle, uint64_t timeout_n
  * handling) and their payload bytes (submitted streams, capsets).
  */
 #define VGPU_STATS_FIRST_FN 0x900u
-#define VGPU_STATS_KINDS 13u
+#define VGPU_STATS_KINDS 14u
 struct vgpu_call_stats {
 	uint64_t calls[VGPU_STATS_KINDS];
 	uint64_t ns[VGPU_STATS_KINDS];

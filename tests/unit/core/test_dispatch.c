@@ -17,7 +17,7 @@ static void test_unknown_control_code(void)
 		return;
 	REJECTS(call(F, VGPU_CTL_CODE(0x8FF, VGPU_METHOD_BUFFERED), &info, sizeof(info)),
 		VGPU_E_UNSUPPORTED);
-	REJECTS(call(F, VGPU_CTL_CODE(0x90D, VGPU_METHOD_BUFFERED), &info, sizeof(info)),
+	REJECTS(call(F, VGPU_CTL_CODE(0x90E, VGPU_METHOD_BUFFERED), &info, sizeof(info)),
 		VGPU_E_UNSUPPORTED);
 	REJECTS(call(F, 0, &info, sizeof(info)), VGPU_E_UNSUPPORTED);
 	/* another device type in the high bits */

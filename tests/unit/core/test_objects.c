@@ -407,6 +407,68 @@ static void test_stats(void)
 	down();
 }
 
+static struct vgpu_get_limits limits_of(struct vgpu_file *f)
+{
+	struct vgpu_get_limits l;
+
+	memset(&l, 0xff, sizeof(l));
+	CHECK_EQ(call(f, VGPU_IOCTL_GET_LIMITS, &l, sizeof(l)), VGPU_OK);
+	return l;
+}
+
+/*
+ * Pinned memory has a limit per owner (the shell's process) and one for the
+ * device: a create past either fails with NO_MEMORY and leaves nothing
+ * behind; what is destroyed may be created again.
+ */
+static void test_pinned_memory_limits(void)
+{
+	struct vgpu_resource_create c = buffer_desc(4096);
+	struct vgpu_file *same, *other;
+	struct vgpu_get_limits l;
+	uint32_t a, b;
+
+	if (!up(true))
+		return;
+	vgpu_device_set_pin_limits(H.dev, 5 * 4096, 3 * 4096);
+	vgpu_file_set_owner(F, 7);
+	same = harness_open(&H, &same);
+	other = harness_open(&H, &other);
+	CHECK(same && other);
+	if (!same || !other) {
+		down();
+		return;
+	}
+	vgpu_file_set_owner(same, 7);
+	vgpu_file_set_owner(other, 8);
+	CHECK_EQ(make_context(same), VGPU_OK);
+	CHECK_EQ(make_context(other), VGPU_OK);
+	/* owner 7: three pages, in two files */
+	a = make_buffer(F, 8192, NULL);
+	CHECK(a != 0);
+	CHECK(make_buffer(same, 4096, NULL) != 0);
+	l = limits_of(same);
+	CHECK_EQ(l.pinned_max, 5 * 4096);
+	CHECK_EQ(l.pinned_max_per_process, 3 * 4096);
+	CHECK_EQ(l.pinned, 3 * 4096);
+	CHECK_EQ(l.pinned_by_caller, 3 * 4096);
+	REJECTS(call(same, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_NO_MEMORY);
+	REJECTS(call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_NO_MEMORY);
+	/* owner 8 has its own three pages, but the device only two more */
+	b = make_buffer(other, 8192, NULL);
+	CHECK(b != 0);
+	CHECK_EQ(limits_of(other).pinned_by_caller, 2 * 4096);
+	REJECTS(call(other, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c)), VGPU_E_NO_MEMORY);
+	/* a refusal kept nothing: freeing two pages of owner 7 lets it have them again */
+	CHECK_EQ(destroy_handle(F, a), VGPU_OK);
+	CHECK_EQ(limits_of(F).pinned, 3 * 4096);
+	CHECK(make_buffer(F, 8192, NULL) != 0);
+	vgpu_file_close(same);
+	vgpu_file_close(other);
+	CHECK_EQ(limits_of(F).pinned, 2 * 4096);
+	down();
+}
+
 /* Gallium says 1 sample for a plain surface; the device reads any nonzero count as MSAA. */
 static void test_single_sample_reaches_device_as_zero(void)
 {
@@ -444,5 +506,6 @@ int main(void)
 	RUN(test_close_with_pending_fence_releases_everything);
 	RUN(test_inline_interrupts);
 	RUN(test_stats);
+	RUN(test_pinned_memory_limits);
 	return tap_done();
 }
