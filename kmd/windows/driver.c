@@ -114,7 +114,22 @@ static NTSTATUS win_add_device(PDRIVER_OBJECT driver, PDEVICE_OBJECT pdo)
 		IoDeleteDevice(self);
 		return STATUS_NO_SUCH_DEVICE;
 	}
-	/* Power IRPs at PASSIVE: power-down waits for the device to go quiet. */
+	/*
+	 * vgpu's power handling waits (for its state mutex, for the device to
+	 * go quiet), so it needs its power IRPs at PASSIVE: DO_POWER_PAGABLE.
+	 * A driver must not set that flag when the one below cleared it, which
+	 * only a stack on the paging path does: no place for a GPU.
+	 */
+	if (!(dev->lower->Flags & DO_POWER_PAGABLE)) {
+		win_event_log(dev, VGPU_MSG_UNSUPPORTED_DEVICE,
+			      "the bus driver sends power requests at DISPATCH_LEVEL "
+			      "(its device object is not DO_POWER_PAGABLE); vgpu needs them at "
+			      "PASSIVE_LEVEL");
+		IoDetachDevice(dev->lower);
+		RtlFreeUnicodeString(&dev->interface_name);
+		IoDeleteDevice(self);
+		return STATUS_NOT_SUPPORTED;
+	}
 	self->Flags |= DO_POWER_PAGABLE;
 	self->Flags &= ~DO_DEVICE_INITIALIZING;
 	return STATUS_SUCCESS;

@@ -42,6 +42,8 @@ unsigned pnp_enumerate(void);
  * not).  Applies from the next pnp_enumerate; the default is set.
  */
 void pnp_set_bus_power_pagable(bool pagable);
+/* Entries written to the system error log since boot (Event Viewer's System log). */
+unsigned io_error_log_written(void);
 struct pnp_device;
 struct pnp_device *pnp_device(unsigned index);
 PDEVICE_OBJECT pnp_pdo(struct pnp_device *dev);

@@ -15,6 +15,7 @@ struct log_entry {
 };
 
 static struct log_entry *outstanding;
+static unsigned written;
 
 /* learn.microsoft.com: wdm/nf-wdm-ioallocateerrorlogentry */
 PVOID IoAllocateErrorLogEntry(PVOID IoObject, UCHAR EntrySize)
@@ -95,9 +96,15 @@ void IoWriteErrorLogEntry(PVOID ElEntry)
 			     caller, "%p", ElEntry);
 	e = *link;
 	print_entry(e, caller);
+	written++;
 	*link = e->next;
 	nt_pool_free_harness(e->packet);
 	kfree(e);
+}
+
+unsigned io_error_log_written(void)
+{
+	return written;
 }
 
 unsigned io_error_log_outstanding(const void **allocated_by)

@@ -224,6 +224,31 @@ static void rescan(void)
 }
 
 /*
+ * A bus whose PDO is not DO_POWER_PAGABLE sends power IRPs at
+ * DISPATCH_LEVEL, where vgpu's power handling cannot wait; a driver must
+ * not set the flag over a cleared one either.  vgpu.sys refuses such a
+ * stack in AddDevice, saying why in the event log; on a usual bus the same
+ * function is added and works.
+ */
+static void bus_not_power_pagable(void)
+{
+	unsigned logged;
+	struct pnp_device *dev;
+
+	if (!need_started_gpu())
+		return;
+	remove_device();
+	pnp_set_bus_power_pagable(false);
+	logged = io_error_log_written();
+	CHECK_EQ(pnp_enumerate(), 1);
+	pnp_set_bus_power_pagable(true);
+	dev = pnp_device(0);
+	CHECK(dev && !pnp_pdo(dev)->AttachedDevice);
+	CHECK_EQ(io_error_log_written(), logged + 1);
+	rescan();
+}
+
+/*
  * The device vanishes with a handle open, objects on it and a mapping
  * alive: SURPRISE_REMOVAL, calls fail with DEVICE_LOST, the last close
  * brings REMOVE; after it no register of the device may be touched.
@@ -258,6 +283,7 @@ const struct scenario scenarios_lifecycle[] = {
 	{ "irq.line_shared_in_d3", line_shared_in_d3 },
 	{ "pnp.remove", remove_device },
 	{ "pnp.rescan", rescan },
+	{ "pnp.bus_not_power_pagable", bus_not_power_pagable },
 	{ "pnp.surprise_removal", surprise_removal },
 	{ "driver.unload", unload },
 };
