@@ -68,12 +68,15 @@ void nt_dpc_drain(void);
 /*
  * Like Driver Verifier's: while armed, each pool, MDL, page and contiguous
  * allocation the driver asks for fails with probability 1/one_in, decided
- * by a generator seeded with `seed` (so a failing run replays).  Failures
- * are counted; the harness's own allocations never fail.
+ * by a generator seeded with `seed` (so a failing run replays); so does
+ * MmMapLockedPagesSpecifyCache(UserMode), by raising, as Windows does.
+ * Failures are counted; the harness's own allocations never fail.
  */
 void nt_faults_arm(uint64_t seed, uint32_t one_in);
 void nt_faults_disarm(void);
 uint64_t nt_faults_injected(void);
+/* How many of them `routine` (its name as the log gives it) failed. */
+uint64_t nt_faults_injected_in(const char *routine);
 /* Whether this driver allocation fails (counted, and logged with `routine`). */
 bool nt_fault_now(const char *routine, const void *caller);
 
@@ -207,9 +210,10 @@ uint64_t nt_mm_mdls(void);
 
 /*
  * The harness's __try/__except: fn(arg), or the code of an exception the
- * executive raised inside it (MmProbeAndLockPages on a bad user buffer),
- * after the driver's frames in between have been unwound.  Without one, an
- * exception that no driver frame handles is KMODE_EXCEPTION_NOT_HANDLED.
+ * executive raised inside it (MmProbeAndLockPages on a bad user buffer)
+ * with no driver frame in between.  An exception that passes driver
+ * frames and none of them handles is KMODE_EXCEPTION_NOT_HANDLED, guard or
+ * not.
  */
 NTSTATUS nt_call_guarded(NTSTATUS (*fn)(void *arg), void *arg);
 

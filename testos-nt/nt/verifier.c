@@ -36,6 +36,11 @@ uint64_t nt_driver_base(void)
 	return driver_base;
 }
 
+uint64_t nt_driver_size(void)
+{
+	return driver_size;
+}
+
 void nt_describe_address(const void *addr, char *buf, size_t cap)
 {
 	uint64_t a = (uint64_t)(uintptr_t)addr;

@@ -150,6 +150,8 @@ void harness_main(void)
 		platform_self_test();
 	nt_init();
 	nt_set_violation_hook(on_violation);
+	if (!resume)
+		check_exceptions();
 	find_modules();
 	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes%s\n", world.sys_len,
 		   world.symbols_len, resume ? " (resumed after a violation)" : "");
