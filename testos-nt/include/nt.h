@@ -39,8 +39,11 @@ void nt_init(void);
  */
 __attribute__((noreturn, format(gnu_printf, 4, 5))) void
 nt_violation(const char *routine, const char *rule, const void *caller, const char *fmt, ...);
-typedef void (*nt_violation_hook_fn)(void);
-void nt_set_violation_hook(nt_violation_hook_fn hook); /* must not return */
+/* The rule of an exception that no frame handles, for a scenario that expects it. */
+#define NT_RULE_EXCEPTION_NOT_HANDLED "an exception no frame handles (KMODE_EXCEPTION_NOT_HANDLED)"
+/* Called with the rule broken; must not return. */
+typedef void (*nt_violation_hook_fn)(const char *rule);
+void nt_set_violation_hook(nt_violation_hook_fn hook);
 
 /* The image whose addresses violations name (set once vgpu.sys is loaded). */
 struct pe_symbols;

@@ -20,7 +20,6 @@
 
 #define MAX_FRAMES 64u
 #define MAX_DRIVER_FRAMES_SHOWN 4u
-#define NOT_HANDLED "an exception no frame handles (KMODE_EXCEPTION_NOT_HANDLED)"
 
 _Static_assert(offsetof(CONTEXT, Rax) == CTX_RAX && offsetof(CONTEXT, Rcx) == CTX_RCX &&
 		       offsetof(CONTEXT, Rdx) == CTX_RDX && offsetof(CONTEXT, Rbx) == CTX_RBX &&
@@ -60,7 +59,7 @@ __attribute__((noreturn)) static void unhandled(const struct seh_dispatch *d, co
 		used += (size_t)str_format(frames + used, sizeof(frames) - used, "%s%s",
 					   i ? " <- " : "", at);
 	}
-	nt_violation(d->routine, NOT_HANDLED,
+	nt_violation(d->routine, NT_RULE_EXCEPTION_NOT_HANDLED,
 		     nt_is_driver_address(d->caller) || !n ? d->caller
 							   : (const void *)(uintptr_t)d->shown[0],
 		     "status 0x%08lx, %s; driver frames: %s",

@@ -75,7 +75,7 @@ void nt_violation(const char *routine, const char *rule, const void *caller, con
 		   (unsigned)nt_irql(), nt_current_thread() ? nt_current_thread()->name : "?",
 		   (unsigned long long)nt_sched_steps());
 	if (violation_hook)
-		violation_hook();
+		violation_hook(rule);
 	plat_exit(5);
 }
 
