@@ -49,8 +49,9 @@ void nt_set_violation_hook(nt_violation_hook_fn hook);
 struct pe_symbols;
 void nt_set_driver_image(uint64_t base, uint64_t size, const struct pe_symbols *syms);
 /*
- * Its exception directory (pe_image's pdata and npdata): exceptions the
- * executive raises, and CPU faults in its code, unwind its frames with it.
+ * Its exception directory (pe_image's pdata and npdata), after
+ * nt_set_driver_image: exceptions the executive raises unwind its frames
+ * with it.
  */
 void nt_set_driver_unwind(uint64_t pdata, uint64_t count);
 /* "vgpu.sys!fn+0x1c" or "harness!0x..." */
