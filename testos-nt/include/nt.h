@@ -39,15 +39,19 @@ void nt_init(void);
  */
 __attribute__((noreturn, format(gnu_printf, 4, 5))) void
 nt_violation(const char *routine, const char *rule, const void *caller, const char *fmt, ...);
-typedef void (*nt_violation_hook_fn)(void);
-void nt_set_violation_hook(nt_violation_hook_fn hook); /* must not return */
+/* The rule of an exception that no frame handles, for a scenario that expects it. */
+#define NT_RULE_EXCEPTION_NOT_HANDLED "an exception no frame handles (KMODE_EXCEPTION_NOT_HANDLED)"
+/* Called with the rule broken; must not return. */
+typedef void (*nt_violation_hook_fn)(const char *rule);
+void nt_set_violation_hook(nt_violation_hook_fn hook);
 
 /* The image whose addresses violations name (set once vgpu.sys is loaded). */
 struct pe_symbols;
 void nt_set_driver_image(uint64_t base, uint64_t size, const struct pe_symbols *syms);
 /*
- * Its exception directory (pe_image's pdata and npdata): exceptions the
- * executive raises, and CPU faults in its code, unwind its frames with it.
+ * Its exception directory (pe_image's pdata and npdata), after
+ * nt_set_driver_image: exceptions the executive raises unwind its frames
+ * with it.
  */
 void nt_set_driver_unwind(uint64_t pdata, uint64_t count);
 /* "vgpu.sys!fn+0x1c" or "harness!0x..." */
@@ -68,12 +72,15 @@ void nt_dpc_drain(void);
 /*
  * Like Driver Verifier's: while armed, each pool, MDL, page and contiguous
  * allocation the driver asks for fails with probability 1/one_in, decided
- * by a generator seeded with `seed` (so a failing run replays).  Failures
- * are counted; the harness's own allocations never fail.
+ * by a generator seeded with `seed` (so a failing run replays); so does
+ * MmMapLockedPagesSpecifyCache(UserMode), by raising, as Windows does.
+ * Failures are counted; the harness's own allocations never fail.
  */
 void nt_faults_arm(uint64_t seed, uint32_t one_in);
 void nt_faults_disarm(void);
 uint64_t nt_faults_injected(void);
+/* How many of them `routine` (its name as the log gives it) failed. */
+uint64_t nt_faults_injected_in(const char *routine);
 /* Whether this driver allocation fails (counted, and logged with `routine`). */
 bool nt_fault_now(const char *routine, const void *caller);
 
@@ -215,9 +222,10 @@ uint64_t nt_mm_mdls(void);
 
 /*
  * The harness's __try/__except: fn(arg), or the code of an exception the
- * executive raised inside it (MmProbeAndLockPages on a bad user buffer),
- * after the driver's frames in between have been unwound.  Without one, an
- * exception that no driver frame handles is KMODE_EXCEPTION_NOT_HANDLED.
+ * executive raised inside it (MmProbeAndLockPages on a bad user buffer)
+ * with no driver frame in between.  An exception that passes driver
+ * frames and none of them handles is KMODE_EXCEPTION_NOT_HANDLED, guard or
+ * not.
  */
 NTSTATUS nt_call_guarded(NTSTATUS (*fn)(void *arg), void *arg);
 

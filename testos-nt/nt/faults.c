@@ -11,6 +11,11 @@ static bool armed;
 static uint64_t state;
 static uint32_t one_in;
 static uint64_t injected;
+/* failures by routine: the few allocating routines the driver imports */
+static struct {
+	const char *routine;
+	uint64_t count;
+} by_routine[16];
 
 static uint64_t next_random(void)
 {
@@ -38,6 +43,28 @@ uint64_t nt_faults_injected(void)
 	return injected;
 }
 
+uint64_t nt_faults_injected_in(const char *routine)
+{
+	for (unsigned i = 0; i < sizeof(by_routine) / sizeof(by_routine[0]); i++)
+		if (by_routine[i].routine && !strcmp(by_routine[i].routine, routine))
+			return by_routine[i].count;
+	return 0;
+}
+
+static void count_for(const char *routine)
+{
+	for (unsigned i = 0; i < sizeof(by_routine) / sizeof(by_routine[0]); i++) {
+		if (!by_routine[i].routine || !strcmp(by_routine[i].routine, routine)) {
+			by_routine[i].routine = routine;
+			by_routine[i].count++;
+			return;
+		}
+	}
+	con_printf("harness: more allocating routines than the low-resources counts hold: %s\n",
+		   routine);
+	plat_exit(5);
+}
+
 bool nt_fault_now(const char *routine, const void *caller)
 {
 	char where[160];
@@ -45,6 +72,7 @@ bool nt_fault_now(const char *routine, const void *caller)
 	if (!armed || !nt_is_driver_address(caller) || next_random() % one_in)
 		return false;
 	injected++;
+	count_for(routine);
 	nt_describe_address(caller, where, sizeof(where));
 	con_printf("# low resources: %s fails for %s\n", routine, where);
 	return true;

@@ -12,6 +12,8 @@
 void nt_enter(const char *routine, KIRQL max, const void *caller);
 
 /* ---- threads (sched.c) ---- */
+struct seh_guard;
+struct seh_dispatch;
 enum thread_state {
 	THREAD_READY,
 	THREAD_RUNNING,
@@ -41,7 +43,9 @@ struct nt_thread {
 	void *exit_jump[5]; /* __builtin_setjmp's: where a terminated thread leaves user mode */
 	unsigned spin_locks_held;
 	unsigned fast_mutexes_held;
-	struct nt_thread *next; /* every thread, in creation order */
+	struct seh_guard *guards;       /* nt_call_guarded's, innermost first */
+	struct seh_dispatch *exception; /* the one being dispatched (seh.c) */
+	struct nt_thread *next;         /* every thread, in creation order */
 };
 
 /*
@@ -66,6 +70,7 @@ bool nt_dpc_pending(void);
 /* ---- memory (pool.c, mm_*.c) ---- */
 bool nt_is_driver_address(const void *addr);
 uint64_t nt_driver_base(void);
+uint64_t nt_driver_size(void);
 void nt_mm_init(void);
 
 /* ---- exception dispatch (seh.c) ---- */

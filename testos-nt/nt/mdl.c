@@ -338,6 +338,9 @@ PVOID MmMapLockedPagesSpecifyCache(PMDL mdl, KPROCESSOR_MODE mode, MEMORY_CACHIN
 			nt_violation("MmMapLockedPagesSpecifyCache",
 				     "UserMode mapping in a process without user space", CALLER(),
 				     "current process %s", nt_current_process()->name);
+		if (nt_fault_now("MmMapLockedPagesSpecifyCache", CALLER()))
+			nt_raise(STATUS_INSUFFICIENT_RESOURCES, "MmMapLockedPagesSpecifyCache",
+				 CALLER());
 		return map_user(r, cache, priority, CALLER());
 	}
 	if (nt_fault_now("MmMapLockedPagesSpecifyCache", CALLER()))

@@ -36,6 +36,11 @@ uint64_t nt_driver_base(void)
 	return driver_base;
 }
 
+uint64_t nt_driver_size(void)
+{
+	return driver_size;
+}
+
 void nt_describe_address(const void *addr, char *buf, size_t cap)
 {
 	uint64_t a = (uint64_t)(uintptr_t)addr;
@@ -70,7 +75,7 @@ void nt_violation(const char *routine, const char *rule, const void *caller, con
 		   (unsigned)nt_irql(), nt_current_thread() ? nt_current_thread()->name : "?",
 		   (unsigned long long)nt_sched_steps());
 	if (violation_hook)
-		violation_hook();
+		violation_hook(rule);
 	plat_exit(5);
 }
 

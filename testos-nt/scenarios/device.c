@@ -166,11 +166,14 @@ static void inflight(void)
 
 /*
  * Low resources, as Driver Verifier simulates them: one driver allocation
- * in LOWRES_ONE_IN fails (pool, MDLs, pages, contiguous memory, mappings).
+ * in LOWRES_ONE_IN fails (pool, MDLs, pages, contiguous memory, mappings;
+ * a user mapping fails by raising, and the driver's __except must catch it).
  * Every call either works or fails with its error; nothing leaks, and the
  * device works as before once allocations succeed again.
  */
 #define LOWRES_ONE_IN 6u
+/* a schedule on which MmMapLockedPagesSpecifyCache(UserMode) raises into the driver too */
+#define LOWRES_SEED 0x5eed2u
 #define LOWRES_ROUNDS 40u
 
 static void lowres_app(void *arg)
@@ -221,12 +224,13 @@ static void low_resources(void)
 
 	if (!need_started_gpu())
 		return;
-	nt_faults_arm(0x5eed, LOWRES_ONE_IN);
+	nt_faults_arm(LOWRES_SEED, LOWRES_ONE_IN);
 	run_app("lowres", lowres_app, &failures);
 	nt_faults_disarm();
 	con_printf("# %llu allocations failed on purpose, %u calls saw it\n",
 		   (unsigned long long)nt_faults_injected(), failures);
 	CHECK(nt_faults_injected() > 0);
+	CHECK(nt_faults_injected_in("MmMapLockedPagesSpecifyCache") > 0);
 	run_app("after-lowres", app_render_triangle, NULL);
 }
 

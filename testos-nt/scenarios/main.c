@@ -30,6 +30,7 @@ static const struct list lists[] = {
 static unsigned passed, failed;
 static unsigned current_index; /* in the whole ordered list */
 static const char *current_name;
+static const struct scenario *current; /* NULL outside the scenarios */
 static bool current_failed;
 static bool quiet; /* bring-up repeated after a resume: counted before */
 
@@ -74,13 +75,18 @@ static void summary(void)
 	con_printf("testos-nt: %u passed, %u failed\n", passed, failed);
 }
 
-static void on_violation(void)
+static void on_violation(const char *rule)
 {
-	con_printf("FAIL %s\n", current_name ? current_name : "testos-nt.harness");
-	failed++;
+	if (current && current->expected_violation && !strcmp(rule, current->expected_violation)) {
+		con_printf("PASS %s (the violation it expects)\n", current_name);
+		passed++;
+	} else {
+		con_printf("FAIL %s\n", current_name ? current_name : "testos-nt.harness");
+		failed++;
+	}
 	summary();
 	con_printf("# testos-nt: resume-from %u\n", current_index + 1);
-	plat_exit(1);
+	plat_exit(failed ? 1 : 0);
 }
 
 static unsigned resume_from(void)
@@ -130,11 +136,17 @@ static void find_modules(void)
 
 static void run_one(const struct scenario *s)
 {
+	current = s;
 	current_name = s->name;
 	current_failed = false;
 	if (!quiet)
 		con_printf("# scenario %s\n", s->name);
 	s->run();
+	if (s->expected_violation) {
+		con_printf("# the scenario ended without the violation it expects: %s\n",
+			   s->expected_violation);
+		current_failed = true;
+	}
 	if (quiet && !current_failed)
 		return;
 	con_printf("%s %s\n", current_failed ? "FAIL" : "PASS", s->name);
@@ -152,6 +164,8 @@ void harness_main(void)
 		platform_self_test();
 	nt_init();
 	nt_set_violation_hook(on_violation);
+	if (!resume)
+		check_exceptions();
 	find_modules();
 	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes%s\n", world.sys_len,
 		   world.symbols_len, resume ? " (resumed after a violation)" : "");
@@ -164,6 +178,7 @@ void harness_main(void)
 			run_one(&lists[l].items[i]);
 		}
 	}
+	current = NULL;
 	current_name = NULL;
 	summary();
 	plat_exit(failed ? 1 : 0);

@@ -77,6 +77,43 @@ static void unknown_major(void)
 		run_app("read-file", unknown_major_app, NULL);
 }
 
+/*
+ * A lower driver raises while vgpu.sys waits for it: the PCI bus driver's
+ * PnP dispatch raises on QUERY_CAPABILITIES, which vgpu.sys sends down
+ * from a function with no __except.  The exception passes the driver's
+ * frames unhandled, a bugcheck on Windows (KMODE_EXCEPTION_NOT_HANDLED):
+ * the scenario expects that violation, which ends the boot.
+ */
+#define UNMAPPED_USER_VA (USER_VA_BASE + 0x20000u)
+
+static PDRIVER_DISPATCH bus_pnp;
+static PMDL unmapped_mdl;
+
+static NTSTATUS raising_bus_pnp(PDEVICE_OBJECT pdo, PIRP irp)
+{
+	if (IoGetCurrentIrpStackLocation(irp)->MinorFunction == IRP_MN_QUERY_CAPABILITIES)
+		MmProbeAndLockPages(unmapped_mdl, UserMode, IoWriteAccess);
+	return bus_pnp(pdo, irp);
+}
+
+static void unhandled_in_driver(void)
+{
+	PDRIVER_OBJECT bus;
+
+	if (!need_started_gpu())
+		return;
+	unmapped_mdl = IoAllocateMdl((PVOID)(uintptr_t)UNMAPPED_USER_VA, 64, FALSE, FALSE, NULL);
+	CHECK(unmapped_mdl != NULL);
+	if (!unmapped_mdl)
+		return;
+	bus = pnp_pdo(world.gpu)->DriverObject;
+	bus_pnp = bus->MajorFunction[IRP_MJ_PNP];
+	bus->MajorFunction[IRP_MJ_PNP] = raising_bus_pnp;
+	pnp_send(world.gpu, IRP_MN_QUERY_CAPABILITIES);
+	bus->MajorFunction[IRP_MJ_PNP] = bus_pnp;
+	IoFreeMdl(unmapped_mdl);
+}
+
 static void bad_calls(void)
 {
 	if (need_started_gpu())
@@ -239,5 +276,6 @@ const struct scenario scenarios_misuse[] = {
 	{ "handle.other_process", other_process },
 	{ "irp.unknown_major", unknown_major },
 	{ "ioctl.submit_rewritten", submit_rewritten },
+	{ "seh.unhandled_in_driver", unhandled_in_driver, NT_RULE_EXCEPTION_NOT_HANDLED },
 };
 const unsigned scenarios_misuse_count = sizeof(scenarios_misuse) / sizeof(scenarios_misuse[0]);

@@ -19,5 +19,7 @@ void check_traps(void);
 void check_clock(void);
 void check_contexts(void);
 void check_virtio_gpu(void); /* platform_virtio.c: PCI, BARs, MSI-X, INTx */
+/* seh_checks.c: the executive's exception dispatch on the harness's frames (after nt_init) */
+void check_exceptions(void);
 
 #endif /* NTH_PLATFORM_CHECKS_H */

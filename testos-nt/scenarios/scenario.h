@@ -16,6 +16,8 @@
 struct scenario {
 	const char *name;
 	void (*run)(void);
+	/* the violation that must end it (its rule), NULL: none may */
+	const char *expected_violation;
 };
 
 /* The user heap of the calling process (testos-nt/user/heap.c). */
