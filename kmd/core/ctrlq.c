@@ -417,6 +417,31 @@ static bool req_done(void *arg)
 	return ((struct vgpu_request *)arg)->done;
 }
 
+/*
+ * The outcome of a sent request once its wait ended with `waited`.  On a
+ * timeout or a lost device the device may still write into it: the engine
+ * keeps it.  Otherwise the caller owns it again.
+ */
+static int answered(struct vgpu_device *dev, struct vgpu_request *req, int waited,
+		    uint32_t want_resp)
+{
+	int ret = waited;
+
+	vgpu_dev_lock(dev);
+	if (ret == VGPU_OK && req->status == VGPU_OK && req->resp_type != want_resp)
+		req->status = VGPU_E_DEVICE;
+	if (ret == VGPU_OK)
+		ret = req->status;
+	if (ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST) {
+		vgpu_req_free_locked(dev, req);
+		if (ret == VGPU_E_TIMEOUT)
+			vgpu_dev_log(dev, VGPU_LOG_ERROR, "device did not answer command",
+				     ((struct wire_hdr *)vgpu_req_cmd(req))->type, 0);
+	}
+	vgpu_dev_unlock(dev);
+	return ret;
+}
+
 int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t want_resp)
 {
 	const struct vgpu_os *os = dev->os;
@@ -436,21 +461,44 @@ int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t wan
 	}
 	ret = vgpu_wait_until_event(dev, req_done, req, dev->command_timeout_ns, event);
 	os->event_destroy(os->ctx, event);
+	return answered(dev, req, ret, want_resp);
+}
 
-	vgpu_dev_lock(dev);
-	if (ret == VGPU_OK && req->status == VGPU_OK && req->resp_type != want_resp)
-		req->status = VGPU_E_DEVICE;
-	if (ret == VGPU_OK)
-		ret = req->status;
-	if (ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST) {
-		/* The device may still write into it: the engine keeps it. */
-		vgpu_req_free_locked(dev, req);
-		if (ret == VGPU_E_TIMEOUT)
-			vgpu_dev_log(dev, VGPU_LOG_ERROR, "device did not answer command",
-				     ((struct wire_hdr *)vgpu_req_cmd(req))->type, 0);
+int vgpu_req_run_all(struct vgpu_device *dev, struct vgpu_request *const *reqs, uint32_t n,
+		     uint32_t want_resp, int *statuses)
+{
+	const struct vgpu_os *os = dev->os;
+	void *event = os->event_create(os->ctx);
+	int ret = event ? VGPU_OK : VGPU_E_NO_MEMORY, silence = VGPU_OK, first = VGPU_OK;
+	uint32_t sent = 0, i;
+
+	while (ret == VGPU_OK && sent < n) {
+		ret = enqueue(dev, reqs[sent], NULL);
+		if (ret == VGPU_OK)
+			sent++;
 	}
-	vgpu_dev_unlock(dev);
-	return ret;
+	for (i = sent; i < n; i++) {
+		vgpu_req_free(dev, reqs[i]);
+		statuses[i] = ret;
+	}
+	for (i = 0; i < sent; i++) {
+		/* After a silence the rest is not waited for: the engine keeps it. */
+		int waited = silence != VGPU_OK
+				     ? silence
+				     : vgpu_wait_until_event(dev, req_done, reqs[i],
+							     dev->command_timeout_ns, event);
+
+		statuses[i] = answered(dev, reqs[i], waited, want_resp);
+		if (statuses[i] == VGPU_OK || statuses[i] == VGPU_E_DEVICE)
+			vgpu_req_free(dev, reqs[i]);
+		if (statuses[i] == VGPU_E_TIMEOUT || statuses[i] == VGPU_E_DEVICE_LOST)
+			silence = statuses[i];
+	}
+	if (event)
+		os->event_destroy(os->ctx, event);
+	for (i = 0; i < n && first == VGPU_OK; i++)
+		first = statuses[i];
+	return first;
 }
 
 int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,

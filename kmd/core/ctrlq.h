@@ -144,6 +144,16 @@ void vgpu_req_free_locked(struct vgpu_device *dev, struct vgpu_request *req);
 int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t want_resp);
 
 /*
+ * Send several requests in order, then wait for each (a device answers in
+ * order, so this costs one round trip, not one each).  Every response must
+ * be `want_resp`.  statuses[i] says how request i ended; returns the first
+ * failure in their order.  The engine releases every request, now or, for
+ * one the device may still write, when it answers or is reset.  PASSIVE.
+ */
+int vgpu_req_run_all(struct vgpu_device *dev, struct vgpu_request *const *reqs, uint32_t n,
+		     uint32_t want_resp, int *statuses);
+
+/*
  * Send a fenced request and return at once; on completion target->done runs
  * with dev->lock held and must release the request with
  * vgpu_req_free_locked (now or later).  Returns VGPU_OK (the engine owns

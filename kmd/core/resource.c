@@ -78,27 +78,48 @@ static void unreserve_pinned(struct vgpu_file *file, uint64_t bytes)
 	vgpu_dev_unlock(file->dev);
 }
 
+/* Out of the file's context (if it is in it) and off the device, in one round trip. */
+static int remove_from_device(struct vgpu_file *file, struct vgpu_resource *res, bool attached)
+{
+	struct vgpu_cmd_batch batch = { .n = 0 };
+	int statuses[VGPU_CMD_BATCH_MAX];
+
+	if (attached)
+		vgpu_cmd_ctx_detach_resource(file->dev, file->ctx_id, res->res_id, &batch);
+	vgpu_cmd_resource_unref(file->dev, res->res_id, &batch);
+	return vgpu_cmd_batch_run(file->dev, &batch, statuses);
+}
+
+static bool device_silent(int ret)
+{
+	return ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST;
+}
+
 /*
  * Make the device object, give it its memory (a blob has the host's) and
  * attach it to the file's context: virglrenderer resolves the resource ids
  * of a context's command streams among the resources attached to it, blobs
- * included.
+ * included.  Once the object exists, the rest goes out together (the
+ * device answers in order): one round trip.
  */
 static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res,
 			    const struct vgpu_resource_create_blob *blob)
 {
 	struct vgpu_device *dev = file->dev;
+	struct vgpu_cmd_batch batch = { .n = 0 };
+	int statuses[VGPU_CMD_BATCH_MAX];
 	int ret = blob ? vgpu_personality_create_blob(dev, file->ctx_id, res->res_id, blob)
-		       : vgpu_cmd_resource_create_3d(dev, res->res_id, &res->desc);
+		       : vgpu_cmd_resource_create_3d(dev, res->res_id, &res->desc, NULL);
 
 	if (ret != VGPU_OK)
 		return ret;
 	if (!blob)
-		ret = vgpu_personality_attach_backing(dev, res->res_id, res->backing);
-	if (ret == VGPU_OK)
-		ret = vgpu_cmd_ctx_attach_resource(dev, file->ctx_id, res->res_id);
-	if (ret != VGPU_OK)
-		vgpu_cmd_resource_unref(dev, res->res_id);
+		vgpu_personality_attach_backing(dev, res->res_id, res->backing, &batch);
+	vgpu_cmd_ctx_attach_resource(dev, file->ctx_id, res->res_id, &batch);
+	ret = vgpu_cmd_batch_run(dev, &batch, statuses);
+	/* A silent or lost device is not asked again: its objects die with it. */
+	if (ret != VGPU_OK && !device_silent(ret))
+		remove_from_device(file, res, statuses[blob ? 0 : 1] == VGPU_OK);
 	return ret;
 }
 
@@ -207,15 +228,7 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
  */
 static void release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 {
-	struct vgpu_device *dev = file->dev;
-	int ret;
-
-	if (file->unresponsive)
-		return;
-	ret = vgpu_cmd_ctx_detach_resource(dev, file->ctx_id, res->res_id);
-	if (ret != VGPU_E_TIMEOUT)
-		ret = vgpu_cmd_resource_unref(dev, res->res_id);
-	if (ret == VGPU_E_TIMEOUT)
+	if (!file->unresponsive && remove_from_device(file, res, true) == VGPU_E_TIMEOUT)
 		file->unresponsive = true;
 }
 

@@ -146,10 +146,10 @@ static void attach_too_many_entries(struct testos_gpu *gpu)
 		backing.ents[i] = (struct vgpu_extent){ .pa = page.pa, .len = 4096 };
 	backing.size = (uint64_t)backing.nents * 4096u;
 	errors = device_errors(&watcher);
-	CHECK_EQ(vgpu_cmd_resource_create_3d(gpu->dev, res_id, &desc), VGPU_OK);
-	CHECK_EQ(vgpu_cmd_attach_backing(gpu->dev, res_id, &backing), VGPU_E_DEVICE);
+	CHECK_EQ(vgpu_cmd_resource_create_3d(gpu->dev, res_id, &desc, NULL), VGPU_OK);
+	CHECK_EQ(vgpu_cmd_attach_backing(gpu->dev, res_id, &backing, NULL), VGPU_E_DEVICE);
 	CHECK_EQ(device_errors(&watcher), errors + 1);
-	CHECK_EQ(vgpu_cmd_resource_unref(gpu->dev, res_id), VGPU_OK);
+	CHECK_EQ(vgpu_cmd_resource_unref(gpu->dev, res_id, NULL), VGPU_OK);
 out:
 	if (page.va)
 		gpu->env.os.dma_free(gpu->env.os.ctx, &page);

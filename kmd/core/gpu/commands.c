@@ -27,6 +27,42 @@ int vgpu_cmd_run_nodata(struct vgpu_device *dev, struct vgpu_request *req)
 	return ret;
 }
 
+int vgpu_cmd_run_or_add(struct vgpu_device *dev, struct vgpu_request *req,
+			struct vgpu_cmd_batch *batch)
+{
+	if (!batch)
+		return vgpu_cmd_run_nodata(dev, req);
+	if (batch->error == VGPU_OK && batch->n == VGPU_CMD_BATCH_MAX)
+		batch->error = VGPU_E_INVALID;
+	if (batch->error != VGPU_OK) {
+		vgpu_req_free(dev, req);
+		return batch->error;
+	}
+	batch->reqs[batch->n++] = req;
+	return VGPU_OK;
+}
+
+int vgpu_cmd_batch_fail(struct vgpu_cmd_batch *batch, int ret)
+{
+	if (batch && batch->error == VGPU_OK)
+		batch->error = ret;
+	return ret;
+}
+
+int vgpu_cmd_batch_run(struct vgpu_device *dev, struct vgpu_cmd_batch *batch, int *statuses)
+{
+	uint32_t i;
+
+	if (batch->error == VGPU_OK)
+		return vgpu_req_run_all(dev, batch->reqs, batch->n, WIRE_RESP_OK_NODATA, statuses);
+	for (i = 0; i < VGPU_CMD_BATCH_MAX; i++) {
+		if (i < batch->n)
+			vgpu_req_free(dev, batch->reqs[i]);
+		statuses[i] = batch->error;
+	}
+	return batch->error;
+}
+
 int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index, struct vgpu_capset_info *info)
 {
 	struct vgpu_request *req;
@@ -118,7 +154,8 @@ int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id)
 }
 
 int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
-				const struct vgpu_resource_create *desc)
+				const struct vgpu_resource_create *desc,
+				struct vgpu_cmd_batch *batch)
 {
 	struct vgpu_request *req;
 	struct wire_resource_create_3d *cmd;
@@ -126,45 +163,48 @@ int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
 				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
-		return ret;
+		return vgpu_cmd_batch_fail(batch, ret);
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
 	VGPU_CMD_SET_DESC(cmd, desc);
-	return vgpu_cmd_run_nodata(dev, req);
+	return vgpu_cmd_run_or_add(dev, req, batch);
 }
 
 /* Commands that name one resource and nothing else. */
-static int res_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t res_id)
+static int res_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t res_id,
+		    struct vgpu_cmd_batch *batch)
 {
 	struct vgpu_request *req;
 	struct wire_ctx_resource *cmd; /* same layout as unref, detach_backing, unmap_blob */
 	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(*cmd), sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
-		return ret;
+		return vgpu_cmd_batch_fail(batch, ret);
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
-	return vgpu_cmd_run_nodata(dev, req);
+	return vgpu_cmd_run_or_add(dev, req, batch);
 }
 
-int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id)
+int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id, struct vgpu_cmd_batch *batch)
 {
-	return res_only(dev, WIRE_CMD_RESOURCE_UNREF, 0, res_id);
+	return res_only(dev, WIRE_CMD_RESOURCE_UNREF, 0, res_id, batch);
 }
 
-int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id)
+int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				 struct vgpu_cmd_batch *batch)
 {
-	return res_only(dev, WIRE_CMD_CTX_ATTACH_RESOURCE, ctx_id, res_id);
+	return res_only(dev, WIRE_CMD_CTX_ATTACH_RESOURCE, ctx_id, res_id, batch);
 }
 
-int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id)
+int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				 struct vgpu_cmd_batch *batch)
 {
-	return res_only(dev, WIRE_CMD_CTX_DETACH_RESOURCE, ctx_id, res_id);
+	return res_only(dev, WIRE_CMD_CTX_DETACH_RESOURCE, ctx_id, res_id, batch);
 }
 
 int vgpu_cmd_unmap_blob(struct vgpu_device *dev, uint32_t res_id)
 {
-	return res_only(dev, WIRE_CMD_RESOURCE_UNMAP_BLOB, 0, res_id);
+	return res_only(dev, WIRE_CMD_RESOURCE_UNMAP_BLOB, 0, res_id, NULL);
 }
 
 void vgpu_cmd_fill_create_blob(struct wire_resource_create_blob *cmd, uint32_t res_id,
@@ -251,7 +291,7 @@ static int append_entries(struct vgpu_device *dev, struct vgpu_request *req,
 }
 
 int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
-			    const struct vgpu_backing *backing)
+			    const struct vgpu_backing *backing, struct vgpu_cmd_batch *batch)
 {
 	struct vgpu_request *req;
 	struct wire_attach_backing *cmd;
@@ -260,16 +300,16 @@ int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
 				 sizeof(struct wire_hdr), &req);
 
 	if (ret != VGPU_OK)
-		return ret;
+		return vgpu_cmd_batch_fail(batch, ret);
 	ret = append_entries(dev, req, backing, &count);
 	if (ret != VGPU_OK) {
 		vgpu_req_free(dev, req);
-		return ret;
+		return vgpu_cmd_batch_fail(batch, ret);
 	}
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
 	cmd->nr_entries = count;
-	return vgpu_cmd_run_nodata(dev, req);
+	return vgpu_cmd_run_or_add(dev, req, batch);
 }
 
 int vgpu_cmd_transfer_3d(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,

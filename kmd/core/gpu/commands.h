@@ -49,6 +49,30 @@ int vgpu_cmd_start(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint
 /* Run a request whose answer is OK_NODATA, and free it. */
 int vgpu_cmd_run_nodata(struct vgpu_device *dev, struct vgpu_request *req);
 
+/*
+ * Commands whose answer is only success, sent together and waited for
+ * together: one round trip for several.  A builder given a batch adds its
+ * request instead of running it; a builder that fails marks the batch, and
+ * then nothing of it is sent.
+ */
+#define VGPU_CMD_BATCH_MAX 4u
+struct vgpu_cmd_batch {
+	struct vgpu_request *reqs[VGPU_CMD_BATCH_MAX];
+	uint32_t n;
+	int error; /* the first failure while building */
+};
+/* Run `req` now (batch NULL), or add it to the batch. */
+int vgpu_cmd_run_or_add(struct vgpu_device *dev, struct vgpu_request *req,
+			struct vgpu_cmd_batch *batch);
+/* A builder failed before its request existed: the batch will not be sent.  Returns ret. */
+int vgpu_cmd_batch_fail(struct vgpu_cmd_batch *batch, int ret);
+/*
+ * Send the batch and wait for it: statuses[i] (VGPU_CMD_BATCH_MAX of them)
+ * says how its i-th command ended (all of them the building failure when
+ * nothing was sent); returns the first failure.
+ */
+int vgpu_cmd_batch_run(struct vgpu_device *dev, struct vgpu_cmd_batch *batch, int *statuses);
+
 int vgpu_cmd_get_capset_info(struct vgpu_device *dev, uint32_t index,
 			     struct vgpu_capset_info *info);
 /* Reads the capset into buf (exactly `size` bytes, as GET_CAPSET_INFO announced). */
@@ -59,13 +83,17 @@ int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t conte
 			const char *name, uint32_t name_len);
 int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id);
 
+/* These take a batch to join (NULL: run now). */
 int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
-				const struct vgpu_resource_create *desc);
-int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id);
+				const struct vgpu_resource_create *desc,
+				struct vgpu_cmd_batch *batch);
+int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id, struct vgpu_cmd_batch *batch);
 int vgpu_cmd_attach_backing(struct vgpu_device *dev, uint32_t res_id,
-			    const struct vgpu_backing *backing);
-int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id);
-int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id);
+			    const struct vgpu_backing *backing, struct vgpu_cmd_batch *batch);
+int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				 struct vgpu_cmd_batch *batch);
+int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
+				 struct vgpu_cmd_batch *batch);
 
 /* The standard fields of CREATE_BLOB for a HOST3D blob without entries (header set apart). */
 void vgpu_cmd_fill_create_blob(struct wire_resource_create_blob *cmd, uint32_t res_id,

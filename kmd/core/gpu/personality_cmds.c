@@ -57,26 +57,27 @@ struct mvisor_resp_map_info {
 _Static_assert(sizeof(struct mvisor_resp_map_info) == 48, "Mvisor layout");
 
 int vgpu_personality_attach_backing(struct vgpu_device *dev, uint32_t res_id,
-				    const struct vgpu_backing *backing)
+				    const struct vgpu_backing *backing,
+				    struct vgpu_cmd_batch *batch)
 {
 	struct vgpu_request *req;
 	struct mvisor_attach_backing *cmd;
 	int ret;
 
 	if (!vgpu_personality_contiguous_backing(dev))
-		return vgpu_cmd_attach_backing(dev, res_id, backing);
-	if (backing->nents != 1 || backing->ents[0].len > 0xffffffffu)
-		return VGPU_E_INVALID;
-	ret = vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_ATTACH_BACKING, 0, sizeof(*cmd),
-			     sizeof(struct wire_hdr), &req);
+		return vgpu_cmd_attach_backing(dev, res_id, backing, batch);
+	ret = backing->nents != 1 || backing->ents[0].len > 0xffffffffu
+		      ? VGPU_E_INVALID
+		      : vgpu_cmd_start(dev, WIRE_CMD_RESOURCE_ATTACH_BACKING, 0, sizeof(*cmd),
+				       sizeof(struct wire_hdr), &req);
 	if (ret != VGPU_OK)
-		return ret;
+		return vgpu_cmd_batch_fail(batch, ret);
 	cmd = vgpu_req_cmd(req);
 	cmd->resource_id = res_id;
 	cmd->nr_entries = 1;
 	cmd->gpa = backing->ents[0].pa;
 	cmd->size = (uint32_t)backing->ents[0].len;
-	return vgpu_cmd_run_nodata(dev, req);
+	return vgpu_cmd_run_or_add(dev, req, batch);
 }
 
 static int mvisor_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,

@@ -23,9 +23,11 @@ struct vgpu_blob_map {
 	bool refused;  /* the device answered an error: it mapped nothing */
 };
 
-/* ATTACH_BACKING in the device's encoding. */
+struct vgpu_cmd_batch;
+/* ATTACH_BACKING in the device's encoding, run now (batch NULL) or joining the batch. */
 int vgpu_personality_attach_backing(struct vgpu_device *dev, uint32_t res_id,
-				    const struct vgpu_backing *backing);
+				    const struct vgpu_backing *backing,
+				    struct vgpu_cmd_batch *batch);
 
 /* CREATE_BLOB of a HOST3D blob (validated by the caller) in the device's encoding. */
 int vgpu_personality_create_blob(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
