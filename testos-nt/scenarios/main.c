@@ -22,6 +22,7 @@ static const struct list lists[] = {
 	{ scenarios_bringup, &scenarios_bringup_count },
 	{ scenarios_device, &scenarios_device_count },
 	{ scenarios_misuse, &scenarios_misuse_count },
+	{ scenarios_validation, &scenarios_validation_count },
 	{ scenarios_cancel, &scenarios_cancel_count },
 	{ scenarios_memory, &scenarios_memory_count },
 	{ scenarios_lifecycle, &scenarios_lifecycle_count },

@@ -71,6 +71,8 @@ extern const struct scenario scenarios_device[];
 extern const unsigned scenarios_device_count;
 extern const struct scenario scenarios_misuse[];
 extern const unsigned scenarios_misuse_count;
+extern const struct scenario scenarios_validation[];
+extern const unsigned scenarios_validation_count;
 extern const struct scenario scenarios_memory[];
 extern const unsigned scenarios_memory_count;
 extern const struct scenario scenarios_cancel[];
