@@ -8,6 +8,9 @@
 #   scripts/testos-nt.sh [BUILD_DIR [GUEST]]
 # The package is BUILD_DIR/package (make package); the guest by default
 # BUILD_DIR/testos-nt/testos-nt.bin (make -C testos-nt).
+# TESTOS_NT_CAPTURES: capture files separated by commas (docs/replay.md);
+# the guest replays them after the bring-up instead of the other scenarios.
+# TESTOS_NT_LOG_DIR: where each boot's serial log goes (default: beside GUEST).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -15,18 +18,24 @@ package=$build/package
 guest=${2:-$build/testos-nt/testos-nt.bin}
 sys=$package/vgpu-win64/vgpu.sys
 symbols=$package/symbols/vgpu.sys
-log_dir=$(dirname "$guest")/logs
+log_dir=${TESTOS_NT_LOG_DIR:-$(dirname "$guest")/logs}
 mkdir -p "$log_dir"
 
-for f in "$guest" "$sys" "$symbols"; do
+IFS=, read -ra captures <<<"${TESTOS_NT_CAPTURES:-}"
+for f in "$guest" "$sys" "$symbols" "${captures[@]}"; do
 	if [ ! -f "$f" ]; then
-		echo "not ok - testos-nt.setup: $f is missing (make testos-nt builds it)"
+		echo "not ok - testos-nt.setup: $f is missing (make testos-nt builds the guest and package)"
 		echo "0 passed, 1 failed"
 		exit 1
 	fi
 done
 echo "# vgpu.sys: $sys"
 echo "# sha256 $(sha256sum "$sys" | cut -d' ' -f1)"
+
+modules="$sys role=driver,$symbols role=symbols"
+for capture in "${captures[@]}"; do
+	modules+=",$capture role=capture"
+done
 
 passed=0
 failed=0
@@ -35,7 +44,7 @@ boot=0
 while :; do
 	boot=$((boot + 1))
 	log=$log_dir/boot-$boot.txt
-	TESTOS_NT_MODULES="$sys role=driver,$symbols role=symbols" \
+	TESTOS_NT_MODULES=$modules \
 		TESTOS_NT_CMDLINE="resume=$resume" \
 		testos-nt/run.sh "$guest" "$log_dir/boot-$boot" | tee "$log"
 	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)

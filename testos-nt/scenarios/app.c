@@ -64,6 +64,19 @@ struct vgpu_dev *app_open_device(void)
 	return ret == VGPU_OK ? dev : NULL;
 }
 
+void app_read_stats(void *arg)
+{
+	struct vgpu_get_stats *stats = malloc(sizeof(*stats)); /* the program's own memory */
+	struct vgpu_dev *dev = app_open_device();
+
+	if (!dev || !stats)
+		return;
+	CHECK_EQ(vgpu_get_stats(dev, stats), VGPU_OK);
+	memcpy(arg, stats, sizeof(*stats));
+	vgpu_close(dev);
+	free(stats);
+}
+
 struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h)
 {
 	return (struct vgpu_resource_create){ .target = VSTREAM_TARGET_TEXTURE_2D,

@@ -12,6 +12,8 @@
 #include <stdint.h>
 
 void check_failed(const char *file, int line, const char *expr, int64_t got, int64_t want);
+/* A case of its own beside the scenarios (platform checks, replays): "PASS name" / "FAIL name". */
+void check_case(const char *name, bool ok);
 /* Whether a check of the running scenario has failed. */
 bool scenario_failing(void);
 

@@ -32,19 +32,6 @@ static void careless_app(void *arg)
 	CHECK_EQ(vgpu_transfer_from_host(dev, &down, &fence), VGPU_OK);
 }
 
-static void stats_app(void *arg)
-{
-	struct vgpu_get_stats *stats = malloc(sizeof(*stats)); /* the program's own memory */
-	struct vgpu_dev *dev = app_open_device();
-
-	if (!dev || !stats)
-		return;
-	CHECK_EQ(vgpu_get_stats(dev, stats), VGPU_OK);
-	memcpy(arg, stats, sizeof(*stats));
-	vgpu_close(dev);
-	free(stats);
-}
-
 static void process_exit(void)
 {
 	struct vgpu_get_stats stats;
@@ -53,7 +40,7 @@ static void process_exit(void)
 		return;
 	run_app("careless", careless_app, NULL);
 	memset(&stats, 0xff, sizeof(stats));
-	run_app("stats", stats_app, &stats);
+	run_app("stats", app_read_stats, &stats);
 	CHECK_EQ(stats.open_files, 1);
 	CHECK_EQ(stats.contexts, 0);
 	CHECK_EQ(stats.resources, 0);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The guest's program: find vgpu.sys among the boot modules, then run the
- * scenarios in order and end with "testos-nt: N passed, N failed".
+ * scenarios in order and end with "testos-nt: N passed, N failed".  Booted
+ * with captures (modules with role=capture), it replays those after the
+ * bring-up instead of running the other scenarios, as testos does.
  *
  * A violation ends the boot in the middle of a scenario (the driver's
  * state is then unknown); the guest prints "testos-nt: resume-from K" and
@@ -9,6 +11,7 @@
  * brings the driver up silently and carries on with scenario K.
  */
 #include "platform_checks.h"
+#include "replay.h"
 #include "scenario.h"
 
 struct world world;
@@ -117,6 +120,22 @@ static bool has_role(const char *cmdline, const char *role)
 	return false;
 }
 
+/* A capture module, labelled by its file name as testos labels them. */
+static void add_capture(const void *base, size_t len, const char *cmdline)
+{
+	struct capture_module *c = &world.captures[world.ncaptures];
+
+	if (world.ncaptures == CAPTURES_MAX) {
+		con_printf("# more than %u captures: %s is not replayed\n", CAPTURES_MAX, cmdline);
+		check_case("testos-nt.captures", false);
+		return;
+	}
+	c->bytes = base;
+	c->len = len;
+	replay_label(c->label, sizeof(c->label), cmdline, world.ncaptures);
+	world.ncaptures++;
+}
+
 static void find_modules(void)
 {
 	const void *base;
@@ -131,6 +150,8 @@ static void find_modules(void)
 		} else if (has_role(cmdline, "symbols")) {
 			world.symbols = base;
 			world.symbols_len = len;
+		} else if (has_role(cmdline, "capture")) {
+			add_capture(base, len, cmdline);
 		}
 	}
 }
@@ -157,9 +178,21 @@ static void run_one(const struct scenario *s)
 		passed++;
 }
 
+/* A capture's replay in the place of a scenario: a violation names it and resumes after it. */
+static void run_replay(const struct capture_module *capture)
+{
+	static char name[CAPTURE_LABEL_MAX + 8];
+
+	str_format(name, sizeof(name), "replay.%s", capture->label);
+	current_name = name;
+	if (!quiet)
+		con_printf("# scenario %s\n", name);
+	replay_module(capture);
+}
+
 void harness_main(void)
 {
-	unsigned resume = resume_from(), l, i, bringup = scenarios_bringup_count;
+	unsigned resume = resume_from(), l, i, nlists, bringup = scenarios_bringup_count;
 
 	if (!resume)
 		platform_self_test();
@@ -168,10 +201,13 @@ void harness_main(void)
 	if (!resume)
 		check_exceptions();
 	find_modules();
-	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes%s\n", world.sys_len,
-		   world.symbols_len, resume ? " (resumed after a violation)" : "");
+	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes, %u captures%s\n",
+		   world.sys_len, world.symbols_len, world.ncaptures,
+		   resume ? " (resumed after a violation)" : "");
+	/* With captures, their replays follow the bring-up instead of the other scenarios. */
+	nlists = world.ncaptures ? 1 : sizeof(lists) / sizeof(lists[0]);
 	current_index = 0;
-	for (l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+	for (l = 0; l < nlists; l++) {
 		for (i = 0; i < *lists[l].count; i++, current_index++) {
 			quiet = resume && current_index < bringup;
 			if (resume && current_index >= bringup && current_index < resume)
@@ -180,6 +216,10 @@ void harness_main(void)
 		}
 	}
 	current = NULL;
+	quiet = false;
+	for (i = 0; i < world.ncaptures; i++, current_index++)
+		if (current_index >= resume)
+			run_replay(&world.captures[i]);
 	current_name = NULL;
 	summary();
 	plat_exit(failed ? 1 : 0);

@@ -7,10 +7,8 @@
 #ifndef NTH_PLATFORM_CHECKS_H
 #define NTH_PLATFORM_CHECKS_H
 
+#include "check.h"
 #include "platform.h"
-
-/* Prints "PASS name" or "FAIL name" and counts it. */
-void check_case(const char *name, bool ok);
 
 void check_console(void);
 void check_memory(void);

@@ -24,6 +24,16 @@ struct scenario {
 void *malloc(size_t size);
 void free(void *p);
 
+#define CAPTURES_MAX 8u
+#define CAPTURE_LABEL_MAX 32u
+
+/* A capture the sim recorded (docs/replay.md), a boot module with role=capture. */
+struct capture_module {
+	const uint8_t *bytes;
+	size_t len;
+	char label[CAPTURE_LABEL_MAX]; /* the file's base name without extension */
+};
+
 /* The loaded driver's world, shared by the scenarios of one boot. */
 struct world {
 	const uint8_t *sys;
@@ -32,6 +42,8 @@ struct world {
 	size_t symbols_len;
 	bool loaded;
 	struct pnp_device *gpu; /* the started virtio-gpu function, NULL before */
+	struct capture_module captures[CAPTURES_MAX];
+	unsigned ncaptures;
 };
 extern struct world world;
 
@@ -61,6 +73,17 @@ void app_render_triangle(void *arg);
 HANDLE app_open_raw(const char *suffix, ULONG *error);
 /* One DeviceIoControl; its Win32 error (0: it succeeded). */
 ULONG app_call(HANDLE h, ULONG code, void *in, ULONG in_len, void *out, ULONG out_len);
+
+/* GET_STATS into the struct vgpu_get_stats at `arg`, from a program of its own (run_app's fn). */
+void app_read_stats(void *arg);
+
+/*
+ * Replay one capture through vgpu.sys (scenarios/replay.c): the device
+ * stopped and started for a fresh core, the capture run by a new program
+ * through libvgpu, then the device's counts back where they were.  Reports
+ * its own cases, replay.LABEL.*.
+ */
+void replay_module(const struct capture_module *capture);
 
 /* The description of a B8G8R8A8 render target of w x h, with its backing size. */
 struct vgpu_resource_create app_render_target(uint32_t w, uint32_t h);

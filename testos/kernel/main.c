@@ -19,7 +19,7 @@
 #include "pages.h"
 #include "paging.h"
 #include "serial.h"
-#include "../scenarios/replay.h"
+#include "../scenarios/replay_client.h"
 #include "../scenarios/suites.h"
 #include "../shell/gpu.h"
 
@@ -127,7 +127,7 @@ static void run_replays(uint32_t heap_before)
 		report_casef(ret == VGPU_OK, "replay.%s.device_start", m->label);
 		if (ret != VGPU_OK)
 			continue;
-		replay_capture(&gpu, m->label, m->bytes, m->len);
+		replay_client_capture(&gpu, m->label, m->bytes, m->len);
 		gpu_stop(&gpu);
 		report_casef(nothing_leaked(heap_before), "replay.%s.nothing_leaked", m->label);
 	}

@@ -6,6 +6,7 @@
 
 #include "machine.h"
 #include "pages.h"
+#include "replay.h"
 
 #define MULTIBOOT_INFO_MODULES 0x8u
 
@@ -29,30 +30,6 @@ struct multiboot_module {
 
 static struct boot_module modules[MODULES_MAX];
 static uint32_t count;
-
-static bool label_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-';
-}
-
-/* "dir/name.ext args" -> "name"; anything unexpected becomes '_'. */
-static void make_label(char *label, const char *path, uint32_t index)
-{
-	const char *base = path, *p;
-	uint32_t n = 0;
-
-	for (p = path; p && *p && *p != ' '; p++)
-		if (*p == '/')
-			base = p + 1;
-	for (p = base; p && *p && *p != ' ' && *p != '.' && n + 1 < MODULE_LABEL_MAX; p++)
-		label[n++] = label_char(*p) ? *p : '_';
-	if (n == 0) {
-		label[n++] = 'm';
-		label[n++] = (char)('1' + index);
-	}
-	label[n] = '\0';
-}
 
 static uint32_t page_end(uint32_t end)
 {
@@ -82,10 +59,10 @@ uint32_t modules_init(const void *info_addr, uintptr_t kernel_end, uint32_t ram_
 			machine_panic("a boot module lies outside RAM or over the kernel");
 		modules[i].bytes = (const void *)(uintptr_t)m->start;
 		modules[i].len = m->end - m->start;
-		make_label(modules[i].label,
-			   m->string && m->string < ram_end ? (const char *)(uintptr_t)m->string
-							    : NULL,
-			   i);
+		replay_label(modules[i].label, sizeof(modules[i].label),
+			     m->string && m->string < ram_end ? (const char *)(uintptr_t)m->string
+							      : NULL,
+			     i);
 		if (page_end(m->end) > first_free)
 			first_free = page_end(m->end);
 	}

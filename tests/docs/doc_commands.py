@@ -151,6 +151,16 @@ COMMANDS = {
          'make -s -C testos O="$PWD/build/testos"\n'
          'tests/testos/replay-test.sh build build/testos/testos.elf "$W/replay-alone"'),
     ],
+    'TESTOS_NT_CAPTURES=out.vgcap scripts/testos-nt.sh build\n'
+    'tests/testos-nt/replay-test.sh BUILD_DIR GUEST': [
+        ('record vgpu-demo, replay it through vgpu.sys, then the whole test',
+         'make -s -C testos-nt O="$PWD/build/testos-nt"\n'
+         'VGPU_SIM_RECORD="$W/out.vgcap" start_sim "$W/rec.sock"\n'
+         '(cd "$W" && VGPU_SOCKET="$W/rec.sock" vgpu-demo >/dev/null)\n'
+         'kill "${sims[-1]}"; wait "${sims[-1]}" || true\n'
+         'TESTOS_NT_CAPTURES="$W/out.vgcap" scripts/testos-nt.sh build\n'
+         'tests/testos-nt/replay-test.sh build build/testos-nt/testos-nt.bin "$W/nt-replay"'),
+    ],
     'make testos-nt': [('make testos-nt runs every scenario', 'make -s testos-nt')],
     'make testos-nt\nmake -C testos-nt O=DIR\nscripts/testos-nt.sh BUILD_DIR [GUEST]': [
         ('build the NT guest alone, then run it on the package',

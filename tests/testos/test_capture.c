@@ -9,32 +9,8 @@
 #include <string.h>
 
 #include "capture.h"
+#include "capture_builder.h"
 #include "tap.h"
-
-struct builder {
-	uint8_t bytes[1024];
-	uint32_t len;
-	uint32_t records;
-	uint32_t checks;
-};
-
-static void add(struct builder *b, const void *data, uint32_t len)
-{
-	memcpy(b->bytes + b->len, data, len);
-	b->len += len;
-}
-
-static void add_record(struct builder *b, uint32_t type, const void *body, uint32_t size)
-{
-	struct capture_record_head head = { .type = type, .size = size };
-
-	add(b, &head, sizeof(head));
-	add(b, body, size);
-	if (type == CAPTURE_CHECK)
-		b->checks++;
-	if (type != CAPTURE_END)
-		b->records++;
-}
 
 /* Header, a context, a MEMORY of 4 bytes, a SUBMIT of one handle and 8 bytes, a CHECK, END. */
 static void build_good(struct builder *b)
