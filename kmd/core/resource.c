@@ -226,32 +226,39 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
  * A device that stopped answering is not asked again for this file: each
  * command would cost a full timeout, and the objects die with the device.
  */
-static void release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
+/* Whether the device let go of the resource: it answered the UNREF. */
+static bool release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 {
-	if (!file->unresponsive && remove_from_device(file, res, true) == VGPU_E_TIMEOUT)
+	int ret;
+
+	if (file->unresponsive)
+		return false;
+	ret = remove_from_device(file, res, true);
+	if (ret == VGPU_E_TIMEOUT)
 		file->unresponsive = true;
+	return ret == VGPU_OK;
 }
 
+/*
+ * No wait for the work that used the resource: the device answers its
+ * control queue in order, so once it has answered the UNREF that follows
+ * that work it uses the backing no more (as Linux's virtio-gpu relies on).
+ * A device that did not answer may still use it: it is kept until reset.
+ */
 void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	struct vgpu_device *dev = file->dev;
-	uint64_t completed;
-	int idle = VGPU_OK;
+	bool released;
 
-	if (file->unfinished)
-		idle = VGPU_E_TIMEOUT; /* the device may still use the memory: keep it */
-	else if (res->last_use)
-		idle = vgpu_timeline_wait(file, res->last_use, dev->command_timeout_ns, NULL,
-					  &completed);
 	vgpu_res_unmap(file, res);
 	if (vgpu_res_is_blob(res))
 		vgpu_blob_unmap_device(file, res);
-	release_on_device(file, res);
+	released = release_on_device(file, res) && !file->unfinished;
 
 	count_resource(dev, -1);
 	if (res->backing)
 		unreserve_pinned(file, backing_bytes(&res->desc));
-	release_backing(dev, res->backing, idle == VGPU_E_TIMEOUT);
+	release_backing(dev, res->backing, !released);
 	drop_resource(file, res);
 }
 

@@ -407,6 +407,32 @@ static void test_stats(void)
 	down();
 }
 
+/*
+ * Destroying a resource the device is still working with does not wait for
+ * that work (a device answers in order: its UNREF comes after it); the
+ * work's fence still signals afterwards.
+ */
+static void test_destroy_does_not_wait_for_work(void)
+{
+	uint32_t handle;
+	uint64_t start;
+
+	if (!up(true))
+		return;
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, -1);
+	CHECK_EQ(submit(F, &handle, 1, 2, 1), VGPU_OK);
+	start = now_ns();
+	CHECK_EQ(destroy_handle(F, handle), VGPU_OK);
+	CHECK(now_ns() - start < HARNESS_COMMAND_TIMEOUT_NS / 2);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNREF), 1);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+	CHECK_EQ(wait_fence(F, 1, 0, NULL), VGPU_E_BUSY);
+	CHECK_EQ(fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL), 1);
+	CHECK_EQ(wait_fence(F, 1, 0, NULL), VGPU_OK);
+	down();
+}
+
 static struct vgpu_get_limits limits_of(struct vgpu_file *f)
 {
 	struct vgpu_get_limits l;
@@ -507,5 +533,6 @@ int main(void)
 	RUN(test_inline_interrupts);
 	RUN(test_stats);
 	RUN(test_pinned_memory_limits);
+	RUN(test_destroy_does_not_wait_for_work);
 	return tap_done();
 }
