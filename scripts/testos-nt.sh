@@ -3,8 +3,11 @@
 # make testos-nt: the shipped vgpu.sys on the NT harness (testos-nt/) against
 # QEMU's virtio-gpu-gl.  Says which vgpu.sys it loads (path, SHA-256), boots
 # the guest, and when a violation ends a boot in the middle of the
-# scenarios, boots it again to carry on after that scenario.  Ends with one
-# line for all boots: "N passed, N failed".
+# scenarios, boots it again to carry on after that scenario.  Two passes:
+# the function with MSI-X, then without (QEMU's vectors=0: vgpu.sys on the
+# line interrupt alone), each announced by a "# pass NAME" line; a replay
+# of captures runs the first only.  Ends with one line for all boots:
+# "N passed, N failed".
 #   scripts/testos-nt.sh [BUILD_DIR [GUEST]]
 # The package is BUILD_DIR/package (make package); the guest by default
 # BUILD_DIR/testos-nt/testos-nt.bin (make -C testos-nt).
@@ -39,26 +42,36 @@ done
 
 passed=0
 failed=0
-resume=0
-boot=0
-while :; do
-	boot=$((boot + 1))
-	log=$log_dir/boot-$boot.txt
-	TESTOS_NT_MODULES=$modules \
-		TESTOS_NT_CMDLINE="resume=$resume" \
-		testos-nt/run.sh "$guest" "$log_dir/boot-$boot" | tee "$log"
-	summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
-	if [ -z "$summary" ]; then
-		failed=$((failed + 1))
-		break
-	fi
-	passed=$((passed + ${summary%% passed*}))
-	failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")))
-	next=$(sed -nE 's/^# testos-nt: resume-from ([0-9]+)$/\1/p' "$log" | tail -n 1)
-	if [ -z "$next" ] || [ "$next" -le "$resume" ] || [ "$boot" -ge 50 ]; then
-		break
-	fi
-	resume=$next
-done
+
+# One pass: boots from the first scenario on, a new boot after each violation.
+#   run_pass NAME GPU_OPTIONS
+run_pass() {
+	local name=$1 options=$2 dir=$log_dir/$1 resume=0 boot=0 log summary next
+	mkdir -p "$dir"
+	echo "# pass $name: -device virtio-gpu-gl-pci$options"
+	while :; do
+		boot=$((boot + 1))
+		log=$dir/boot-$boot.txt
+		TESTOS_NT_MODULES=$modules \
+			TESTOS_NT_CMDLINE="resume=$resume" \
+			TESTOS_NT_GPU_OPTIONS=$options \
+			testos-nt/run.sh "$guest" "$dir/boot-$boot" | tee "$log"
+		summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+		if [ -z "$summary" ]; then
+			failed=$((failed + 1))
+			return
+		fi
+		passed=$((passed + ${summary%% passed*}))
+		failed=$((failed + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$summary")))
+		next=$(sed -nE 's/^# testos-nt: resume-from ([0-9]+)$/\1/p' "$log" | tail -n 1)
+		if [ -z "$next" ] || [ "$next" -le "$resume" ] || [ "$boot" -ge 50 ]; then
+			return
+		fi
+		resume=$next
+	done
+}
+
+run_pass msix ""
+[ ${#captures[@]} -gt 0 ] || run_pass no-msix ",vectors=0"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -11,7 +11,8 @@
 # Environment: TESTOS_NT_TIMEOUT (seconds, default 120), QEMU (the binary),
 # TESTOS_NT_MODULES (multiboot modules for -initrd: "file args,file args"),
 # TESTOS_NT_CMDLINE (the guest's command line, -append), TESTOS_NT_ACCEL
-# (kvm or tcg instead of trying KVM first).
+# (kvm or tcg instead of trying KVM first), TESTOS_NT_GPU_OPTIONS (appended to
+# the device's options, e.g. ",vectors=0" for a function without MSI-X).
 # The guest's verdict is QEMU's exit status through isa-debug-exit
 # (plat_exit(code): status code * 2 + 1): 0 all passed, 1 some failed,
 # 5 an unhandled exception or a broken platform.
@@ -59,7 +60,7 @@ else
 	start=$(date +%s.%N)
 	timeout --kill-after=5 "$timeout_s" "$qemu" \
 		-machine q35 -accel "$accel" -m 512M -nodefaults -vga none \
-		-device virtio-gpu-gl-pci \
+		-device "virtio-gpu-gl-pci${TESTOS_NT_GPU_OPTIONS:-}" \
 		-display egl-headless,rendernode=/dev/null \
 		-kernel "$bin" "${extra[@]}" \
 		-serial "file:$serial" -monitor none \

@@ -77,11 +77,14 @@ void pnp_set_irq_mode(struct pnp_device *dev, enum pnp_irq_mode mode);
  */
 bool pnp_shared_line_interrupt(struct pnp_device *dev);
 /*
- * Hold the function's MSI-X messages: the device raises them, but no ISR
- * runs until they are released, as if the GPU were busy with a long job.
- * Releasing delivers each message that came meanwhile, once.
+ * Hold the function's interrupts: the device raises them, but no ISR runs
+ * until they are released, as if the GPU were busy with a long job.
+ * Releasing delivers each MSI-X message that came meanwhile, once, or
+ * unmasks the line, which is still asserted.
  */
-void pnp_hold_messages(struct pnp_device *dev, bool hold);
+void pnp_hold_interrupts(struct pnp_device *dev, bool hold);
+/* Whether the function has an MSI-X capability (QEMU's vectors=0 removes it). */
+bool pnp_function_has_msix(struct pnp_device *dev);
 /*
  * The device disappears: from now on its config space and BARs read as
  * all ones and every mapping of them faults (nt_mm_revoke_io), then

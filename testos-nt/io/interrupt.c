@@ -61,11 +61,16 @@ static void message_interrupt(void *ctx, uint8_t vector)
 	nt_set_irql(interrupted);
 }
 
-void pnp_hold_messages(struct pnp_device *dev, bool hold)
+void pnp_hold_interrupts(struct pnp_device *dev, bool hold)
 {
 	KIRQL was = nt_irql();
 	uint32_t pending;
 
+	/* The line is level-triggered: masked, it stays asserted and fires once unmasked. */
+	if (!dev->irq.msix && dev->irq.assigned) {
+		ioapic_mask(dev->irq.gsi, hold || !io_irq_connected(dev));
+		return;
+	}
 	nt_set_irql(IO_DEVICE_IRQL);
 	dev->irq.held = hold;
 	pending = hold ? 0 : dev->irq.pending;
@@ -180,6 +185,11 @@ void io_irq_release(struct pnp_device *dev)
 	irq->assigned = false;
 	irq->messages = 0;
 	irq->line_vector = 0;
+}
+
+bool pnp_function_has_msix(struct pnp_device *dev)
+{
+	return pci_function_msix_size(dev->bdf) > 0;
 }
 
 bool io_irq_connected(const struct pnp_device *dev)

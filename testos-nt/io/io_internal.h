@@ -203,7 +203,7 @@ struct pnp_irq {
 	struct io_interrupt *objects; /* one per message, or the line's */
 	unsigned nobjects;
 	unsigned unclaimed; /* line interrupts in a row that no ISR claimed */
-	bool held;          /* pnp_hold_messages: messages wait in `pending` */
+	bool held;          /* pnp_hold_interrupts: messages wait in `pending` */
 	uint32_t pending;   /* held messages, by connection object */
 };
 

@@ -2,7 +2,7 @@
 /*
  * A call blocked in vgpu.sys ends when the program cancels it (CancelIoEx)
  * or its process is killed, not when the driver's deadline passes (issue
- * 10, defect 3).  The device's messages are held meanwhile, so the fence
+ * 10, defect 3).  The device's interrupts are held meanwhile, so the fence
  * the call waits for cannot signal: the GPU seems busy with a long job.
  */
 #include "scenario.h"
@@ -15,11 +15,11 @@
 
 static struct {
 	HANDLE h;
-	bool ready;    /* the waiter has its context: the messages may be held */
+	bool ready;    /* the waiter has its context: its interrupts may be held */
 	bool held;     /* they are: the waiter submits and waits */
 	bool waiting;  /* the waiter is about to block */
 	bool returned; /* its WAIT returned */
-	bool released; /* the messages flow again */
+	bool released; /* the interrupts flow again */
 	ULONG wait_error;
 	uint64_t waited_ns;
 } blocked;
@@ -43,7 +43,7 @@ static bool open_with_context(void)
 	return ok;
 }
 
-/* An empty stream with fence 1: it cannot signal while the messages are held. */
+/* An empty stream with fence 1: it cannot signal while the interrupts are held. */
 static bool submit_fence(void)
 {
 	struct vgpu_submit *submit = malloc(sizeof(*submit));
@@ -108,21 +108,21 @@ static void canceller_app(void *arg)
 	CHECK(user_cancel_io(blocked.h));
 }
 
-/* Hold the messages once the waiter has its context, and let it block in its WAIT. */
+/* Hold the interrupts once the waiter has its context, and let it block in its WAIT. */
 static void block_waiter(struct nt_thread *waiter)
 {
 	while (!blocked.ready && !nt_thread_finished(waiter))
 		nt_yield();
-	pnp_hold_messages(world.gpu, true);
+	pnp_hold_interrupts(world.gpu, true);
 	blocked.held = true;
 	while (!blocked.waiting && !nt_thread_finished(waiter))
 		nt_yield();
 	nt_yield();
 }
 
-static void release_messages(void)
+static void release_interrupts(void)
 {
-	pnp_hold_messages(world.gpu, false);
+	pnp_hold_interrupts(world.gpu, false);
 	blocked.released = true;
 }
 
@@ -146,7 +146,7 @@ static void cancel_io(void)
 	nt_join(canceller);
 	while (!blocked.returned && !nt_thread_finished(waiter))
 		nt_yield();
-	release_messages();
+	release_interrupts();
 	CHECK_EQ(blocked.wait_error, ERROR_OPERATION_ABORTED_);
 	con_printf("# the cancelled WAIT returned after %llu ms\n",
 		   (unsigned long long)ms(blocked.waited_ns));
@@ -158,7 +158,7 @@ static void cancel_io(void)
 /*
  * The process is killed while its thread waits in the driver: the thread
  * leaves the driver at once; closing its handle then waits for the GPU's
- * answer, which comes once the messages flow again.
+ * answer, which comes once the interrupts flow again.
  */
 static void killed_in_wait(void)
 {
@@ -178,7 +178,7 @@ static void killed_in_wait(void)
 	while (proc->live_threads && user_now_ns() - start < WAIT_NS)
 		nt_yield();
 	left = user_now_ns() - start;
-	release_messages();
+	release_interrupts();
 	nt_join(waiter);
 	ObfDereferenceObject(proc);
 	con_printf("# the killed process's thread left the driver after %llu ms\n",

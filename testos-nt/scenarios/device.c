@@ -325,7 +325,24 @@ static void schedules(void)
 	}
 }
 
+/*
+ * vgpu.sys connects what the PnP manager offers: MSI-X messages when the
+ * function has MSI-X, else the line (QEMU's vectors=0, which
+ * scripts/testos-nt.sh runs as a second pass).  On the line its ISR must
+ * leave another device's interrupt alone.
+ */
+static void irq_as_offered(void)
+{
+	if (!need_started_gpu())
+		return;
+	con_printf("# the function %s MSI-X\n",
+		   pnp_function_has_msix(world.gpu) ? "has" : "has no");
+	CHECK_EQ(pnp_shared_line_interrupt(world.gpu), !pnp_function_has_msix(world.gpu));
+	run_app("after-irq", app_render_triangle, NULL);
+}
+
 const struct scenario scenarios_device[] = {
+	{ "irq.as_offered", irq_as_offered },
 	{ "device.info", info },
 	{ "render.triangle", triangle },
 	{ "submit.inflight", inflight },

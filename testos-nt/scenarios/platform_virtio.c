@@ -205,7 +205,8 @@ static bool find_structures(void)
 			notify_multiplier = pci_cfg_read(gpu.bdf, cap + 16u, 4);
 		}
 	}
-	if (!gpu.common || !gpu.isr || !notify_base || !gpu.msix_table)
+	/* A function without MSI-X (QEMU's vectors=0) signals on its INTx pin only. */
+	if (!gpu.common || !gpu.isr || !notify_base || (gpu.msix_cap && !gpu.msix_table))
 		return false;
 	gpu.common->queue_select = 0;
 	gpu.notify = (volatile uint16_t *)(notify_base +
@@ -218,7 +219,7 @@ static bool start_device(uint64_t message_address, uint32_t message_data)
 {
 	volatile struct virtio_common_cfg *c = gpu.common;
 	uint8_t *rings = page_alloc(1), *buffers = page_alloc(1);
-	uint16_t control = pci_cfg_read(gpu.bdf, gpu.msix_cap + 2u, 2);
+	uint16_t vector = gpu.msix_cap ? 0 : NO_VECTOR;
 	uint64_t now = plat_now_ns();
 
 	if (!rings || !buffers)
@@ -231,12 +232,18 @@ static bool start_device(uint64_t message_address, uint32_t message_data)
 
 	pci_cfg_write(gpu.bdf, CFG_COMMAND, 2,
 		      pci_cfg_read(gpu.bdf, CFG_COMMAND, 2) | COMMAND_MEMORY | COMMAND_BUS_MASTER);
-	pci_cfg_write(gpu.bdf, gpu.msix_cap + 2u, 2, control | MSIX_ENABLE | MSIX_FUNCTION_MASK);
-	gpu.msix_table[0].addr_lo = (uint32_t)message_address;
-	gpu.msix_table[0].addr_hi = (uint32_t)(message_address >> 32);
-	gpu.msix_table[0].data = message_data;
-	gpu.msix_table[0].control = 0; /* unmasked */
-	pci_cfg_write(gpu.bdf, gpu.msix_cap + 2u, 2, (control | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK);
+	if (gpu.msix_cap) {
+		uint16_t control = pci_cfg_read(gpu.bdf, gpu.msix_cap + 2u, 2);
+
+		pci_cfg_write(gpu.bdf, gpu.msix_cap + 2u, 2,
+			      control | MSIX_ENABLE | MSIX_FUNCTION_MASK);
+		gpu.msix_table[0].addr_lo = (uint32_t)message_address;
+		gpu.msix_table[0].addr_hi = (uint32_t)(message_address >> 32);
+		gpu.msix_table[0].data = message_data;
+		gpu.msix_table[0].control = 0; /* unmasked */
+		pci_cfg_write(gpu.bdf, gpu.msix_cap + 2u, 2,
+			      (control | MSIX_ENABLE) & ~MSIX_FUNCTION_MASK);
+	}
 
 	c->device_status = 0;
 	while (c->device_status != 0)
@@ -258,8 +265,8 @@ static bool start_device(uint64_t message_address, uint32_t message_data)
 	if (c->queue_size < QUEUE_SIZE)
 		return false;
 	c->queue_size = QUEUE_SIZE;
-	c->queue_msix_vector = 0;
-	if (c->queue_msix_vector != 0)
+	c->queue_msix_vector = vector;
+	if (c->queue_msix_vector != vector)
 		return false;
 	c->queue_desc_lo = (uint32_t)(uintptr_t)gpu.desc;
 	c->queue_desc_hi = (uint32_t)((uintptr_t)gpu.desc >> 32);
@@ -352,12 +359,13 @@ static void check_intx(void)
 {
 	uint8_t vector = irq_vector_alloc(DEVICE_IRQL, on_intx, NULL);
 	unsigned gsi = pci_intx_gsi(gpu.bdf);
-	uint16_t control = pci_cfg_read(gpu.bdf, gpu.msix_cap + 2u, 2);
 	uint64_t deadline;
 	bool completed;
 
 	/* Without MSI-X the function signals on its INTx pin. */
-	pci_cfg_write(gpu.bdf, gpu.msix_cap + 2u, 2, control & ~MSIX_ENABLE);
+	if (gpu.msix_cap)
+		pci_cfg_write(gpu.bdf, gpu.msix_cap + 2u, 2,
+			      pci_cfg_read(gpu.bdf, gpu.msix_cap + 2u, 2) & ~MSIX_ENABLE);
 	pci_cfg_write(gpu.bdf, CFG_COMMAND, 2,
 		      pci_cfg_read(gpu.bdf, CFG_COMMAND, 2) & ~COMMAND_INTX_DISABLE);
 	if (!vector || ioapic_route(gsi, vector) != 0) {
@@ -386,7 +394,12 @@ void check_virtio_gpu(void)
 	check_case("platform.pci_bars", map_bars() && find_structures());
 	if (!gpu.common)
 		return;
-	check_msix();
+	if (gpu.msix_cap) {
+		check_msix();
+	} else {
+		con_printf("# no MSI-X capability: the function signals on its INTx pin only\n");
+		check_case("platform.virtio_gpu_start", start_device(0, 0));
+	}
 	check_intx();
 	gpu.common->device_status = 0; /* reset: the device stops using our rings */
 }
