@@ -24,21 +24,35 @@ static struct {
 	uint64_t waited_ns;
 } blocked;
 
-static bool open_with_context(void)
+/* A context and a render target mapped into the program and written: a frame under way. */
+static bool open_with_objects(void)
 {
 	struct vgpu_context_create *ctx = malloc(sizeof(*ctx));
+	struct vgpu_resource_create *rt = malloc(sizeof(*rt));
+	struct vgpu_resource_map *map = malloc(sizeof(*map));
 	ULONG error = 0;
 	bool ok = false;
 
 	blocked.h = app_open_raw("", &error);
 	CHECK(blocked.h != INVALID_HANDLE_VALUE);
-	if (blocked.h != INVALID_HANDLE_VALUE && ctx) {
+	if (blocked.h != INVALID_HANDLE_VALUE && ctx && rt && map) {
 		memset(ctx, 0, sizeof(*ctx));
 		ctx->capset_id = VGPU_CAPSET_VIRGL2;
+		*rt = app_render_target(64, 64);
 		ok = app_call(blocked.h, VGPU_IOCTL_CONTEXT_CREATE, ctx, sizeof(*ctx), ctx,
-			      sizeof(*ctx)) == 0;
+			      sizeof(*ctx)) == 0 &&
+		     app_call(blocked.h, VGPU_IOCTL_RESOURCE_CREATE, rt, sizeof(*rt), rt,
+			      sizeof(*rt)) == 0;
+		memset(map, 0, sizeof(*map));
+		map->handle = rt->handle;
+		ok = ok && app_call(blocked.h, VGPU_IOCTL_RESOURCE_MAP, map, sizeof(*map), map,
+				    sizeof(*map)) == 0;
 		CHECK(ok);
+		if (ok)
+			memset((void *)(uintptr_t)map->address, 0x5a, (size_t)rt->size);
 	}
+	free(map);
+	free(rt);
 	free(ctx);
 	return ok;
 }
@@ -78,7 +92,7 @@ static ULONG wait_fence(uint64_t timeout_ns)
 static void waiter_app(void *arg)
 {
 	uint64_t start;
-	bool ok = open_with_context();
+	bool ok = open_with_objects();
 
 	blocked.ready = true;
 	while (ok && !blocked.held)
@@ -156,14 +170,16 @@ static void cancel_io(void)
 }
 
 /*
- * The process is killed while its thread waits in the driver: the thread
- * leaves the driver at once; closing its handle then waits for the GPU's
- * answer, which comes once the interrupts flow again.
+ * The process is killed mid-frame, a render target mapped, while its thread
+ * waits in the driver: the thread leaves the driver at once; closing its
+ * handle then waits for the GPU's answer, which comes once the interrupts
+ * flow again, and takes everything the process had with it.
  */
 static void killed_in_wait(void)
 {
 	struct nt_process *proc;
 	struct nt_thread *waiter;
+	struct vgpu_get_stats stats;
 	uint64_t start, left;
 
 	if (!need_started_gpu())
@@ -185,6 +201,13 @@ static void killed_in_wait(void)
 		   (unsigned long long)ms(left));
 	CHECK(left < PROMPTLY_NS);
 	CHECK(!blocked.returned);
+	/* its mapping, its objects and its pinned memory went with it */
+	CHECK_EQ(nt_mm_mapped_views(), 0);
+	memset(&stats, 0xff, sizeof(stats));
+	run_app("stats", app_read_stats, &stats);
+	CHECK_EQ(stats.contexts, 0);
+	CHECK_EQ(stats.resources, 0);
+	CHECK_EQ(stats.backing_bytes, 0);
 	run_app("after-kill", app_render_triangle, NULL);
 }
 
