@@ -385,19 +385,37 @@ static void os_setup(void)
 
 /* ---- the PCI device the input describes ---- */
 
-/* A shared memory capability after the standard list, in a BAR of its own. */
-static void add_shm(void)
+/*
+ * A shared memory capability after the standard list, in a BAR of its own
+ * or in the one of the virtio structures.  The device's memory is where
+ * the named BAR decodes: a 32-bit BAR holds only the address's low half.
+ * Returns the BAR.
+ */
+static uint8_t add_shm(void)
 {
 	uint8_t bar = fuzz_u8(&rig.in) % 6u, id = VGPU_SHM_ID_HOST_VISIBLE ^ fuzz_u8(&rig.in);
 	uint64_t offset = (uint64_t)fuzz_u32(&rig.in) << 12;
 	uint64_t length = ((uint64_t)fuzz_u16(&rig.in) + 1u) << 16;
 	uint64_t base = SHM_BAR_ADDRESS ^ (uint64_t)fuzz_u32(&rig.in) << 16;
+	uint32_t bar_flags = BAR_MEM64 ^ (fuzz_u8(&rig.in) & 0xfu);
 
-	fake_pci_set_bar(&rig.pci, bar == BAR_INDEX ? 0 : bar, base,
-			 BAR_MEM64 ^ (fuzz_u8(&rig.in) & 0xfu));
+	fake_pci_set_bar(&rig.pci, bar == BAR_INDEX ? 0 : bar, base, bar_flags);
+	if (bar == BAR_INDEX)
+		base = BAR_INDEX_ADDRESS;
+	else if ((bar_flags & 0x6u) != BAR_MEM64)
+		base = (uint32_t)base;
 	fake_pci_cap_shm(&rig.pci, SHM_CAP_AT, 0, bar, id, offset, length);
 	rig.pci.cfg[CAP_PCICFG + 1] = SHM_CAP_AT;
 	fake_os_set_device_memory(&rig.fos, base + offset, length, NULL);
+	return bar;
+}
+
+/* Is config space byte `at` the shared memory window's capability or BAR? */
+static bool places_shm(uint8_t at, uint8_t bar)
+{
+	uint32_t bar_at = 0x10u + 4u * bar;
+
+	return (at >= SHM_CAP_AT && at < SHM_CAP_AT + 0x18u) || (at >= bar_at && at < bar_at + 8u);
 }
 
 /* virtio-gpu's configuration, or Mvisor's packed one, with input bytes mixed in. */
@@ -420,6 +438,8 @@ static void device_config(bool mvisor)
 
 static void pci_device(uint8_t flags)
 {
+	uint8_t shm_bar = 0;
+
 	fake_pci_init(&rig.pci);
 	rig.pci.device_features ^= (uint64_t)fuzz_u32(&rig.in) | (uint64_t)fuzz_u8(&rig.in) << 32;
 	rig.pci.device_features |= (1ull << VIRTIO_GPU_FEAT_VIRGL) |
@@ -435,12 +455,17 @@ static void pci_device(uint8_t flags)
 	rig.pci.msix_vectors = fuzz_u8(&rig.in) % 4u;
 	device_config(flags & FLAG_MVISOR);
 	if (flags & FLAG_SHM)
-		add_shm();
-	/* Raw bytes anywhere in config space: BARs, capability links and fields. */
+		shm_bar = add_shm();
+	/*
+	 * Raw bytes anywhere in config space: BARs, capability links and
+	 * fields; but where the shared memory window is, add_shm's values
+	 * stand, so that the fake OS's device memory stays what the BAR says.
+	 */
 	for (unsigned n = fuzz_u8(&rig.in) % 8u; n > 0; n--) {
-		uint8_t at = fuzz_u8(&rig.in);
+		uint8_t at = fuzz_u8(&rig.in), value = fuzz_u8(&rig.in);
 
-		rig.pci.cfg[at] = fuzz_u8(&rig.in);
+		if (!(flags & FLAG_SHM) || !places_shm(at, shm_bar))
+			rig.pci.cfg[at] = value;
 	}
 }
 
@@ -589,12 +614,20 @@ static void op_os_failure(struct vgpu_file *f)
 	fake_os_fail_at(&rig.fos, fuzz_u8(&rig.in) % 16u);
 }
 
-/* The shell declares the device lost (its process died); the device may still answer. */
+/*
+ * The shell declares the device lost (say the host's device process died),
+ * while the device may yet complete what it held: requests the core has
+ * already failed come back.
+ */
 static void op_lost(struct vgpu_file *f)
 {
+	bool answers_after = fuzz_u8(&rig.in) & 1u;
+
 	(void)f;
 	vgpu_device_mark_lost(rig.dev);
 	rig.lost = true;
+	while (answers_after && !rig.removed && rig.ndeferred > 0)
+		answer_late();
 }
 
 /* Surprise removal, as the Windows shell handles it: lost, then no register touched again. */
