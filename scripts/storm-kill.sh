@@ -32,46 +32,10 @@ sim_slack_kib=${STORM_SIM_SLACK_KIB:-8192}
 # Guest memory pages the device still holds (RssShmem): the sim punches freed
 # pages out of the file, so only pages still allocated may remain.
 shmem_slack_kib=${STORM_SHMEM_SLACK_KIB:-1024}
-export VGPU_DEVMODEL=${VGPU_DEVMODEL:-$build/devmodel/vgpu-devmodel}
-
-sim_bin=$build/kmd/sim/vgpu-sim
-client_bin=$build/tools/vgpu-storm-client
-info_bin=$build/tools/vgpu-info
-demo_bin=$build/tools/vgpu-demo
-for b in "$sim_bin" "$client_bin" "$info_bin" "$demo_bin" "$VGPU_DEVMODEL"; do
-	[ -x "$b" ] || { echo "storm: $b is not built"; exit 2; }
-done
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/storm-kill.XXXXXX")
-sim=
-trap '[ -n "$sim" ] && kill "$sim" 2>/dev/null; rm -rf "$W"' EXIT
 RANDOM=$seed
-failures=0
-
-say() { echo "storm: $*"; }
-violation() {
-	say "VIOLATION ($device): $*"
-	failures=$((failures + 1))
-}
-
-status_kib() { sed -n "s/^$2:[[:space:]]*\([0-9]*\) kB$/\1/p" "/proc/$1/status"; }
-fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
-# The sim's fds and VmRSS, then the device's VmRSS, RssAnon and RssShmem.
-measure() {
-	echo "$(fd_count "$sim") $(status_kib "$sim" VmRSS) $(status_kib "$1" VmRSS)" \
-		"$(status_kib "$1" RssAnon) $(status_kib "$1" RssShmem)"
-}
-device_pid() { cat /proc/"$sim"/task/*/children | tr ' ' '\n' | grep -m1 .; }
-
-# vgpu-info's stats lines as "files contexts resources requests backing".
-# Each probe also makes the sim reap the connections that ended before it
-# (kmd/sim/server.c reaps on accept), so the descriptors are counted after one.
-stats() {
-	VGPU_SOCKET=$sock "$info_bin" >"$W/info.txt" 2>&1 || return 1
-	awk '/^stats:/ { f = $2; c = $5; r = $7; q = $9 }
-	     /backing bytes/ { b = $1 }
-	     END { print f, c, r, q, b }' "$W/info.txt"
-}
+tool=storm
+# shellcheck source=scripts/sim-probe.sh
+. scripts/sim-probe.sh
 
 # One client: started, killed after its delay; "killed" unless it ended first.
 run_client() {
@@ -89,23 +53,8 @@ run_client() {
 }
 
 storm() {
-	local device=$1 log=$W/sim-$1.log i dev s
-	sock=$W/$device.sock
-	"$sim_bin" --socket "$sock" --device "$device" >"$log" 2>&1 &
-	sim=$!
-	for _ in $(seq 300); do
-		grep -q "^vgpu-sim: ready on $sock" "$log" && break
-		kill -0 "$sim" 2>/dev/null || break
-		sleep 0.1
-	done
-	grep -q "^vgpu-sim: ready on $sock" "$log" ||
-		{ violation "the sim did not start"; tail -n 20 "$log"; return; }
-	dev=$(device_pid)
-	stats >/dev/null || { violation "vgpu-info failed before the storm"; return; }
-	local fds0 rss0 dev_rss0 dev_anon0 dev_shmem0
-	read -r fds0 rss0 dev_rss0 dev_anon0 dev_shmem0 < <(measure "$dev")
-	say "$device: sim pid $sim ($fds0 fds, VmRSS $rss0 KiB), device pid $dev" \
-		"(VmRSS $dev_rss0 KiB, RssAnon $dev_anon0, RssShmem $dev_shmem0)"
+	local device=$1 i
+	start_sim "$device" || return
 
 	local start=$SECONDS
 	rm -f "$W"/client-*
@@ -134,38 +83,7 @@ storm() {
 		violation "$early clients ended before their kill"
 		grep -hv '^$' "$W"/client-*.err | sort | uniq -c | head -n 5
 	}
-	kill -0 "$sim" 2>/dev/null || { violation "the sim died"; tail -n 20 "$log"; return; }
-
-	# A killed client's connection is torn down by its own thread: wait for it.
-	for _ in $(seq 100); do
-		s=$(stats) || break
-		[ "$s" = "1 0 0 0 0" ] && break
-		sleep 0.1
-	done
-	say "$device: GET_STATS after: open files, contexts, resources, requests," \
-		"backing bytes: ${s:-none}"
-	[ "${s:-}" = "1 0 0 0 0" ] || violation "objects left: $s"
-
-	local fds1 rss1 dev_rss1 dev_anon1 dev_shmem1
-	read -r fds1 rss1 dev_rss1 dev_anon1 dev_shmem1 < <(measure "$dev")
-	say "$device: sim fds $fds0 -> $fds1, VmRSS $rss0 -> $rss1 KiB;" \
-		"device VmRSS $dev_rss0 -> $dev_rss1 KiB (RssAnon $dev_anon0 -> $dev_anon1," \
-		"RssShmem $dev_shmem0 -> $dev_shmem1)"
-	[ "$fds1" -eq "$fds0" ] || violation "sim fds $fds0 -> $fds1"
-	[ "$rss1" -le $((rss0 + sim_slack_kib)) ] ||
-		violation "sim VmRSS grew by $((rss1 - rss0)) KiB (> $sim_slack_kib)"
-	[ "$dev_shmem1" -le $((dev_shmem0 + shmem_slack_kib)) ] ||
-		violation "device RssShmem grew by $((dev_shmem1 - dev_shmem0)) KiB (> $shmem_slack_kib)"
-
-	if (cd "$W" && VGPU_SOCKET=$sock "$demo_bin" >"$W/demo.log" 2>&1); then
-		say "$device: vgpu-demo after the storm: ok"
-	else
-		violation "vgpu-demo after the storm failed"
-		tail -n 5 "$W/demo.log"
-	fi
-	kill -TERM "$sim"
-	wait "$sim" || { violation "the sim exited with $? on SIGTERM"; tail -n 30 "$log"; }
-	sim=
+	check_back
 }
 
 say "seed $seed, $clients clients per device, $parallel at a time," \

@@ -1,18 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * vgpu-storm-client: a client that renders until it is killed, for
- * scripts/storm-kill.sh.  Every round opens the device and creates a
- * context and the reference scene's resources, then renders frames, each
- * with a texture created, written, sent to the host and destroyed on the
- * way, and closes again: a SIGKILL at any moment finds it in the middle of
- * a create, a transfer, a submit, a wait or a destroy.  It never stops on
- * its own unless a call fails, and then exits 1 naming the call, which the
- * storm counts as a violation.
+ * scripts/storm-kill.sh, or for a given time, for scripts/soak.sh.  Every
+ * round opens the device and creates a context and the reference scene's
+ * resources, then renders frames, each with a texture created, written,
+ * sent to the host and destroyed on the way, and closes again: a SIGKILL
+ * at any moment finds it in the middle of a create, a transfer, a submit,
+ * a wait or a destroy.  Every frame's pixels are checked, on an image
+ * cleared before the frame, so that a frame the device did not draw or
+ * read back fails.  It never stops on its own unless a call fails, and
+ * then exits 1 naming the call, which the storm counts as a violation.
+ * Given SECONDS, it also stops at the end of the first round after that
+ * long, prints "frames N" and exits 0.
  *
- *   vgpu-storm-client            (device: VGPU_SOCKET)
+ *   vgpu-storm-client [SECONDS]  (device: VGPU_SOCKET)
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "scene_client.h"
 #include "triangle_scene.h"
@@ -74,11 +80,25 @@ static int texture_round_trip(struct scene_client *c, uint32_t frame)
 	return ret;
 }
 
-int main(void)
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
 {
 	struct scene_client c;
 	uint32_t frame = 0;
+	double seconds = argc > 1 ? strtod(argv[1], NULL) : 0;
+	double end = seconds_now() + seconds;
 
+	if (argc > 2 || seconds < 0) {
+		fprintf(stderr, "usage: vgpu-storm-client [SECONDS]\n");
+		return 2;
+	}
 	for (;;) {
 		int ret = scene_client_open(&c, "vgpu-storm-client");
 		int i;
@@ -87,6 +107,7 @@ int main(void)
 			return fail(&c, c.failed_step, ret);
 		for (i = 0; i < FRAMES_PER_ROUND; i++, frame++) {
 			ret = texture_round_trip(&c, frame);
+			memset(c.rt_pixels, 0, TRIANGLE_SCENE_RT_BYTES);
 			if (!ret)
 				ret = scene_client_render(&c);
 			if (ret)
@@ -95,5 +116,9 @@ int main(void)
 				return fail(&c, "scene_client_check (wrong pixels)", VGPU_OK);
 		}
 		scene_client_close(&c);
+		if (seconds > 0 && seconds_now() >= end) {
+			printf("frames %u\n", frame);
+			return 0;
+		}
 	}
 }

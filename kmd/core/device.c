@@ -70,17 +70,19 @@ uint32_t vgpu_dev_new_res_id(struct vgpu_device *dev)
 	return next_id(dev, &dev->next_res_id);
 }
 
-void vgpu_dev_orphan_backing(struct vgpu_device *dev, struct vgpu_backing *backing)
+struct vgpu_orphan *vgpu_dev_orphan_alloc(struct vgpu_device *dev)
 {
-	struct vgpu_orphan *o = vgpu_dev_alloc(dev, sizeof(*o));
+	return vgpu_dev_alloc(dev, sizeof(struct vgpu_orphan));
+}
 
+void vgpu_dev_orphan_backing(struct vgpu_device *dev, struct vgpu_orphan *orphan,
+			     struct vgpu_backing *backing)
+{
 	vgpu_dev_log(dev, VGPU_LOG_WARN, "keeping memory the device may still use", backing->size,
 		     0);
-	if (!o)
-		return; /* leaked for good: still better than the device writing freed memory */
-	o->backing = backing;
+	orphan->backing = backing;
 	vgpu_dev_lock(dev);
-	vgpu_list_add_tail(&dev->orphans, &o->node);
+	vgpu_list_add_tail(&dev->orphans, &orphan->node);
 	vgpu_dev_unlock(dev);
 }
 

@@ -114,10 +114,17 @@ uint32_t vgpu_dev_new_ctx_id(struct vgpu_device *dev);
 uint32_t vgpu_dev_new_res_id(struct vgpu_device *dev);
 
 /*
- * Keep a backing the device may still be using until the device is reset
- * (a leak bounded by the device's life, never a use-after-free).
+ * Keeping a backing the device may still be using until the device is
+ * reset (a leak bounded by the device's life, never a use-after-free)
+ * takes a record.  It is made ahead, with the resource: when the device
+ * stops answering, memory may be short too, and a backing without a
+ * record would never be freed.  NULL when out of memory; an unused record
+ * goes with vgpu_dev_free.
  */
-void vgpu_dev_orphan_backing(struct vgpu_device *dev, struct vgpu_backing *backing);
+struct vgpu_orphan *vgpu_dev_orphan_alloc(struct vgpu_device *dev);
+/* Keep `backing` in `orphan`, which the device owns from now on. */
+void vgpu_dev_orphan_backing(struct vgpu_device *dev, struct vgpu_orphan *orphan,
+			     struct vgpu_backing *backing);
 
 /* Can RESOURCE_CREATE_BLOB work: blob commands, and host-visible memory to map blobs in? */
 static inline bool vgpu_dev_blob_usable(const struct vgpu_device *dev)

@@ -17,12 +17,14 @@
 
 struct vgpu_device;
 struct vgpu_hv_range;
+struct vgpu_orphan;
 
 struct vgpu_resource {
 	uint32_t handle;
 	uint32_t res_id;
 	struct vgpu_resource_create desc; /* a blob's size is desc.size */
 	struct vgpu_backing *backing;     /* NULL: a blob, whose memory is the host's */
+	struct vgpu_orphan *orphan;       /* keeps the backing if the device may still use it */
 	uint32_t blob_flags;              /* VGPU_BLOB_FLAG_* */
 	struct vgpu_hv_range *hv_range;   /* where the device maps the blob, NULL: not yet */
 	enum vgpu_cache_type cache;       /* how the device lets us cache that mapping */

@@ -143,21 +143,24 @@ static int new_resource(struct vgpu_file *file, const struct vgpu_resource_creat
 	return VGPU_OK;
 }
 
-/* Free a backing, or keep it until the reset if the device may still use it (NULL: none). */
-static void release_backing(struct vgpu_device *dev, struct vgpu_backing *backing,
-			    bool device_may_use)
+/* Free the backing, or keep it until the reset if the device may still use it (NULL: none). */
+static void release_backing(struct vgpu_device *dev, struct vgpu_resource *res, bool device_may_use)
 {
-	if (!backing)
+	if (!res->backing)
 		return;
-	if (device_may_use)
-		vgpu_dev_orphan_backing(dev, backing);
-	else
-		dev->os->backing_free(dev->os->ctx, backing);
+	if (device_may_use) {
+		vgpu_dev_orphan_backing(dev, res->orphan, res->backing);
+		res->orphan = NULL;
+	} else {
+		dev->os->backing_free(dev->os->ctx, res->backing);
+	}
+	res->backing = NULL;
 }
 
 static void drop_resource(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	vgpu_file_uninstall(file, res);
+	vgpu_dev_free(file->dev, res->orphan);
 	vgpu_dev_free(file->dev, res);
 }
 
@@ -172,6 +175,11 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 
 	if (ret != VGPU_OK)
 		return ret;
+	res->orphan = vgpu_dev_orphan_alloc(dev);
+	if (!res->orphan) {
+		drop_resource(file, res);
+		return VGPU_E_NO_MEMORY;
+	}
 	ret = reserve_pinned(file, backing_size);
 	if (ret != VGPU_OK) {
 		drop_resource(file, res);
@@ -189,7 +197,7 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 	ret = create_on_device(file, res, NULL);
 	if (ret != VGPU_OK) {
 		/* A device that timed out may still hold the backing. */
-		release_backing(dev, res->backing, ret == VGPU_E_TIMEOUT);
+		release_backing(dev, res, ret == VGPU_E_TIMEOUT);
 		unreserve_pinned(file, backing_size);
 		drop_resource(file, res);
 		return ret;
@@ -258,7 +266,7 @@ void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 	count_resource(dev, -1);
 	if (res->backing)
 		unreserve_pinned(file, backing_bytes(&res->desc));
-	release_backing(dev, res->backing, !released);
+	release_backing(dev, res, !released);
 	drop_resource(file, res);
 }
 

@@ -7,8 +7,16 @@
  * the fake OS (tests/lib).  The device behind the rings answers every
  * request as the input says: now, later or never, with any response type,
  * bytes and length, under its own id or any other.  A short program of
- * calls then runs over one file.  It aborts (a crash to libFuzzer) when
- *  - the core touches MMIO outside the BAR;
+ * calls then runs over one file: work, OS failures (any one acquisition of
+ * memory, DMA, backing, lock or event refused), the device declared lost
+ * or surprise-removed mid-program.  It aborts (a crash to libFuzzer) when
+ *  - the core touches MMIO outside the BAR, or any register after the
+ *    function was removed;
+ *  - a lost device takes work (a call that needs the device succeeds or
+ *    fails with anything but DEVICE_LOST) or a wait on it times out;
+ *  - fence ids restart at the wrap while the device still holds a fenced
+ *    command with an older id (checked while the device names only
+ *    requests it was given);
  *  - after the device is destroyed the fake OS counts a live object, or
  *    the core misused the OS table.
  * Time is virtual: a wait that would block advances the clock by its
@@ -18,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h" /* white box: the fence id counter, as test_fence_wrap sets it */
 #include "fake_os.h"
 #include "fake_pci.h"
 #include "fuzz_input.h"
@@ -32,6 +41,18 @@
 #define SHM_BAR_ADDRESS 0x800000000ull
 #define COMMAND_TIMEOUT_NS 1000000ull
 #define MAX_OPS 32u
+/* Acquisitions a bring-up and a short program make: where an injected failure lands. */
+#define OS_FAILURE_RANGE 512u
+
+/* The first input byte: how the device is built and what happens to it. */
+#define FLAG_MVISOR 0x01u
+#define FLAG_REFUSE_FEATURES 0x02u
+#define FLAG_NEEDS_RESET 0x04u
+#define FLAG_CONFIG_CHANGES 0x08u
+#define FLAG_SHM 0x10u
+#define FLAG_MSIX 0x20u
+#define FLAG_OS_FAILURE 0x40u /* one OS acquisition, counted from the start, fails */
+#define FLAG_NEAR_WRAP 0x80u  /* fence ids start a few below the wrap */
 
 struct queue_dev {
 	struct vring_dev vr;
@@ -55,6 +76,16 @@ struct rig {
 	unsigned ndeferred;
 	uint64_t clock_ns;
 	bool in_device; /* answering: a nested notify must not re-enter */
+	bool msix;      /* interrupts are messages; otherwise a shared line and the ISR byte */
+
+	/* fenced commands the device holds (deferred or dropped) and the last fence id seen */
+	unsigned fenced_held;
+	uint32_t last_fence_id;
+	bool named_others; /* the device completed ids it was not given: the core cannot tell */
+
+	bool lost;    /* the device was declared lost (or never started) */
+	bool removed; /* surprise removal: the function answers nothing */
+	unsigned bad_accesses_at_removal;
 };
 
 static struct rig rig;
@@ -139,6 +170,33 @@ static void answer(struct queue_dev *q, const struct vring_dev_req *req)
 	vring_dev_push(&q->vr, id, written);
 	if (how & 0x04u)
 		vring_dev_push(&q->vr, fuzz_u16(&rig.in), fuzz_u32(&rig.in));
+	rig.named_others |= (how & 0x05u) != 0;
+	rig.pci.isr |= 1u; /* a used buffer: the queue interrupt */
+}
+
+static bool is_fenced(const struct vring_dev_req *req, uint32_t *fence_id)
+{
+	struct wire_hdr h = { 0 };
+
+	vring_dev_read(req, &h, sizeof(h));
+	*fence_id = (uint32_t)h.fence_id;
+	return h.flags & WIRE_FLAG_FENCE;
+}
+
+/*
+ * A fenced command arrived: its id lies in [1, VGPU_FENCE_ID_LIMIT), and
+ * the ids restart (fall by more than half the range; across queues they
+ * may arrive slightly out of order) only once the device holds no fenced
+ * command, so that "every fence up to N" never mixes ids from both sides.
+ */
+static void check_fence_id(uint32_t fence_id)
+{
+	if (fence_id == 0 || fence_id >= VGPU_FENCE_ID_LIMIT)
+		fail("fence id outside [1, VGPU_FENCE_ID_LIMIT)");
+	if (rig.last_fence_id > fence_id + VGPU_FENCE_ID_LIMIT / 2u && rig.fenced_held &&
+	    !rig.named_others)
+		fail("fence ids restarted while the device held an older fenced command");
+	rig.last_fence_id = fence_id;
 }
 
 /* Attach to the rings the driver enabled, keeping our place while they stay. */
@@ -163,6 +221,7 @@ static struct queue_dev *queue_of(unsigned i)
 	return q->attached ? q : NULL;
 }
 
+/* Held for later; when all places are taken, held for ever. */
 static void defer(unsigned qi, const struct vring_dev_req *req)
 {
 	if (rig.ndeferred == MAX_DEFERRED)
@@ -175,29 +234,47 @@ static void serve_queue(unsigned qi)
 {
 	static struct vring_dev_req req;
 	struct queue_dev *q = queue_of(qi);
+	uint32_t fence_id;
 
 	while (q && vring_dev_pop(&q->vr, &req) == VRING_DEV_REQUEST) {
-		switch (fuzz_u8(&rig.in) % 8u) {
-		case 6:
-			defer(qi, &req);
-			break;
-		case 7: /* never answered */
-			break;
-		default:
+		bool fenced = is_fenced(&req, &fence_id);
+		uint8_t choice = fuzz_u8(&rig.in) % 8u;
+
+		if (fenced)
+			check_fence_id(fence_id);
+		if (choice < 6) {
 			answer(q, &req);
+			continue;
 		}
+		if (choice == 6)
+			defer(qi, &req);
+		/* choice 7: never answered */
+		rig.fenced_held += fenced;
 	}
 }
 
+/*
+ * MSI-X messages are the device's alone.  Without them the line is
+ * shared: as the Windows shell's ISR, only a nonzero ISR byte (read and
+ * cleared) that is not all ones (a function that is gone) is ours.
+ */
 static void interrupt(void)
 {
-	if (rig.dev)
-		vgpu_device_interrupt(rig.dev);
+	uint32_t isr;
+
+	if (!rig.dev)
+		return;
+	if (!rig.msix) {
+		isr = rig.t.ops->isr(rig.t.priv);
+		if (isr == 0 || isr == 0xffu)
+			return;
+	}
+	vgpu_device_interrupt(rig.dev);
 }
 
 static void serve(void)
 {
-	if (rig.in_device)
+	if (rig.in_device || rig.removed)
 		return;
 	rig.in_device = true;
 	for (unsigned i = 0; i < NQUEUES; i++)
@@ -210,13 +287,16 @@ static void serve(void)
 static void answer_late(void)
 {
 	struct queue_dev *q;
+	uint32_t fence_id;
 
-	if (rig.ndeferred == 0 || rig.in_device)
+	if (rig.ndeferred == 0 || rig.in_device || rig.removed)
 		return;
 	q = queue_of(rig.deferred_queue[0]);
 	rig.in_device = true;
-	if (q)
+	if (q) {
 		answer(q, &rig.deferred[0]);
+		rig.fenced_held -= is_fenced(&rig.deferred[0], &fence_id);
+	}
 	rig.in_device = false;
 	rig.ndeferred--;
 	memmove(rig.deferred, rig.deferred + 1, rig.ndeferred * sizeof(rig.deferred[0]));
@@ -232,6 +312,8 @@ static void forget_on_reset(void)
 		return;
 	rig.resets_seen = rig.pci.resets;
 	rig.ndeferred = 0;
+	rig.fenced_held = 0;
+	rig.last_fence_id = 0;
 	memset(rig.queues, 0, sizeof(rig.queues));
 }
 
@@ -303,19 +385,37 @@ static void os_setup(void)
 
 /* ---- the PCI device the input describes ---- */
 
-/* A shared memory capability after the standard list, in a BAR of its own. */
-static void add_shm(void)
+/*
+ * A shared memory capability after the standard list, in a BAR of its own
+ * or in the one of the virtio structures.  The device's memory is where
+ * the named BAR decodes: a 32-bit BAR holds only the address's low half.
+ * Returns the BAR.
+ */
+static uint8_t add_shm(void)
 {
 	uint8_t bar = fuzz_u8(&rig.in) % 6u, id = VGPU_SHM_ID_HOST_VISIBLE ^ fuzz_u8(&rig.in);
 	uint64_t offset = (uint64_t)fuzz_u32(&rig.in) << 12;
 	uint64_t length = ((uint64_t)fuzz_u16(&rig.in) + 1u) << 16;
 	uint64_t base = SHM_BAR_ADDRESS ^ (uint64_t)fuzz_u32(&rig.in) << 16;
+	uint32_t bar_flags = BAR_MEM64 ^ (fuzz_u8(&rig.in) & 0xfu);
 
-	fake_pci_set_bar(&rig.pci, bar == BAR_INDEX ? 0 : bar, base,
-			 BAR_MEM64 ^ (fuzz_u8(&rig.in) & 0xfu));
+	fake_pci_set_bar(&rig.pci, bar == BAR_INDEX ? 0 : bar, base, bar_flags);
+	if (bar == BAR_INDEX)
+		base = BAR_INDEX_ADDRESS;
+	else if ((bar_flags & 0x6u) != BAR_MEM64)
+		base = (uint32_t)base;
 	fake_pci_cap_shm(&rig.pci, SHM_CAP_AT, 0, bar, id, offset, length);
 	rig.pci.cfg[CAP_PCICFG + 1] = SHM_CAP_AT;
 	fake_os_set_device_memory(&rig.fos, base + offset, length, NULL);
+	return bar;
+}
+
+/* Is config space byte `at` the shared memory window's capability or BAR? */
+static bool places_shm(uint8_t at, uint8_t bar)
+{
+	uint32_t bar_at = 0x10u + 4u * bar;
+
+	return (at >= SHM_CAP_AT && at < SHM_CAP_AT + 0x18u) || (at >= bar_at && at < bar_at + 8u);
 }
 
 /* virtio-gpu's configuration, or Mvisor's packed one, with input bytes mixed in. */
@@ -338,6 +438,8 @@ static void device_config(bool mvisor)
 
 static void pci_device(uint8_t flags)
 {
+	uint8_t shm_bar = 0;
+
 	fake_pci_init(&rig.pci);
 	rig.pci.device_features ^= (uint64_t)fuzz_u32(&rig.in) | (uint64_t)fuzz_u8(&rig.in) << 32;
 	rig.pci.device_features |= (1ull << VIRTIO_GPU_FEAT_VIRGL) |
@@ -346,29 +448,62 @@ static void pci_device(uint8_t flags)
 	rig.pci.queues[0].max_size ^= fuzz_u16(&rig.in);
 	rig.pci.queues[1].max_size ^= fuzz_u16(&rig.in);
 	rig.pci.num_queues ^= fuzz_u8(&rig.in);
-	rig.pci.refuse_features_ok = flags & 0x02u;
-	rig.pci.needs_reset = flags & 0x04u;
-	rig.pci.change_after_reads = flags & 0x08u ? fuzz_u8(&rig.in) : 0;
+	rig.pci.refuse_features_ok = flags & FLAG_REFUSE_FEATURES;
+	rig.pci.needs_reset = flags & FLAG_NEEDS_RESET;
+	rig.pci.change_after_reads = flags & FLAG_CONFIG_CHANGES ? fuzz_u8(&rig.in) : 0;
 	rig.pci.reset_delay = fuzz_u8(&rig.in) % 4u;
 	rig.pci.msix_vectors = fuzz_u8(&rig.in) % 4u;
-	device_config(flags & 0x01u);
-	if (flags & 0x10u)
-		add_shm();
-	/* Raw bytes anywhere in config space: BARs, capability links and fields. */
+	device_config(flags & FLAG_MVISOR);
+	if (flags & FLAG_SHM)
+		shm_bar = add_shm();
+	/*
+	 * Raw bytes anywhere in config space: BARs, capability links and
+	 * fields; but where the shared memory window is, add_shm's values
+	 * stand, so that the fake OS's device memory stays what the BAR says.
+	 */
 	for (unsigned n = fuzz_u8(&rig.in) % 8u; n > 0; n--) {
-		uint8_t at = fuzz_u8(&rig.in);
+		uint8_t at = fuzz_u8(&rig.in), value = fuzz_u8(&rig.in);
 
-		rig.pci.cfg[at] = fuzz_u8(&rig.in);
+		if (!(flags & FLAG_SHM) || !places_shm(at, shm_bar))
+			rig.pci.cfg[at] = value;
 	}
 }
 
 /* ---- the program of calls ---- */
 
+/* Every call but those that only read or release needs a live device. */
+static bool needs_device(uint32_t code)
+{
+	switch (code) {
+	case VGPU_IOCTL_GET_INFO:
+	case VGPU_IOCTL_GET_LIMITS:
+	case VGPU_IOCTL_GET_STATS:
+	case VGPU_IOCTL_RESOURCE_DESTROY:
+	case VGPU_IOCTL_RESOURCE_UNMAP:
+	case VGPU_IOCTL_WAIT:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static int ioctl_checked(struct vgpu_file *f, uint32_t code, struct vgpu_ioctl_bufs *b)
+{
+	int ret = vgpu_file_ioctl(f, code, b);
+
+	if (rig.lost && needs_device(code) && ret != VGPU_E_DEVICE_LOST)
+		fail("a lost device took work");
+	/* Work a lost device will never finish: a wait for it ends at once. */
+	if (rig.lost && code == VGPU_IOCTL_WAIT && ret == VGPU_E_TIMEOUT)
+		fail("a wait on a lost device timed out");
+	return ret;
+}
+
 static int call(struct vgpu_file *f, uint32_t code, void *arg, uint32_t size)
 {
 	struct vgpu_ioctl_bufs b = { .in = arg, .in_size = size, .out = arg, .out_size = size };
 
-	return vgpu_file_ioctl(f, code, &b);
+	return ioctl_checked(f, code, &b);
 }
 
 static uint32_t last_handle;
@@ -428,7 +563,7 @@ static void op_submit(struct vgpu_file *f)
 		.in = &s, .in_size = sizeof(s), .payload = payload, .payload_size = sizeof(payload)
 	};
 
-	vgpu_file_ioctl(f, VGPU_IOCTL_SUBMIT, &b);
+	ioctl_checked(f, VGPU_IOCTL_SUBMIT, &b);
 }
 
 static void op_wait(struct vgpu_file *f)
@@ -462,7 +597,7 @@ static void op_capset(struct vgpu_file *f)
 		.in = &c, .in_size = sizeof(c), .payload = buf, .payload_size = sizeof(buf)
 	};
 
-	vgpu_file_ioctl(f, VGPU_IOCTL_GET_CAPSET, &b);
+	ioctl_checked(f, VGPU_IOCTL_GET_CAPSET, &b);
 }
 
 static void op_destroy(struct vgpu_file *f)
@@ -472,8 +607,44 @@ static void op_destroy(struct vgpu_file *f)
 	call(f, VGPU_IOCTL_RESOURCE_DESTROY, &d, sizeof(d));
 }
 
+/* One of the next few acquisitions of any kind fails (the core's next calls make them). */
+static void op_os_failure(struct vgpu_file *f)
+{
+	(void)f;
+	fake_os_fail_at(&rig.fos, fuzz_u8(&rig.in) % 16u);
+}
+
+/*
+ * The shell declares the device lost (say the host's device process died),
+ * while the device may yet complete what it held: requests the core has
+ * already failed come back.
+ */
+static void op_lost(struct vgpu_file *f)
+{
+	bool answers_after = fuzz_u8(&rig.in) & 1u;
+
+	(void)f;
+	vgpu_device_mark_lost(rig.dev);
+	rig.lost = true;
+	while (answers_after && !rig.removed && rig.ndeferred > 0)
+		answer_late();
+}
+
+/* Surprise removal, as the Windows shell handles it: lost, then no register touched again. */
+static void op_removed(struct vgpu_file *f)
+{
+	(void)f;
+	vgpu_device_mark_lost(rig.dev);
+	vgpu_virtio_pci_gone(&rig.vp);
+	rig.lost = true;
+	rig.removed = true;
+	rig.pci.unplugged = true;
+	rig.bad_accesses_at_removal = rig.pci.bad_accesses;
+}
+
 static void (*const ops[])(struct vgpu_file *f) = {
-	op_context, op_blob, op_buffer, op_submit, op_wait, op_transfer, op_capset, op_destroy,
+	op_context, op_blob,    op_buffer,     op_submit, op_wait,    op_transfer,
+	op_capset,  op_destroy, op_os_failure, op_lost,   op_removed,
 };
 
 static void run_program(void)
@@ -489,14 +660,29 @@ static void run_program(void)
 	vgpu_file_close(f);
 }
 
+/*
+ * Fast-forward a long-running device to a few fence ids before the wrap
+ * (2^31 commands would take hours), with no fenced command in flight yet.
+ */
+static void start_near_wrap(void)
+{
+	uint32_t below = 1u + fuzz_u8(&rig.in) % 4u;
+
+	vgpu_dev_lock(rig.dev);
+	if (rig.dev->ctrlq.fenced_in_flight == 0)
+		rig.dev->ctrlq.next_fence_id = VGPU_FENCE_ID_LIMIT - below;
+	vgpu_dev_unlock(rig.dev);
+}
+
 static void bring_up(uint8_t flags)
 {
 	enum vgpu_personality personality =
-		flags & 0x01u ? VGPU_PERSONALITY_MVISOR : VGPU_PERSONALITY_STANDARD;
+		flags & FLAG_MVISOR ? VGPU_PERSONALITY_MVISOR : VGPU_PERSONALITY_STANDARD;
 
 	if (vgpu_virtio_pci_init(&rig.vp, &rig.os) != VGPU_OK)
 		return;
-	if (flags & 0x20u)
+	rig.msix = flags & FLAG_MSIX;
+	if (rig.msix)
 		vgpu_virtio_pci_set_msix(&rig.vp, 0, 1);
 	vgpu_virtio_pci_transport(&rig.vp, &rig.t);
 	if (vgpu_device_create(&rig.os, &rig.t, personality, &rig.dev) != VGPU_OK) {
@@ -505,7 +691,10 @@ static void bring_up(uint8_t flags)
 	}
 	vgpu_device_set_command_timeout(rig.dev, COMMAND_TIMEOUT_NS);
 	/* Even a device that failed to start must be destroyed cleanly, and refuse calls. */
-	vgpu_device_start(rig.dev);
+	if (vgpu_device_start(rig.dev) != VGPU_OK)
+		rig.lost = true;
+	else if (flags & FLAG_NEAR_WRAP)
+		start_near_wrap();
 	run_program();
 	vgpu_device_destroy(rig.dev);
 	rig.dev = NULL;
@@ -513,10 +702,19 @@ static void bring_up(uint8_t flags)
 
 static void check_clean(void)
 {
-	if (fake_os_live(&rig.fos))
+	if (fake_os_live(&rig.fos)) {
+		fprintf(stderr,
+			"fuzz_device: live allocs %lld, dma %lld, backings %lld, maps %lld, "
+			"locks %lld, events %lld\n",
+			(long long)rig.fos.live_allocs, (long long)rig.fos.live_dma,
+			(long long)rig.fos.live_backings, (long long)rig.fos.live_maps,
+			(long long)rig.fos.live_locks, (long long)rig.fos.live_events);
 		fail("objects left in the fake OS after the device was destroyed");
+	}
 	if (rig.fos.violations)
 		fail("misuse of the OS table");
+	if (rig.removed && rig.pci.bad_accesses != rig.bad_accesses_at_removal)
+		fail("a register was touched after surprise removal");
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -541,6 +739,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	os_setup();
 	flags = fuzz_u8(&rig.in);
 	pci_device(flags);
+	if (flags & FLAG_OS_FAILURE)
+		fake_os_fail_at(&rig.fos, fuzz_u16(&rig.in) % OS_FAILURE_RANGE);
 	bring_up(flags);
 	check_clean();
 	fake_os_fini(&rig.fos);

@@ -1,22 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness for the IOCTL dispatcher: the input is a program of
- * calls over two open files of a fresh device (the fake GPU and fake OS of
- * tests/lib).  Each call starts from a valid template whose words the
- * input may overwrite; handle fields name a handle seen earlier or a raw
- * value.  It aborts (a crash to libFuzzer) when
+ * calls over two freshly opened files of a device (the fake GPU and fake
+ * OS of tests/lib).  Each call starts from a valid template whose words
+ * the input may overwrite; handle fields name a handle seen earlier or a
+ * raw value.  It aborts (a crash to libFuzzer) when
  *  - a call that failed changed the device's object counts, the bytes it
  *    pins or the fake OS's live objects;
- *  - after both files are closed anything is left: objects in GET_STATS or
- *    the fake OS, commands in flight, misuse of the OS table or the device.
+ *  - after both files are closed anything is left: objects in GET_STATS,
+ *    the fake GPU or the fake OS, commands in flight, misuse of the OS
+ *    table or the device.
+ * Bringing a device up and down costs more than most programs, so each of
+ * the three kinds of device is brought up once and serves every input
+ * that asks for it; the checks after each program compare the device with
+ * what it held before the first.  What carries over from one input to the
+ * next is ids, fence ids and the request pool's size: a crash that does
+ * not reproduce alone needs the inputs before it (libFuzzer's -runs over
+ * the same files in order).
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "device.h" /* white box: the request pool's parked blocks */
 #include "fuzz_input.h"
 #include "harness.h"
+#include "validate.h"
 
 #define MAX_HANDLES 64u
 #define MAX_PAYLOAD_WORDS 64u
@@ -24,9 +34,22 @@
 #define MAX_WAIT_NS 1000000ull
 #define REGION_BYTES (1u << 20)
 
+/* OS objects of a device at rest, the request pool's parked blocks left out. */
+struct resting {
+	int64_t allocs, dma, backings, maps, locks, events;
+};
+
+/* A device brought up once, and what it held then. */
+struct kept_device {
+	struct harness h;
+	struct resting base;
+	bool up;
+};
+
 struct prog {
 	struct fuzz_input in;
-	struct harness h;
+	struct kept_device *kept;
+	struct harness *h; /* &kept->h */
 	struct vgpu_file *files[2];
 	struct vgpu_file *observer; /* reads GET_STATS without being part of the program */
 	uint32_t handles[MAX_HANDLES];
@@ -37,7 +60,7 @@ struct prog {
 /* What a failed call must leave as it was. */
 struct snapshot {
 	struct vgpu_get_stats stats;
-	int64_t allocs, dma, backings, maps;
+	struct resting os;
 	unsigned gpu_contexts, gpu_resources;
 };
 
@@ -58,16 +81,46 @@ static struct vgpu_get_stats stats_of(struct prog *p)
 	return s;
 }
 
+static int64_t list_length(struct vgpu_list *list)
+{
+	int64_t n = 0;
+
+	for (struct vgpu_list *pos = list->next; pos != list; pos = pos->next)
+		n++;
+	return n;
+}
+
+/*
+ * The request pool keeps its peak of blocks (an allocation and a DMA
+ * block each) parked for reuse, and GET_CAPSET caches each capset it
+ * fetched, until the device goes: device state, not a leak, and not a
+ * change a call makes to the state it answers for.
+ */
+static struct resting resting_of(struct harness *h)
+{
+	struct vgpu_device *dev = h->dev;
+	int64_t parked, cached = 0;
+
+	vgpu_dev_lock(dev);
+	parked = list_length(&dev->ctrlq.slots.free) + list_length(&dev->ctrlq.chunks.free);
+	for (uint32_t i = 0; i < dev->num_capsets; i++)
+		cached += dev->capsets[i].cached != NULL;
+	vgpu_dev_unlock(dev);
+	return (struct resting){ .allocs = h->os.live_allocs - parked - cached,
+				 .dma = h->os.live_dma - parked,
+				 .backings = h->os.live_backings,
+				 .maps = h->os.live_maps,
+				 .locks = h->os.live_locks,
+				 .events = h->os.live_events };
+}
+
 static struct snapshot snapshot_of(struct prog *p)
 {
 	struct snapshot s = {
 		.stats = stats_of(p),
-		.allocs = p->h.os.live_allocs,
-		.dma = p->h.os.live_dma,
-		.backings = p->h.os.live_backings,
-		.maps = p->h.os.live_maps,
-		.gpu_contexts = fake_gpu_live_contexts(&p->h.gpu),
-		.gpu_resources = fake_gpu_live_resources(&p->h.gpu),
+		.os = resting_of(p->h),
+		.gpu_contexts = fake_gpu_live_contexts(&p->h->gpu),
+		.gpu_resources = fake_gpu_live_resources(&p->h->gpu),
 	};
 
 	/* Counters that move with earlier work completing, not with this call. */
@@ -108,13 +161,51 @@ static int op_context(struct prog *p, unsigned fi, uint32_t code)
 	return call(p->files[fi], code, &c, sizeof(c));
 }
 
+/* One format of each block shape: 4-, 1- and 16-byte texels, 4x4 blocks of 8 and 16 bytes. */
+static const uint32_t texture_formats[] = {
+	1 /* B8G8R8A8_UNORM */, 64 /* R8_UNORM */,   31 /* R32G32B32A32_FLOAT */,
+	105 /* DXT1_RGB */,     108 /* DXT5_RGBA */,
+};
+#define MAX_TEXEL_BYTES 16u
+
+/*
+ * A texture of any target with the dimensions that target allows (a cube's
+ * six square faces, layers only for arrays), and a backing large enough
+ * for every level, so that transfers get past the size check.
+ */
+static struct vgpu_resource_create texture_template(struct prog *p, uint8_t kind)
+{
+	uint32_t target = 1u + kind % (VGPU_TARGET_COUNT - 1u);
+	uint32_t w = 1u + fuzz_u8(&p->in) % 32u, h = 1u + fuzz_u8(&p->in) % 32u;
+	uint32_t depth = 1u + fuzz_u8(&p->in) % 4u, layers = 1u + fuzz_u8(&p->in) % 4u;
+	struct vgpu_resource_create c = texture_desc(w, h, 1u + fuzz_u8(&p->in) % 4u);
+
+	c.target = target;
+	c.format = texture_formats[fuzz_u8(&p->in) % (sizeof(texture_formats) / sizeof(uint32_t))];
+	if (target == VGPU_TARGET_1D || target == VGPU_TARGET_1D_ARRAY)
+		c.height = 1;
+	if (target == VGPU_TARGET_3D)
+		c.depth = depth;
+	if (target == VGPU_TARGET_1D_ARRAY || target == VGPU_TARGET_2D_ARRAY)
+		c.array_size = layers;
+	if (target == VGPU_TARGET_CUBE || target == VGPU_TARGET_CUBE_ARRAY) {
+		c.height = c.width;
+		c.array_size = 6u * (target == VGPU_TARGET_CUBE ? 1u : layers);
+	}
+	if (target == VGPU_TARGET_RECT)
+		c.last_level = 0;
+	/* Twice the base level holds the whole mip chain. */
+	c.size = 2ull * c.width * c.height * c.depth * c.array_size * MAX_TEXEL_BYTES;
+	return c;
+}
+
 static struct vgpu_resource_create resource_template(struct prog *p)
 {
 	uint8_t kind = fuzz_u8(&p->in);
 
 	if (kind % 2u == 0)
 		return buffer_desc(1u + fuzz_u16(&p->in));
-	return texture_desc(1u + fuzz_u8(&p->in), 1u + fuzz_u8(&p->in), 1u + (kind >> 1) % 4u);
+	return texture_template(p, kind >> 1);
 }
 
 /* A call that creates a resource: mutate it, make it, remember the handle it gave. */
@@ -168,11 +259,23 @@ static int op_transfer(struct prog *p, unsigned fi, uint32_t code)
 {
 	struct vgpu_transfer t = { .handle = pick_handle(p) };
 
-	t.level = fuzz_u8(&p->in) % 4u;
+	uint8_t shape = fuzz_u8(&p->in);
+
+	t.level = shape % 4u;
 	t.box = (struct vgpu_box){ .x = fuzz_u8(&p->in),
 				   .w = 1u + fuzz_u8(&p->in),
 				   .h = 1u + fuzz_u8(&p->in) % 64u,
 				   .d = 1 };
+	/* Rows, layers and strides of textures; a buffer's box is its x and w. */
+	if (shape & 0x04u) {
+		t.box.y = fuzz_u8(&p->in) % 32u;
+		t.box.z = fuzz_u8(&p->in) % 8u;
+		t.box.d = 1u + fuzz_u8(&p->in) % 8u;
+	}
+	if (shape & 0x08u)
+		t.stride = fuzz_u16(&p->in);
+	if (shape & 0x10u)
+		t.layer_stride = fuzz_u32(&p->in);
 	t.offset = t.box.x;
 	t.signal = next_signal(p, fi);
 	fuzz_mutate_words(&p->in, &t, sizeof(t));
@@ -224,8 +327,9 @@ static int op_capset(struct prog *p, unsigned fi, uint32_t code)
 static int op_info(struct prog *p, unsigned fi, uint32_t code)
 {
 	uint32_t buf[16] = { VGPU_ABI_VERSION_MAJOR, VGPU_ABI_VERSION_MINOR };
-	uint32_t size = code == VGPU_IOCTL_GET_INFO ? sizeof(struct vgpu_get_info)
-						    : sizeof(struct vgpu_get_stats);
+	uint32_t size = code == VGPU_IOCTL_GET_INFO     ? sizeof(struct vgpu_get_info)
+			: code == VGPU_IOCTL_GET_LIMITS ? sizeof(struct vgpu_get_limits)
+							: sizeof(struct vgpu_get_stats);
 
 	fuzz_mutate_words(&p->in, buf, size);
 	return call(p->files[fi], code, buf, size);
@@ -248,7 +352,7 @@ static int op_raw(struct prog *p, unsigned fi, uint32_t code)
 static int op_reopen(struct prog *p, unsigned fi, uint32_t code)
 {
 	vgpu_file_close(p->files[fi]);
-	p->files[fi] = harness_open(&p->h, &p->h);
+	p->files[fi] = harness_open(p->h, p->h);
 	if (!p->files[fi])
 		fail("cannot reopen a file");
 	p->signal[fi] = 0;
@@ -275,6 +379,7 @@ static const struct op {
 	{ op_info, VGPU_IOCTL_GET_STATS },
 	{ op_raw, 0 },
 	{ op_reopen, 0 },
+	{ op_info, VGPU_IOCTL_GET_LIMITS },
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
@@ -315,19 +420,60 @@ static struct fake_gpu_config config_for(uint8_t b)
 	return cfg;
 }
 
-static void setup(struct prog *p)
+/* The device of the kind the first byte asks for, brought up on first use. */
+static struct kept_device *device_for(uint8_t b)
 {
-	struct fake_gpu_config cfg = config_for(fuzz_u8(&p->in));
+	static struct kept_device kept[3];
+	struct kept_device *k = &kept[b % 3u];
+	struct fake_gpu_config cfg = config_for(b);
 
-	if (harness_up(&p->h, &cfg) != VGPU_OK)
+	if (k->up)
+		return k;
+	if (harness_up(&k->h, &cfg) != VGPU_OK)
 		fail("cannot bring the device up");
 	/* Answers and their interrupts within the call: each call's effects are its own. */
-	fake_gpu_set_irq_inline(&p->h.gpu, true);
-	p->observer = harness_open(&p->h, &p->h);
+	fake_gpu_set_irq_inline(&k->h.gpu, true);
+	k->base = resting_of(&k->h);
+	k->up = true;
+	return k;
+}
+
+static void setup(struct prog *p)
+{
+	p->kept = device_for(fuzz_u8(&p->in));
+	p->h = &p->kept->h;
+	p->observer = harness_open(p->h, p->h);
 	for (unsigned i = 0; i < 2; i++)
-		p->files[i] = harness_open(&p->h, &p->h);
+		p->files[i] = harness_open(p->h, p->h);
 	if (!p->observer || !p->files[0] || !p->files[1])
 		fail("cannot open the files");
+}
+
+/* Back where it was before the first program: nothing a program made may stay. */
+static void check_rested(struct prog *p)
+{
+	struct kept_device *k = p->kept;
+	struct resting now = resting_of(p->h);
+	struct fake_gpu_stats gs = fake_gpu_stats(&p->h->gpu);
+
+	if (memcmp(&now, &k->base, sizeof(now)) != 0) {
+		fprintf(stderr,
+			"fuzz_ioctl: allocs %lld, dma %lld, backings %lld, maps %lld, locks %lld, "
+			"events %lld; at rest %lld, %lld, %lld, %lld, %lld, %lld\n",
+			(long long)now.allocs, (long long)now.dma, (long long)now.backings,
+			(long long)now.maps, (long long)now.locks, (long long)now.events,
+			(long long)k->base.allocs, (long long)k->base.dma,
+			(long long)k->base.backings, (long long)k->base.maps,
+			(long long)k->base.locks, (long long)k->base.events);
+		fail("OS objects left after both files closed");
+	}
+	if (fake_gpu_live_contexts(&p->h->gpu) || fake_gpu_live_resources(&p->h->gpu))
+		fail("device objects left after both files closed");
+	if (gs.violations || p->h->os.violations)
+		fail("misuse of the OS table or the device");
+	/* The fake GPU always answers: nothing may have declared it lost. */
+	if (p->h->dev->lost)
+		fail("a well-behaved device was declared lost");
 }
 
 static void teardown(struct prog *p)
@@ -341,8 +487,7 @@ static void teardown(struct prog *p)
 	    s.open_files != 1)
 		fail("objects left after both files closed");
 	vgpu_file_close(p->observer);
-	if (!harness_down(&p->h))
-		fail("leak or misuse at teardown");
+	check_rested(p);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
