@@ -103,23 +103,25 @@ bool vgpu_blob_desc_valid(const struct vgpu_resource_create_blob *b)
 	return vgpu_resource_desc_valid(&desc);
 }
 
-/* The box's extent in the target's y and z directions at this level. */
+/*
+ * The box's extent in the target's y and z directions at this level.
+ * Layers and faces are in z for every array, 1D arrays included (their y
+ * spans the height, 1), as virglrenderer bounds and uploads them.
+ */
 static void level_extent(const struct vgpu_resource_create *d, uint32_t level, uint64_t *h,
 			 uint64_t *depth)
 {
 	*h = vgpu_minify(d->height, level);
 	*depth = 1;
 	switch (d->target) {
-	case VGPU_TARGET_1D_ARRAY:
-		*h = d->array_size; /* 1D arrays keep layers in y */
-		break;
 	case VGPU_TARGET_3D:
 		*depth = vgpu_minify(d->depth, level);
 		break;
+	case VGPU_TARGET_1D_ARRAY:
 	case VGPU_TARGET_2D_ARRAY:
 	case VGPU_TARGET_CUBE:
 	case VGPU_TARGET_CUBE_ARRAY:
-		*depth = d->array_size; /* layers and faces in z */
+		*depth = d->array_size;
 		break;
 	default:
 		break;

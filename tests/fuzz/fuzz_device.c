@@ -640,6 +640,12 @@ static void op_removed(struct vgpu_file *f)
 	rig.removed = true;
 	rig.pci.unplugged = true;
 	rig.bad_accesses_at_removal = rig.pci.bad_accesses;
+	/*
+	 * Messages stop with the function; a shared line still calls the ISR
+	 * for its other devices, and ours must read all ones and decline.
+	 */
+	if (!rig.msix)
+		interrupt();
 }
 
 static void (*const ops[])(struct vgpu_file *f) = {

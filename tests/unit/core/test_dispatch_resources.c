@@ -237,6 +237,35 @@ static void test_transfer_box_outside_level(void)
 	down();
 }
 
+/*
+ * A 1D array's layers are in z, as virglrenderer bounds and uploads them:
+ * its y spans the height, 1.  The core once bounded the layers in y,
+ * refusing every layer but the first and passing boxes the host refuses.
+ */
+static void test_transfer_1d_array_layers_in_z(void)
+{
+	struct vgpu_resource_create arr = texture_desc(16, 1, 1);
+	struct vgpu_transfer t;
+
+	if (!up(true))
+		return;
+	arr.target = 6 /* 1D array */;
+	arr.array_size = 3;
+	arr.size = 16 * 4 * 3;
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_CREATE, &arr, sizeof(arr)), VGPU_OK);
+	t = (struct vgpu_transfer){ .handle = arr.handle,
+				    .box = { .z = 1, .w = 16, .h = 1, .d = 2 },
+				    .signal = 1 };
+	CHECK_EQ(xfer(t), VGPU_OK);
+	t.box.z = 2;
+	t.signal = 2;
+	REJECTS(xfer(t), VGPU_E_INVALID);
+	/* the layers as rows: what the fuzzer found passing */
+	t.box = (struct vgpu_box){ .y = 1, .w = 16, .h = 2, .d = 1 };
+	REJECTS(xfer(t), VGPU_E_INVALID);
+	down();
+}
+
 static void test_transfer_empty_box(void)
 {
 	uint32_t handle = up_with_texture();
@@ -390,6 +419,7 @@ int main(void)
 	RUN(test_resource_create_unknown_flags);
 	RUN(test_transfer_level_beyond_last);
 	RUN(test_transfer_box_outside_level);
+	RUN(test_transfer_1d_array_layers_in_z);
 	RUN(test_transfer_empty_box);
 	RUN(test_transfer_past_backing);
 	RUN(test_transfer_past_backing_in_bytes);
