@@ -425,18 +425,22 @@ static bool req_done(void *arg)
 static int answered(struct vgpu_device *dev, struct vgpu_request *req, int waited,
 		    uint32_t want_resp)
 {
+	uint32_t type = ((struct wire_hdr *)vgpu_req_cmd(req))->type;
 	int ret = waited;
 
 	vgpu_dev_lock(dev);
+	/* An answer that came after all (or that was not waited for) counts. */
+	if (req->done)
+		ret = VGPU_OK;
 	if (ret == VGPU_OK && req->status == VGPU_OK && req->resp_type != want_resp)
 		req->status = VGPU_E_DEVICE;
 	if (ret == VGPU_OK)
 		ret = req->status;
 	if (ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST) {
+		/* Released now if the engine no longer tracks it: the type was read before. */
 		vgpu_req_free_locked(dev, req);
 		if (ret == VGPU_E_TIMEOUT)
-			vgpu_dev_log(dev, VGPU_LOG_ERROR, "device did not answer command",
-				     ((struct wire_hdr *)vgpu_req_cmd(req))->type, 0);
+			vgpu_dev_log(dev, VGPU_LOG_ERROR, "device did not answer command", type, 0);
 	}
 	vgpu_dev_unlock(dev);
 	return ret;

@@ -234,17 +234,19 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
  * A device that stopped answering is not asked again for this file: each
  * command would cost a full timeout, and the objects die with the device.
  */
-/* Whether the device let go of the resource: it answered the UNREF. */
+/*
+ * Whether the device may still use the resource's memory: it did not
+ * answer the UNREF that follows the resource's work.  An answer, an error
+ * included, comes after that work; a lost device is reset or gone.
+ */
 static bool release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 {
-	int ret;
-
 	if (file->unresponsive)
+		return true;
+	if (remove_from_device(file, res, true) != VGPU_E_TIMEOUT)
 		return false;
-	ret = remove_from_device(file, res, true);
-	if (ret == VGPU_E_TIMEOUT)
-		file->unresponsive = true;
-	return ret == VGPU_OK;
+	file->unresponsive = true;
+	return true;
 }
 
 /*
@@ -256,17 +258,17 @@ static bool release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 void vgpu_res_destroy(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	struct vgpu_device *dev = file->dev;
-	bool released;
+	bool device_may_use;
 
 	vgpu_res_unmap(file, res);
 	if (vgpu_res_is_blob(res))
 		vgpu_blob_unmap_device(file, res);
-	released = release_on_device(file, res) && !file->unfinished;
+	device_may_use = release_on_device(file, res) || file->unfinished;
 
 	count_resource(dev, -1);
 	if (res->backing)
 		unreserve_pinned(file, backing_bytes(&res->desc));
-	release_backing(dev, res, !released);
+	release_backing(dev, res, device_may_use);
 	drop_resource(file, res);
 }
 
