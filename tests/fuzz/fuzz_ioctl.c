@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "device.h" /* white box: the request pool's parked blocks */
 #include "fuzz_input.h"
 #include "harness.h"
+#include "resting.h"
 #include "validate.h"
 
 #define MAX_HANDLES 64u
@@ -33,11 +33,6 @@
 /* Waits stay short: a fuzzer that sleeps finds nothing. */
 #define MAX_WAIT_NS 1000000ull
 #define REGION_BYTES (1u << 20)
-
-/* OS objects of a device at rest, the request pool's parked blocks left out. */
-struct resting {
-	int64_t allocs, dma, backings, maps, locks, events;
-};
 
 /* A device brought up once, and what it held then. */
 struct kept_device {
@@ -79,39 +74,6 @@ static struct vgpu_get_stats stats_of(struct prog *p)
 	if (call(p->observer, VGPU_IOCTL_GET_STATS, &s, sizeof(s)) != VGPU_OK)
 		fail("GET_STATS failed");
 	return s;
-}
-
-static int64_t list_length(struct vgpu_list *list)
-{
-	int64_t n = 0;
-
-	for (struct vgpu_list *pos = list->next; pos != list; pos = pos->next)
-		n++;
-	return n;
-}
-
-/*
- * The request pool keeps its peak of blocks (an allocation and a DMA
- * block each) parked for reuse, and GET_CAPSET caches each capset it
- * fetched, until the device goes: device state, not a leak, and not a
- * change a call makes to the state it answers for.
- */
-static struct resting resting_of(struct harness *h)
-{
-	struct vgpu_device *dev = h->dev;
-	int64_t parked, cached = 0;
-
-	vgpu_dev_lock(dev);
-	parked = list_length(&dev->ctrlq.slots.free) + list_length(&dev->ctrlq.chunks.free);
-	for (uint32_t i = 0; i < dev->num_capsets; i++)
-		cached += dev->capsets[i].cached != NULL;
-	vgpu_dev_unlock(dev);
-	return (struct resting){ .allocs = h->os.live_allocs - parked - cached,
-				 .dma = h->os.live_dma - parked,
-				 .backings = h->os.live_backings,
-				 .maps = h->os.live_maps,
-				 .locks = h->os.live_locks,
-				 .events = h->os.live_events };
 }
 
 static struct snapshot snapshot_of(struct prog *p)

@@ -11,11 +11,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "conn.h"
 #include "harness.h"
+#include "resting.h"
 
 #define GUEST_MEM_BYTES (4u << 20)
 
@@ -28,7 +30,7 @@ struct client {
 static struct harness h;
 static struct vgpu_file *observer;
 static struct guest_mem *mem;
-static int64_t baseline;
+static struct resting baseline; /* the OS objects of the device at rest */
 
 static void fail(const char *what)
 {
@@ -56,38 +58,6 @@ static void *client_main(void *arg)
 	return NULL;
 }
 
-/* The device keeps each capset once read: part of the baseline, not a leak. */
-static void read_capsets(void)
-{
-	static uint8_t buf[VGPU_MAX_CAPSET_BYTES];
-
-	for (uint32_t id = VGPU_CAPSET_VIRGL; id <= VGPU_CAPSET_VIRGL2; id++) {
-		struct vgpu_get_capset c = { .capset_id = id };
-
-		if (call_payload(observer, VGPU_IOCTL_GET_CAPSET, &c, sizeof(c), buf, sizeof(buf),
-				 NULL) != VGPU_OK)
-			fail("cannot read the capsets");
-	}
-}
-
-/*
- * A resource's create and destroy each keep two requests in flight at
- * once, and request memory stays in the engine's pool for reuse: one cycle
- * before the baseline, so that the pool's growth is not counted as a leak.
- */
-static void warm_request_pool(void)
-{
-	struct vgpu_file *f = harness_open(&h, &mem);
-	uint32_t handle;
-
-	if (!f || make_context(f) != VGPU_OK)
-		fail("cannot open a file to warm the request pool");
-	handle = make_buffer(f, 4096, NULL);
-	if (!handle || destroy_handle(f, handle) != VGPU_OK)
-		fail("cannot create and destroy a buffer");
-	vgpu_file_close(f);
-}
-
 static void setup(void)
 {
 	if (harness_up(&h, NULL) != VGPU_OK)
@@ -96,21 +66,21 @@ static void setup(void)
 	mem = guest_mem_create(GUEST_MEM_BYTES);
 	if (!observer || !mem)
 		fail("cannot open the observer or make guest memory");
-	read_capsets();
-	warm_request_pool();
-	baseline = fake_os_live(&h.os);
+	baseline = resting_of(&h);
 }
 
 static void check_clean(void)
 {
 	struct vgpu_get_stats s = { 0 };
+	struct resting now;
 
 	if (call(observer, VGPU_IOCTL_GET_STATS, &s, sizeof(s)) != VGPU_OK)
 		fail("GET_STATS failed");
 	if (s.open_files != 1 || s.contexts || s.resources || s.backing_bytes ||
 	    s.requests_in_flight)
 		fail("objects left after the connection ended");
-	if (fake_os_live(&h.os) != baseline)
+	now = resting_of(&h);
+	if (memcmp(&now, &baseline, sizeof(now)) != 0)
 		fail("OS objects left after the connection ended");
 	if (h.os.violations || fake_gpu_stats(&h.gpu).violations)
 		fail("misuse of the OS table or the device");
