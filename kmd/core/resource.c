@@ -51,16 +51,19 @@ static bool passes(uint64_t limit, uint64_t now, uint64_t more)
 static int reserve_pinned(struct vgpu_file *file, uint64_t bytes)
 {
 	struct vgpu_device *dev = file->dev;
+	uint64_t owned;
 	int ret = VGPU_OK;
 
 	vgpu_dev_lock(dev);
+	/* The owner's files are summed only where there is a limit to hold them to. */
+	owned = dev->pin_limit_owner ? vgpu_res_owner_pinned(file) : 0;
 	if (passes(dev->pin_limit_device, dev->stats.backing_bytes, bytes)) {
 		vgpu_dev_log(dev, VGPU_LOG_WARN, "pinned memory: the device-wide limit is reached",
 			     dev->stats.backing_bytes, dev->pin_limit_device);
 		ret = VGPU_E_NO_MEMORY;
-	} else if (passes(dev->pin_limit_owner, vgpu_res_owner_pinned(file), bytes)) {
+	} else if (passes(dev->pin_limit_owner, owned, bytes)) {
 		vgpu_dev_log(dev, VGPU_LOG_WARN, "pinned memory: a process reached its limit",
-			     vgpu_res_owner_pinned(file), dev->pin_limit_owner);
+			     owned, dev->pin_limit_owner);
 		ret = VGPU_E_NO_MEMORY;
 	} else {
 		dev->stats.backing_bytes += bytes;
