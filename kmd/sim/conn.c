@@ -249,6 +249,7 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 		.out_size = buffered ? x->req.in_size : 0,
 		.payload = x->payload,
 		.payload_size = x->payload_size,
+		.call = &conn->fd, /* for sim_call_interrupted */
 	};
 	bool out_direct = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_OUT_DIRECT;
 

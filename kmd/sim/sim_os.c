@@ -6,6 +6,7 @@
 #include "sim_os.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -303,6 +304,19 @@ static int sim_event_wait(void *ctx, void *event, uint64_t timeout_ns)
 	return signalled ? VGPU_OK : VGPU_E_TIMEOUT;
 }
 
+/*
+ * A call's `call` is its connection's socket (conn.c): a client that hangs
+ * up while its call waits gets no answer, so the wait ends rather than hold
+ * the connection's thread (and the file) for up to the call's timeout.
+ */
+static bool sim_call_interrupted(void *ctx, void *call)
+{
+	struct pollfd pfd = { .fd = *(const int *)call, .events = POLLRDHUP };
+
+	(void)ctx;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 static uint64_t sim_now_ns(void *ctx)
 {
 	struct timespec ts;
@@ -337,6 +351,7 @@ void sim_os_init(struct sim_os *sim, struct guest_mem *mem, const struct host_re
 		.event_destroy = sim_event_destroy,
 		.event_signal = sim_event_signal,
 		.event_wait = sim_event_wait,
+		.call_interrupted = sim_call_interrupted,
 		.now_ns = sim_now_ns,
 		.log = sim_log,
 	};

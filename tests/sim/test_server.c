@@ -538,9 +538,9 @@ static void test_idle_clients_do_not_lock_out(void)
 	client_close(&holder);
 }
 
-static bool stats_settle(struct client *c, uint32_t files, uint32_t resources)
+static bool stats_settle(struct client *c, uint32_t files, uint32_t resources, int within_ms)
 {
-	for (int i = 0; i < 300; i++) {
+	for (int waited = 0; waited < within_ms; waited += 10) {
 		struct vgpu_get_stats st = { 0 };
 		struct call_result r = { 0 };
 
@@ -565,7 +565,7 @@ static void test_client_death_cleans_up(void)
 	/* Half a frame, then gone. */
 	CHECK(send(dying.fd, "GPUS", 4, MSG_NOSIGNAL) == 4);
 	client_close(&dying);
-	CHECK(stats_settle(&watcher, 1, 0));
+	CHECK(stats_settle(&watcher, 1, 0, 3000));
 	free(r.payload);
 	client_close(&watcher);
 }
@@ -672,6 +672,50 @@ static void test_hello_with_region(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/*
+ * A client that hangs up while its WAIT waits (on a submit the device never
+ * answers) frees its connection and file at once, not when the wait would
+ * have timed out (a minute).
+ */
+static void test_hang_up_ends_wait(void)
+{
+	static const char *const model[] = { "--device", "model", NULL };
+	struct vgpu_context_create cc = { .capset_id = VGPU_CAPSET_VIRGL2 };
+	struct {
+		struct vgpu_submit s;
+		uint32_t nop; /* VIRGL_CCMD_NOP, no operands */
+	} submit = { .s = { .size = 4, .signal = 1 } };
+	struct vgpu_wait w = { .kind = VGPU_WAIT_FENCE,
+			       .value = 1,
+			       .timeout_ns = VGPU_MAX_WAIT_NS };
+	struct vgpu_sock_request req = { VGPU_SOCK_MAGIC, VGPU_IOCTL_WAIT, sizeof(w), 0 };
+	struct call_result r = { 0 };
+	struct client waiter, watcher;
+	int status;
+
+	setenv("VGPU_DEVMODEL_FAULTS", "drop,cmd=SUBMIT_3D", 1);
+	CHECK(sim_launch(&sim, model));
+	unsetenv("VGPU_DEVMODEL_FAULTS");
+	CHECK(sim_wait_ready(&sim));
+	CHECK(client_connect(sim.sock, &watcher));
+	CHECK(client_connect(sim.sock, &waiter));
+	CHECK_EQ(call(&waiter, VGPU_IOCTL_CONTEXT_CREATE, &cc, sizeof(cc), NULL, 0, &r), VGPU_OK);
+	CHECK_EQ(call(&waiter, VGPU_IOCTL_SUBMIT, &submit.s, sizeof(submit.s), &submit.nop,
+		      sizeof(submit.nop), &r),
+		 VGPU_OK);
+	CHECK(send_frame(waiter.fd, &req, &w, NULL, 0));
+	/* the WAIT is under way: no answer */
+	CHECK_EQ(poll(&(struct pollfd){ .fd = waiter.fd, .events = POLLIN }, 1, 300), 0);
+	client_close(&waiter);
+	/* closing gives the file's last submit the command timeout (5 s) to finish */
+	CHECK(stats_settle(&watcher, 1, 0, 15000));
+	client_close(&watcher);
+	free(r.payload);
+	CHECK(kill(sim.pid, SIGTERM) == 0);
+	status = sim_reap(&sim);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* None of our runs may leave guest memory files behind. */
 static void test_no_shm_left(void)
 {
@@ -710,6 +754,7 @@ int main(int argc, char **argv)
 	RUN(test_backend_death_is_device_lost);
 	RUN(test_startup_failures);
 	RUN(test_hello_with_region);
+	RUN(test_hang_up_ends_wait);
 	RUN(test_no_shm_left);
 	return tap_done();
 }
