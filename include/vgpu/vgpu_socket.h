@@ -6,6 +6,8 @@
  *
  * One connection is one opened device handle.  On connect the server sends
  * a hello; then the client sends requests and reads one reply per request.
+ * A client that shuts its sending side (or goes away) is gone: a call that
+ * waits ends as cancelled, with no reply, and the connection closes.
  * All integers little-endian.
  */
 #ifndef VGPU_SOCKET_H
