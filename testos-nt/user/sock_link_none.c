@@ -35,6 +35,11 @@ bool sock_link_recv(struct sock_link *link, void *buf, size_t len)
 	return false;
 }
 
+size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap)
+{
+	return 0;
+}
+
 int sock_link_map(struct sock_link *link, enum vgpu_sock_mem_file file,
 		  const struct vgpu_sock_extent *ext, uint32_t count, uint64_t size, void **address)
 {

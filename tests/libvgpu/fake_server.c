@@ -355,6 +355,17 @@ static bool send_reply(int conn, const struct reply *r)
 	       write_all(conn, r->extents, r->hdr.num_extents * sizeof(r->extents[0]));
 }
 
+/* A reply without a payload or extents and four bytes more, arriving together. */
+static bool send_with_trailer(int conn, const struct reply *r)
+{
+	uint8_t buf[sizeof(r->hdr) + sizeof(r->out) + 4] = { 0 };
+	size_t len = sizeof(r->hdr) + r->hdr.out_size + 4;
+
+	memcpy(buf, &r->hdr, sizeof(r->hdr));
+	memcpy(buf + sizeof(r->hdr), r->out, r->hdr.out_size);
+	return write_all(conn, buf, len);
+}
+
 /* Returns false when the connection is to end. */
 static bool serve_one(struct fake_server *f, int conn)
 {
@@ -377,6 +388,8 @@ static bool serve_one(struct fake_server *f, int conn)
 		return false;
 	}
 	break_reply(fault, &r);
+	if (fault == FAULT_REPLY_TRAILING)
+		return send_with_trailer(conn, &r);
 	return send_reply(conn, &r) && fault != FAULT_CLOSE_AFTER_REPLY;
 }
 

@@ -33,6 +33,7 @@ enum fake_fault {
 	FAULT_CLOSE_MID_REPLY,   /* half a reply header, then close */
 	FAULT_CLOSE_NO_REPLY,    /* close instead of replying */
 	FAULT_CLOSE_AFTER_REPLY, /* reply properly, then close */
+	FAULT_REPLY_TRAILING,    /* a reply and more bytes, in one write */
 };
 
 #define FAKE_MAX_LOG 256u

@@ -429,6 +429,12 @@ static void test_close_without_reply(void)
 	check_fault(FAULT_CLOSE_NO_REPLY, VGPU_IOCTL_GET_STATS);
 }
 
+/* Bytes past a reply: the stream is out of step. */
+static void test_reply_trailing_bytes(void)
+{
+	check_fault(FAULT_REPLY_TRAILING, VGPU_IOCTL_GET_STATS);
+}
+
 static void test_mem_file_without_extents(void)
 {
 	check_fault(FAULT_MEM_FILE_UNASKED, VGPU_IOCTL_GET_STATS);
@@ -492,6 +498,7 @@ int main(void)
 	RUN(test_extent_unaligned);
 	RUN(test_extents_short_of_size);
 	RUN(test_mem_file_without_extents);
+	RUN(test_reply_trailing_bytes);
 	RUN(test_close_mid_reply);
 	RUN(test_close_without_reply);
 	RUN(test_server_gone_before_send);

@@ -21,6 +21,12 @@
 #define WAIT_SLICE_NS (50ull * 1000000ull)
 /* The request header, the fixed struct and the payload pieces. */
 #define MAX_PIECES 6
+/*
+ * A reply's header, fixed struct and a small payload, read in one go: the
+ * server sends a reply at once, and every read is a trip through the OS
+ * (under Wine, through its server too).
+ */
+#define READ_AHEAD 512
 
 struct sock_channel {
 	struct vgpu_channel base;
@@ -30,6 +36,9 @@ struct sock_channel {
 	uint64_t file_size[SOCK_LINK_NUM_FILES];
 	uint64_t page_size;
 	bool broken;
+	/* Bytes of the current reply read but not yet taken: ahead[ahead_at, ahead_len). */
+	uint8_t ahead[READ_AHEAD];
+	uint32_t ahead_at, ahead_len;
 };
 
 static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t why_cap)
@@ -117,6 +126,38 @@ static int send_request(struct sock_channel *s, const struct vgpu_call *call)
 	return sock_link_send(s->link, pieces, count) ? VGPU_OK : VGPU_E_TRANSPORT;
 }
 
+/*
+ * `len` bytes of the reply: first what was read ahead, then from the link,
+ * reading ahead when what is wanted is small.  Nothing but the reply can
+ * arrive (one request at a time), so reading ahead never takes another's.
+ */
+static bool recv_exact(struct sock_channel *s, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		size_t take;
+
+		if (s->ahead_at == s->ahead_len) {
+			if (len >= sizeof(s->ahead))
+				return sock_link_recv(s->link, p, len);
+			s->ahead_at = 0;
+			s->ahead_len =
+				(uint32_t)sock_link_recv_some(s->link, s->ahead, sizeof(s->ahead));
+			if (!s->ahead_len)
+				return false;
+		}
+		take = s->ahead_len - s->ahead_at;
+		if (take > len)
+			take = len;
+		memcpy(p, s->ahead + s->ahead_at, take);
+		s->ahead_at += (uint32_t)take;
+		p += take;
+		len -= take;
+	}
+	return true;
+}
+
 static uint64_t round_up(uint64_t v, uint64_t align)
 {
 	return (v + align - 1) / align * align;
@@ -148,8 +189,7 @@ static struct vgpu_sock_extent *recv_extents(struct sock_channel *s, uint64_t fi
 	if (!ext)
 		return NULL;
 	for (i = 0; i < count; i++) {
-		if (!sock_link_recv(s->link, &ext[i], sizeof(ext[i])) ||
-		    !extent_ok(s, file_size, &ext[i]))
+		if (!recv_exact(s, &ext[i], sizeof(ext[i])) || !extent_ok(s, file_size, &ext[i]))
 			break;
 		total += ext[i].len;
 		if (total > round_up(map_size, s->page_size))
@@ -202,18 +242,21 @@ static int recv_reply(struct sock_channel *s, struct vgpu_call *call, bool *brok
 	int status;
 
 	*broken = true;
-	if (!sock_link_recv(s->link, &rep, sizeof(rep)) || rep.magic != VGPU_SOCK_MAGIC ||
+	if (!recv_exact(s, &rep, sizeof(rep)) || rep.magic != VGPU_SOCK_MAGIC ||
 	    !status_known(rep.status) || rep.out_size > call->fixed_size ||
 	    rep.payload_size > (out_direct ? call->payload_out_cap : 0))
 		return VGPU_E_TRANSPORT;
 	mapping = call->code == VGPU_IOCTL_RESOURCE_MAP && rep.status == VGPU_OK;
 	if ((rep.num_extents != 0) != mapping || (!mapping && rep.mem_file))
 		return VGPU_E_TRANSPORT;
-	if (!sock_link_recv(s->link, call->fixed, rep.out_size) ||
-	    !sock_link_recv(s->link, call->payload_out, rep.payload_size))
+	if (!recv_exact(s, call->fixed, rep.out_size) ||
+	    !recv_exact(s, call->payload_out, rep.payload_size))
 		return VGPU_E_TRANSPORT;
 	call->payload_written = rep.payload_size;
 	status = mapping ? recv_mapping(s, call, &rep) : rep.status;
+	/* bytes past the reply: the server does not keep to the framing */
+	if (s->ahead_at != s->ahead_len)
+		status = VGPU_E_TRANSPORT;
 	*broken = status == VGPU_E_TRANSPORT;
 	return status;
 }

@@ -49,6 +49,8 @@ uint64_t sock_link_page_size(void);
 
 bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count);
 bool sock_link_recv(struct sock_link *link, void *buf, size_t len);
+/* One read of what has arrived, 1 to `cap` bytes; 0 when the stream ended or failed. */
+size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap);
 
 /*
  * One view of the extents of `file` (opened; extents checked: page-aligned,

@@ -252,6 +252,16 @@ bool sock_link_recv(struct sock_link *link, void *buf, size_t len)
 	return true;
 }
 
+size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap)
+{
+	ssize_t n;
+
+	do
+		n = recv(link->fd, buf, cap, 0);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* sendmsg rather than writev: the same gather, but a closed peer cannot raise SIGPIPE. */
 bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
 {

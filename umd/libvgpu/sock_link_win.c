@@ -214,6 +214,13 @@ bool sock_link_recv(struct sock_link *link, void *buf, size_t len)
 	return true;
 }
 
+size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap)
+{
+	int n = recv(link->sock, buf, cap > INT_MAX ? INT_MAX : (int)cap, 0);
+
+	return n > 0 ? (size_t)n : 0;
+}
+
 bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
 {
 	WSABUF bufs[8], *next = bufs;
