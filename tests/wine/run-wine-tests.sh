@@ -27,7 +27,7 @@ win_build=$(realpath "${2:?WIN_BUILD}")
 sim=$(realpath "${3:?SIM}")
 work=$(realpath -m "${4:?WORK_DIR}")
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-gl_programs=(wgl_clear_triangle wgl_texture wgl_fbo wgl_core wgl_present)
+gl_programs=(wgl_clear_triangle wgl_texture wgl_fbo wgl_core wgl_present wgl_present_order)
 storage_program=wgl_buffer_storage
 prog_timeout=120
 

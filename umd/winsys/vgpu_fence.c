@@ -41,7 +41,13 @@ static bool virgl_vgpu_fence_wait(struct virgl_winsys *vws, struct pipe_fence_ha
 
 	if (!fence)
 		return true;
-	done = virgl_vgpu_ws_wait_fence(ws, fence->value, timeout);
+	/*
+	 * A fence also covers the presents read back before it (see
+	 * vgpu_presenter.c): glFinish leaves the window up to date.  Showing
+	 * takes a copy and a blit, so only a query (timeout 0) does not wait.
+	 */
+	done = virgl_vgpu_ws_wait_fence(ws, fence->value, timeout) &&
+	       virgl_vgpu_presenter_shown(ws, fence->value, timeout != 0);
 	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DRIVER_WAIT, start, 0);
 	return done;
 }

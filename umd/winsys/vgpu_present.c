@@ -2,8 +2,10 @@
 /*
  * Presenting: a display-target resource also has a display target of the
  * loader's sw_winsys (an XImage, a GDI DIB...).  The image lives on the
- * host, so flush_frontbuffer reads the box back into the backing, waits,
- * copies it into the display target and lets the sw_winsys show it.
+ * host, so a present reads the box back into the backing, waits, copies it
+ * into the display target and lets the sw_winsys show it: on Windows in
+ * the presenter's thread after flush_frontbuffer has returned
+ * (vgpu_presenter.c), elsewhere within flush_frontbuffer.
  */
 #include "vgpu_winsys.h"
 
@@ -11,6 +13,7 @@
 
 #include "frontend/sw_winsys.h"
 #include "util/format/u_format.h"
+#include "util/u_atomic.h"
 
 static unsigned display_usage(uint32_t bind)
 {
@@ -116,49 +119,58 @@ static uint64_t box_bytes(const struct virgl_hw_res *res, const struct pipe_box 
 	       util_format_get_stride(res->format, box->width);
 }
 
-/* The box from the host into the backing, waited for; the backing's mapping or NULL. */
-static uint8_t *read_back(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
-			  const struct pipe_box *box)
+bool virgl_vgpu_present_read(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			     const struct pipe_box *box, uint64_t *fence)
 {
-	uint64_t start = virgl_vgpu_stats_start(ws);
-	uint64_t fence = 0;
-	uint8_t *backing;
-
-	if (virgl_vgpu_res_transfer(ws, false, res, box, virgl_vgpu_res_packed_stride(res), 0,
-				    packed_offset(res, box), 0, &fence))
-		return NULL;
-	backing = virgl_vgpu_res_map(&ws->base, res);
-	if (!virgl_vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || !backing)
-		return NULL;
-	virgl_vgpu_stats_end(ws, VIRGL_VGPU_READBACK, start, box_bytes(res, box));
-	return backing;
+	*fence = 0;
+	return virgl_vgpu_res_transfer(ws, false, res, box, virgl_vgpu_res_packed_stride(res), 0,
+				       packed_offset(res, box), 0, fence) == 0;
 }
 
-static bool copy_to_display(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
-			    uint8_t *backing, const struct pipe_box *box)
+bool virgl_vgpu_present_wait_readback(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				      uint64_t fence, const struct pipe_box *box)
 {
 	uint64_t start = virgl_vgpu_stats_start(ws);
-	uint8_t *dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_WRITE);
 
-	if (!dt_map)
+	/* a lost device ends every wait: then there is no frame to show */
+	if (!virgl_vgpu_ws_wait_fence(ws, fence, PIPE_TIMEOUT_INFINITE) || p_atomic_read(&ws->lost))
 		return false;
-	copy_box(res, dt_map, backing, true, box);
-	ws->sws->displaytarget_unmap(ws->sws, res->dt);
-	virgl_vgpu_stats_end(ws, VIRGL_VGPU_COPY, start, box_bytes(res, box));
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_READBACK, start, box_bytes(res, box));
 	return true;
 }
 
-static bool present_box(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, void *drawable,
-			const struct pipe_box *box, struct pipe_box *sub_box)
+void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			     const struct pipe_box *box, void *drawable, struct pipe_box *sub_box)
 {
-	uint8_t *backing = read_back(ws, res, box);
-	uint64_t start;
+	uint64_t start = virgl_vgpu_stats_start(ws);
+	uint8_t *backing = virgl_vgpu_res_map(&ws->base, res);
+	uint8_t *dt_map;
 
-	if (!backing || !copy_to_display(ws, res, backing, box))
-		return false;
+	if (!backing)
+		return;
+	dt_map = ws->sws->displaytarget_map(ws->sws, res->dt, PIPE_MAP_WRITE);
+	if (!dt_map)
+		return;
+	copy_box(res, dt_map, backing, true, box);
+	ws->sws->displaytarget_unmap(ws->sws, res->dt);
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_COPY, start, box_bytes(res, box));
 	start = virgl_vgpu_stats_start(ws);
 	ws->sws->displaytarget_display(ws->sws, res->dt, drawable, sub_box);
 	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DISPLAY, start, 0);
+}
+
+/* The whole present in this call: what the presenter does later, done now. */
+static bool present_now(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, void *drawable,
+			const struct pipe_box *box, struct pipe_box *sub_box)
+{
+	uint64_t fence;
+
+	/* a frame of it still queued (shown in a window before) has its backing */
+	virgl_vgpu_presenter_release(ws, res);
+	if (!virgl_vgpu_present_read(ws, res, box, &fence) ||
+	    !virgl_vgpu_present_wait_readback(ws, res, fence, box))
+		return false;
+	virgl_vgpu_present_show(ws, res, box, drawable, sub_box);
 	return true;
 }
 
@@ -178,7 +190,10 @@ static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_
 		full_box(res, layer, &box);
 	box.z = 0;
 	box.depth = 1;
-	if (box_inside(res, &box) && present_box(ws, res, drawable, &box, sub_box))
+	if (!box_inside(res, &box))
+		return;
+	if (virgl_vgpu_presenter_queue(ws, res, &box, drawable, sub_box) ||
+	    present_now(ws, res, drawable, &box, sub_box))
 		virgl_vgpu_stats_end(ws, VIRGL_VGPU_PRESENT, start, 0);
 }
 

@@ -231,13 +231,17 @@ static void virgl_vgpu_resource_wait(struct virgl_winsys *vws, struct virgl_hw_r
 	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	uint64_t start = virgl_vgpu_stats_start(ws);
 
+	virgl_vgpu_presenter_release(ws, res);
 	virgl_vgpu_ws_wait_resource(ws, res, PIPE_TIMEOUT_INFINITE);
 	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DRIVER_WAIT, start, 0);
 }
 
 static boolean virgl_vgpu_resource_is_busy(struct virgl_winsys *vws, struct virgl_hw_res *res)
 {
-	return !virgl_vgpu_ws_wait_resource(virgl_vgpu_winsys(vws), res, 0);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+
+	/* a queued present still reads the backing: the driver may not write it yet */
+	return virgl_vgpu_presenter_holds(ws, res) || !virgl_vgpu_ws_wait_resource(ws, res, 0);
 }
 
 int virgl_vgpu_res_transfer(struct virgl_vgpu_winsys *ws, bool to_host, struct virgl_hw_res *res,
@@ -280,16 +284,23 @@ static int virgl_vgpu_transfer_put(struct virgl_winsys *vws, struct virgl_hw_res
 				   const struct pipe_box *box, uint32_t stride,
 				   uint32_t layer_stride, uint32_t buf_offset, uint32_t level)
 {
-	return virgl_vgpu_res_transfer(virgl_vgpu_winsys(vws), true, res, box, stride, layer_stride,
-				       buf_offset, level, NULL);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+
+	virgl_vgpu_presenter_release(ws, res);
+	return virgl_vgpu_res_transfer(ws, true, res, box, stride, layer_stride, buf_offset, level,
+				       NULL);
 }
 
 static int virgl_vgpu_transfer_get(struct virgl_winsys *vws, struct virgl_hw_res *res,
 				   const struct pipe_box *box, uint32_t stride,
 				   uint32_t layer_stride, uint32_t buf_offset, uint32_t level)
 {
-	return virgl_vgpu_res_transfer(virgl_vgpu_winsys(vws), false, res, box, stride,
-				       layer_stride, buf_offset, level, NULL);
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+
+	/* the readback would land in the backing a queued present copies from */
+	virgl_vgpu_presenter_release(ws, res);
+	return virgl_vgpu_res_transfer(ws, false, res, box, stride, layer_stride, buf_offset, level,
+				       NULL);
 }
 
 static uint32_t virgl_vgpu_resource_get_storage_size(struct virgl_winsys *vws,

@@ -159,6 +159,7 @@ static void virgl_vgpu_destroy(struct virgl_winsys *vws)
 
 	if (!ws)
 		return;
+	virgl_vgpu_presenter_stop(ws);
 	virgl_vgpu_stats_report(ws);
 	virgl_resource_cache_flush(&ws->cache);
 	vgpu_close(ws->dev);
@@ -227,5 +228,6 @@ struct virgl_winsys *virgl_vgpu_winsys_wrap(struct sw_winsys *sws)
 	ws->base.supports_coherent = virgl_vgpu_blob_usable(vgpu_info(ws->dev));
 	ws->blob_desc = vgpu_info(ws->dev)->features & VGPU_FEATURE_BLOB_DESC;
 	virgl_vgpu_stats_init(ws);
+	virgl_vgpu_presenter_start(ws);
 	return &ws->base;
 }

@@ -29,6 +29,7 @@
 struct sw_winsys;
 struct sw_displaytarget;
 struct virgl_vgpu_stats;
+struct virgl_vgpu_presenter;
 
 struct virgl_vgpu_winsys {
 	struct virgl_winsys base;
@@ -48,6 +49,8 @@ struct virgl_vgpu_winsys {
 	uint32_t logged_codes; /* one bit per status code already reported */
 
 	struct virgl_vgpu_stats *stats; /* VGPU_WINSYS_STATS, NULL when off */
+
+	struct virgl_vgpu_presenter *presenter; /* NULL: presenting is synchronous */
 };
 
 struct virgl_hw_res {
@@ -153,6 +156,40 @@ struct pipe_fence_handle *virgl_vgpu_fence_at(uint64_t value);
 bool virgl_vgpu_present_attach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
 			       const void *map_front_private);
 void virgl_vgpu_present_detach(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res);
+/*
+ * A present's three steps, for the presenter: start reading the box back
+ * into the backing (*fence completes it); wait for that (false if there is
+ * nothing to show); copy it into the display target and show that in the
+ * drawable.
+ */
+bool virgl_vgpu_present_read(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			     const struct pipe_box *box, uint64_t *fence);
+bool virgl_vgpu_present_wait_readback(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				      uint64_t fence, const struct pipe_box *box);
+void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+			     const struct pipe_box *box, void *drawable, struct pipe_box *sub_box);
+
+/*
+ * The asynchronous presenter (vgpu_presenter.c; Windows only, elsewhere
+ * nothing is ever queued).  At most this many frames wait to be shown.
+ */
+#define VIRGL_VGPU_FRAMES_IN_FLIGHT 2
+void virgl_vgpu_presenter_start(struct virgl_vgpu_winsys *ws);
+/* Shows what is queued, then ends the thread. */
+void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws);
+/* Queue the present of a box; false: present it synchronously instead. */
+bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				const struct pipe_box *box, void *drawable,
+				const struct pipe_box *sub_box);
+/*
+ * Every frame whose readback completes by `fence` is shown; with `wait`,
+ * waits until it is so (true then).
+ */
+bool virgl_vgpu_presenter_shown(struct virgl_vgpu_winsys *ws, uint64_t fence, bool wait);
+/* A frame of res is queued: its backing is the presenter's until shown. */
+bool virgl_vgpu_presenter_holds(struct virgl_vgpu_winsys *ws, const struct virgl_hw_res *res);
+/* Wait until no frame of res is queued. */
+void virgl_vgpu_presenter_release(struct virgl_vgpu_winsys *ws, const struct virgl_hw_res *res);
 
 /*
  * VGPU_WINSYS_STATS=1 (vgpu_stats.c): the phases of a frame that are timed.

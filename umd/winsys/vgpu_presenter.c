@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The asynchronous presenter: SwapBuffers queues its readback and returns;
+ * a thread of the winsys waits for the readback, copies it into the
+ * display target and shows it.  The frontends wait for each frame's
+ * rendering before presenting it (ST_FLUSH_WAIT in WGL, fence_finish in
+ * drisw), so what this takes out of SwapBuffers is the readback's round
+ * trips, the copy and the display: they overlap with the next frame.
+ *
+ * The rules that keep what the application sees unchanged:
+ *  - frames are shown in the order they were presented, each one whole (a
+ *    frame's backing is not read back into again until it has been shown),
+ *    and none is dropped: at most VIRGL_VGPU_FRAMES_IN_FLIGHT wait, and a
+ *    present finding the queue full waits for the oldest to be shown;
+ *  - a driver fence wait (glFinish, and the frontend's own wait at the next
+ *    SwapBuffers) also waits until every frame read back before that fence
+ *    is shown, so a frame is on screen at the latest when the next
+ *    SwapBuffers returns, and glFinish leaves the window up to date;
+ *  - the driver's own access to a resource's backing (glReadPixels,
+ *    uploads, busy checks) waits until its queued frame is shown, so the
+ *    two never share the backing at once;
+ *  - a queued frame holds a reference to its resource: one destroyed (a
+ *    closed window, a resize) goes when its frame has been shown.
+ *
+ * Only on Windows: the frame is shown later through a DC of its window
+ * (GetDC, as WGL's front-buffer flush does), since the DC SwapBuffers got
+ * may be released once it returns.  X drawables are shown with Xlib on the
+ * application's own connection, which another thread may not use, so the
+ * Linux loaders keep presenting synchronously (vgpu_present.c).
+ */
+#include "vgpu_winsys.h"
+
+#include <stdlib.h>
+
+#ifdef _WIN32
+
+#include <windows.h>
+
+struct queued_frame {
+	struct virgl_hw_res *res; /* referenced while queued */
+	struct pipe_box box;      /* what was read back */
+	struct pipe_box sub_box;  /* what the loader asked to show */
+	bool whole;               /* the loader gave no sub_box */
+	HWND window;
+	uint64_t fence; /* completes the readback */
+};
+
+struct virgl_vgpu_presenter {
+	thrd_t thread;
+	mtx_t lock;    /* guards everything below */
+	cnd_t changed; /* a frame was queued or shown, or stop was asked */
+	bool stop;
+	unsigned head; /* the oldest queued frame (the one being shown) */
+	unsigned count;
+	struct queued_frame frames[VIRGL_VGPU_FRAMES_IN_FLIGHT];
+};
+
+static bool holds_locked(const struct virgl_vgpu_presenter *p, const struct virgl_hw_res *res)
+{
+	for (unsigned i = 0; i < p->count; i++)
+		if (p->frames[(p->head + i) % VIRGL_VGPU_FRAMES_IN_FLIGHT].res == res)
+			return true;
+	return false;
+}
+
+static void show(struct virgl_vgpu_winsys *ws, struct queued_frame *frame)
+{
+	HDC dc;
+
+	if (!virgl_vgpu_present_wait_readback(ws, frame->res, frame->fence, &frame->box))
+		return;
+	/* a window closed meanwhile has nothing left to show the frame in */
+	dc = GetDC(frame->window);
+	if (!dc)
+		return;
+	virgl_vgpu_present_show(ws, frame->res, &frame->box, dc,
+				frame->whole ? NULL : &frame->sub_box);
+	ReleaseDC(frame->window, dc);
+}
+
+static int presenter_main(void *arg)
+{
+	struct virgl_vgpu_winsys *ws = arg;
+	struct virgl_vgpu_presenter *p = ws->presenter;
+
+	mtx_lock(&p->lock);
+	for (;;) {
+		struct queued_frame frame;
+
+		while (!p->count && !p->stop)
+			cnd_wait(&p->changed, &p->lock);
+		if (!p->count)
+			break;
+		/* it stays queued while shown: its resource counts as held */
+		frame = p->frames[p->head];
+		mtx_unlock(&p->lock);
+		show(ws, &frame);
+		mtx_lock(&p->lock);
+		p->head = (p->head + 1) % VIRGL_VGPU_FRAMES_IN_FLIGHT;
+		p->count--;
+		cnd_broadcast(&p->changed);
+		mtx_unlock(&p->lock);
+		virgl_vgpu_res_reference(&ws->base, &frame.res, NULL);
+		mtx_lock(&p->lock);
+	}
+	mtx_unlock(&p->lock);
+	return 0;
+}
+
+void virgl_vgpu_presenter_start(struct virgl_vgpu_winsys *ws)
+{
+	struct virgl_vgpu_presenter *p = calloc(1, sizeof(*p));
+
+	/* without it, presenting stays synchronous: slower, not wrong */
+	if (!p)
+		return;
+	mtx_init(&p->lock, mtx_plain);
+	cnd_init(&p->changed);
+	ws->presenter = p;
+	if (thrd_create(&p->thread, presenter_main, ws) != thrd_success) {
+		ws->presenter = NULL;
+		cnd_destroy(&p->changed);
+		mtx_destroy(&p->lock);
+		free(p);
+	}
+}
+
+void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws)
+{
+	struct virgl_vgpu_presenter *p = ws->presenter;
+
+	if (!p)
+		return;
+	/* the thread shows what is queued before it ends */
+	mtx_lock(&p->lock);
+	p->stop = true;
+	cnd_broadcast(&p->changed);
+	mtx_unlock(&p->lock);
+	thrd_join(p->thread, NULL);
+	cnd_destroy(&p->changed);
+	mtx_destroy(&p->lock);
+	free(p);
+	ws->presenter = NULL;
+}
+
+bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				const struct pipe_box *box, void *drawable,
+				const struct pipe_box *sub_box)
+{
+	struct virgl_vgpu_presenter *p = ws->presenter;
+	struct queued_frame *frame;
+	HWND window;
+	uint64_t fence;
+
+	/* a memory or printer DC has no window to show the frame in later */
+	window = p ? WindowFromDC(drawable) : NULL;
+	if (!window)
+		return false;
+	mtx_lock(&p->lock);
+	while (p->count == VIRGL_VGPU_FRAMES_IN_FLIGHT || holds_locked(p, res))
+		cnd_wait(&p->changed, &p->lock);
+	/* under the lock: frames reach the queue in the order of their readbacks */
+	if (!virgl_vgpu_present_read(ws, res, box, &fence)) {
+		mtx_unlock(&p->lock);
+		return true;
+	}
+	frame = &p->frames[(p->head + p->count) % VIRGL_VGPU_FRAMES_IN_FLIGHT];
+	*frame = (struct queued_frame){
+		.box = *box,
+		.whole = !sub_box,
+		.window = window,
+		.fence = fence,
+	};
+	if (sub_box)
+		frame->sub_box = *sub_box;
+	virgl_vgpu_res_reference(&ws->base, &frame->res, res);
+	p->count++;
+	cnd_broadcast(&p->changed);
+	mtx_unlock(&p->lock);
+	return true;
+}
+
+bool virgl_vgpu_presenter_shown(struct virgl_vgpu_winsys *ws, uint64_t fence, bool wait)
+{
+	struct virgl_vgpu_presenter *p = ws->presenter;
+	bool shown;
+
+	if (!p)
+		return true;
+	mtx_lock(&p->lock);
+	/* readbacks are queued in timeline order: the oldest decides */
+	while (wait && p->count && p->frames[p->head].fence <= fence)
+		cnd_wait(&p->changed, &p->lock);
+	shown = !p->count || p->frames[p->head].fence > fence;
+	mtx_unlock(&p->lock);
+	return shown;
+}
+
+bool virgl_vgpu_presenter_holds(struct virgl_vgpu_winsys *ws, const struct virgl_hw_res *res)
+{
+	struct virgl_vgpu_presenter *p = ws->presenter;
+	bool held;
+
+	if (!p)
+		return false;
+	mtx_lock(&p->lock);
+	held = holds_locked(p, res);
+	mtx_unlock(&p->lock);
+	return held;
+}
+
+void virgl_vgpu_presenter_release(struct virgl_vgpu_winsys *ws, const struct virgl_hw_res *res)
+{
+	struct virgl_vgpu_presenter *p = ws->presenter;
+
+	if (!p)
+		return;
+	mtx_lock(&p->lock);
+	while (holds_locked(p, res))
+		cnd_wait(&p->changed, &p->lock);
+	mtx_unlock(&p->lock);
+}
+
+#else /* !_WIN32 */
+
+/* No presenter here (see the top of the file): nothing is ever queued. */
+void virgl_vgpu_presenter_start(struct virgl_vgpu_winsys *ws)
+{
+	ws->presenter = NULL;
+}
+
+void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws)
+{
+}
+
+bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
+				const struct pipe_box *box, void *drawable,
+				const struct pipe_box *sub_box)
+{
+	return false;
+}
+
+bool virgl_vgpu_presenter_shown(struct virgl_vgpu_winsys *ws, uint64_t fence, bool wait)
+{
+	return true;
+}
+
+bool virgl_vgpu_presenter_holds(struct virgl_vgpu_winsys *ws, const struct virgl_hw_res *res)
+{
+	return false;
+}
+
+void virgl_vgpu_presenter_release(struct virgl_vgpu_winsys *ws, const struct virgl_hw_res *res)
+{
+}
+
+#endif
