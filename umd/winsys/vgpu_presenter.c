@@ -1,25 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The asynchronous presenter: SwapBuffers queues its readback and returns;
- * a thread of the winsys waits for the readback, copies it into the
- * display target and shows it.  The frontends wait for each frame's
- * rendering before presenting it (ST_FLUSH_WAIT in WGL, fence_finish in
- * drisw), so what this takes out of SwapBuffers is the readback's round
- * trips, the copy and the display: they overlap with the next frame.
+ * The asynchronous presenter: SwapBuffers starts its frame's readback and
+ * returns; a thread of the winsys waits for the readback (which the host
+ * runs after the frame's rendering), copies it into the display target and
+ * shows it.  The frontends do not wait for the frame's rendering either
+ * (PIPE_CAP_FRONTBUFFER_FLUSH_WAITS in umd/mesa/vgpu.patch), so the host's
+ * rendering, the readback, the copy and the display of frame N overlap with
+ * the application building frame N + 1.
  *
  * The rules that keep what the application sees unchanged:
- *  - frames are shown in the order they were presented, each one whole (a
- *    frame's backing is not read back into again until it has been shown),
- *    and none is dropped: at most VIRGL_VGPU_FRAMES_IN_FLIGHT wait, and a
- *    present finding the queue full waits for the oldest to be shown;
- *  - a driver fence wait (glFinish, and the frontend's own wait at the next
- *    SwapBuffers) also waits until every frame read back before that fence
- *    is shown, so a frame is on screen at the latest when the next
- *    SwapBuffers returns, and glFinish leaves the window up to date;
- *  - the driver's own access to a resource's backing (glReadPixels,
- *    uploads, busy checks) waits until its queued frame is shown, so the
- *    two never share the backing at once;
- *  - a queued frame holds a reference to its resource: one destroyed (a
+ *  - one frame at a time: a present waits until the previous frame is
+ *    shown before it starts its own readback.  So frames are shown in
+ *    order, whole and none dropped, and when SwapBuffers of frame N
+ *    returns, frame N - 1 is on screen (latency: at most one frame);
+ *  - a driver fence wait (glFinish) also waits until a frame read back
+ *    before that fence is shown, so glFinish leaves the window up to date;
+ *  - the driver's own access to the queued frame's backing (glReadPixels,
+ *    uploads, busy checks) waits until it is shown, so the two never share
+ *    the backing at once;
+ *  - the queued frame holds a reference to its resource: one destroyed (a
  *    closed window, a resize) goes when its frame has been shown.
  *
  * Only on Windows: the frame is shown later through a DC of its window
@@ -50,17 +49,13 @@ struct virgl_vgpu_presenter {
 	mtx_t lock;    /* guards everything below */
 	cnd_t changed; /* a frame was queued or shown, or stop was asked */
 	bool stop;
-	unsigned head; /* the oldest queued frame (the one being shown) */
-	unsigned count;
-	struct queued_frame frames[VIRGL_VGPU_FRAMES_IN_FLIGHT];
+	bool queued; /* frame waits to be shown, or is being shown */
+	struct queued_frame frame;
 };
 
 static bool holds_locked(const struct virgl_vgpu_presenter *p, const struct virgl_hw_res *res)
 {
-	for (unsigned i = 0; i < p->count; i++)
-		if (p->frames[(p->head + i) % VIRGL_VGPU_FRAMES_IN_FLIGHT].res == res)
-			return true;
-	return false;
+	return p->queued && p->frame.res == res;
 }
 
 static void show(struct virgl_vgpu_winsys *ws, struct queued_frame *frame)
@@ -87,17 +82,16 @@ static int presenter_main(void *arg)
 	for (;;) {
 		struct queued_frame frame;
 
-		while (!p->count && !p->stop)
+		while (!p->queued && !p->stop)
 			cnd_wait(&p->changed, &p->lock);
-		if (!p->count)
+		if (!p->queued)
 			break;
 		/* it stays queued while shown: its resource counts as held */
-		frame = p->frames[p->head];
+		frame = p->frame;
 		mtx_unlock(&p->lock);
 		show(ws, &frame);
 		mtx_lock(&p->lock);
-		p->head = (p->head + 1) % VIRGL_VGPU_FRAMES_IN_FLIGHT;
-		p->count--;
+		p->queued = false;
 		cnd_broadcast(&p->changed);
 		mtx_unlock(&p->lock);
 		virgl_vgpu_res_reference(&ws->base, &frame.res, NULL);
@@ -148,7 +142,6 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 				const struct pipe_box *sub_box)
 {
 	struct virgl_vgpu_presenter *p = ws->presenter;
-	struct queued_frame *frame;
 	HWND window;
 	uint64_t fence;
 
@@ -157,24 +150,23 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 	if (!window)
 		return false;
 	mtx_lock(&p->lock);
-	while (p->count == VIRGL_VGPU_FRAMES_IN_FLIGHT || holds_locked(p, res))
+	/* the previous frame is on screen before this one starts */
+	while (p->queued)
 		cnd_wait(&p->changed, &p->lock);
-	/* under the lock: frames reach the queue in the order of their readbacks */
 	if (!virgl_vgpu_present_read(ws, res, box, &fence)) {
 		mtx_unlock(&p->lock);
 		return true;
 	}
-	frame = &p->frames[(p->head + p->count) % VIRGL_VGPU_FRAMES_IN_FLIGHT];
-	*frame = (struct queued_frame){
+	p->frame = (struct queued_frame){
 		.box = *box,
 		.whole = !sub_box,
 		.window = window,
 		.fence = fence,
 	};
 	if (sub_box)
-		frame->sub_box = *sub_box;
-	virgl_vgpu_res_reference(&ws->base, &frame->res, res);
-	p->count++;
+		p->frame.sub_box = *sub_box;
+	virgl_vgpu_res_reference(&ws->base, &p->frame.res, res);
+	p->queued = true;
 	cnd_broadcast(&p->changed);
 	mtx_unlock(&p->lock);
 	return true;
@@ -188,10 +180,9 @@ bool virgl_vgpu_presenter_shown(struct virgl_vgpu_winsys *ws, uint64_t fence, bo
 	if (!p)
 		return true;
 	mtx_lock(&p->lock);
-	/* readbacks are queued in timeline order: the oldest decides */
-	while (wait && p->count && p->frames[p->head].fence <= fence)
+	while (wait && p->queued && p->frame.fence <= fence)
 		cnd_wait(&p->changed, &p->lock);
-	shown = !p->count || p->frames[p->head].fence > fence;
+	shown = !p->queued || p->frame.fence > fence;
 	mtx_unlock(&p->lock);
 	return shown;
 }

@@ -171,9 +171,8 @@ void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *
 
 /*
  * The asynchronous presenter (vgpu_presenter.c; Windows only, elsewhere
- * nothing is ever queued).  At most this many frames wait to be shown.
+ * nothing is ever queued): one frame at a time waits to be shown.
  */
-#define VIRGL_VGPU_FRAMES_IN_FLIGHT 2
 void virgl_vgpu_presenter_start(struct virgl_vgpu_winsys *ws);
 /* Shows what is queued, then ends the thread. */
 void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws);
