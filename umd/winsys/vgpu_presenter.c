@@ -21,9 +21,9 @@
  *  - the queued frame holds a reference to its resource: one destroyed (a
  *    closed window, a resize) goes when its frame has been shown.
  *
- * Only on Windows: the frame is shown later through a DC of its window
- * (GetDC, as WGL's front-buffer flush does), since the DC SwapBuffers got
- * may be released once it returns.  X drawables are shown with Xlib on the
+ * Only on Windows: the frame is shown later through a cache DC of its
+ * window, since the DC SwapBuffers got may be released once it returns,
+ * or be the application's own (CS_OWNDC) and in use by its thread.  X drawables are shown with Xlib on the
  * application's own connection, which another thread may not use, so the
  * Linux loaders keep presenting synchronously (vgpu_present.c).
  */
@@ -64,12 +64,18 @@ static void show(struct virgl_vgpu_winsys *ws, struct queued_frame *frame)
 
 	if (!virgl_vgpu_present_wait_readback(ws, frame->res, frame->fence, &frame->box))
 		return;
-	/* a window closed meanwhile has nothing left to show the frame in */
-	dc = GetDC(frame->window);
+	/*
+	 * A DC of our own: GetDC would hand out the application's DC of a
+	 * CS_OWNDC window (GL windows are), which its thread may be using.
+	 * A window closed meanwhile has none to give.
+	 */
+	dc = GetDCEx(frame->window, NULL, DCX_CACHE);
 	if (!dc)
 		return;
 	virgl_vgpu_present_show(ws, frame->res, &frame->box, dc,
 				frame->whole ? NULL : &frame->sub_box);
+	/* drawn, not batched, before the frame counts as shown */
+	GdiFlush();
 	ReleaseDC(frame->window, dc);
 }
 
