@@ -108,11 +108,13 @@ sim_handled_ms() { # lines-before
 }
 
 # The socket hop: the run's time in the channel less the sim's handling,
-# spread evenly over its calls, times the calls per frame.  The WAITs are
-# the presenter thread's, beside the application's next frame: a Windows
-# guest's frame is taken as the frame less the hop of the other calls.  In
-# the sim the two threads share one connection, so the hop includes the
-# time a call waits for the other thread's.
+# spread evenly over its calls, times the calls per frame (in the sim the
+# presenter's and the application's threads share one connection, so it
+# also holds the time a call waits for the other thread's).  A Windows
+# guest's frame is taken as the frame less the hop, but never less than
+# the device's own work per frame (the sim's handling: the core and the
+# device, serial in both), which the presenter's thread overlaps with the
+# application's next frame.
 breakdown() { # scene width height
 	local logf=$out/logs/stats-$1-$2x$3.log before handled
 	before=$(sim_lines)
@@ -126,17 +128,17 @@ breakdown() { # scene width height
 		{ sub(/\r$/, "") }
 		/ms per frame/ { frame = $(NF - 3) }
 		/all calls$/ { per_frame = $2 }
-		$NF == "WAIT" { waits = $2 }
+		/ frames in / { frames = $2 }
 		/whole run:/ { calls = $4; channel = $6 }
 		END {
-			per_call = calls ? (channel - sim) / calls : 0
-			hop = per_call * per_frame
-			app_hop = per_call * (per_frame - waits)
+			hop = calls ? (channel - sim) / calls * per_frame : 0
+			device = frames ? sim / frames : 0
+			guest = frame - hop > device ? frame - hop : device
 			printf "  sim handling over the run %.1f ms of %.1f ms in the channel:", sim, channel
 			printf " socket hop ~%.3f ms per frame (sim only)\n", hop
-			printf "  a Windows guest: ~%.3f ms per frame (~%.0f fps) without the hop", \
-				frame - app_hop, (frame > app_hop ? 1000 / (frame - app_hop) : 0)
-			printf " of the application thread'"'"'s calls\n"
+			printf "  a Windows guest: ~%.3f ms per frame (~%.0f fps): the frame less the hop,", \
+				guest, (guest > 0 ? 1000 / guest : 0)
+			printf " at least the device'"'"'s %.3f ms\n", device
 		}' "$logf"
 }
 
