@@ -23,17 +23,23 @@ else
 	grep -E 'ERROR|Running:|fuzz_' "$work/replay.log" | tail -n 20 | sed 's/^/# /'
 fi
 
-before=$(find "$work/crashes" -type f | wc -l)
+# Slow units (libFuzzer's note of an input that ran long, mostly a sign of
+# a loaded machine) are kept beside the crashes but are not crashes.
+crashes() { find "$work/crashes" -type f ! -name 'slow-unit-*' | wc -l; }
+slow_before=$(find "$work/crashes" -type f -name 'slow-unit-*' | wc -l)
+before=$(crashes)
 # A fixed seed by default: the suite explores the same inputs on every run,
 # so that it fails on a change, not on chance.  FUZZ_SEED=0 (make fuzz): a
 # fresh seed each run, to search further.
 "$exe" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
 	-artifact_prefix="$work/crashes/" "$work/corpus" "$dir/corpus" >"$work/fuzz.log" 2>&1
-after=$(find "$work/crashes" -type f | wc -l)
+after=$(crashes)
+slow=$(($(find "$work/crashes" -type f -name 'slow-unit-*' | wc -l) - slow_before))
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/fuzz.log" | tail -n 1)
 line="fuzz $name: ${execs:-0} execs, $((after - before)) crashes"
 if [ -n "$execs" ] && [ "$after" -eq "$before" ]; then
 	echo "ok 2 - $line"
+	[ "$slow" -eq 0 ] || echo "# $slow slow units in $work/crashes (not crashes; replay one to time it)"
 else
 	echo "not ok 2 - $line (log: $work/fuzz.log)"
 	grep -E 'ERROR|SUMMARY|Test unit written|fuzz_' "$work/fuzz.log" | tail -n 20 | sed 's/^/# /'
