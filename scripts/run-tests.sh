@@ -3,13 +3,15 @@
 # The whole test suite: builds (native and Windows cross), runs every test
 # program (they print TAP) and ends with one line "N passed, N failed".
 # A build that fails counts as a failed case; so does a test program that
-# dies without reporting its cases.
+# dies without reporting its cases.  The failing cases are listed again just
+# before the last line, so that the tail of a long log names them.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 log_dir=$build/test-logs
 passed=0
 failed=0
+failures=()
 
 step() { # name command...: one counted case for a build step
 	local name=$1
@@ -19,6 +21,7 @@ step() { # name command...: one counted case for a build step
 		passed=$((passed + 1))
 	else
 		echo "not ok - $name (log: $log_dir/$name.log)"
+		failures+=("$name (log: $log_dir/$name.log)")
 		tail -n 30 "$log_dir/$name.log" | sed 's/^/#   /'
 		failed=$((failed + 1))
 	fi
@@ -41,7 +44,10 @@ count() {
 	python3 scripts/tap_summary.py "$dir/meson-logs/testlog.json" "$name" \
 		>"$log_dir/$name-summary.txt"
 	head -n -1 "$log_dir/$name-summary.txt"
-	local counts
+	local counts line
+	while IFS= read -r line; do
+		failures+=("$line")
+	done < <(head -n -1 "$log_dir/$name-summary.txt" | grep -E ': (not ok |  # |[A-Z]+ \(no failing case)')
 	counts=$(tail -n 1 "$log_dir/$name-summary.txt")
 	passed=$((passed + ${counts% *}))
 	failed=$((failed + ${counts#* }))
@@ -58,5 +64,9 @@ count sanitized "$build/asan" --no-suite slow
 step build-fuzz make -s fuzz-build
 count fuzz "$build/fuzz" --no-rebuild --suite fuzz
 
+if [ "${#failures[@]}" -gt 0 ]; then
+	echo "failed:"
+	printf '  %s\n' "${failures[@]}"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,8 +4,8 @@
 
 Usage: tap_summary.py TESTLOG.json [LABEL]
 
-Prints each failing case (and each program that died without reporting) to
-stdout, then a last line "PASSED FAILED".  A program that ran no case or
+Prints each failing case with its first diagnostics (and each program that
+died without reporting) to stdout, then a last line "PASSED FAILED".  A program that ran no case or
 failed without a "not ok" line counts as one failure.
 """
 import json
@@ -19,13 +19,23 @@ with open(sys.argv[1], encoding="utf-8") as log:
     for raw in log:
         test = json.loads(raw)
         out = test.get("stdout") or ""
-        ok = len(re.findall(r"^ok \d+", out, re.M))
-        bad = re.findall(r"^not ok \d+.*$", out, re.M)
+        name = label + test.get("name", "?")
+        ok = 0
+        bad = []
+        diagnostics = []  # a case's "# ..." lines come before its verdict
+        for line in out.splitlines():
+            if re.match(r"ok \d+", line):
+                ok += 1
+                diagnostics = []
+            elif re.match(r"not ok \d+", line):
+                bad.append(line)
+                lines.append(f"{name}: {line}")
+                lines.extend(f"{name}:   {d}" for d in diagnostics[:3])
+                diagnostics = []
+            elif line.startswith("# "):
+                diagnostics.append(line)
         passed += ok
         failed += len(bad)
-        name = label + test.get("name", "?")
-        for line in bad:
-            lines.append(f"{name}: {line}")
         if test.get("result") != "OK" and not bad:
             failed += 1
             lines.append(f"{name}: {test.get('result')} (no failing case reported)")
