@@ -41,13 +41,14 @@
 #define SHM_BAR_ADDRESS 0x800000000ull
 #define COMMAND_TIMEOUT_NS 1000000ull
 #define MAX_OPS 32u
+#define RESET_STUCK 0xffu /* the reset byte that makes the device never finish a reset */
 /* Acquisitions a bring-up and a short program make: where an injected failure lands. */
 #define OS_FAILURE_RANGE 512u
 
 /* The first input byte: how the device is built and what happens to it. */
 #define FLAG_MVISOR 0x01u
 #define FLAG_REFUSE_FEATURES 0x02u
-#define FLAG_NEEDS_RESET 0x04u
+#define FLAG_NEEDS_RESET 0x04u /* the device errs when the driver sets DRIVER_OK */
 #define FLAG_CONFIG_CHANGES 0x08u
 #define FLAG_SHM 0x10u
 #define FLAG_MSIX 0x20u
@@ -438,7 +439,7 @@ static void device_config(bool mvisor)
 
 static void pci_device(uint8_t flags)
 {
-	uint8_t shm_bar = 0;
+	uint8_t shm_bar = 0, reset;
 
 	fake_pci_init(&rig.pci);
 	rig.pci.device_features ^= (uint64_t)fuzz_u32(&rig.in) | (uint64_t)fuzz_u8(&rig.in) << 32;
@@ -449,9 +450,12 @@ static void pci_device(uint8_t flags)
 	rig.pci.queues[1].max_size ^= fuzz_u16(&rig.in);
 	rig.pci.num_queues ^= fuzz_u8(&rig.in);
 	rig.pci.refuse_features_ok = flags & FLAG_REFUSE_FEATURES;
-	rig.pci.needs_reset = flags & FLAG_NEEDS_RESET;
+	rig.pci.needs_reset_at_driver_ok = flags & FLAG_NEEDS_RESET;
 	rig.pci.change_after_reads = flags & FLAG_CONFIG_CHANGES ? fuzz_u8(&rig.in) : 0;
-	rig.pci.reset_delay = fuzz_u8(&rig.in) % 4u;
+	reset = fuzz_u8(&rig.in);
+	rig.pci.reset_delay = reset % 4u;
+	/* Rare: every stuck reset costs the core's whole poll budget, a hundred runs' time. */
+	rig.pci.reset_stuck = reset == RESET_STUCK;
 	rig.pci.msix_vectors = fuzz_u8(&rig.in) % 4u;
 	device_config(flags & FLAG_MVISOR);
 	if (flags & FLAG_SHM)

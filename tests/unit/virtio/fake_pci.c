@@ -146,6 +146,7 @@ static void fake_reset(struct fake_pci *d)
 	d->resets++;
 	d->status = 0;
 	d->driver_features = 0;
+	d->needs_reset = false;
 	d->reset_reads_left = d->reset_delay;
 	for (i = 0; i < NQUEUES; i++) {
 		d->queues[i].size = d->queues[i].max_size;
@@ -164,6 +165,8 @@ static void status_write(struct fake_pci *d, uint32_t value)
 	}
 	if (d->refuse_features_ok)
 		value &= ~ST_FEATURES_OK;
+	if ((value & ST_DRIVER_OK) && d->needs_reset_at_driver_ok)
+		d->needs_reset = true;
 	d->status = (uint8_t)value;
 }
 

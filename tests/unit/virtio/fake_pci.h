@@ -66,7 +66,8 @@ struct fake_pci {
 	/* misbehaviour knobs */
 	uint16_t num_queues; /* what the device admits to; the model has NQUEUES */
 	bool refuse_features_ok;
-	bool needs_reset;
+	bool needs_reset;              /* the device met an error; a reset clears it */
+	bool needs_reset_at_driver_ok; /* ...and meets one whenever the driver sets DRIVER_OK */
 	bool reset_stuck;
 	unsigned reset_delay, reset_reads_left;
 	unsigned change_after_reads; /* devcfg changes after this many reads (0: never) */
