@@ -21,12 +21,22 @@
 
 #define GUEST_MEM_BYTES (4u << 20)
 
+/*
+ * The client: one thread for the whole run, handed each input in turn (a
+ * thread a run cost more than the run itself under ASan: its stacks'
+ * mappings and the TLB shootdowns of unmapping them).
+ */
 struct client {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned posted, done; /* inputs handed over, inputs finished */
 	int fd;
 	const uint8_t *data;
 	size_t size;
 };
 
+static struct client client = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				.cond = PTHREAD_COND_INITIALIZER };
 static struct harness h;
 static struct vgpu_file *observer;
 static struct guest_mem *mem;
@@ -39,27 +49,64 @@ static void fail(const char *what)
 }
 
 /* Send the input, then read replies until the server hangs up. */
-static void *client_main(void *arg)
+static void send_input(int fd, const uint8_t *data, size_t size)
 {
-	struct client *c = arg;
 	uint8_t sink[4096];
 	size_t sent = 0;
 
-	while (sent < c->size) {
-		ssize_t n = send(c->fd, c->data + sent, c->size - sent, MSG_NOSIGNAL);
+	while (sent < size) {
+		ssize_t n = send(fd, data + sent, size - sent, MSG_NOSIGNAL);
 
 		if (n <= 0)
 			break;
 		sent += (size_t)n;
 	}
-	shutdown(c->fd, SHUT_WR);
-	while (recv(c->fd, sink, sizeof(sink), 0) > 0)
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, sink, sizeof(sink), 0) > 0)
 		;
-	return NULL;
+}
+
+static void *client_main(void *arg)
+{
+	struct client *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		while (c->done == c->posted)
+			pthread_cond_wait(&c->cond, &c->lock);
+		pthread_mutex_unlock(&c->lock);
+		send_input(c->fd, c->data, c->size);
+		pthread_mutex_lock(&c->lock);
+		c->done++;
+		pthread_cond_broadcast(&c->cond);
+	}
+}
+
+static void client_post(int fd, const uint8_t *data, size_t size)
+{
+	pthread_mutex_lock(&client.lock);
+	client.fd = fd;
+	client.data = data;
+	client.size = size;
+	client.posted++;
+	pthread_cond_broadcast(&client.cond);
+	pthread_mutex_unlock(&client.lock);
+}
+
+static void client_wait(void)
+{
+	pthread_mutex_lock(&client.lock);
+	while (client.done != client.posted)
+		pthread_cond_wait(&client.cond, &client.lock);
+	pthread_mutex_unlock(&client.lock);
 }
 
 static void setup(void)
 {
+	pthread_t thread;
+
+	if (pthread_create(&thread, NULL, client_main, &client) != 0)
+		fail("pthread_create");
 	if (harness_up(&h, NULL) != VGPU_OK)
 		fail("cannot bring the device up");
 	observer = harness_open(&h, &h);
@@ -91,8 +138,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conn conn = { .dev = NULL };
-	struct client c = { .data = data, .size = size };
-	pthread_t client;
 	int sv[2];
 
 	if (!h.dev)
@@ -102,11 +147,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conn.fd = sv[0];
 	conn.dev = h.dev;
 	conn.mem = mem;
-	c.fd = sv[1];
-	if (pthread_create(&client, NULL, client_main, &c) != 0)
-		fail("pthread_create");
+	client_post(sv[1], data, size);
 	conn_main(&conn);
-	pthread_join(client, NULL);
+	client_wait();
 	close(sv[0]);
 	close(sv[1]);
 	check_clean();
