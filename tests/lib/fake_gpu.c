@@ -319,6 +319,15 @@ static void t_reset(void *t)
 	pthread_mutex_lock(&gpu->mutex);
 	reset_locked(gpu);
 	gpu->stats.resets++;
+	/*
+	 * A reset device raises nothing more, and its shell disconnects the
+	 * interrupt by then: what was raised but not yet delivered is dropped,
+	 * and a delivery under way ends before the reset returns, so that no
+	 * handler runs into a device its owner is about to free.
+	 */
+	gpu->irq_delivered = gpu->irq_raised;
+	while (gpu->irq_busy)
+		pthread_cond_wait(&gpu->irq_cond, &gpu->mutex);
 	pthread_mutex_unlock(&gpu->mutex);
 }
 
