@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: MIT
-# shellcheck shell=bash disable=SC2154  # the sourcing script sets the variables named below
+# shellcheck shell=bash disable=SC2154,SC2034  # the sourcing script sets the variables named below, and uses those set here
 # What the sim's long runs share (sourced by storm-kill.sh and soak.sh): the
 # programs they run, a scratch directory W (removed on exit, with the sim),
 # a vgpu-sim started on one device, its and its device's descriptors and
@@ -8,7 +8,7 @@
 #
 # The sourcing script sets first: tool (its name, for messages), build,
 # sim_slack_kib and shmem_slack_kib.  Violations are counted in `failures`;
-# start_sim sets sim, sock and dev.
+# start_sim sets sim, sock, tcp_sock and dev.
 
 export VGPU_DEVMODEL=${VGPU_DEVMODEL:-$build/devmodel/vgpu-devmodel}
 sim_bin=$build/kmd/sim/vgpu-sim
@@ -49,11 +49,13 @@ stats() {
 	     END { print f, c, r, q, b }' "$W/info.txt"
 }
 
-# start_sim DEVICE: a sim on that device, ready; then its baseline (before_*).
+# start_sim DEVICE: a sim on that device, ready, on a Unix socket (sock) and
+# on loopback TCP (tcp_sock, for Wine's clients); then its baseline (before_*).
+# Its device renders with the host's Mesa: GALLIUM_DRIVER is for GL clients.
 start_sim() {
-	local log=$W/sim-$1.log
+	local log=$W/sim-$1.log port
 	sock=$W/$1.sock
-	"$sim_bin" --socket "$sock" --device "$1" >"$log" 2>&1 &
+	env -u GALLIUM_DRIVER "$sim_bin" --socket "$sock" --tcp 0 --device "$1" >"$log" 2>&1 &
 	sim=$!
 	for _ in $(seq 300); do
 		grep -q "^vgpu-sim: ready on $sock" "$log" && break
@@ -62,6 +64,9 @@ start_sim() {
 	done
 	grep -q "^vgpu-sim: ready on $sock" "$log" ||
 		{ violation "the sim did not start"; tail -n 20 "$log"; return 1; }
+	port=$(sed -n 's/^vgpu-sim: listening on tcp:127.0.0.1:\([0-9]*\)$/\1/p' "$log")
+	[ -n "$port" ] || { violation "the sim did not listen on TCP"; return 1; }
+	tcp_sock=tcp:127.0.0.1:$port
 	dev=$(device_pid)
 	stats >/dev/null || { violation "vgpu-info failed before the clients"; return 1; }
 	read -r fds0 rss0 dev_rss0 dev_anon0 dev_shmem0 < <(measure)
