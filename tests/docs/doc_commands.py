@@ -102,8 +102,9 @@ COMMANDS = {
     'scripts/storm-kill.sh': [('storm-kill.sh, a short storm on each device',
                                'STORM_CLIENTS=6 STORM_PARALLEL=3 STORM_MAX_MS=600 '
                                'scripts/storm-kill.sh')],
-    'scripts/soak.sh': [('soak.sh, a short soak on each device',
-                         'SOAK_CLIENTS=2 SOAK_SECONDS=5 scripts/soak.sh')],
+    'scripts/soak.sh': [('soak.sh, a short soak on each device, GL programs included',
+                         'SOAK_CLIENTS=2 SOAK_GL_CLIENTS=1 SOAK_WGL_CLIENTS=1 SOAK_SECONDS=5'
+                         ' scripts/soak.sh')],
     'build/bin/vgpu-info': [('vgpu-info', 'start_sim "$W/info.sock"\n'
                              'VGPU_SOCKET="$W/info.sock" build/bin/vgpu-info')],
     'build/bin/vgpu-demo': [('vgpu-demo writes its image',
