@@ -50,6 +50,7 @@ if ! ss -xl | grep -q " $vtest_sock "; then
 fi
 
 sim_sock=$(mktemp -u /tmp/vgpu-bench-gl-XXXXXX.sock)
+rm -f "$out/sim.log" # an earlier run's "ready" is not this sim's
 "$build/bin/vgpu-sim" --socket "$sim_sock" >"$out/sim.log" 2>&1 &
 sim=$!
 for _ in $(seq 200); do

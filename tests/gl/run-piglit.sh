@@ -111,6 +111,7 @@ export PIGLIT_PLATFORM=surfaceless_egl
 # released textures until the driver flushes.  It is stopped afterwards.
 run_vgpu() {
 	local device=$1 name=$2 sock=$work/$2.sock log=$work/$2-sim.log sim_pid start
+	rm -f "$log" # an earlier run's "ready" is not this sim's
 	env -u LD_LIBRARY_PATH -u LIBGL_DRIVERS_PATH -u GALLIUM_DRIVER -u LIBGL_ALWAYS_SOFTWARE \
 		"$sim" --device "$device" --socket "$sock" --mem 4G >"$log" 2>&1 &
 	sim_pid=$!

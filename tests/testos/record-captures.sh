@@ -25,6 +25,8 @@ show() { sed 's/^/#   /' "$@"; }
 sim=$build/kmd/sim/vgpu-sim
 sim_pid=
 start_sim() { # capture
+	# The first sim's log must not be read as the second's "ready".
+	rm -f "$work/sim.out" "$work/sim.err"
 	VGPU_SIM_RECORD=$1 "$sim" --socket "$work/sim.sock" >"$work/sim.out" 2>"$work/sim.err" &
 	sim_pid=$!
 	for _ in $(seq 200); do

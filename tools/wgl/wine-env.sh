@@ -34,6 +34,9 @@ wine_env_prefix() {
 # Its device renders with the host's own Mesa: GALLIUM_DRIVER is the Windows programs'.
 wine_env_start_sim() {
 	local sim=$1 dir=$2 port= i
+	# The log of an earlier run must not be read as this one's: the shell
+	# truncates it only once the sim's process has started.
+	rm -f "$dir/sim.out" "$dir/sim.err"
 	env -u GALLIUM_DRIVER "$sim" --socket "$dir/sim.sock" --tcp 0 \
 		>"$dir/sim.out" 2>"$dir/sim.err" &
 	wine_env_sim=$!
