@@ -57,8 +57,7 @@ trap cleanup EXIT
 
 # Wait (bounded) for a file to appear (virgl_test_server's socket) or for a line in a file.
 wait_for() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		[ -e "$1" ] && return 0
 		sleep 0.1
 	done
@@ -66,8 +65,7 @@ wait_for() {
 }
 
 wait_for_line() {
-	local i
-	for i in $(seq 200); do
+	for _ in $(seq 200); do
 		grep -qxF "$1" "$2" 2>/dev/null && return 0
 		sleep 0.1
 	done
