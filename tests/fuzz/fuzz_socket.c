@@ -20,6 +20,13 @@
 #include "resting.h"
 
 #define GUEST_MEM_BYTES (4u << 20)
+/*
+ * The fake GPU answers every command at once, so a command that times out
+ * here only means the machine starved this process: the harness's 200 ms
+ * then made long runs at low priority fail their checks on commands the
+ * close had given up on and the device answered afterwards.
+ */
+#define COMMAND_TIMEOUT_NS (5000ull * 1000000ull)
 
 /*
  * The client: one thread for the whole run, handed each input in turn (a
@@ -109,6 +116,7 @@ static void setup(void)
 		fail("pthread_create");
 	if (harness_up(&h, NULL) != VGPU_OK)
 		fail("cannot bring the device up");
+	vgpu_device_set_command_timeout(h.dev, COMMAND_TIMEOUT_NS);
 	observer = harness_open(&h, &h);
 	mem = guest_mem_create(GUEST_MEM_BYTES);
 	if (!observer || !mem)
@@ -139,8 +147,17 @@ static void check_clean(void)
 		fail("objects left after the connection ended");
 	}
 	now = resting_of(&h);
-	if (memcmp(&now, &baseline, sizeof(now)) != 0)
+	if (memcmp(&now, &baseline, sizeof(now)) != 0) {
+		fprintf(stderr,
+			"fuzz_socket: allocs %lld, dma %lld, backings %lld, maps %lld, locks %lld, "
+			"events %lld; at rest %lld, %lld, %lld, %lld, %lld, %lld\n",
+			(long long)now.allocs, (long long)now.dma, (long long)now.backings,
+			(long long)now.maps, (long long)now.locks, (long long)now.events,
+			(long long)baseline.allocs, (long long)baseline.dma,
+			(long long)baseline.backings, (long long)baseline.maps,
+			(long long)baseline.locks, (long long)baseline.events);
 		fail("OS objects left after the connection ended");
+	}
 	if (h.os.violations || fake_gpu_stats(&h.gpu).violations)
 		fail("misuse of the OS table or the device");
 }
