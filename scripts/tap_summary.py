@@ -5,8 +5,9 @@
 Usage: tap_summary.py TESTLOG.json [LABEL]
 
 Prints each failing case with its first diagnostics (and each program that
-died without reporting) to stdout, then a last line "PASSED FAILED".  A program that ran no case or
-failed without a "not ok" line counts as one failure.
+died without reporting) to stdout, then a last line "PASSED FAILED".  A
+program that ran no case or failed without a "not ok" line counts as one
+failure.
 """
 import json
 import re
