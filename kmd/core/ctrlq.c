@@ -206,7 +206,8 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 		return VGPU_E_NO_MEMORY;
 	}
 	slot = req->slot->dma.va;
-	vgpu_zero(slot, SLOT_INDIRECT_OFFSET);
+	/* Only what the device reads or writes: zeroing whole slots cost more than the rest. */
+	vgpu_zero(slot, cmd_len);
 	req->cmd_len = cmd_len;
 	req->bufs[0] = (struct vgpu_vq_buf){ .pa = req->slot->dma.pa, .len = cmd_len };
 	req->nbufs = 1;
@@ -214,6 +215,7 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 
 	if (resp_len <= VGPU_REQ_RESP_MAX) {
 		req->resp = slot + SLOT_RESP_OFFSET;
+		vgpu_zero(req->resp, resp_len);
 		req->bufs[VGPU_REQ_MAX_BUFS - 1] =
 			(struct vgpu_vq_buf){ .pa = req->slot->dma.pa + SLOT_RESP_OFFSET,
 					      .len = resp_len,
