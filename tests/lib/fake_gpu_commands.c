@@ -199,6 +199,29 @@ static uint8_t host_byte(uint32_t res_id, uint64_t offset)
 	return (uint8_t)(res_id * 13u + offset * 3u + 1u);
 }
 
+/*
+ * A new buffer's host bytes: host_byte's pattern repeats every 256 bytes,
+ * so one period is computed and the rest copied (the fuzzers create
+ * buffers of up to HOST_COPY_MAX bytes by the thousand).
+ */
+static uint8_t *host_bytes(uint32_t res_id, uint32_t len)
+{
+	uint8_t *host = malloc(len);
+	uint32_t done;
+
+	if (!host)
+		return NULL;
+	for (done = 0; done < len && done < 256u; done++)
+		host[done] = host_byte(res_id, done);
+	while (done < len) {
+		uint32_t n = len - done < done ? len - done : done;
+
+		memcpy(host + done, host, n);
+		done += n;
+	}
+	return host;
+}
+
 static uint32_t cmd_resource_create_3d(struct fake_gpu_command *c)
 {
 	struct fake_gpu *gpu = c->gpu;
@@ -227,11 +250,8 @@ static uint32_t cmd_resource_create_3d(struct fake_gpu_command *c)
 		.last_level = req.last_level,
 		.nr_samples = req.nr_samples,
 	};
-	if (req.target == PIPE_BUFFER && req.width <= HOST_COPY_MAX) {
-		res->host = malloc(req.width);
-		for (uint32_t i = 0; res->host && i < req.width; i++)
-			res->host[i] = host_byte(req.resource_id, i);
-	}
+	if (req.target == PIPE_BUFFER && req.width <= HOST_COPY_MAX)
+		res->host = host_bytes(req.resource_id, req.width);
 	gpu->nresources++;
 	return WIRE_RESP_OK_NODATA;
 }
