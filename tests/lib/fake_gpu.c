@@ -61,7 +61,9 @@ void fake_gpu_raise_irq(struct fake_gpu *gpu, uint16_t queue)
 	gpu->isr |= 1;
 	gpu->irq_raised++;
 	gpu->stats.interrupts++;
-	pthread_cond_broadcast(&gpu->irq_cond);
+	/* Inline, the notify delivers it: waking the thread only to sleep again cost a switch. */
+	if (!gpu->irq_inline)
+		pthread_cond_broadcast(&gpu->irq_cond);
 }
 
 static void *irq_thread_main(void *arg)
