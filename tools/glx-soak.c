@@ -13,7 +13,6 @@
 #include <GL/glx.h>
 #include <X11/Xlib.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "soak_frame.h"
 
@@ -43,19 +42,15 @@ int main(int argc, char **argv)
 		GLX_RGBA, GLX_DOUBLEBUFFER, GLX_RED_SIZE, 8, GLX_GREEN_SIZE, 8, GLX_BLUE_SIZE, 8,
 		None
 	};
-	double seconds = argc > 1 ? atof(argv[1]) : 0;
-	int size = argc > 2 ? atoi(argv[2]) : DEFAULT_SIZE;
 	XSetWindowAttributes swa = { 0 };
 	struct window w;
 	XVisualInfo *vi;
 	GLXContext ctx;
-	int status;
+	double seconds;
+	int size, status;
 
-	if (argc < 2 || argc > 3 || !(seconds > 0) || size <= 0 || size > SOAK_FRAME_MAX) {
-		fprintf(stderr, "usage: vgpu-glx-soak SECONDS [SIZE (at most %d)]\n",
-			SOAK_FRAME_MAX);
+	if (soak_parse_args("vgpu-glx-soak", argc, argv, DEFAULT_SIZE, &seconds, &size) != 0)
 		return 2;
-	}
 	w.dpy = XOpenDisplay(NULL);
 	if (!w.dpy)
 		return fail("cannot open the X display");

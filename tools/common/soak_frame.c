@@ -5,6 +5,7 @@
 #include <GL/gl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifndef _WIN32
 #include <time.h>
@@ -13,7 +14,8 @@
 #include "soak_frame.h"
 
 #define TEX_MIN 4
-#define TEX_SPREAD 29 /* texture sides run from TEX_MIN to TEX_MIN + TEX_SPREAD - 1 */
+/* Texture sides run from TEX_MIN to TEX_MIN + TEX_SPREAD - 1, below any drawable's side. */
+#define TEX_SPREAD (SOAK_FRAME_MIN - TEX_MIN)
 
 struct rgba {
 	uint8_t r, g, b, a;
@@ -149,10 +151,10 @@ int soak_frame(unsigned frame, int width, int height, char *why, size_t why_size
 	GLenum error;
 	GLuint tex;
 
-	if (width < TEX_MIN + TEX_SPREAD || height < TEX_MIN + TEX_SPREAD ||
-	    width > SOAK_FRAME_MAX || height > SOAK_FRAME_MAX) {
+	if (width < SOAK_FRAME_MIN || height < SOAK_FRAME_MIN || width > SOAK_FRAME_MAX ||
+	    height > SOAK_FRAME_MAX) {
 		snprintf(why, why_size, "a %dx%d drawable: the soak needs %d to %d a side", width,
-			 height, TEX_MIN + TEX_SPREAD, SOAK_FRAME_MAX);
+			 height, SOAK_FRAME_MIN, SOAK_FRAME_MAX);
 		return -1;
 	}
 	p = place(frame, width, height);
@@ -195,6 +197,20 @@ static double now_s(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 #endif
+}
+
+int soak_parse_args(const char *program, int argc, char **argv, int default_size, double *seconds,
+		    int *size)
+{
+	*seconds = argc > 1 ? atof(argv[1]) : 0;
+	*size = argc > 2 ? atoi(argv[2]) : default_size;
+	if (argc < 2 || argc > 3 || !(*seconds > 0) || *size < SOAK_FRAME_MIN ||
+	    *size > SOAK_FRAME_MAX) {
+		fprintf(stderr, "usage: %s SECONDS [SIZE (%d to %d)]\n", program, SOAK_FRAME_MIN,
+			SOAK_FRAME_MAX);
+		return 2;
+	}
+	return 0;
 }
 
 int soak_run(const char *program, int size, double seconds, void (*present)(void *ctx), void *ctx)

@@ -14,7 +14,8 @@
 
 #include <stddef.h>
 
-/* Upper bound of the drawable's width and height. */
+/* Bounds of the drawable's width and height (the textures are up to 32 a side). */
+#define SOAK_FRAME_MIN 33
 #define SOAK_FRAME_MAX 128
 
 /*
@@ -22,6 +23,14 @@
  * drawable and check it: 0, or -1 with what was wrong in `why`.
  */
 int soak_frame(unsigned frame, int width, int height, char *why, size_t why_size);
+
+/*
+ * The soak client's command line, "PROGRAM SECONDS [SIZE]": 0 with the
+ * run's length and the drawable's side (default_size without SIZE), or 2
+ * (the exit status) after printing the usage.
+ */
+int soak_parse_args(const char *program, int argc, char **argv, int default_size, double *seconds,
+		    int *size);
 
 /*
  * The soak client's whole run: check that the current context's renderer is

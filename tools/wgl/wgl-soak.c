@@ -9,7 +9,6 @@
  *   wgl-soak SECONDS [SIZE]
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "soak_frame.h"
 #include "wgl_app.h"
@@ -26,15 +25,12 @@ static void present(void *ctx)
 
 int main(int argc, char **argv)
 {
-	double seconds = argc > 1 ? atof(argv[1]) : 0;
-	int size = argc > 2 ? atoi(argv[2]) : DEFAULT_SIZE;
 	struct wgl_app app;
-	int status = 1;
+	double seconds;
+	int size, status = 1;
 
-	if (argc < 2 || argc > 3 || !(seconds > 0) || size <= 0 || size > SOAK_FRAME_MAX) {
-		fprintf(stderr, "usage: wgl-soak SECONDS [SIZE (at most %d)]\n", SOAK_FRAME_MAX);
+	if (soak_parse_args("wgl-soak", argc, argv, DEFAULT_SIZE, &seconds, &size) != 0)
 		return 2;
-	}
 	if (wgl_open(&app, "wgl-soak", size, size, WGL_PROFILE_LEGACY, 0, 0))
 		status = soak_run("wgl-soak", size, seconds, present, &app);
 	else
