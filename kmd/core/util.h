@@ -38,11 +38,22 @@ static inline void vgpu_zero(void *dst, size_t len)
 		*d++ = 0;
 }
 
+/*
+ * In words when the two ends can be aligned together: the large copies
+ * (command streams into request chunks) are, and the core is built
+ * without vector registers.
+ */
 static inline void vgpu_copy(void *dst, const void *src, size_t len)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d ^ (uintptr_t)s) & 7u) == 0) {
+		for (; len && ((uintptr_t)d & 7u); len--)
+			*d++ = *s++;
+		for (; len >= 8; len -= 8, d += 8, s += 8)
+			*(vgpu_any_word *)(void *)d = *(const vgpu_any_word *)(const void *)s;
+	}
 	while (len--)
 		*d++ = *s++;
 }
