@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vgpu-bench: what our spine costs.  Each metric runs two ways in the same
- * run against the same kind of device (QEMU's vhost-user-gpu):
+ * vgpu-bench: what our spine costs.  Each metric runs three ways in the
+ * same run against the same kind of device (QEMU's vhost-user-gpu):
  *  - raw:  hand-built virtio-gpu commands on the core's virtqueue, in
  *          process, one thread (tools/bench/bench_raw.h);
- *  - vgpu: libvgpu -> socket -> vgpu-sim (the kmd core) (bench_vgpu.h);
- * and reports medians and 90th percentiles of each, and their ratio.
+ *  - core: libvgpu -> the kmd core, in process (bench_core_channel.h):
+ *          a Windows guest's path, less the IOCTL's trip into its kernel;
+ *  - vgpu: libvgpu -> socket -> vgpu-sim (the kmd core) (bench_vgpu.h),
+ *          so vgpu against core is what only the sim's socket adds;
+ * and reports medians and 90th percentiles of each, and their ratios.
  *
  *   vgpu-bench [--quick] [--reps N]
  *
@@ -25,7 +28,8 @@
 #define DEFAULT_REPS 300u
 #define QUICK_REPS 10u
 #define MAX_REPS 100000u
-#define NUM_WAYS 2u
+/* raw, core, vgpu: the order of the columns and of samples[]. */
+#define NUM_WAYS 3u
 /*
  * Repetitions of one way before switching to the other.  Measured here:
  * switching after every repetition gave steadier ratios run to run than
@@ -140,29 +144,40 @@ static void print_header(const struct bench_plan *plan)
 {
 	printf("vgpu-bench: the spine's cost against a bare driver, same device, same run\n"
 	       "  raw  = hand-built virtio-gpu commands on the core's virtqueue, in process\n"
-	       "  vgpu = libvgpu -> socket -> vgpu-sim (kmd core); both drive QEMU's "
+	       "  core = libvgpu -> the kmd core, in process (a Windows guest, less its "
+	       "IOCTL syscall)\n"
+	       "  vgpu = libvgpu -> socket -> vgpu-sim (kmd core); all three drive QEMU's "
 	       "vhost-user-gpu\n"
 	       "cells: median (p90) of %u repetitions per way after %u warm-up; the ways "
 	       "alternate every %u repetition(s)\n"
 	       "  p90 of a rate = the rate 90%% of the repetitions reached\n"
-	       "ratio: vgpu/raw for times, raw/vgpu for rates (so > 1 means vgpu is slower)\n\n",
+	       "ratios: X/raw for times, raw/X for rates (so > 1 means X is slower); "
+	       "core/raw is\n"
+	       "  what a Windows guest pays, vgpu/raw adds the sim's socket hop\n\n",
 	       plan->reps, plan->warmup, plan->block);
-	printf("%-44s %-5s %20s %20s %7s %6s\n", "metric", "unit", "raw", "vgpu", "ratio", "reps");
+	printf("%-44s %-5s %18s %18s %18s %8s %8s %6s\n", "metric", "unit", "raw", "core", "vgpu",
+	       "core/raw", "vgpu/raw", "reps");
 	fflush(stdout);
 }
 
-/* samples[0] is raw, samples[1] vgpu. */
+/* Same work every way: the time ratio is also the inverse rate ratio. */
+static double ratio(uint64_t ns, uint64_t raw_ns)
+{
+	return raw_ns ? (double)ns / (double)raw_ns : 0.0;
+}
+
+/* samples[] in the order raw, core, vgpu. */
 static void print_row(const struct bench_metric *m, struct bench_samples *samples)
 {
-	char raw[80], vgpu[80];
-	uint64_t raw_ns = bench_samples_median(&samples[0]);
-	uint64_t vgpu_ns = bench_samples_median(&samples[1]);
+	char cell[NUM_WAYS][80];
+	uint64_t ns[NUM_WAYS];
 
-	format_cell(raw, sizeof(raw), m, &samples[0]);
-	format_cell(vgpu, sizeof(vgpu), m, &samples[1]);
-	/* Same work both ways: the time ratio is also the inverse rate ratio. */
-	printf("%-44s %-5s %20s %20s %7.2f %6u\n", m->name, unit_name(m->unit), raw, vgpu,
-	       raw_ns ? (double)vgpu_ns / (double)raw_ns : 0.0, samples[0].count);
+	for (unsigned int i = 0; i < NUM_WAYS; i++) {
+		format_cell(cell[i], sizeof(cell[i]), m, &samples[i]);
+		ns[i] = bench_samples_median(&samples[i]);
+	}
+	printf("%-44s %-5s %18s %18s %18s %8.2f %8.2f %6u\n", m->name, unit_name(m->unit), cell[0],
+	       cell[1], cell[2], ratio(ns[1], ns[0]), ratio(ns[2], ns[0]), samples[0].count);
 	fflush(stdout);
 }
 
@@ -171,10 +186,12 @@ static int measure_one(const struct bench_metric *m, struct bench_target *const 
 {
 	struct bench_samples samples[NUM_WAYS] = { 0 };
 	struct bench_target *failed = NULL;
-	int ret = VGPU_E_NO_MEMORY;
+	int ret = VGPU_OK;
 
-	if (bench_samples_init(&samples[0], plan->reps) == 0 &&
-	    bench_samples_init(&samples[1], plan->reps) == 0)
+	for (unsigned int i = 0; i < NUM_WAYS && ret == VGPU_OK; i++)
+		if (bench_samples_init(&samples[i], plan->reps) != 0)
+			ret = VGPU_E_NO_MEMORY;
+	if (ret == VGPU_OK)
 		ret = bench_measure(m, targets, NUM_WAYS, plan, samples, &failed);
 	if (ret == VGPU_OK)
 		print_row(m, samples);
@@ -183,8 +200,8 @@ static int measure_one(const struct bench_metric *m, struct bench_target *const 
 			failed->way.ops->error(failed->way.priv));
 	else
 		fprintf(stderr, "vgpu-bench: %s: %s\n", m->name, vgpu_status_str(ret));
-	bench_samples_fini(&samples[0]);
-	bench_samples_fini(&samples[1]);
+	for (unsigned int i = 0; i < NUM_WAYS; i++)
+		bench_samples_fini(&samples[i]);
 	return ret;
 }
 
@@ -210,10 +227,19 @@ static bool open_target(const char *name, int (*open)(struct bench_way *, char *
 
 int main(int argc, char **argv)
 {
-	struct bench_target raw = { 0 }, vgpu = { 0 };
-	struct bench_target *const targets[NUM_WAYS] = { &raw, &vgpu };
+	static const struct {
+		const char *name;
+		int (*open)(struct bench_way *, char *, size_t);
+	} ways[NUM_WAYS] = {
+		{ "raw", bench_raw_open },
+		{ "core", bench_core_open },
+		{ "vgpu", bench_vgpu_open },
+	};
+	struct bench_target way_targets[NUM_WAYS] = { 0 };
+	struct bench_target *targets[NUM_WAYS];
 	struct bench_plan plan;
 	int parsed = parse_options(argc, argv, &plan);
+	unsigned int opened = 0;
 	int status = 0;
 
 	if (parsed != 0)
@@ -222,18 +248,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vgpu-bench: the command streams do not fit their buffers\n");
 		return 1;
 	}
-	if (!open_target("vgpu", bench_vgpu_open, &vgpu))
-		return 1;
-	if (!open_target("raw", bench_raw_open, &raw)) {
-		bench_target_release(&vgpu);
-		return 1;
-	}
-	print_header(&plan);
-	for (unsigned int i = 0; i < bench_num_metrics && !status; i++) {
-		if (measure_one(&bench_metrics[i], targets, &plan) != VGPU_OK)
+	/* The sim first: it must not inherit the other ways' device connections. */
+	for (unsigned int i = NUM_WAYS; i-- > 0; opened++) {
+		targets[i] = &way_targets[i];
+		if (!open_target(ways[i].name, ways[i].open, targets[i])) {
 			status = 1;
+			break;
+		}
 	}
-	bench_target_release(&raw);
-	bench_target_release(&vgpu);
+	if (!status) {
+		print_header(&plan);
+		for (unsigned int i = 0; i < bench_num_metrics && !status; i++) {
+			if (measure_one(&bench_metrics[i], targets, &plan) != VGPU_OK)
+				status = 1;
+		}
+	}
+	for (unsigned int i = NUM_WAYS - opened; i < NUM_WAYS; i++)
+		bench_target_release(targets[i]);
 	return status;
 }

@@ -12,29 +12,17 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "completion.h"
-#include "guest_mem.h"
 #include "options.h"
 #include "server.h"
-#include "sim_os.h"
-#include "vgpu_core.h"
-#include "vhost_user_transport.h"
+#include "sim_device.h"
 
 struct sim {
 	struct sim_options opts;
-	struct guest_mem *mem;
-	struct backend backend;
-	struct vhost_user_transport transport;
-	bool transport_up;
-	struct completion completion;
-	struct sim_os os;
-	struct vgpu_device *dev;
+	struct sim_device device;
 	struct server server;
 	bool serving;
 };
 
-/* SIGINT/SIGTERM arrive through a descriptor; threads started later inherit the mask. */
 static int open_signal_fd(void)
 {
 	sigset_t set;
@@ -48,77 +36,6 @@ static int open_signal_fd(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-static int start_backend(struct sim *sim)
-{
-	int err = backend_spawn_device(sim->opts.backend_path, sim->opts.device, &sim->backend);
-
-	if (err) {
-		fprintf(stderr, "vgpu-sim: cannot start the device backend %s: %s\n",
-			sim->opts.backend_path, strerror(-err));
-		return -1;
-	}
-	err = vut_init(&sim->transport, sim->backend.sock, sim->mem, VUT_DEFAULT_TIMEOUT_MS);
-	if (err) {
-		fprintf(stderr, "vgpu-sim: transport setup failed: %s\n", strerror(-err));
-		return -1;
-	}
-	sim->transport_up = true;
-	err = completion_start(&sim->completion, &sim->transport, sim->backend.sock);
-	if (err) {
-		fprintf(stderr, "vgpu-sim: cannot start the completion thread: %s\n",
-			strerror(-err));
-		return -1;
-	}
-	return 0;
-}
-
-static void explain_device_failure(struct sim *sim, int status)
-{
-	char how[64];
-
-	fprintf(stderr, "vgpu-sim: the device did not come up (status %d)\n", status);
-	if (vut_error(&sim->transport)[0])
-		fprintf(stderr, "vgpu-sim: %s\n", vut_error(&sim->transport));
-	/* A backend that died explains more than the protocol error does. */
-	completion_stop(&sim->completion);
-	backend_stop(&sim->backend);
-	backend_describe_exit(&sim->backend, how, sizeof(how));
-	fprintf(stderr, "vgpu-sim: backend %s: %s\n", sim->opts.backend_path, how);
-}
-
-/* The limits vgpu.sys sets from the guest's RAM (docs/windows.md), from the host's here. */
-static void set_pin_limits(struct sim *sim)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), page_size = sysconf(_SC_PAGESIZE);
-	uint64_t ram = pages > 0 && page_size > 0 ? (uint64_t)pages * (uint64_t)page_size : 0;
-
-	vgpu_device_set_pin_limits(sim->dev, ram / 2, ram / 2 / 4 * 3);
-}
-
-static int start_device(struct sim *sim)
-{
-	int status;
-
-	sim_os_init(&sim->os, sim->mem, vut_host_region(&sim->transport), sim->opts.log_level);
-	status = vgpu_device_create(sim_os_table(&sim->os), vut_transport(&sim->transport),
-				    sim->opts.device->personality, &sim->dev);
-	if (status != VGPU_OK) {
-		sim->dev = NULL;
-		explain_device_failure(sim, status);
-		return -1;
-	}
-	set_pin_limits(sim);
-	/* Completions must reach the device before bring-up waits for its first answer. */
-	completion_attach(&sim->completion, sim->dev);
-	status = vgpu_device_start(sim->dev);
-	if (status != VGPU_OK) {
-		explain_device_failure(sim, status);
-		return -1;
-	}
-	return 0;
-}
-
-/* Announced before "ready", so that whoever waits for ready knows the port by then. */
 static int listen_tcp(struct sim *sim)
 {
 	uint16_t port;
@@ -138,17 +55,19 @@ static int listen_tcp(struct sim *sim)
 
 static int start(struct sim *sim)
 {
+	const struct sim_device_config cfg = {
+		.mem_size = sim->opts.mem_size,
+		.device = sim->opts.device,
+		.backend_path = sim->opts.backend_path,
+		.log_level = sim->opts.log_level,
+	};
+	struct sim_device *d = &sim->device;
 	int err;
 
-	sim->mem = guest_mem_create(sim->opts.mem_size);
-	if (!sim->mem) {
-		fprintf(stderr, "vgpu-sim: cannot create guest memory: %s\n", strerror(errno));
+	if (sim_device_start(d, &cfg, "vgpu-sim") != 0)
 		return -1;
-	}
-	if (start_backend(sim) != 0 || start_device(sim) != 0)
-		return -1;
-	err = server_start(&sim->server, sim->opts.socket_path, sim->dev, sim->mem,
-			   vut_host_region(&sim->transport));
+	err = server_start(&sim->server, sim->opts.socket_path, d->dev, d->mem,
+			   vut_host_region(&d->transport));
 	if (err) {
 		fprintf(stderr, "vgpu-sim: cannot listen on %s: %s\n", sim->opts.socket_path,
 			strerror(-err));
@@ -158,33 +77,20 @@ static int start(struct sim *sim)
 	return listen_tcp(sim);
 }
 
-/* Undo whatever start() got done, in reverse order. */
 static void stop(struct sim *sim)
 {
 	if (sim->serving)
 		server_stop(&sim->server);
-	/* No interrupt may run into a device being destroyed. */
-	completion_stop(&sim->completion);
-	if (sim->dev)
-		vgpu_device_destroy(sim->dev);
-	if (sim->transport_up)
-		vut_fini(&sim->transport);
-	backend_stop(&sim->backend);
-	guest_mem_destroy(sim->mem);
+	sim_device_stop(&sim->device);
 }
 
-/*
- * The device is lost for good: the core's device and every open file are
- * bound to it, so the sim cannot bring up another.  Say how the backend
- * ended once it has, and that only a restart helps.
- */
 static bool reap_lost_backend(struct sim *sim)
 {
 	char how[64];
 
-	if (!backend_exited(&sim->backend))
+	if (!backend_exited(&sim->device.backend))
 		return false;
-	backend_describe_exit(&sim->backend, how, sizeof(how));
+	backend_describe_exit(&sim->device.backend, how, sizeof(how));
 	fprintf(stderr,
 		"vgpu-sim: backend %s: %s; the device is lost for good: every client, new "
 		"ones too, gets DEVICE_LOST until vgpu-sim is restarted\n",
@@ -204,7 +110,7 @@ static void serve(struct sim *sim, int sig_fd)
 
 	for (;;) {
 		/* Woken once a second to reap a backend that died. */
-		if (!reaped && completion_backend_lost(&sim->completion))
+		if (!reaped && completion_backend_lost(&sim->device.completion))
 			reaped = reap_lost_backend(sim);
 		if (poll(pfds, 3, 1000) < 0) {
 			if (errno == EINTR)
@@ -222,7 +128,7 @@ static void serve(struct sim *sim, int sig_fd)
 
 int main(int argc, char **argv)
 {
-	struct sim sim = { .backend = { .pid = -1, .sock = -1, .reaped = true } };
+	struct sim sim = { .device = SIM_DEVICE_INIT };
 	int sig_fd, parsed, ok;
 
 	parsed = sim_parse_options(argc, argv, &sim.opts);

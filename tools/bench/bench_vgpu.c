@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_core_channel.h"
 #include "libvgpu.h"
 #include "sim_harness.h"
 #include "virgl_stream.h"
@@ -154,7 +155,36 @@ static const struct bench_way_ops vgpu_ops = {
 	.close = vgpu_way_close,
 };
 
-int bench_vgpu_open(struct bench_way *way, char *why, size_t why_cap)
+/* The sim's socket (started here unless VGPU_SOCKET names one). */
+static int open_through_sim(struct bench_vgpu *v, char *why, size_t why_cap)
+{
+	int ret = vgpu_reach_device(v, why, why_cap);
+
+	if (ret == VGPU_OK) {
+		ret = vgpu_open(&v->dev);
+		if (ret != VGPU_OK)
+			snprintf(why, why_cap, "vgpu_open: %s", vgpu_open_error());
+	}
+	return ret;
+}
+
+/* The kmd core in this process. */
+static int open_in_process(struct bench_vgpu *v, char *why, size_t why_cap)
+{
+	struct vgpu_channel *channel;
+	int ret = bench_core_channel_open(&channel, why, why_cap);
+
+	if (ret == VGPU_OK) {
+		ret = vgpu_open_channel(channel, &v->dev);
+		if (ret != VGPU_OK)
+			snprintf(why, why_cap, "vgpu_open_channel: %s", vgpu_open_error());
+	}
+	return ret;
+}
+
+/* A libvgpu device opened by `open`, a context on it, and the way named `name`. */
+static int open_way(const char *name, int (*open)(struct bench_vgpu *, char *, size_t),
+		    struct bench_way *way, char *why, size_t why_cap)
 {
 	struct bench_vgpu *v;
 	int ret;
@@ -166,12 +196,7 @@ int bench_vgpu_open(struct bench_way *way, char *why, size_t why_cap)
 		snprintf(why, why_cap, "out of memory");
 		return VGPU_E_NO_MEMORY;
 	}
-	ret = vgpu_reach_device(v, why, why_cap);
-	if (ret == VGPU_OK) {
-		ret = vgpu_open(&v->dev);
-		if (ret != VGPU_OK)
-			snprintf(why, why_cap, "vgpu_open: %s", vgpu_open_error());
-	}
+	ret = open(v, why, why_cap);
 	if (ret == VGPU_OK) {
 		ret = vgpu_step(v, "vgpu_context_create",
 				vgpu_context_create(v->dev, VGPU_CAPSET_VIRGL2, "vgpu-bench"));
@@ -182,6 +207,16 @@ int bench_vgpu_open(struct bench_way *way, char *why, size_t why_cap)
 		vgpu_way_close(v);
 		return ret;
 	}
-	*way = (struct bench_way){ .name = "vgpu", .ops = &vgpu_ops, .priv = v };
+	*way = (struct bench_way){ .name = name, .ops = &vgpu_ops, .priv = v };
 	return VGPU_OK;
+}
+
+int bench_vgpu_open(struct bench_way *way, char *why, size_t why_cap)
+{
+	return open_way("vgpu", open_through_sim, way, why, why_cap);
+}
+
+int bench_core_open(struct bench_way *way, char *why, size_t why_cap)
+{
+	return open_way("core", open_in_process, way, why, why_cap);
 }

@@ -19,4 +19,10 @@
  */
 int bench_vgpu_open(struct bench_way *way, char *why, size_t why_cap);
 
+/*
+ * The "core" way: the same libvgpu calls through the kmd core in this
+ * process, with its own device (bench_core_channel.h), no socket.
+ */
+int bench_core_open(struct bench_way *way, char *why, size_t why_cap);
+
 #endif /* VGPU_BENCH_VGPU_H */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct vgpu_channel;
+struct vgpu_dev;
 
 /* One piece of an IN_DIRECT payload. */
 struct vgpu_piece {
@@ -59,6 +60,12 @@ struct vgpu_channel {
 int vgpu_channel_socket_open(const char *address, struct vgpu_channel **out, char *why,
 			     size_t why_cap);
 int vgpu_channel_device_open(struct vgpu_channel **out, char *why, size_t why_cap);
+
+/*
+ * A device over a channel the caller made (vgpu-bench's in-process core);
+ * libvgpu owns the channel from here, whatever the result.  As vgpu_open.
+ */
+int vgpu_open_channel(struct vgpu_channel *channel, struct vgpu_dev **out);
 
 /* A failure with its line: `fmt` (printf-style) into `why`; returns `status`. */
 int vgpu_fail_why(char *why, size_t why_cap, int status, const char *fmt, ...);

@@ -140,6 +140,18 @@ static int open_dev(const char *address, struct vgpu_dev **out)
 	return dev_create(channel, out);
 }
 
+int vgpu_open_channel(struct vgpu_channel *channel, struct vgpu_dev **out)
+{
+	if (!out || !channel) {
+		if (channel)
+			channel->ops->close(channel);
+		return VGPU_E_INVALID;
+	}
+	*out = NULL;
+	open_error[0] = '\0';
+	return dev_create(channel, out);
+}
+
 int vgpu_open_socket(const char *address, struct vgpu_dev **out)
 {
 	if (!address || !*address)
