@@ -432,8 +432,9 @@ int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uin
 		uint32_t num_handles, uint64_t *fence)
 {
 	struct vgpu_submit req = { .size = size, .num_handles = num_handles };
+	uint32_t handle_bytes = num_handles * (uint32_t)sizeof(*handles);
 	struct vgpu_piece pieces[2] = {
-		{ .base = handles, .len = num_handles * (uint32_t)sizeof(*handles) },
+		{ .base = handles, .len = handle_bytes },
 		{ .base = cmds, .len = size },
 	};
 	struct vgpu_call call = {
@@ -448,6 +449,18 @@ int vgpu_submit(struct vgpu_dev *dev, const void *cmds, uint32_t size, const uin
 	if (!dev || (!cmds && size) || (!handles && num_handles) || size > VGPU_MAX_SUBMIT_BYTES ||
 	    num_handles > VGPU_MAX_SUBMIT_HANDLES)
 		return VGPU_E_INVALID;
+	/*
+	 * A payload already in one piece (handles right before the stream, or
+	 * no handles) goes as it lies: a channel that needs it contiguous (the
+	 * Windows IOCTL) would otherwise copy the whole stream first.
+	 */
+	if (!num_handles) {
+		pieces[0] = pieces[1];
+		call.num_pieces = 1;
+	} else if ((const uint8_t *)handles + handle_bytes == (const uint8_t *)cmds) {
+		pieces[0].len = handle_bytes + size;
+		call.num_pieces = 1;
+	}
 	return timeline_call(dev, &call, &req.signal, fence);
 }
 

@@ -9,12 +9,19 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/set.h"
 #include "util/u_atomic.h"
 
 struct virgl_vgpu_cmd_buf {
 	struct virgl_cmd_buf base;
+	/*
+	 * Room for a submit's handles, then the stream (base.buf): the
+	 * handles are put right before it, so that libvgpu sends the payload
+	 * as it lies instead of gathering it into one buffer.
+	 */
+	uint32_t *block;
 	struct virgl_vgpu_winsys *ws;
 	struct virgl_hw_res **res; /* listed resources, each referenced */
 	uint32_t *handles;         /* their libvgpu handles, for the submit */
@@ -51,7 +58,7 @@ static void virgl_vgpu_cmd_buf_destroy(struct virgl_cmd_buf *cbuf)
 	_mesa_set_destroy(cb->listed, NULL);
 	free(cb->res);
 	free(cb->handles);
-	free(cb->base.buf);
+	free(cb->block);
 	free(cb);
 }
 
@@ -65,9 +72,10 @@ static struct virgl_cmd_buf *virgl_vgpu_cmd_buf_create(struct virgl_winsys *vws,
 	if (!cb)
 		return NULL;
 	cb->ws = virgl_vgpu_winsys(vws);
-	cb->base.buf = calloc(size, sizeof(uint32_t));
+	cb->block = calloc(VGPU_MAX_SUBMIT_HANDLES + size, sizeof(uint32_t));
+	cb->base.buf = cb->block ? cb->block + VGPU_MAX_SUBMIT_HANDLES : NULL;
 	cb->listed = _mesa_pointer_set_create(NULL);
-	if (!cb->base.buf || !cb->listed) {
+	if (!cb->block || !cb->listed) {
 		virgl_vgpu_cmd_buf_destroy(&cb->base);
 		return NULL;
 	}
@@ -130,6 +138,20 @@ static boolean virgl_vgpu_res_is_referenced(struct virgl_winsys *vws, struct vir
 	return res && p_atomic_read(&res->cs_refs) > 0;
 }
 
+/* The listed handles, put right before the stream when they fit there. */
+static const uint32_t *handles_before_stream(struct virgl_vgpu_cmd_buf *cb)
+{
+	uint32_t *lead;
+
+	if (!cb->num_res)
+		return NULL;
+	if (cb->num_res > VGPU_MAX_SUBMIT_HANDLES)
+		return cb->handles; /* more than a submit takes: libvgpu refuses it */
+	lead = cb->base.buf - cb->num_res;
+	memcpy(lead, cb->handles, cb->num_res * sizeof(*lead));
+	return lead;
+}
+
 /*
  * An empty buffer submits nothing; its fence is then "everything so far".
  * A failed submit still consumes the buffer: its stream cannot be kept.
@@ -149,8 +171,8 @@ static int virgl_vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf 
 
 		status = p_atomic_read(&ws->lost)
 				 ? VGPU_E_DEVICE_LOST
-				 : vgpu_submit(ws->dev, cb->base.buf, cb->base.cdw * 4, cb->handles,
-					       cb->num_res, &value);
+				 : vgpu_submit(ws->dev, cb->base.buf, cb->base.cdw * 4,
+					       handles_before_stream(cb), cb->num_res, &value);
 		if (virgl_vgpu_ws_ok(ws, status, "submitting commands"))
 			virgl_vgpu_ws_fence_issued(ws, value);
 		virgl_vgpu_stats_end(ws, VIRGL_VGPU_SUBMIT, start, cb->base.cdw * 4);
