@@ -156,7 +156,8 @@ struct fake_gpu_res {
 	uint32_t nr_entries;
 	struct wire_mem_entry *entries; /* backing, NULL when detached */
 	uint64_t backing_len;
-	uint8_t *host;     /* host copy of a buffer's bytes */
+	uint8_t *host;     /* host copy of a buffer's bytes, made at its first transfer */
+	uint32_t host_len; /* how many (0: the buffer has no host copy) */
 	uint64_t ctx_mask; /* bit i: attached to contexts[i] */
 	bool blob;         /* a HOST3D blob */
 	uint32_t blob_flags;

@@ -200,9 +200,9 @@ static uint8_t host_byte(uint32_t res_id, uint64_t offset)
 }
 
 /*
- * A new buffer's host bytes: host_byte's pattern repeats every 256 bytes,
- * so one period is computed and the rest copied (the fuzzers create
- * buffers of up to HOST_COPY_MAX bytes by the thousand).
+ * A buffer's host bytes: host_byte's pattern repeats every 256 bytes, so
+ * one period is computed and the rest copied (buffers of up to
+ * HOST_COPY_MAX bytes).
  */
 static uint8_t *host_bytes(uint32_t res_id, uint32_t len)
 {
@@ -251,7 +251,7 @@ static uint32_t cmd_resource_create_3d(struct fake_gpu_command *c)
 		.nr_samples = req.nr_samples,
 	};
 	if (req.target == PIPE_BUFFER && req.width <= HOST_COPY_MAX)
-		res->host = host_bytes(req.resource_id, req.width);
+		res->host_len = req.width;
 	gpu->nresources++;
 	return WIRE_RESP_OK_NODATA;
 }
@@ -467,12 +467,17 @@ static uint32_t transfer(struct fake_gpu_command *c, bool to_host)
 				   res->id);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
-	if (res->target != PIPE_BUFFER || !res->host)
+	if (res->target != PIPE_BUFFER || !res->host_len)
 		return WIRE_RESP_OK_NODATA;
 	if (req.offset + req.box.w > res->backing_len) {
 		fake_gpu_violation(c->gpu, "buffer transfer past the backing of %u", res->id);
 		return WIRE_RESP_ERR_INVALID_PARAMETER;
 	}
+	/* Made only now: the fuzzers create large buffers by the thousand and move few. */
+	if (!res->host)
+		res->host = host_bytes(res->id, res->host_len);
+	if (!res->host)
+		return WIRE_RESP_ERR_OUT_OF_MEMORY;
 	copy_backing(c->gpu, res, req.offset, req.box.w, to_host, req.box.x);
 	return WIRE_RESP_OK_NODATA;
 }
