@@ -39,6 +39,9 @@
 #define RESP_MAX 4096u
 #define SHM_CAP_AT 0xb0u
 #define SHM_BAR_ADDRESS 0x800000000ull
+/* Mvisor's VMM places blobs from 256 GiB up; the core takes the next 256 GiB. */
+#define MVISOR_WINDOW_PA (256ull << 30)
+#define MVISOR_WINDOW_BYTES (256ull << 30)
 #define COMMAND_TIMEOUT_NS 1000000ull
 #define MAX_OPS 32u
 /* The reset byte that makes the device never finish a reset: mixed, then compared. */
@@ -78,8 +81,9 @@ struct rig {
 	uint16_t deferred_queue[MAX_DEFERRED];
 	unsigned ndeferred;
 	uint64_t clock_ns;
-	bool in_device; /* answering: a nested notify must not re-enter */
-	bool msix;      /* interrupts are messages; otherwise a shared line and the ISR byte */
+	uint64_t shm_pa, shm_len; /* where add_shm put a host-visible window; 0: nowhere */
+	bool in_device;           /* answering: a nested notify must not re-enter */
+	bool msix; /* interrupts are messages; otherwise a shared line and the ISR byte */
 
 	/* fenced commands the device holds (deferred or dropped) and the last fence id seen */
 	unsigned fenced_held;
@@ -391,8 +395,8 @@ static void os_setup(void)
 /*
  * A shared memory capability after the standard list, in a BAR of its own
  * or in the one of the virtio structures.  The device's memory is where
- * the named BAR decodes: a 32-bit BAR holds only the address's low half.
- * Returns the BAR.
+ * the named BAR decodes: a 32-bit BAR holds only the address's low half
+ * (rig.shm_pa, when the region is the host-visible one).  Returns the BAR.
  */
 static uint8_t add_shm(void)
 {
@@ -409,7 +413,10 @@ static uint8_t add_shm(void)
 		base = (uint32_t)base;
 	fake_pci_cap_shm(&rig.pci, SHM_CAP_AT, 0, bar, id, offset, length);
 	rig.pci.cfg[CAP_PCICFG + 1] = SHM_CAP_AT;
-	fake_os_set_device_memory(&rig.fos, base + offset, length, NULL);
+	if (id == VGPU_SHM_ID_HOST_VISIBLE) {
+		rig.shm_pa = base + offset;
+		rig.shm_len = length;
+	}
 	return bar;
 }
 
@@ -692,6 +699,25 @@ static void start_near_wrap(void)
 	vgpu_dev_unlock(rig.dev);
 }
 
+/*
+ * The fake OS's device memory: the host-visible region, which the
+ * transport must find where add_shm put it, or for Mvisor's device
+ * without one, the window its VMM places blobs in.
+ */
+static void declare_device_memory(bool mvisor)
+{
+	uint64_t pa, len;
+
+	if (rig.t.ops->shm_region(rig.t.priv, VGPU_SHM_ID_HOST_VISIBLE, &pa, &len) == VGPU_OK) {
+		/* Raw config bytes may make a region of their own, but never move add_shm's. */
+		if (rig.shm_len && (pa != rig.shm_pa || len != rig.shm_len))
+			fail("the transport found the shared memory window elsewhere");
+		fake_os_set_device_memory(&rig.fos, pa, len, NULL);
+	} else if (mvisor) {
+		fake_os_set_device_memory(&rig.fos, MVISOR_WINDOW_PA, MVISOR_WINDOW_BYTES, NULL);
+	}
+}
+
 static void bring_up(uint8_t flags)
 {
 	enum vgpu_personality personality =
@@ -703,6 +729,7 @@ static void bring_up(uint8_t flags)
 	if (rig.msix)
 		vgpu_virtio_pci_set_msix(&rig.vp, 0, 1);
 	vgpu_virtio_pci_transport(&rig.vp, &rig.t);
+	declare_device_memory(flags & FLAG_MVISOR);
 	if (vgpu_device_create(&rig.os, &rig.t, personality, &rig.dev) != VGPU_OK) {
 		rig.dev = NULL;
 		return;

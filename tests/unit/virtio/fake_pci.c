@@ -327,7 +327,7 @@ static void fake_mmio_write(void *ctx, volatile void *addr, uint32_t width, uint
 		if (offset - DEVCFG_AT + width > DEVCFG_LEN)
 			bad_access(d, "write beyond the device configuration", offset);
 		else
-			fake_pci_store_le(d->devcfg + offset - DEVCFG_AT, width, value);
+			fake_pci_store_le(d->devcfg + (offset - DEVCFG_AT), width, value);
 	} else if (offset >= NOTIFY_AT) {
 		d->notifies++;
 		d->notify_offset = offset - NOTIFY_AT;
