@@ -8,6 +8,9 @@
 #   run-fuzzer.sh EXE DIR SECONDS WORKDIR
 set -uo pipefail
 exe=$1 dir=$2 seconds=$3 work=$4
+# A UBSan report is a crash like any other (meson's test setup says the
+# same; make fuzz and long runs come here directly).
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 name=$(basename "$exe")
 name=${name#fuzz_}
 mkdir -p "$work/corpus" "$work/crashes"
