@@ -79,7 +79,7 @@ static int payload_is(const uint32_t *handles, uint32_t num_handles, const uint3
 	uint32_t handle_bytes = num_handles * 4u;
 
 	return rec->payload_len == handle_bytes + STREAM_WORDS * 4u &&
-	       memcmp(rec->payload, handles, handle_bytes) == 0 &&
+	       (!num_handles || memcmp(rec->payload, handles, handle_bytes) == 0) &&
 	       memcmp(rec->payload + handle_bytes, stream, STREAM_WORDS * 4u) == 0;
 }
 

@@ -14,8 +14,13 @@
 #include "fake_os.h"
 #include "vgpu_core.h"
 
-/* Synchronous commands give up after this long in tests (the core's default is 5 s). */
-#define HARNESS_COMMAND_TIMEOUT_NS (200ull * 1000000ull)
+/*
+ * Synchronous commands give up after this long in tests (the core's default
+ * is 5 s): long enough for a fake GPU whose interrupt thread is starved on
+ * a loaded machine (200 ms was not: a bring-up timed out under ASan with
+ * fuzzers running), short enough for the tests that wait it out.
+ */
+#define HARNESS_COMMAND_TIMEOUT_NS (1000ull * 1000000ull)
 
 struct harness {
 	struct fake_os os;
