@@ -118,13 +118,14 @@ int bench_core_channel_open(struct vgpu_channel **out, char *why, size_t why_cap
 		.device = qemu,
 		.log_level = VGPU_LOG_WARN,
 	};
-	struct core_channel *c = calloc(1, sizeof(*c));
+	struct core_channel *c;
 	int status;
 
-	if (!c || !qemu) {
-		free(c);
+	if (!qemu)
+		return vgpu_fail_why(why, why_cap, VGPU_E_INVALID, "the sim knows no qemu device");
+	c = calloc(1, sizeof(*c));
+	if (!c)
 		return vgpu_fail_why(why, why_cap, VGPU_E_NO_MEMORY, "out of memory");
-	}
 	*c = (struct core_channel){ .base.ops = &core_ops,
 				    .device = SIM_DEVICE_INIT,
 				    .no_client = -1 };
