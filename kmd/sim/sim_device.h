@@ -19,7 +19,7 @@
 #include "vgpu_core.h"
 #include "vhost_user_transport.h"
 
-/* Zero it, then set backend as SIM_DEVICE_INIT does, before starting. */
+/* A sim_device before its start: no backend process or connection yet. */
 #define SIM_DEVICE_INIT                                                                            \
 	{                                                                                          \
 		.backend = {.pid = -1, .sock = -1, .reaped = true }                                \
