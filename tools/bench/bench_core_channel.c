@@ -23,7 +23,6 @@ struct core_channel {
 	struct vgpu_channel base;
 	struct sim_device device;
 	struct user_maps maps;
-	bool maps_up;
 	struct vgpu_file *file;
 	int no_client; /* -1: a call in process is never interrupted by its client leaving */
 	uint8_t *gather;
@@ -98,8 +97,7 @@ static void core_close(struct vgpu_channel *base)
 
 	if (c->file)
 		vgpu_file_close(c->file);
-	if (c->maps_up)
-		user_maps_fini(&c->maps);
+	user_maps_fini(&c->maps);
 	sim_device_stop(&c->device);
 	free(c->gather);
 	free(c);
@@ -129,14 +127,13 @@ int bench_core_channel_open(struct vgpu_channel **out, char *why, size_t why_cap
 	*c = (struct core_channel){ .base.ops = &core_ops,
 				    .device = SIM_DEVICE_INIT,
 				    .no_client = -1 };
+	user_maps_init(&c->maps);
 	cfg.backend_path = backend_default_path(qemu);
 	if (sim_device_start(&c->device, &cfg, "vgpu-bench") != 0) {
 		core_close(&c->base);
 		return vgpu_fail_why(why, why_cap, VGPU_E_DEVICE,
 				     "the in-process device did not start (see above)");
 	}
-	user_maps_init(&c->maps);
-	c->maps_up = true;
 	status = vgpu_file_open(c->device.dev, &c->maps, &c->file);
 	if (status != VGPU_OK) {
 		c->file = NULL;
