@@ -43,10 +43,13 @@ vtest_sock=/tmp/.virgl_test
 if ! ss -xl | grep -q " $vtest_sock "; then
 	virgl_test_server --use-egl-surfaceless --socket-path="$vtest_sock" >"$out/vtest.log" 2>&1 &
 	vtest=$!
-	for _ in $(seq 50); do
+	for _ in $(seq 200); do
 		ss -xl | grep -q " $vtest_sock " && break
+		kill -0 "$vtest" 2>/dev/null || break
 		sleep 0.1
 	done
+	ss -xl | grep -q " $vtest_sock " ||
+		{ log "virgl_test_server did not start:"; tail -n 15 "$out/vtest.log" >&2; exit 1; }
 fi
 
 sim_sock=$(mktemp -u /tmp/vgpu-bench-gl-XXXXXX.sock)
@@ -70,8 +73,11 @@ done
 run_way() { # name command-prefix...
 	local name=$1
 	shift
-	"$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 ||
-		{ log "glmark2 failed for $name (see $out/$name.log)"; return 1; }
+	"$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 || {
+		log "glmark2 failed for $name (status $?), the end of $out/$name.log:"
+		tail -n 15 "$out/$name.log" >&2
+		return 1
+	}
 	renderer=$(sed -n 's/^ *GL_RENDERER: *//p' "$out/$name.log" | head -n 1)
 	score=$(sed -n 's/^ *glmark2 Score: *\([0-9]*\).*/\1/p' "$out/$name.log" | tail -n 1)
 	[ -n "$score" ] || { log "no score for $name (see $out/$name.log)"; return 1; }

@@ -276,9 +276,11 @@ def run_case(tap, what, script, work):
     except subprocess.TimeoutExpired as e:
         ok, out = False, (e.stdout or b'').decode(errors='replace')
         why = 'timed out after %d s' % STEP_TIMEOUT
-    tap.case(ok, '%s (%.0f s)' % (what, time.monotonic() - start))
+    # A failure's output comes before its verdict, where the suite's summary
+    # (scripts/tap_summary.py) looks for a case's diagnostics.
     if not ok:
         tap.comment(why + '\n' + '\n'.join(out.rstrip('\n').split('\n')[-30:]))
+    tap.case(ok, '%s (%.0f s)' % (what, time.monotonic() - start))
 
 
 def main():
@@ -293,8 +295,8 @@ def main():
         shown = unit.replace('\n', ' ; ')
         cases = COMMANDS.get(unit)
         if cases is None:
-            tap.case(False, '%s: `%s` is known to this test' % (where, shown))
             tap.comment('add how to run it to COMMANDS in tests/docs/doc_commands.py')
+            tap.case(False, '%s: `%s` is known to this test' % (where, shown))
         elif isinstance(cases, str):
             print('# not run: `%s` (%s): %s' % (shown, where, cases))
         else:
