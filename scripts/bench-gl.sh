@@ -16,17 +16,20 @@ scenes=(build:use-vbo=true texture shading:shading=phong bump:bump-render=normal
 	effect2d pulsar desktop)
 mkdir -p "$out"
 log() { echo "bench-gl: $*" >&2; }
+# shellcheck source=vtest-server.sh
+. scripts/vtest-server.sh
 
 command -v glmark2 >/dev/null || { log "glmark2 is missing (apt-get install glmark2-x11)"; exit 1; }
 [ -x "$build/bin/vgpu-sim" ] || { log "no $build/bin/vgpu-sim (run make first)"; exit 1; }
 scripts/build-mesa.sh linux >"$out/build-mesa.log" 2>&1 ||
 	{ log "the Linux Mesa build failed (see $out/build-mesa.log)"; exit 1; }
 
-xvfb= vtest= sim=
+xvfb= sim=
 stop_all() {
-	for p in $sim $vtest $xvfb; do
+	for p in $sim $xvfb; do
 		{ kill "$p" && wait "$p"; } 2>/dev/null || true
 	done
+	vtest_stop
 }
 trap stop_all EXIT
 
@@ -38,19 +41,7 @@ read -r -t 20 display <"$fifo" || { log "Xvfb did not start"; exit 1; }
 rm -f "$fifo"
 export DISPLAY=:$display
 
-# Mesa 22.3's virpipe always connects to this path.
-vtest_sock=/tmp/.virgl_test
-if ! ss -xl | grep -q " $vtest_sock "; then
-	virgl_test_server --use-egl-surfaceless --socket-path="$vtest_sock" >"$out/vtest.log" 2>&1 &
-	vtest=$!
-	for _ in $(seq 200); do
-		ss -xl | grep -q " $vtest_sock " && break
-		kill -0 "$vtest" 2>/dev/null || break
-		sleep 0.1
-	done
-	ss -xl | grep -q " $vtest_sock " ||
-		{ log "virgl_test_server did not start:"; tail -n 15 "$out/vtest.log" >&2; exit 1; }
-fi
+vtest_start "$out/vtest.log" || exit 1
 
 sim_sock=$(mktemp -u /tmp/vgpu-bench-gl-XXXXXX.sock)
 rm -f "$out/sim.log" # an earlier run's "ready" is not this sim's

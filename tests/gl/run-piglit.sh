@@ -26,8 +26,8 @@ piglit=/usr/lib/x86_64-linux-gnu/piglit
 list=$here/piglit-subset.txt
 jobs=${PIGLIT_JOBS:-2}
 test_timeout=${PIGLIT_TEST_TIMEOUT:-60}
-# Mesa 22.3's vtest client always connects here; runs that use it take the lock.
-vtest_socket=/tmp/.virgl_test
+# shellcheck source=../../scripts/vtest-server.sh
+. "$here/../../scripts/vtest-server.sh"
 
 [ $# -eq 2 ] || { echo "usage: $0 VGPU_SIM OUT_DIR" >&2; exit 2; }
 sim=$1
@@ -51,19 +51,12 @@ cleanup() {
 	for pid in "${pids[@]}"; do
 		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
+	vtest_stop
 	[ -z "${work:-}" ] || rm -rf "$work"
 }
 trap cleanup EXIT
 
-# Wait (bounded) for a file to appear (virgl_test_server's socket) or for a line in a file.
-wait_for() {
-	for _ in $(seq 200); do
-		[ -e "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
+# Wait (bounded) for a line in a file.
 wait_for_line() {
 	for _ in $(seq 200); do
 		grep -qxF "$1" "$2" 2>/dev/null && return 0
@@ -138,22 +131,12 @@ run_vgpu qemu vgpu
 run_vgpu model vgpu-model
 
 # virpipe: the system Mesa against virgl_test_server on its fixed socket.
-(
-	flock -w 600 9 || exit 1
-	rm -f "$vtest_socket"
-	virgl_test_server --use-egl-surfaceless --multi-clients >"$work/vtest.log" 2>&1 &
-	server=$!
-	if ! wait_for "$vtest_socket"; then
-		kill "$server" 2>/dev/null
-		exit 1
-	fi
+if vtest_start "$work/vtest.log" --multi-clients; then
 	start=$SECONDS
 	GALLIUM_DRIVER=virpipe LIBGL_ALWAYS_SOFTWARE=1 run_list "$out/virpipe"
 	echo "# virpipe run: $((SECONDS - start)) s"
-	kill "$server" 2>/dev/null
-	wait "$server" 2>/dev/null
-	rm -f "$vtest_socket"
-) 9>"$vtest_socket.lock"
+	vtest_stop
+fi
 if [ -s "$out/virpipe.txt" ]; then
 	tap ok "virgl_test_server ran the subset"
 else

@@ -35,7 +35,9 @@ mkdir -p "$work"
 wine_env_log=$work/wine-env.log
 # shellcheck source=../../tools/wgl/wine-env.sh
 . "$repo/tools/wgl/wine-env.sh"
-trap 'wine_env_stop; stop_vtest' EXIT
+# shellcheck source=../../scripts/vtest-server.sh
+. "$repo/scripts/vtest-server.sh"
+trap 'wine_env_stop; vtest_stop' EXIT
 
 n=0
 failed=0
@@ -100,37 +102,16 @@ build_our_mesa() {
 	mesa_prefix=$("$repo/scripts/build-mesa.sh" --prefix windows)
 }
 
-vtest_pid=
-stop_vtest() {
-	[ -z "$vtest_pid" ] || { kill "$vtest_pid" && wait "$vtest_pid"; } 2>/dev/null || true
-	vtest_pid=
-}
-
-# Mesa's virpipe needs virgl_test_server on its fixed socket; one already serving is reused.
-start_vtest() {
-	local sock=/tmp/.virgl_test i
-	if ss -xl | grep -q " $sock "; then
-		return 0
-	fi
-	virgl_test_server --use-egl-surfaceless --socket-path="$sock" >"$work/vtest.log" 2>&1 &
-	vtest_pid=$!
-	for i in $(seq 50); do
-		ss -xl | grep -q " $sock " && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # The GL versions (compatibility and core) Mesa's own virgl path gets from this host.
 measure_virpipe() {
 	local dir=$work/virpipe
 	stage "$dir"
-	start_vtest || bail "virgl_test_server did not start (see $work/vtest.log)"
+	vtest_start "$work/vtest.log" || bail "virgl_test_server did not start (see $work/vtest.log)"
 	(cd "$dir" && GALLIUM_DRIVER=virpipe LIBGL_ALWAYS_SOFTWARE=1 WINEDLLOVERRIDES= \
 		timeout "$prog_timeout" wine wgl_clear_triangle.exe >compat.log 2>&1;
 	 GALLIUM_DRIVER=virpipe LIBGL_ALWAYS_SOFTWARE=1 WINEDLLOVERRIDES= \
 		timeout "$prog_timeout" wine wgl_core.exe >core.log 2>&1)
-	stop_vtest
+	vtest_stop
 	want_compat=$(version_key "$(field "$dir/compat.log" GL_VERSION)")
 	want_core=$(version_key "$(field "$dir/core.log" GL_VERSION)")
 	echo "# virpipe reference: $(field "$dir/compat.log" GL_RENDERER); $want_compat; $want_core"
