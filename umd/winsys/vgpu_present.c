@@ -4,8 +4,9 @@
  * loader's sw_winsys (an XImage, a GDI DIB...).  The image lives on the
  * host, so a present reads the box back into the backing, waits, copies it
  * into the display target and lets the sw_winsys show it: on Windows in
- * the presenter's thread after flush_frontbuffer has returned
- * (vgpu_presenter.c), elsewhere within flush_frontbuffer.
+ * the presenter's thread after flush_frontbuffer has returned, which shows
+ * 32-bit images from the backing without the copy (vgpu_presenter.c);
+ * elsewhere within flush_frontbuffer.
  */
 #include "vgpu_winsys.h"
 

@@ -2,8 +2,9 @@
 /*
  * The asynchronous presenter: SwapBuffers starts its frame's readback and
  * returns; a thread of the winsys waits for the readback (which the host
- * runs after the frame's rendering), copies it into the display target and
- * shows it.  The frontends do not wait for the frame's rendering either
+ * runs after the frame's rendering) and shows it: a 32-bit image straight
+ * from the backing, any other copied into the display target first.  The
+ * frontends do not wait for the frame's rendering either
  * (PIPE_CAP_FRONTBUFFER_FLUSH_WAITS in umd/mesa/vgpu.patch), so the host's
  * rendering, the readback, the copy and the display of frame N overlap with
  * the application building frame N + 1.
@@ -35,6 +36,9 @@
 
 #include <windows.h>
 
+#include "util/format/u_format.h"
+#include "util/u_box.h"
+
 struct queued_frame {
 	struct virgl_hw_res *res; /* referenced while queued */
 	struct pipe_box box;      /* what was read back */
@@ -58,6 +62,39 @@ static bool holds_locked(const struct virgl_vgpu_presenter *p, const struct virg
 	return p->queued && p->frame.res == res;
 }
 
+/*
+ * A 32-bit image GDI can show straight from the backing its readback landed
+ * in, with no copy into the display target: the bits mean to StretchDIBits
+ * what they mean in the display target, which GDI also shows whole.
+ */
+static bool shown_from_backing(const struct virgl_hw_res *res)
+{
+	return util_format_get_blocksizebits(res->format) == 32 &&
+	       util_format_get_blockwidth(res->format) == 1 &&
+	       util_format_get_blockheight(res->format) == 1 &&
+	       virgl_vgpu_res_packed_stride(res) == res->width * 4u;
+}
+
+static void show_backing(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, HDC dc)
+{
+	uint64_t start = virgl_vgpu_stats_start(ws);
+	uint8_t *backing = virgl_vgpu_res_map(&ws->base, res);
+	BITMAPINFO bmi = { .bmiHeader = {
+				   .biSize = sizeof(BITMAPINFOHEADER),
+				   .biWidth = (LONG)res->width,
+				   .biHeight = -(LONG)res->height, /* rows top down, as read back */
+				   .biPlanes = 1,
+				   .biBitCount = 32,
+				   .biCompression = BI_RGB,
+			   } };
+
+	if (!backing)
+		return;
+	StretchDIBits(dc, 0, 0, (int)res->width, (int)res->height, 0, 0, (int)res->width,
+		      (int)res->height, backing, &bmi, DIB_RGB_COLORS, SRCCOPY);
+	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DISPLAY, start, 0);
+}
+
 static void show(struct virgl_vgpu_winsys *ws, struct queued_frame *frame)
 {
 	HDC dc;
@@ -72,8 +109,11 @@ static void show(struct virgl_vgpu_winsys *ws, struct queued_frame *frame)
 	dc = GetDCEx(frame->window, NULL, DCX_CACHE);
 	if (!dc)
 		return;
-	virgl_vgpu_present_show(ws, frame->res, &frame->box, dc,
-				frame->whole ? NULL : &frame->sub_box);
+	if (shown_from_backing(frame->res))
+		show_backing(ws, frame->res, dc);
+	else
+		virgl_vgpu_present_show(ws, frame->res, &frame->box, dc,
+					frame->whole ? NULL : &frame->sub_box);
 	/* drawn, not batched, before the frame counts as shown */
 	GdiFlush();
 	ReleaseDC(frame->window, dc);
@@ -148,6 +188,7 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 				const struct pipe_box *sub_box)
 {
 	struct virgl_vgpu_presenter *p = ws->presenter;
+	struct pipe_box image;
 	HWND window;
 	uint64_t fence;
 
@@ -155,6 +196,11 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 	window = p ? WindowFromDC(drawable) : NULL;
 	if (!window)
 		return false;
+	/* shown from the backing, the whole image must be there, not just the box */
+	if (shown_from_backing(res)) {
+		u_box_2d(0, 0, (int)res->width, (int)res->height, &image);
+		box = &image;
+	}
 	mtx_lock(&p->lock);
 	/* the previous frame is on screen before this one starts */
 	while (p->queued)

@@ -46,7 +46,7 @@ static const char *const phase_names[VIRGL_VGPU_PHASES] = {
 	[VIRGL_VGPU_SUBMIT] = "submit (command stream to the device)",
 	[VIRGL_VGPU_READBACK] = "readback (transfer from host into the backing, and its wait)",
 	[VIRGL_VGPU_COPY] = "copy (backing into the display target)",
-	[VIRGL_VGPU_DISPLAY] = "display (the loader shows the display target)",
+	[VIRGL_VGPU_DISPLAY] = "display (the image shown in its window)",
 	[VIRGL_VGPU_PRESENT] = "present (readback, copy and display: SwapBuffers' part)",
 	[VIRGL_VGPU_DRIVER_WAIT] = "driver waits (for a fence or a resource, outside present)",
 };
