@@ -97,20 +97,20 @@ done
 # The sim's "stats:" lines so far, to tell a run's own from the others'.
 sim_lines() { grep -c '^vgpu-sim: stats:' "$out/sim.out" || true; }
 
-# Waits for the sim to report the connection of the run that just ended.
+# Waits for the sim to report the connections of the run that just ended
+# (two: its WAITs have a connection of their own), then a moment for a late one.
 sim_handled_ms() { # lines-before
 	for _ in $(seq 50); do
-		[ "$(sim_lines)" -gt "$1" ] && break
+		[ "$(sim_lines)" -gt "$(($1 + 1))" ] && break
 		sleep 0.1
 	done
+	sleep 0.2
 	grep '^vgpu-sim: stats:' "$out/sim.out" | tail -n +"$(($1 + 1))" |
 		awk '{ ms += $(NF - 1) } END { printf "%.3f", ms }'
 }
 
 # The socket hop: the run's time in the channel less the sim's handling,
-# spread evenly over its calls, times the calls per frame (in the sim the
-# presenter's and the application's threads share one connection, so it
-# also holds the time a call waits for the other thread's).  A Windows
+# spread evenly over its calls, times the calls per frame.  A Windows
 # guest's frame is taken as the frame less the hop, but never less than
 # the device's own work per frame (the sim's handling: the core and the
 # device, serial in both), which the presenter's thread overlaps with the

@@ -4,7 +4,8 @@
  * DeviceIoControl path, framed over a stream socket, for the Linux sim (and
  * for Windows programs under Wine, which reach it over TCP on loopback).
  *
- * One connection is one opened device handle.  On connect the server sends
+ * One connection serves one opened device handle (a second may join it,
+ * below).  On connect the server sends
  * a hello; then the client sends requests and reads one reply per request.
  * A client that shuts its sending side (or goes away) is gone: a call that
  * waits ends as cancelled, with no reply, and the connection closes.
@@ -86,6 +87,29 @@ struct vgpu_sock_extent {
 	uint64_t len;
 };
 VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_extent, 16);
+
+/*
+ * Joining a handle (sim only; answered by the server, never by the driver).
+ * Under Windows, calls two threads make on one opened handle run side by
+ * side; one connection carries one call at a time.  So a client may open a
+ * second connection that serves the same handle:
+ *
+ *   JOIN_TOKEN on the first connection answers with a token naming its
+ *   handle (the same token every time), or UNSUPPORTED when the server
+ *   keeps the handle's calls in one order (it records them);
+ *   JOIN, as the first request of a new connection, makes that connection
+ *   serve the handle the token names in place of its own (BAD_HANDLE: no
+ *   open handle has that token; STATE: not the first request).
+ *
+ * The token is unguessable and only the client that asked for it learns
+ * it.  A handle closes when the last connection serving it ends.
+ */
+struct vgpu_sock_join {
+	uint8_t token[32];
+};
+VGPU_ABI_ASSERT_SIZE(struct vgpu_sock_join, 32);
+#define VGPU_SOCK_JOIN_TOKEN VGPU_CTL_CODE(0xA00, VGPU_METHOD_BUFFERED)
+#define VGPU_SOCK_JOIN VGPU_CTL_CODE(0xA01, VGPU_METHOD_BUFFERED)
 
 /* Largest fixed struct any call has: bounds what a server reads. */
 #define VGPU_SOCK_MAX_FIXED 256u

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "recorder.h"
+#include "file_share.h"
 #include "scm_rights.h"
 #include "vgpu/vgpu_socket.h"
 
@@ -228,7 +228,7 @@ static void attach_extents(struct conn *conn, struct exchange *x)
 
 	if (x->reply.out_size < sizeof(*map))
 		return;
-	if (user_maps_lookup(&conn->maps, map->address, &x->extents, &n, &kind) != 0) {
+	if (user_maps_lookup(&conn->share->maps, map->address, &x->extents, &n, &kind) != 0) {
 		x->reply.status = VGPU_E_NO_MEMORY;
 		return;
 	}
@@ -237,8 +237,7 @@ static void attach_extents(struct conn *conn, struct exchange *x)
 	map->address = 0;
 }
 
-static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder *rec,
-		     struct exchange *x)
+static void run_call(struct conn *conn, struct exchange *x)
 {
 	bool buffered = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_BUFFERED;
 	struct vgpu_ioctl_bufs bufs = {
@@ -253,7 +252,7 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 	};
 	bool out_direct = VGPU_CTL_METHOD(x->req.code) == VGPU_METHOD_OUT_DIRECT;
 
-	x->reply.status = recorder_ioctl(rec, file, x->req.code, &bufs);
+	x->reply.status = recorder_ioctl(conn->share->rec, conn->share->file, x->req.code, &bufs);
 	x->reply.out_size = bufs.out_written <= bufs.out_size ? bufs.out_written : 0;
 	if (out_direct && bufs.payload_written <= x->payload_size)
 		x->reply.payload_size = bufs.payload_written;
@@ -261,9 +260,65 @@ static void run_call(struct conn *conn, struct vgpu_file *file, struct recorder 
 		attach_extents(conn, x);
 }
 
+/* JOIN_TOKEN: the token of the handle this connection serves. */
+static void give_token(struct conn *conn, struct exchange *x)
+{
+	if (x->req.in_size != sizeof(struct vgpu_sock_join)) {
+		x->reply.status = VGPU_E_BAD_SIZE;
+		return;
+	}
+	x->reply.status = file_share_token(conn->shares, conn->share,
+					   (struct vgpu_sock_join *)x->fixed.bytes);
+	if (x->reply.status == VGPU_OK)
+		x->reply.out_size = sizeof(struct vgpu_sock_join);
+}
+
+/*
+ * JOIN: serve the handle the token names from now on, in place of the one
+ * opened for this connection, which nothing has used yet.
+ */
+static void join(struct conn *conn, struct exchange *x)
+{
+	struct file_share *joined;
+
+	if (x->req.in_size != sizeof(struct vgpu_sock_join)) {
+		x->reply.status = VGPU_E_BAD_SIZE;
+		return;
+	}
+	if (conn->requests != 1) {
+		x->reply.status = VGPU_E_STATE;
+		return;
+	}
+	joined = file_share_join(conn->shares, (const struct vgpu_sock_join *)x->fixed.bytes);
+	if (!joined) {
+		x->reply.status = VGPU_E_BAD_HANDLE;
+		return;
+	}
+	file_share_put(conn->shares, conn->share);
+	conn->share = joined;
+	/* The handle may hold objects: never dropped for being idle (server_accept). */
+	atomic_store(&conn->has_context, true);
+	x->reply.status = VGPU_OK;
+}
+
+static void run_request(struct conn *conn, struct exchange *x)
+{
+	if (x->req.code == VGPU_SOCK_JOIN_TOKEN) {
+		give_token(conn, x);
+		return;
+	}
+	if (x->req.code == VGPU_SOCK_JOIN) {
+		join(conn, x);
+		return;
+	}
+	run_call(conn, x);
+	/* A handle's one context lives until it closes; resources need it. */
+	if (x->req.code == VGPU_IOCTL_CONTEXT_CREATE && x->reply.status == VGPU_OK)
+		atomic_store(&conn->has_context, true);
+}
+
 /* One request and its reply; false ends the connection. */
-static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder *rec,
-		      int open_status, struct handling *handling)
+static bool serve_one(struct conn *conn, int open_status, struct handling *handling)
 {
 	struct exchange x = { 0 };
 	bool keep = false;
@@ -282,14 +337,12 @@ static bool serve_one(struct conn *conn, struct vgpu_file *file, struct recorder
 	}
 	if (read_body(conn, &x) != 0)
 		goto out;
+	conn->requests++;
 	if (handling->wanted)
 		start = conn_now_ns();
-	if (file) {
-		run_call(conn, file, rec, &x);
-		/* A file's one context lives until it closes; resources need it. */
-		if (x.req.code == VGPU_IOCTL_CONTEXT_CREATE && x.reply.status == VGPU_OK)
-			atomic_store(&conn->has_context, true);
-	} else
+	if (conn->share)
+		run_request(conn, &x);
+	else
 		x.reply.status = open_status;
 	if (handling->wanted) {
 		handling->calls++;
@@ -305,32 +358,24 @@ out:
 void *conn_main(void *arg)
 {
 	struct conn *conn = arg;
-	struct vgpu_file *file = NULL;
-	struct recorder *rec = NULL;
 	struct timeval stall = { .tv_sec = CONN_STALL_MS / 1000 };
 	struct handling handling = { .wanted = getenv("VGPU_SIM_STATS") != NULL };
 	int open_status;
 
 	/* A client that does not read its replies must not hold this thread forever. */
 	setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
-	user_maps_init(&conn->maps);
-	/* A file that cannot be opened is reported on every request instead. */
-	open_status = vgpu_file_open(conn->dev, &conn->maps, &file);
-	if (open_status != VGPU_OK)
-		file = NULL;
-	else
-		rec = recorder_create(file, &conn->maps, conn->mem);
+	/* A handle that cannot be opened is reported on every request instead. */
+	conn->share = NULL;
+	open_status = file_share_open(conn->shares, conn->dev, conn->mem, &conn->share);
 	if (send_hello(conn) == 0) {
-		while (serve_one(conn, file, rec, open_status, &handling))
+		while (serve_one(conn, open_status, &handling))
 			;
 	}
 	report_handling(&handling);
 	/* The client sees the end now; the descriptor goes when the thread is reaped. */
 	shutdown(conn->fd, SHUT_RDWR);
-	recorder_destroy(rec);
-	if (file)
-		vgpu_file_close(file);
-	user_maps_fini(&conn->maps);
+	if (conn->share)
+		file_share_put(conn->shares, conn->share);
 	atomic_store(&conn->done, true);
 	return NULL;
 }

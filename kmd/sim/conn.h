@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * One client connection of the sim: the hello, then request frames
- * checked, run through vgpu_file_ioctl() and answered, until the client
- * leaves or sends a frame the server cannot read.
+ * checked, run through vgpu_file_ioctl() on the handle it serves (its own,
+ * or one it joined) and answered, until the client leaves or sends a frame
+ * the server cannot read.
  */
 #ifndef VGPU_SIM_CONN_H
 #define VGPU_SIM_CONN_H
@@ -13,7 +14,7 @@
 
 #include "guest_mem.h"
 #include "host_region.h"
-#include "user_maps.h"
+#include "file_share.h"
 #include "vgpu_core.h"
 
 struct conn {
@@ -29,7 +30,10 @@ struct conn {
 	struct vgpu_device *dev;
 	struct guest_mem *mem;
 	const struct host_region *region; /* the device's host-visible memory, or NULL */
-	struct user_maps maps;            /* the file_ctx of this connection's vgpu_file */
+	struct file_shares *shares;       /* the handles of `dev`, to open one or join one */
+	/* The conn thread's own. */
+	struct file_share *share; /* the handle served, NULL if it could not be opened */
+	uint64_t requests;        /* read so far */
 };
 
 /*
@@ -41,7 +45,7 @@ struct conn {
 /* CLOCK_MONOTONIC in nanoseconds, the clock of idle_since. */
 int64_t conn_now_ns(void);
 
-/* Thread body: serve `arg` (a struct conn) until it ends, then close its file. */
+/* Thread body: serve `arg` (a struct conn) until it ends, then let go of its handle. */
 void *conn_main(void *arg);
 
 #endif /* VGPU_SIM_CONN_H */

@@ -63,6 +63,7 @@ int server_start(struct server *srv, const char *path, struct vgpu_device *dev,
 		return err;
 	}
 	pthread_mutex_init(&srv->lock, NULL);
+	file_shares_init(&srv->shares);
 	return 0;
 }
 
@@ -152,6 +153,7 @@ static struct conn *conn_new(struct server *srv, int fd)
 	conn->dev = srv->dev;
 	conn->mem = srv->mem;
 	conn->region = srv->region;
+	conn->shares = &srv->shares;
 	atomic_init(&conn->done, false);
 	atomic_init(&conn->between_frames, false);
 	atomic_init(&conn->has_context, false);
@@ -240,4 +242,5 @@ void server_stop(struct server *srv)
 	srv->nconns = 0;
 	pthread_mutex_unlock(&srv->lock);
 	pthread_mutex_destroy(&srv->lock);
+	file_shares_fini(&srv->shares);
 }

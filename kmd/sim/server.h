@@ -2,9 +2,9 @@
 /*
  * The sim's client side: the IOCTL ABI framed over a Unix stream socket
  * (include/vgpu/vgpu_socket.h) and, optionally, over TCP on loopback for
- * clients that have no Unix sockets (Windows programs under Wine).  One
- * connection is one opened device handle (a struct vgpu_file), served by
- * its own thread.
+ * clients that have no Unix sockets (Windows programs under Wine).  Each
+ * connection is served by its own thread and serves one opened device
+ * handle (a struct vgpu_file): its own, or one it joined (file_share.h).
  */
 #ifndef VGPU_SIM_SERVER_H
 #define VGPU_SIM_SERVER_H
@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "file_share.h"
 #include "guest_mem.h"
 #include "host_region.h"
 #include "vgpu_core.h"
@@ -37,6 +38,7 @@ struct server {
 	pthread_mutex_t lock;
 	struct conn *conns;
 	unsigned nconns; /* not counting connections evicted and not yet reaped */
+	struct file_shares shares;
 };
 
 /*

@@ -47,6 +47,7 @@ static struct client client = { .lock = PTHREAD_MUTEX_INITIALIZER,
 static struct harness h;
 static struct vgpu_file *observer;
 static struct guest_mem *mem;
+static struct file_shares shares;
 static struct resting baseline; /* the OS objects of the device at rest */
 
 static void fail(const char *what)
@@ -119,6 +120,7 @@ static void setup(void)
 	vgpu_device_set_command_timeout(h.dev, COMMAND_TIMEOUT_NS);
 	observer = harness_open(&h, &h);
 	mem = guest_mem_create(GUEST_MEM_BYTES);
+	file_shares_init(&shares);
 	if (!observer || !mem)
 		fail("cannot open the observer or make guest memory");
 	baseline = resting_of(&h);
@@ -176,6 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conn.fd = sv[0];
 	conn.dev = h.dev;
 	conn.mem = mem;
+	conn.shares = &shares;
 	client_post(sv[1], data, size);
 	conn_main(&conn);
 	client_wait();

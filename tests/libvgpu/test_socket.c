@@ -319,9 +319,11 @@ static void test_wait_is_sliced(void)
 	server.status[VGPU_CTL_FN(VGPU_IOCTL_WAIT) - 0x900] = VGPU_E_TIMEOUT;
 	first = fake_count(&server);
 	CHECK_EQ(vgpu_wait_fence(dev, 1, 120 * MS), VGPU_E_TIMEOUT);
-	CHECK_EQ(fake_count(&server) - first, 3);
+	/* the first WAIT asked to join a second connection; this server will not */
+	CHECK_EQ(fake_count(&server) - first, 4);
+	CHECK_EQ(fake_request(&server, first).code, VGPU_SOCK_JOIN_TOKEN);
 	for (i = 0; i < 3; i++) {
-		struct fake_request req = fake_request(&server, first + i);
+		struct fake_request req = fake_request(&server, first + 1 + i);
 
 		CHECK_EQ(req.code, VGPU_IOCTL_WAIT);
 		memcpy(&w[i], req.in, sizeof(w[i]));
@@ -349,7 +351,10 @@ static void test_wait_query_and_resource(void)
 	CHECK_EQ(w.timeout_ns, 0);
 	server.status[VGPU_CTL_FN(VGPU_IOCTL_WAIT) - 0x900] = VGPU_OK;
 	CHECK_EQ(vgpu_wait_fence(dev, 3, 10 * MS), VGPU_OK);
-	CHECK_EQ(fake_count(&server), 3);
+	/* asked to join once, refused: every WAIT on the one connection */
+	CHECK_EQ(fake_count(&server), 4);
+	CHECK_EQ(fake_request(&server, 1).code, VGPU_SOCK_JOIN_TOKEN);
+	CHECK_EQ(fake_request(&server, 3).code, VGPU_IOCTL_WAIT);
 	finish(dev);
 }
 

@@ -672,15 +672,24 @@ static void test_hello_with_region(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-/*
- * A client that hangs up while its WAIT waits (on a submit the device never
- * answers) frees its connection and file at once, not when the wait would
- * have timed out (a minute).
- */
-static void test_hang_up_ends_wait(void)
+/* A sim on the device model, which never answers a submit. */
+static bool launch_dropping_submits(void)
 {
 	static const char *const model[] = { "--device", "model", NULL };
-	struct vgpu_context_create cc = { .capset_id = VGPU_CAPSET_VIRGL2 };
+	bool ok;
+
+	setenv("VGPU_DEVMODEL_FAULTS", "drop,cmd=SUBMIT_3D", 1);
+	ok = sim_launch(&sim, model);
+	unsetenv("VGPU_DEVMODEL_FAULTS");
+	return ok && sim_wait_ready(&sim);
+}
+
+/*
+ * A submit signalling fence 1 (the client has a context), then a WAIT for
+ * it sent: under way, since the device never answers the submit.
+ */
+static void start_endless_wait(struct client *c)
+{
 	struct {
 		struct vgpu_submit s;
 		uint32_t nop; /* VIRGL_CCMD_NOP, no operands */
@@ -690,30 +699,127 @@ static void test_hang_up_ends_wait(void)
 			       .timeout_ns = VGPU_MAX_WAIT_NS };
 	struct vgpu_sock_request req = { VGPU_SOCK_MAGIC, VGPU_IOCTL_WAIT, sizeof(w), 0 };
 	struct call_result r = { 0 };
-	struct client waiter, watcher;
-	int status;
 
-	setenv("VGPU_DEVMODEL_FAULTS", "drop,cmd=SUBMIT_3D", 1);
-	CHECK(sim_launch(&sim, model));
-	unsetenv("VGPU_DEVMODEL_FAULTS");
-	CHECK(sim_wait_ready(&sim));
-	CHECK(client_connect(sim.sock, &watcher));
-	CHECK(client_connect(sim.sock, &waiter));
-	CHECK_EQ(call(&waiter, VGPU_IOCTL_CONTEXT_CREATE, &cc, sizeof(cc), NULL, 0, &r), VGPU_OK);
-	CHECK_EQ(call(&waiter, VGPU_IOCTL_SUBMIT, &submit.s, sizeof(submit.s), &submit.nop,
+	CHECK_EQ(call(c, VGPU_IOCTL_SUBMIT, &submit.s, sizeof(submit.s), &submit.nop,
 		      sizeof(submit.nop), &r),
 		 VGPU_OK);
-	CHECK(send_frame(waiter.fd, &req, &w, NULL, 0));
-	/* the WAIT is under way: no answer */
-	CHECK_EQ(poll(&(struct pollfd){ .fd = waiter.fd, .events = POLLIN }, 1, 300), 0);
+	free(r.payload);
+	CHECK(send_frame(c->fd, &req, &w, NULL, 0));
+	CHECK_EQ(poll(&(struct pollfd){ .fd = c->fd, .events = POLLIN }, 1, 300), 0);
+}
+
+static void stop_sim(void)
+{
+	int status;
+
+	CHECK(kill(sim.pid, SIGTERM) == 0);
+	status = sim_reap(&sim);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * A client that hangs up while its WAIT waits frees its connection and file
+ * at once, not when the wait would have timed out (a minute).
+ */
+static void test_hang_up_ends_wait(void)
+{
+	struct client waiter, watcher;
+
+	CHECK(launch_dropping_submits());
+	CHECK(client_connect(sim.sock, &watcher));
+	CHECK(client_connect(sim.sock, &waiter));
+	make_buffer(&waiter, 4096);
+	start_endless_wait(&waiter);
 	client_close(&waiter);
 	/* closing gives the file's last submit the command timeout (5 s) to finish */
 	CHECK(stats_settle(&watcher, 1, 0, 15000));
 	client_close(&watcher);
+	stop_sim();
+}
+
+static struct vgpu_get_stats get_stats(struct client *c)
+{
+	struct vgpu_get_stats st = { 0 };
+	struct call_result r = { 0 };
+
+	CHECK_EQ(call(c, VGPU_IOCTL_GET_STATS, &st, sizeof(st), NULL, 0, &r), VGPU_OK);
 	free(r.payload);
-	CHECK(kill(sim.pid, SIGTERM) == 0);
-	status = sim_reap(&sim);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return st;
+}
+
+static int join_call(struct client *c, uint32_t code, struct vgpu_sock_join *j)
+{
+	struct call_result r = { 0 };
+	int status = call(c, code, j, sizeof(*j), NULL, 0, &r);
+
+	free(r.payload);
+	return status;
+}
+
+/* Calls a joined connection refuses, and goes on after each. */
+static void check_join_refusals(const struct vgpu_sock_join *token)
+{
+	struct vgpu_sock_join wrong = *token;
+	struct call_result r = { 0 };
+	struct client c;
+	uint8_t small[8] = { 0 };
+
+	wrong.token[31] ^= 1;
+	CHECK(client_connect(sim.sock, &c));
+	CHECK_EQ(join_call(&c, VGPU_SOCK_JOIN, &wrong), VGPU_E_BAD_HANDLE);
+	/* still its own handle, with no context: a resource cannot be made */
+	CHECK_EQ(get_info(&c), VGPU_OK);
+	CHECK_EQ(join_call(&c, VGPU_SOCK_JOIN, &(struct vgpu_sock_join){ 0 }), VGPU_E_STATE);
+	CHECK_EQ(call(&c, VGPU_SOCK_JOIN_TOKEN, small, sizeof(small), NULL, 0, &r),
+		 VGPU_E_BAD_SIZE);
+	CHECK_EQ(get_info(&c), VGPU_OK);
+	client_close(&c);
+	free(r.payload);
+}
+
+/*
+ * A connection that joins a handle serves it: it uses the first's objects,
+ * its calls run while the first's WAIT waits (on a submit the device never
+ * answers), and the handle lives until the last of the two ends.
+ */
+static void test_join_serves_the_handle(void)
+{
+	struct vgpu_sock_join token = { 0 }, again = { 0 };
+	struct vgpu_resource_map m = { .size = 4096 };
+	struct call_result r = { 0 };
+	struct client first, joined, late, watcher;
+
+	CHECK(launch_dropping_submits());
+	CHECK(client_connect(sim.sock, &watcher));
+	CHECK(client_connect(sim.sock, &first));
+	m.handle = make_buffer(&first, 4096);
+	CHECK_EQ(join_call(&first, VGPU_SOCK_JOIN_TOKEN, &token), VGPU_OK);
+	CHECK_EQ(join_call(&first, VGPU_SOCK_JOIN_TOKEN, &again), VGPU_OK);
+	CHECK(memcmp(&token, &again, sizeof(token)) == 0);
+	CHECK(memcmp(&token, &(struct vgpu_sock_join){ 0 }, sizeof(token)) != 0);
+	check_join_refusals(&token);
+
+	CHECK(client_connect(sim.sock, &joined));
+	CHECK_EQ(join_call(&joined, VGPU_SOCK_JOIN, &token), VGPU_OK);
+	start_endless_wait(&first);
+	/* while the first waits: the handle's resource, through the joined connection */
+	CHECK_EQ(call(&joined, VGPU_IOCTL_RESOURCE_MAP, &m, sizeof(m), NULL, 0, &r), VGPU_OK);
+	CHECK(r.reply.num_extents > 0);
+	CHECK_EQ(get_stats(&watcher).open_files, 2u);
+	CHECK_EQ(poll(&(struct pollfd){ .fd = first.fd, .events = POLLIN }, 1, 0), 0);
+
+	client_close(&first);
+	CHECK_EQ(call(&joined, VGPU_IOCTL_RESOURCE_UNMAP, &m, sizeof(m), NULL, 0, &r), VGPU_OK);
+	CHECK_EQ(get_stats(&watcher).resources, 1u);
+	client_close(&joined);
+	/* the last connection gone: the handle closes (its submit gets the command timeout) */
+	CHECK(stats_settle(&watcher, 1, 0, 15000));
+	CHECK(client_connect(sim.sock, &late));
+	CHECK_EQ(join_call(&late, VGPU_SOCK_JOIN, &token), VGPU_E_BAD_HANDLE);
+	client_close(&late);
+	client_close(&watcher);
+	free(r.payload);
+	stop_sim();
 }
 
 /* None of our runs may leave guest memory files behind. */
@@ -755,6 +861,7 @@ int main(int argc, char **argv)
 	RUN(test_startup_failures);
 	RUN(test_hello_with_region);
 	RUN(test_hang_up_ends_wait);
+	RUN(test_join_serves_the_handle);
 	RUN(test_no_shm_left);
 	return tap_done();
 }

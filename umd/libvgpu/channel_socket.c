@@ -5,10 +5,15 @@
  * stream and the memory views are the OS's (sock_link.h).
  *
  * One request/reply pair at a time per connection (a lock serialises
- * them); libvgpu keeps WAITs short by slicing them (wait_slice_ns).  Any
- * breach of the framing, or a server that closes or stops answering,
- * fails the call with VGPU_E_TRANSPORT and leaves the connection marked
- * broken, since the stream can no longer be trusted to be in step.
+ * them).  WAITs, which may take long, go on a second connection joined to
+ * the first's handle (VGPU_SOCK_JOIN), opened by the first WAIT, so that
+ * one thread's WAIT does not hold another's SUBMIT behind it, as it does
+ * not under Windows; libvgpu also slices WAITs (wait_slice_ns), which
+ * keeps WAITs of several threads, or all calls when the server will not
+ * join, taking turns.  Any breach of the framing, or a server that closes
+ * or stops answering, fails the call with VGPU_E_TRANSPORT and leaves that
+ * connection marked broken, since its stream can no longer be trusted to
+ * be in step.
  */
 #include <stdbool.h>
 #include <stdlib.h>
@@ -28,17 +33,33 @@
  */
 #define READ_AHEAD 512
 
-struct sock_channel {
-	struct vgpu_channel base;
+/* One connection to the server: its stream, and its current reply. */
+struct sock_lane {
 	struct vgpu_lock lock;
 	struct sock_link *link;
-	/* By enum vgpu_sock_mem_file: bytes of each file extents may name (0: no such file). */
-	uint64_t file_size[SOCK_LINK_NUM_FILES];
-	uint64_t page_size;
 	bool broken;
 	/* Bytes of the current reply read but not yet taken: ahead[ahead_at, ahead_len). */
 	uint8_t ahead[READ_AHEAD];
 	uint32_t ahead_at, ahead_len;
+};
+
+enum wait_lane_state {
+	WAIT_LANE_UNTRIED,
+	WAIT_LANE_JOINED,
+	WAIT_LANE_NONE, /* the server would not join: WAITs share the main lane */
+};
+
+struct sock_channel {
+	struct vgpu_channel base;
+	char *address;
+	/* Every call but WAIT; the server's files and the views are this lane's. */
+	struct sock_lane main;
+	/* WAITs; wait_state is under wait.lock. */
+	struct sock_lane wait;
+	enum wait_lane_state wait_state;
+	/* By enum vgpu_sock_mem_file: bytes of each file extents may name (0: no such file). */
+	uint64_t file_size[SOCK_LINK_NUM_FILES];
+	uint64_t page_size;
 };
 
 static int check_hello(const struct vgpu_sock_hello *hello, char *why, size_t why_cap)
@@ -69,7 +90,7 @@ static int open_file(struct sock_channel *s, enum vgpu_sock_mem_file file, const
 		     uint64_t claimed, char *why, size_t why_cap)
 {
 	uint64_t usable = 0;
-	int status = sock_link_open_file(s->link, file, path, &usable, why, why_cap);
+	int status = sock_link_open_file(s->main.link, file, path, &usable, why, why_cap);
 
 	if (status == VGPU_OK)
 		s->file_size[file] = claimed < usable ? claimed : usable;
@@ -97,7 +118,7 @@ static void add_piece(struct vgpu_piece *pieces, uint32_t *count, const void *ba
 	(*count)++;
 }
 
-static int send_request(struct sock_channel *s, const struct vgpu_call *call)
+static int send_request(struct sock_lane *lane, const struct vgpu_call *call)
 {
 	uint32_t method = VGPU_CTL_METHOD(call->code);
 	struct vgpu_sock_request req = {
@@ -123,7 +144,7 @@ static int send_request(struct sock_channel *s, const struct vgpu_call *call)
 	add_piece(pieces, &count, call->fixed, call->fixed_size);
 	for (i = 0; i < call->num_pieces; i++)
 		add_piece(pieces, &count, call->payload_in[i].base, call->payload_in[i].len);
-	return sock_link_send(s->link, pieces, count) ? VGPU_OK : VGPU_E_TRANSPORT;
+	return sock_link_send(lane->link, pieces, count) ? VGPU_OK : VGPU_E_TRANSPORT;
 }
 
 /*
@@ -131,27 +152,27 @@ static int send_request(struct sock_channel *s, const struct vgpu_call *call)
  * reading ahead when what is wanted is small.  Nothing but the reply can
  * arrive (one request at a time), so reading ahead never takes another's.
  */
-static bool recv_exact(struct sock_channel *s, void *buf, size_t len)
+static bool recv_exact(struct sock_lane *lane, void *buf, size_t len)
 {
 	uint8_t *p = buf;
 
 	while (len) {
 		size_t take;
 
-		if (s->ahead_at == s->ahead_len) {
-			if (len >= sizeof(s->ahead))
-				return sock_link_recv(s->link, p, len);
-			s->ahead_at = 0;
-			s->ahead_len =
-				(uint32_t)sock_link_recv_some(s->link, s->ahead, sizeof(s->ahead));
-			if (!s->ahead_len)
+		if (lane->ahead_at == lane->ahead_len) {
+			if (len >= sizeof(lane->ahead))
+				return sock_link_recv(lane->link, p, len);
+			lane->ahead_at = 0;
+			lane->ahead_len = (uint32_t)sock_link_recv_some(lane->link, lane->ahead,
+									sizeof(lane->ahead));
+			if (!lane->ahead_len)
 				return false;
 		}
-		take = s->ahead_len - s->ahead_at;
+		take = lane->ahead_len - lane->ahead_at;
 		if (take > len)
 			take = len;
-		memcpy(p, s->ahead + s->ahead_at, take);
-		s->ahead_at += (uint32_t)take;
+		memcpy(p, lane->ahead + lane->ahead_at, take);
+		lane->ahead_at += (uint32_t)take;
 		p += take;
 		len -= take;
 	}
@@ -189,7 +210,8 @@ static struct vgpu_sock_extent *recv_extents(struct sock_channel *s, uint64_t fi
 	if (!ext)
 		return NULL;
 	for (i = 0; i < count; i++) {
-		if (!recv_exact(s, &ext[i], sizeof(ext[i])) || !extent_ok(s, file_size, &ext[i]))
+		if (!recv_exact(&s->main, &ext[i], sizeof(ext[i])) ||
+		    !extent_ok(s, file_size, &ext[i]))
 			break;
 		total += ext[i].len;
 		if (total > round_up(map_size, s->page_size))
@@ -217,7 +239,7 @@ static int recv_mapping(struct sock_channel *s, struct vgpu_call *call,
 	ext = recv_extents(s, s->file_size[rep->mem_file], rep->num_extents, m->size);
 	if (!ext)
 		return VGPU_E_TRANSPORT;
-	status = sock_link_map(s->link, (enum vgpu_sock_mem_file)rep->mem_file, ext,
+	status = sock_link_map(s->main.link, (enum vgpu_sock_mem_file)rep->mem_file, ext,
 			       rep->num_extents, m->size, &address);
 	free(ext);
 	if (status == VGPU_OK)
@@ -233,8 +255,10 @@ static bool status_known(int32_t status)
 /*
  * Reads one reply into the call.  Returns the server's status, or
  * VGPU_E_TRANSPORT with *broken set when the reply breaks the framing.
+ * A MAP comes only on the main lane, whose link opened the files.
  */
-static int recv_reply(struct sock_channel *s, struct vgpu_call *call, bool *broken)
+static int recv_reply(struct sock_channel *s, struct sock_lane *lane, struct vgpu_call *call,
+		      bool *broken)
 {
 	bool out_direct = VGPU_CTL_METHOD(call->code) == VGPU_METHOD_OUT_DIRECT;
 	struct vgpu_sock_reply rep;
@@ -242,61 +266,124 @@ static int recv_reply(struct sock_channel *s, struct vgpu_call *call, bool *brok
 	int status;
 
 	*broken = true;
-	if (!recv_exact(s, &rep, sizeof(rep)) || rep.magic != VGPU_SOCK_MAGIC ||
+	if (!recv_exact(lane, &rep, sizeof(rep)) || rep.magic != VGPU_SOCK_MAGIC ||
 	    !status_known(rep.status) || rep.out_size > call->fixed_size ||
 	    rep.payload_size > (out_direct ? call->payload_out_cap : 0))
 		return VGPU_E_TRANSPORT;
 	mapping = call->code == VGPU_IOCTL_RESOURCE_MAP && rep.status == VGPU_OK;
 	if ((rep.num_extents != 0) != mapping || (!mapping && rep.mem_file))
 		return VGPU_E_TRANSPORT;
-	if (!recv_exact(s, call->fixed, rep.out_size) ||
-	    !recv_exact(s, call->payload_out, rep.payload_size))
+	if (!recv_exact(lane, call->fixed, rep.out_size) ||
+	    !recv_exact(lane, call->payload_out, rep.payload_size))
 		return VGPU_E_TRANSPORT;
 	call->payload_written = rep.payload_size;
 	status = mapping ? recv_mapping(s, call, &rep) : rep.status;
 	/* bytes past the reply: the server does not keep to the framing */
-	if (s->ahead_at != s->ahead_len)
+	if (lane->ahead_at != lane->ahead_len)
 		status = VGPU_E_TRANSPORT;
 	*broken = status == VGPU_E_TRANSPORT;
 	return status;
 }
 
-static int sock_call(struct vgpu_channel *base, struct vgpu_call *call)
+/* One request and its reply on `lane`, whose lock the caller holds. */
+static int lane_call(struct sock_channel *s, struct sock_lane *lane, struct vgpu_call *call)
 {
-	struct sock_channel *s = (struct sock_channel *)base;
 	bool broken = false;
 	int status;
 
 	call->payload_written = 0;
-	vgpu_lock_take(&s->lock);
-	if (s->broken) {
-		status = VGPU_E_TRANSPORT;
-	} else {
-		status = send_request(s, call);
-		if (status == VGPU_E_TRANSPORT)
-			broken = true;
-		else if (status == VGPU_OK)
-			status = recv_reply(s, call, &broken);
-		s->broken = broken;
-	}
-	vgpu_lock_release(&s->lock);
+	if (lane->broken)
+		return VGPU_E_TRANSPORT;
+	status = send_request(lane, call);
+	if (status == VGPU_E_TRANSPORT)
+		broken = true;
+	else if (status == VGPU_OK)
+		status = recv_reply(s, lane, call, &broken);
+	lane->broken = broken;
 	return status;
+}
+
+static int main_call(struct sock_channel *s, struct vgpu_call *call)
+{
+	int status;
+
+	vgpu_lock_take(&s->main.lock);
+	status = lane_call(s, &s->main, call);
+	vgpu_lock_release(&s->main.lock);
+	return status;
+}
+
+/*
+ * Connects the wait lane and joins it to the main lane's handle.  False if
+ * the server will not (one that records keeps a handle's calls in one
+ * order) or cannot; the main lane is as it was unless it broke.
+ */
+static bool join_wait_lane(struct sock_channel *s)
+{
+	struct vgpu_sock_join token;
+	struct vgpu_call call = { .code = VGPU_SOCK_JOIN_TOKEN,
+				  .fixed = &token,
+				  .fixed_size = sizeof(token) };
+	struct vgpu_sock_hello hello;
+	char why[160];
+
+	if (main_call(s, &call) != VGPU_OK)
+		return false;
+	if (sock_link_connect(s->address, &hello, &s->wait.link, why, sizeof(why)) != VGPU_OK)
+		return false;
+	call.code = VGPU_SOCK_JOIN;
+	return check_hello(&hello, why, sizeof(why)) == VGPU_OK &&
+	       lane_call(s, &s->wait, &call) == VGPU_OK;
+}
+
+/* A WAIT on the wait lane, joined by the first; false if WAITs share the main lane. */
+static bool wait_lane_call(struct sock_channel *s, struct vgpu_call *call, int *status)
+{
+	bool joined;
+
+	vgpu_lock_take(&s->wait.lock);
+	if (s->wait_state == WAIT_LANE_UNTRIED) {
+		s->wait_state = join_wait_lane(s) ? WAIT_LANE_JOINED : WAIT_LANE_NONE;
+		if (s->wait_state == WAIT_LANE_NONE && s->wait.link) {
+			sock_link_close(s->wait.link);
+			s->wait.link = NULL;
+		}
+	}
+	joined = s->wait_state == WAIT_LANE_JOINED;
+	if (joined)
+		*status = lane_call(s, &s->wait, call);
+	vgpu_lock_release(&s->wait.lock);
+	return joined;
+}
+
+static int sock_call(struct vgpu_channel *base, struct vgpu_call *call)
+{
+	struct sock_channel *s = (struct sock_channel *)base;
+	int status;
+
+	if (call->code == VGPU_IOCTL_WAIT && wait_lane_call(s, call, &status))
+		return status;
+	return main_call(s, call);
 }
 
 static void sock_unmap_view(struct vgpu_channel *base, void *address, uint64_t size)
 {
 	struct sock_channel *s = (struct sock_channel *)base;
 
-	sock_link_unmap(s->link, address, size);
+	sock_link_unmap(s->main.link, address, size);
 }
 
 static void sock_close(struct vgpu_channel *base)
 {
 	struct sock_channel *s = (struct sock_channel *)base;
 
-	if (s->link)
-		sock_link_close(s->link);
-	vgpu_lock_fini(&s->lock);
+	if (s->wait.link)
+		sock_link_close(s->wait.link);
+	if (s->main.link)
+		sock_link_close(s->main.link);
+	vgpu_lock_fini(&s->wait.lock);
+	vgpu_lock_fini(&s->main.lock);
+	free(s->address);
 	free(s);
 }
 
@@ -318,8 +405,15 @@ int vgpu_channel_socket_open(const char *address, struct vgpu_channel **out, cha
 	s->base.ops = &sock_ops;
 	s->base.wait_slice_ns = WAIT_SLICE_NS;
 	s->page_size = sock_link_page_size();
-	vgpu_lock_init(&s->lock);
-	status = sock_link_connect(address, &hello, &s->link, why, why_cap);
+	vgpu_lock_init(&s->main.lock);
+	vgpu_lock_init(&s->wait.lock);
+	s->address = malloc(strlen(address) + 1);
+	if (!s->address) {
+		sock_close(&s->base);
+		return VGPU_E_NO_MEMORY;
+	}
+	memcpy(s->address, address, strlen(address) + 1);
+	status = sock_link_connect(address, &hello, &s->main.link, why, why_cap);
 	if (status == VGPU_OK)
 		status = check_hello(&hello, why, why_cap);
 	if (status == VGPU_OK)
