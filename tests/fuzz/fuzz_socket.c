@@ -7,6 +7,12 @@
  * as the sim serves every client: after each connection ends, the device
  * must be back where it started (no context, resource, pinned byte or OS
  * object left) and nothing may have misused the OS table or the device.
+ *
+ * An input that begins with a JOIN frame runs on a connection joined to
+ * another's handle: the harness opens that first connection (served on a
+ * thread of its own), asks for its token and writes it into the JOIN, so
+ * that the fuzzer need not guess 32 random bytes.  The handle outlives the
+ * input's connection until the harness closes the first.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +24,7 @@
 #include "conn.h"
 #include "harness.h"
 #include "resting.h"
+#include "stream_io.h"
 
 #define GUEST_MEM_BYTES (4u << 20)
 /*
@@ -164,15 +171,82 @@ static void check_clean(void)
 		fail("misuse of the OS table or the device");
 }
 
+/* The first connection of a joined input, and the client end the harness speaks on. */
+struct host {
+	struct conn conn;
+	int client_fd;
+	pthread_t thread;
+};
+
+static bool starts_with_join(const uint8_t *data, size_t size)
+{
+	struct vgpu_sock_request req;
+
+	if (size < sizeof(req) + sizeof(struct vgpu_sock_join))
+		return false;
+	memcpy(&req, data, sizeof(req));
+	return req.magic == VGPU_SOCK_MAGIC && req.code == VGPU_SOCK_JOIN &&
+	       req.in_size == sizeof(struct vgpu_sock_join);
+}
+
+/* Open the host connection and write its token into the input's JOIN (a copy). */
+static void host_open(struct host *host, uint8_t *input)
+{
+	const struct vgpu_sock_request req = { VGPU_SOCK_MAGIC, VGPU_SOCK_JOIN_TOKEN,
+					       sizeof(struct vgpu_sock_join), 0 };
+	struct vgpu_sock_join token = { 0 };
+	struct vgpu_sock_hello hello;
+	struct vgpu_sock_reply reply;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		fail("socketpair");
+	host->conn = (struct conn){ .fd = sv[0], .dev = h.dev, .mem = mem, .shares = &shares };
+	host->client_fd = sv[1];
+	if (pthread_create(&host->thread, NULL, conn_main, &host->conn) != 0)
+		fail("pthread_create");
+	if (!stream_recv_all(host->client_fd, &hello, sizeof(hello)) ||
+	    !stream_send_all(host->client_fd, &req, sizeof(req)) ||
+	    !stream_send_all(host->client_fd, &token, sizeof(token)) ||
+	    !stream_recv_all(host->client_fd, &reply, sizeof(reply)))
+		fail("the host connection did not answer");
+	if (reply.status != VGPU_OK || reply.out_size != sizeof(token) ||
+	    !stream_recv_all(host->client_fd, &token, sizeof(token))) {
+		fprintf(stderr, "fuzz_socket: JOIN_TOKEN: status %d, %u bytes\n", reply.status,
+			reply.out_size);
+		fail("the host connection gave no token");
+	}
+	memcpy(input + sizeof(req), &token, sizeof(token));
+}
+
+static void host_close(struct host *host)
+{
+	shutdown(host->client_fd, SHUT_RDWR);
+	pthread_join(host->thread, NULL);
+	close(host->client_fd);
+	close(host->conn.fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conn conn = { .dev = NULL };
+	bool joined = starts_with_join(data, size);
+	uint8_t *input = NULL;
+	struct host host = { .client_fd = -1 };
 	int sv[2];
 
 	if (!h.dev)
 		setup();
+	if (joined) {
+		input = malloc(size);
+		if (!input)
+			fail("malloc");
+		memcpy(input, data, size);
+		host_open(&host, input);
+		data = input;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		fail("socketpair");
 	conn.fd = sv[0];
@@ -184,6 +258,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	client_wait();
 	close(sv[0]);
 	close(sv[1]);
+	if (joined)
+		host_close(&host);
+	free(input);
 	check_clean();
 	return 0;
 }

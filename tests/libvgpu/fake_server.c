@@ -2,7 +2,6 @@
 /* The scripted server of fake_server.h.  Bounded: it gives up after a few seconds of silence. */
 #include "fake_server.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "stream_io.h"
 
 #define IDLE_TIMEOUT_S 5
 #define MAX_LIVE_DIRS 4
@@ -100,32 +101,6 @@ void fake_init(struct fake_server *f)
 	f->lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
-/* Send or receive all `len` bytes; false on an error or the peer's close. */
-static bool move_all(int fd, char *p, size_t len, bool sending)
-{
-	while (len) {
-		ssize_t n = sending ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		p += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
-
-static bool read_all(int fd, void *buf, size_t len)
-{
-	return move_all(fd, buf, len, false);
-}
-
-static bool write_all(int fd, const void *buf, size_t len)
-{
-	return move_all(fd, (char *)buf, len, true);
-}
-
 static void fill_hello(const struct fake_server *f, struct vgpu_sock_hello *hello)
 {
 	memset(hello, 0, sizeof(*hello));
@@ -191,8 +166,8 @@ static bool read_request(int conn, struct fake_request *req)
 	uint8_t sink[4096];
 
 	memset(req, 0, sizeof(*req));
-	if (!read_all(conn, &hdr, sizeof(hdr)) || hdr.magic != VGPU_SOCK_MAGIC ||
-	    hdr.in_size > VGPU_SOCK_MAX_FIXED || !read_all(conn, req->in, hdr.in_size))
+	if (!stream_recv_all(conn, &hdr, sizeof(hdr)) || hdr.magic != VGPU_SOCK_MAGIC ||
+	    hdr.in_size > VGPU_SOCK_MAX_FIXED || !stream_recv_all(conn, req->in, hdr.in_size))
 		return false;
 	req->code = hdr.code;
 	req->in_size = hdr.in_size;
@@ -200,12 +175,12 @@ static bool read_request(int conn, struct fake_request *req)
 	if (VGPU_CTL_METHOD(hdr.code) != VGPU_METHOD_IN_DIRECT)
 		return true;
 	keep = hdr.payload_size < FAKE_MAX_PAYLOAD ? hdr.payload_size : FAKE_MAX_PAYLOAD;
-	if (!read_all(conn, req->payload, keep))
+	if (!stream_recv_all(conn, req->payload, keep))
 		return false;
 	for (left = hdr.payload_size - keep; left;) {
 		uint32_t n = left < sizeof(sink) ? left : sizeof(sink);
 
-		if (!read_all(conn, sink, n))
+		if (!stream_recv_all(conn, sink, n))
 			return false;
 		left -= n;
 	}
@@ -349,10 +324,10 @@ static void break_reply(enum fake_fault fault, struct reply *r)
 
 static bool send_reply(int conn, const struct reply *r)
 {
-	return write_all(conn, &r->hdr, sizeof(r->hdr)) &&
-	       write_all(conn, r->out, r->hdr.out_size) &&
-	       write_all(conn, r->payload, r->payload ? r->hdr.payload_size : 0) &&
-	       write_all(conn, r->extents, r->hdr.num_extents * sizeof(r->extents[0]));
+	return stream_send_all(conn, &r->hdr, sizeof(r->hdr)) &&
+	       stream_send_all(conn, r->out, r->hdr.out_size) &&
+	       stream_send_all(conn, r->payload, r->payload ? r->hdr.payload_size : 0) &&
+	       stream_send_all(conn, r->extents, r->hdr.num_extents * sizeof(r->extents[0]));
 }
 
 /* A reply without a payload or extents and four bytes more, arriving together. */
@@ -363,7 +338,7 @@ static bool send_with_trailer(int conn, const struct reply *r)
 
 	memcpy(buf, &r->hdr, sizeof(r->hdr));
 	memcpy(buf + sizeof(r->hdr), r->out, r->hdr.out_size);
-	return write_all(conn, buf, len);
+	return stream_send_all(conn, buf, len);
 }
 
 /* Returns false when the connection is to end. */
@@ -384,7 +359,7 @@ static bool serve_one(struct fake_server *f, int conn)
 		return false;
 	answer(f, &req, &r);
 	if (fault == FAULT_CLOSE_MID_REPLY) {
-		write_all(conn, &r.hdr, sizeof(r.hdr) / 2);
+		stream_send_all(conn, &r.hdr, sizeof(r.hdr) / 2);
 		return false;
 	}
 	break_reply(fault, &r);
