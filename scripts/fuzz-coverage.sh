@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Line coverage of the kmd core's boundary files reached by the fuzzers
-# alone: the fuzzers rebuilt with clang's source-based coverage (no
+# Line coverage of the kmd core's boundary files, and of the sim's socket
+# server (the way in of any client), reached by the fuzzers alone: the fuzzers rebuilt with clang's source-based coverage (no
 # sanitizers) in BUILD/fuzz-cov, each run once over its saved inputs and
 # the corpus make fuzz grew (BUILD/fuzz/fuzz-runs), then llvm-cov's report.
 #   scripts/fuzz-coverage.sh BUILD
@@ -10,8 +10,12 @@ cd "$(dirname "$0")/.."
 build=$1
 cov=$build/fuzz-cov
 files=(kmd/core/dispatch.c kmd/core/validate.c kmd/core/ctrlq.c
-	kmd/core/virtio/virtqueue.c kmd/core/virtio/virtio_pci.c)
+	kmd/core/virtio/virtqueue.c kmd/core/virtio/virtio_pci.c
+	kmd/sim/conn.c kmd/sim/file_share.c)
 flags='-fsanitize=fuzzer-no-link -fprofile-instr-generate -fcoverage-mapping'
+# Configuring and building run instrumented programs of their own too:
+# their profiles go in the build tree, not the working directory.
+export LLVM_PROFILE_FILE=$cov/build-%p.profile
 
 [ -f "$cov/build.ninja" ] || CC=clang-14 meson setup -Dc_args="$flags" \
 	-Dc_link_args=-fprofile-instr-generate "$cov" . >/dev/null
