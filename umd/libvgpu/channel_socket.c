@@ -43,20 +43,17 @@ struct sock_lane {
 	uint32_t ahead_at, ahead_len;
 };
 
-enum wait_lane_state {
-	WAIT_LANE_UNTRIED,
-	WAIT_LANE_JOINED,
-	WAIT_LANE_NONE, /* the server would not join: WAITs share the main lane */
-};
-
 struct sock_channel {
 	struct vgpu_channel base;
 	char *address;
 	/* Every call but WAIT; the server's files and the views are this lane's. */
 	struct sock_lane main;
-	/* WAITs; wait_state is under wait.lock. */
+	/*
+	 * WAITs, once the first WAIT (wait_tried, under wait.lock) has joined
+	 * it; its link stays NULL when the server would not join.
+	 */
 	struct sock_lane wait;
-	enum wait_lane_state wait_state;
+	bool wait_tried;
 	/* By enum vgpu_sock_mem_file: bytes of each file extents may name (0: no such file). */
 	uint64_t file_size[SOCK_LINK_NUM_FILES];
 	uint64_t page_size;
@@ -314,11 +311,11 @@ static int main_call(struct sock_channel *s, struct vgpu_call *call)
 }
 
 /*
- * Connects the wait lane and joins it to the main lane's handle.  False if
- * the server will not (one that records keeps a handle's calls in one
- * order) or cannot; the main lane is as it was unless it broke.
+ * Connects the wait lane and joins it to the main lane's handle.  Leaves
+ * wait.link NULL if the server will not (one that records keeps a handle's
+ * calls in one order) or cannot; the main lane is as it was unless it broke.
  */
-static bool join_wait_lane(struct sock_channel *s)
+static void join_wait_lane(struct sock_channel *s)
 {
 	struct vgpu_sock_join token;
 	struct vgpu_call call = { .code = VGPU_SOCK_JOIN_TOKEN,
@@ -327,13 +324,15 @@ static bool join_wait_lane(struct sock_channel *s)
 	struct vgpu_sock_hello hello;
 	char why[160];
 
-	if (main_call(s, &call) != VGPU_OK)
-		return false;
-	if (sock_link_connect(s->address, &hello, &s->wait.link, why, sizeof(why)) != VGPU_OK)
-		return false;
+	if (main_call(s, &call) != VGPU_OK ||
+	    sock_link_connect(s->address, &hello, &s->wait.link, why, sizeof(why)) != VGPU_OK)
+		return;
 	call.code = VGPU_SOCK_JOIN;
-	return check_hello(&hello, why, sizeof(why)) == VGPU_OK &&
-	       lane_call(s, &s->wait, &call) == VGPU_OK;
+	if (check_hello(&hello, why, sizeof(why)) != VGPU_OK ||
+	    lane_call(s, &s->wait, &call) != VGPU_OK) {
+		sock_link_close(s->wait.link);
+		s->wait.link = NULL;
+	}
 }
 
 /* A WAIT on the wait lane, joined by the first; false if WAITs share the main lane. */
@@ -342,14 +341,11 @@ static bool wait_lane_call(struct sock_channel *s, struct vgpu_call *call, int *
 	bool joined;
 
 	vgpu_lock_take(&s->wait.lock);
-	if (s->wait_state == WAIT_LANE_UNTRIED) {
-		s->wait_state = join_wait_lane(s) ? WAIT_LANE_JOINED : WAIT_LANE_NONE;
-		if (s->wait_state == WAIT_LANE_NONE && s->wait.link) {
-			sock_link_close(s->wait.link);
-			s->wait.link = NULL;
-		}
+	if (!s->wait_tried) {
+		s->wait_tried = true;
+		join_wait_lane(s);
 	}
-	joined = s->wait_state == WAIT_LANE_JOINED;
+	joined = s->wait.link != NULL;
 	if (joined)
 		*status = lane_call(s, &s->wait, call);
 	vgpu_lock_release(&s->wait.lock);
