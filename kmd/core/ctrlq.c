@@ -414,6 +414,24 @@ static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgp
 	return VGPU_OK;
 }
 
+void vgpu_ctrlq_nudge(struct vgpu_device *dev)
+{
+	const struct vgpu_transport *t = dev->transport;
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	bool busy[VGPU_MAX_QUEUES] = { false };
+	uint32_t i, n;
+
+	vgpu_dev_lock(dev);
+	n = dev->lost || !q->ready || !q->fenced_in_flight ? 0 : q->nqueues;
+	for (i = 0; i < n; i++)
+		busy[i] = !vgpu_list_empty(&q->queues[i].in_flight);
+	vgpu_dev_unlock(dev);
+	/* Outside dev->lock, as after queueing: a synchronous device may complete here. */
+	for (i = 0; i < n; i++)
+		if (busy[i])
+			t->ops->queue_notify(t->priv, (uint16_t)i);
+}
+
 static bool req_done(void *arg)
 {
 	return ((struct vgpu_request *)arg)->done;

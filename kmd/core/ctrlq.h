@@ -164,6 +164,12 @@ int vgpu_req_run_all(struct vgpu_device *dev, struct vgpu_request *const *reqs, 
 int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,
 			 const struct vgpu_fence_target *target);
 
+/*
+ * Notify each queue that has requests in flight while fenced ones are
+ * outstanding, with nothing new on it (see vgpu_wait_fences).  PASSIVE.
+ */
+void vgpu_ctrlq_nudge(struct vgpu_device *dev);
+
 /* Consume completions.  Caller holds dev->lock.  DISPATCH. */
 void vgpu_ctrlq_process(struct vgpu_device *dev);
 /* Fail every request in flight with VGPU_E_DEVICE_LOST.  Caller holds dev->lock. */

@@ -72,8 +72,8 @@ int vgpu_timeline_wait(struct vgpu_file *file, uint64_t value, uint64_t timeout_
 	vgpu_dev_unlock(dev);
 
 	if (ret == VGPU_OK && timeout_ns)
-		ret = vgpu_wait_until_call(dev, timeline_reached, &goal, timeout_ns,
-					   user ? user->call : NULL);
+		ret = vgpu_wait_fences(dev, timeline_reached, &goal, timeout_ns,
+				       user ? user->call : NULL);
 
 	vgpu_dev_lock(dev);
 	*completed = file->completed;

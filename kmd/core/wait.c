@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "wait.h"
 
+#include "ctrlq.h"
 #include "device.h"
 
 struct vgpu_waiter {
@@ -9,11 +10,11 @@ struct vgpu_waiter {
 };
 
 static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
-		     uint64_t timeout_ns, void *event, void *call)
+		     uint64_t timeout_ns, void *event, void *call, bool nudge)
 {
 	const struct vgpu_os *os = dev->os;
 	struct vgpu_waiter waiter = { .event = event };
-	uint64_t start = os->now_ns(os->ctx);
+	uint64_t start = os->now_ns(os->ctx), nudged = start;
 	bool interruptible = call && os->call_interrupted;
 	int ret = VGPU_OK;
 
@@ -33,8 +34,14 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 		slice = timeout_ns - elapsed;
 		if (interruptible && slice > VGPU_CALL_POLL_NS)
 			slice = VGPU_CALL_POLL_NS;
+		if (nudge && slice > VGPU_FENCE_NUDGE_NS)
+			slice = VGPU_FENCE_NUDGE_NS;
 		vgpu_dev_unlock(dev);
 		os->event_wait(os->ctx, event, slice);
+		if (nudge && os->now_ns(os->ctx) - nudged >= VGPU_FENCE_NUDGE_NS) {
+			vgpu_ctrlq_nudge(dev);
+			nudged = os->now_ns(os->ctx);
+		}
 		if (interruptible && os->call_interrupted(os->ctx, call)) {
 			vgpu_dev_lock(dev);
 			ret = VGPU_E_CANCELLED;
@@ -50,11 +57,11 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 int vgpu_wait_until_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
 			  uint64_t timeout_ns, void *event)
 {
-	return wait_loop(dev, cond, arg, timeout_ns, event, NULL);
+	return wait_loop(dev, cond, arg, timeout_ns, event, NULL, false);
 }
 
-int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
-			 uint64_t timeout_ns, void *call)
+static int wait_with_own_event(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			       uint64_t timeout_ns, void *call, bool nudge)
 {
 	const struct vgpu_os *os = dev->os;
 	void *event;
@@ -70,9 +77,21 @@ int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void 
 	event = os->event_create(os->ctx);
 	if (!event)
 		return VGPU_E_NO_MEMORY;
-	ret = wait_loop(dev, cond, arg, timeout_ns, event, call);
+	ret = wait_loop(dev, cond, arg, timeout_ns, event, call, nudge);
 	os->event_destroy(os->ctx, event);
 	return ret;
+}
+
+int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+			 uint64_t timeout_ns, void *call)
+{
+	return wait_with_own_event(dev, cond, arg, timeout_ns, call, false);
+}
+
+int vgpu_wait_fences(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
+		     uint64_t timeout_ns, void *call)
+{
+	return wait_with_own_event(dev, cond, arg, timeout_ns, call, true);
 }
 
 int vgpu_wait_until(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,

@@ -270,8 +270,11 @@ static void t_queue_notify(void *t, uint16_t index)
 	if (index >= FAKE_GPU_QUEUES || !gpu->queue_live[index] ||
 	    !(gpu->status & STATUS_DRIVER_OK))
 		fake_gpu_violation(gpu, "notify of queue %u in status 0x%x", index, gpu->status);
-	else
+	else {
+		/* what was in flight before this notification, not what it carries */
+		fake_gpu_poll_fences(gpu);
 		fake_gpu_process_queue(gpu, index);
+	}
 	fake_gpu_unlock_and_deliver_inline(gpu);
 }
 

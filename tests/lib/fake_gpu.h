@@ -109,6 +109,9 @@ enum fake_gpu_action {
 	FAKE_GPU_TRUNCATE, /* carry out, write the answer, report 8 bytes written */
 	FAKE_GPU_BOGUS_ID, /* carry out and answer, then complete the same id again and
 			    * an id outside the queue */
+	FAKE_GPU_POLLED,   /* carry out, answer at the next notification of any queue: how
+			    * QEMU's virtio-gpu-gl finds a fence done (it also polls every
+			    * 10 ms; the fake does not) */
 };
 
 /* One command as the device received it. */

@@ -35,6 +35,7 @@ struct fake_gpu_pending {
 	uint16_t queue;
 	bool fenced;
 	bool bogus;
+	bool polled; /* FAKE_GPU_POLLED: answered at the next notification */
 	uint64_t fence_id;
 	uint32_t report_len;
 	struct fake_gpu_answer answer;
@@ -55,6 +56,8 @@ void fake_gpu_unlock_and_deliver_inline(struct fake_gpu *gpu);
 /* Requests (fake_gpu_requests.c). */
 void fake_gpu_process_queue(struct fake_gpu *gpu, uint16_t queue);
 void fake_gpu_drop_pending(struct fake_gpu *gpu);
+/* Answer, in arrival order, every request FAKE_GPU_POLLED holds. */
+void fake_gpu_poll_fences(struct fake_gpu *gpu);
 
 /* What one command handler sees. */
 struct fake_gpu_command {

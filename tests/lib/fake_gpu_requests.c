@@ -85,6 +85,23 @@ static void append_pending(struct fake_gpu *gpu, struct fake_gpu_pending *p)
 	gpu->stats.pending++;
 }
 
+void fake_gpu_poll_fences(struct fake_gpu *gpu)
+{
+	struct fake_gpu_pending **link = &gpu->pending;
+
+	while (*link) {
+		struct fake_gpu_pending *p = *link;
+
+		if (!p->polled) {
+			link = &p->next;
+			continue;
+		}
+		*link = p->next;
+		gpu->npending--;
+		complete_locked(gpu, p);
+	}
+}
+
 void fake_gpu_drop_pending(struct fake_gpu *gpu)
 {
 	while (gpu->pending) {
@@ -333,9 +350,10 @@ static void handle_request(struct fake_gpu *gpu, uint16_t queue, const struct vr
 	}
 	p->report_len = action == FAKE_GPU_TRUNCATE ? TRUNCATED_BYTES : p->answer.len;
 	p->bogus = action == FAKE_GPU_BOGUS_ID;
+	p->polled = action == FAKE_GPU_POLLED;
 	if (action == FAKE_GPU_DROP)
 		free(p);
-	else if (action == FAKE_GPU_DEFER || (p->fenced && fenced_pending(gpu)))
+	else if (action == FAKE_GPU_DEFER || p->polled || (p->fenced && fenced_pending(gpu)))
 		append_pending(gpu, p);
 	else
 		complete_locked(gpu, p);

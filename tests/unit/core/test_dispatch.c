@@ -536,6 +536,37 @@ static void test_wait_timeout_elapses(void)
 	down();
 }
 
+/*
+ * A device that looks at its fences only when notified (QEMU's
+ * virtio-gpu-gl, which otherwise polls every 10 ms; the fake never does):
+ * a WAIT notifies it while it waits, else it would wait out its timeout.
+ */
+static void test_wait_nudges_a_polling_device(void)
+{
+	struct vgpu_wait w;
+	uint64_t completed = 0, notifies;
+	uint32_t handle;
+
+	if (!up(true))
+		return;
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_POLLED, 0, -1);
+	CHECK_EQ(submit(F, &handle, 1, 2, 1), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 1, 0, &completed), VGPU_E_BUSY);
+	CHECK_EQ(wait_fence(F, 1, HARNESS_COMMAND_TIMEOUT_NS, &completed), VGPU_OK);
+	CHECK_EQ(completed, 1);
+	CHECK_EQ(submit(F, &handle, 1, 2, 2), VGPU_OK);
+	w = (struct vgpu_wait){ .kind = VGPU_WAIT_RESOURCE,
+				.handle = handle,
+				.timeout_ns = HARNESS_COMMAND_TIMEOUT_NS };
+	CHECK_EQ(call(F, VGPU_IOCTL_WAIT, &w, sizeof(w)), VGPU_OK);
+	/* nothing fenced in flight: a wait that is met at once sends nothing */
+	notifies = fake_gpu_stats(&H.gpu).notifies;
+	CHECK_EQ(wait_fence(F, 2, HARNESS_COMMAND_TIMEOUT_NS, &completed), VGPU_OK);
+	CHECK_EQ(fake_gpu_stats(&H.gpu).notifies, notifies);
+	down();
+}
+
 int main(void)
 {
 	RUN(test_unknown_control_code);
@@ -568,5 +599,6 @@ int main(void)
 	RUN(test_wait_value_never_submitted);
 	RUN(test_wait_no_timeout_on_pending_work);
 	RUN(test_wait_timeout_elapses);
+	RUN(test_wait_nudges_a_polling_device);
 	return tap_done();
 }
