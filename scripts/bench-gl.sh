@@ -6,11 +6,15 @@
 #   vgpu    - Mesa's virgl driver over OUR winsys -> libvgpu -> vgpu-sim ->
 #             QEMU's vhost-user-gpu (virglrenderer on llvmpipe); the Linux
 #             Mesa build of scripts/build-mesa.sh linux.
-# Prints each score and the ratios vgpu/native and vgpu/virpipe.  A benchmark,
-# not a test.  Usage: scripts/bench-gl.sh [BUILD_DIR]
+# Prints each score and the ratios vgpu/native and vgpu/virpipe.  With
+# VGPU_BENCH_GL_BESIDE=1 a second glmark2 (the texture scene, without end)
+# renders beside each way's run, the same way: through vgpu a second client
+# of the same sim and device.  A benchmark, not a test.
+# Usage: scripts/bench-gl.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
+beside=${VGPU_BENCH_GL_BESIDE:-0}
 out=$build/bench-gl
 scenes=(build:use-vbo=true texture shading:shading=phong bump:bump-render=normals
 	effect2d pulsar desktop)
@@ -24,9 +28,9 @@ command -v glmark2 >/dev/null || { log "glmark2 is missing (apt-get install glma
 scripts/build-mesa.sh linux >"$out/build-mesa.log" 2>&1 ||
 	{ log "the Linux Mesa build failed (see $out/build-mesa.log)"; exit 1; }
 
-xvfb= sim=
+xvfb= sim= companion=
 stop_all() {
-	for p in $sim $xvfb; do
+	for p in $companion $sim $xvfb; do
 		{ kill "$p" && wait "$p"; } 2>/dev/null || true
 	done
 	vtest_stop
@@ -60,15 +64,40 @@ for s in "${scenes[@]}"; do
 	bench_args+=(-b "$s:duration=3")
 done
 
+# The second program of VGPU_BENCH_GL_BESIDE, started a moment before the measured one.
+start_beside() { # name command-prefix...
+	local name=$1
+	shift
+	"$@" glmark2 --off-screen -s 256x256 -b texture --run-forever >"$out/$name-beside.log" 2>&1 &
+	companion=$!
+	sleep 1
+}
+
+# It must have rendered all along: still running, and its frames counted.
+end_beside() { # name
+	local alive=1
+	kill -0 "$companion" 2>/dev/null || alive=0
+	{ kill "$companion" && wait "$companion"; } 2>/dev/null || true
+	companion=
+	if [ "$alive" = 0 ] || ! grep -q 'FPS' "$out/$1-beside.log"; then
+		log "the glmark2 beside $1 stopped early (see $out/$1-beside.log)"
+		return 1
+	fi
+}
+
 # One way: runs glmark2 with the given environment; prints renderer and score.
 run_way() { # name command-prefix...
 	local name=$1
 	shift
+	[ "$beside" = 1 ] && start_beside "$name" "$@"
 	"$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 || {
 		log "glmark2 failed for $name (status $?), the end of $out/$name.log:"
 		tail -n 15 "$out/$name.log" >&2
 		return 1
 	}
+	if [ "$beside" = 1 ]; then
+		end_beside "$name" || return 1
+	fi
 	renderer=$(sed -n 's/^ *GL_RENDERER: *//p' "$out/$name.log" | head -n 1)
 	score=$(sed -n 's/^ *glmark2 Score: *\([0-9]*\).*/\1/p' "$out/$name.log" | tail -n 1)
 	[ -n "$score" ] || { log "no score for $name (see $out/$name.log)"; return 1; }
@@ -77,6 +106,7 @@ run_way() { # name command-prefix...
 }
 
 echo "glmark2 --off-screen -s 256x256, ${#scenes[@]} scenes of 3 s: ${scenes[*]}"
+[ "$beside" = 1 ] && echo "a second glmark2 (texture) renders beside each way, the same way"
 run_way native env LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=llvmpipe
 run_way virpipe env LIBGL_ALWAYS_SOFTWARE=1 GALLIUM_DRIVER=virpipe
 run_way vgpu env VGPU_SOCKET="$sim_sock" scripts/with-our-mesa.sh

@@ -11,13 +11,18 @@
 # time goes, and how much of it is the sim's socket hop, which a Windows
 # guest does not have.  Ends with one line per size: vgpu/wine WxH RATIO
 # (of the medians).  A benchmark, not a test: it fails only when a run does.
+# With VGPU_BENCH_WGL_BESIDE=1, a second program renders beside every
+# measured run, the same way (its own window, the tiny scene; through vgpu
+# a second client of the same sim and device).
 #   scripts/bench-wgl.sh [BUILD_DIR]
-#   VGPU_BENCH_WGL_ROUNDS (default 3), VGPU_BENCH_WGL_SECONDS (per run, default 5)
+#   VGPU_BENCH_WGL_ROUNDS (default 3), VGPU_BENCH_WGL_SECONDS (per run, default 5),
+#   VGPU_BENCH_WGL_BESIDE (default 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 rounds=${VGPU_BENCH_WGL_ROUNDS:-3}
 seconds=${VGPU_BENCH_WGL_SECONDS:-5}
+beside=${VGPU_BENCH_WGL_BESIDE:-0}
 out=$(realpath -m "$build/bench-wgl")
 cases=("tiny 300 300" "fill 1280 720" "fill 1920 1080")
 mkdir -p "$out/wine" "$out/vgpu" "$out/logs"
@@ -40,14 +45,36 @@ cp -f "$build/win/tools/wgl/wgl-bench.exe" "$out/wine/"
 cp -f "$build/win/tools/wgl/wgl-bench.exe" "$out/vgpu/"
 wine_env_use_our_gl "$out/vgpu" "$(scripts/build-mesa.sh --prefix windows)"
 
+# The second program of VGPU_BENCH_WGL_BESIDE: started a moment before the
+# measured one, it renders until well after that one has ended.
+start_beside() { # way log [env...]
+	local way=$1 logf=$2
+	shift 2
+	(cd "$out/$way" && exec env "$@" wine wgl-bench.exe --scene tiny --width 300 \
+		--height 300 --seconds $((seconds + 4))) >"$logf" 2>&1 &
+	beside_pid=$!
+	sleep 1
+}
+
+end_beside() { # log
+	if ! wait "$beside_pid" || ! grep -q '^fps:' "$1"; then
+		log "the program beside failed (see $1)"
+		return 1
+	fi
+}
+
 # One run: prints its fps.  `way` picks the directory and with it the opengl32.
 run_one() { # way scene width height log [env...]
 	local way=$1 scene=$2 w=$3 h=$4 logf=$5 renderer
 	shift 5
+	[ "$beside" = 1 ] && start_beside "$way" "$logf.beside" "$@"
 	if ! (cd "$out/$way" && env "$@" wine wgl-bench.exe --scene "$scene" --width "$w" \
 		--height "$h" --seconds "$seconds") >"$logf" 2>&1; then
 		log "wgl-bench failed ($way, $scene ${w}x$h; see $logf)"
 		return 1
+	fi
+	if [ "$beside" = 1 ]; then
+		end_beside "$logf.beside" || return 1
 	fi
 	renderer=$(sed -n 's/^renderer: *//p' "$logf")
 	if [ "$way" = vgpu ] && ! grep -q 'vgpu' <<<"$renderer"; then
@@ -69,6 +96,7 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 }
 
 echo "wgl-bench under Wine: $rounds rounds of $seconds s per case, wine and vgpu alternating"
 echo "(this machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start)"
+[ "$beside" = 1 ] && echo "a second program renders beside every run, the same way (tiny 300x300)"
 declare -A fps_wine fps_vgpu
 for r in $(seq "$rounds"); do
 	for c in "${cases[@]}"; do
@@ -142,6 +170,9 @@ breakdown() { # scene width height
 		}' "$logf"
 }
 
+# Alone: the sim's handling is read off its per-connection lines, and the
+# program beside would add its own.
+beside=0
 for c in "${cases[@]}"; do
 	breakdown $c
 done
