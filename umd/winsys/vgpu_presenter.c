@@ -10,16 +10,19 @@
  * the application building frame N + 1.
  *
  * The rules that keep what the application sees unchanged:
- *  - one frame at a time: a present waits until the previous frame is
- *    shown before it starts its own readback.  So frames are shown in
- *    order, whole and none dropped, and when SwapBuffers of frame N
- *    returns, frame N - 1 is on screen (latency: at most one frame);
+ *  - at most two frames in flight: a present waits while two frames are
+ *    queued, or while one of its own resource is, before it starts its
+ *    readback.  So the host reads frame N + 1 back right after rendering
+ *    it, while frame N is being shown, instead of idling until then; frames
+ *    are shown in order (their readbacks complete in queue order), whole
+ *    and none dropped, and when SwapBuffers of frame N returns, frame
+ *    N - 2 is on screen (latency: at most two frames);
  *  - a driver fence wait (glFinish) also waits until a frame read back
  *    before that fence is shown, so glFinish leaves the window up to date;
- *  - the driver's own access to the queued frame's backing (glReadPixels,
+ *  - the driver's own access to a queued frame's backing (glReadPixels,
  *    uploads, busy checks) waits until it is shown, so the two never share
  *    the backing at once;
- *  - the queued frame holds a reference to its resource: one destroyed (a
+ *  - a queued frame holds a reference to its resource: one destroyed (a
  *    closed window, a resize) goes when its frame has been shown.
  *
  * Only on Windows: the frame is shown later through a cache DC of its
@@ -48,18 +51,30 @@ struct queued_frame {
 	uint64_t fence; /* completes the readback */
 };
 
+#define FRAMES_IN_FLIGHT 2u
+
 struct virgl_vgpu_presenter {
 	thrd_t thread;
 	mtx_t lock;    /* guards everything below */
 	cnd_t changed; /* a frame was queued or shown, or stop was asked */
 	bool stop;
-	bool queued; /* frame waits to be shown, or is being shown */
-	struct queued_frame frame;
+	/* waiting to be shown or being shown (the oldest, at first), in fence order */
+	struct queued_frame frames[FRAMES_IN_FLIGHT];
+	unsigned first, count;
 };
 
-static bool holds_locked(const struct virgl_vgpu_presenter *p, const struct virgl_hw_res *res)
+static struct queued_frame *queued_locked(struct virgl_vgpu_presenter *p, unsigned i)
 {
-	return p->queued && p->frame.res == res;
+	return &p->frames[(p->first + i) % FRAMES_IN_FLIGHT];
+}
+
+static bool holds_locked(struct virgl_vgpu_presenter *p, const struct virgl_hw_res *res)
+{
+	for (unsigned i = 0; i < p->count; i++) {
+		if (queued_locked(p, i)->res == res)
+			return true;
+	}
+	return false;
 }
 
 /*
@@ -128,16 +143,17 @@ static int presenter_main(void *arg)
 	for (;;) {
 		struct queued_frame frame;
 
-		while (!p->queued && !p->stop)
+		while (!p->count && !p->stop)
 			cnd_wait(&p->changed, &p->lock);
-		if (!p->queued)
+		if (!p->count)
 			break;
 		/* it stays queued while shown: its resource counts as held */
-		frame = p->frame;
+		frame = *queued_locked(p, 0);
 		mtx_unlock(&p->lock);
 		show(ws, &frame);
 		mtx_lock(&p->lock);
-		p->queued = false;
+		p->first = (p->first + 1) % FRAMES_IN_FLIGHT;
+		p->count--;
 		cnd_broadcast(&p->changed);
 		mtx_unlock(&p->lock);
 		virgl_vgpu_res_reference(&ws->base, &frame.res, NULL);
@@ -188,6 +204,7 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 				const struct pipe_box *sub_box)
 {
 	struct virgl_vgpu_presenter *p = ws->presenter;
+	struct queued_frame *frame;
 	struct pipe_box image;
 	HWND window;
 	uint64_t fence;
@@ -202,23 +219,28 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 		box = &image;
 	}
 	mtx_lock(&p->lock);
-	/* the previous frame is on screen before this one starts */
-	while (p->queued)
+	/*
+	 * Room in flight, and no frame of this resource: its backing is the one
+	 * this readback writes.  The readback starts under the lock, so that
+	 * the queue's order is its fences' order.
+	 */
+	while (p->count == FRAMES_IN_FLIGHT || holds_locked(p, res))
 		cnd_wait(&p->changed, &p->lock);
 	if (!virgl_vgpu_present_read(ws, res, box, &fence)) {
 		mtx_unlock(&p->lock);
 		return true;
 	}
-	p->frame = (struct queued_frame){
+	frame = queued_locked(p, p->count);
+	*frame = (struct queued_frame){
 		.box = *box,
 		.whole = !sub_box,
 		.window = window,
 		.fence = fence,
 	};
 	if (sub_box)
-		p->frame.sub_box = *sub_box;
-	virgl_vgpu_res_reference(&ws->base, &p->frame.res, res);
-	p->queued = true;
+		frame->sub_box = *sub_box;
+	virgl_vgpu_res_reference(&ws->base, &frame->res, res);
+	p->count++;
 	cnd_broadcast(&p->changed);
 	mtx_unlock(&p->lock);
 	return true;
@@ -231,10 +253,11 @@ bool virgl_vgpu_presenter_shown(struct virgl_vgpu_winsys *ws, uint64_t fence, bo
 
 	if (!p)
 		return true;
+	/* the oldest frame has the lowest fence */
 	mtx_lock(&p->lock);
-	while (wait && p->queued && p->frame.fence <= fence)
+	while (wait && p->count && queued_locked(p, 0)->fence <= fence)
 		cnd_wait(&p->changed, &p->lock);
-	shown = !p->queued || p->frame.fence > fence;
+	shown = !p->count || queued_locked(p, 0)->fence > fence;
 	mtx_unlock(&p->lock);
 	return shown;
 }

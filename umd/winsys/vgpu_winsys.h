@@ -171,7 +171,7 @@ void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *
 
 /*
  * The asynchronous presenter (vgpu_presenter.c; Windows only, elsewhere
- * nothing is ever queued): one frame at a time waits to be shown.
+ * nothing is ever queued): up to two frames in flight wait to be shown.
  */
 void virgl_vgpu_presenter_start(struct virgl_vgpu_winsys *ws);
 /* Shows what is queued, then ends the thread. */
