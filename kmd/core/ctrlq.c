@@ -419,10 +419,17 @@ void vgpu_ctrlq_nudge(struct vgpu_device *dev)
 	const struct vgpu_transport *t = dev->transport;
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	bool busy[VGPU_MAX_QUEUES] = { false };
+	uint64_t now = dev->os->now_ns(dev->os->ctx);
 	uint32_t i, n;
 
 	vgpu_dev_lock(dev);
-	n = dev->lost || !q->ready || !q->fenced_in_flight ? 0 : q->nqueues;
+	/* One nudge per interval for the device, however many threads wait. */
+	n = dev->lost || !q->ready || !q->fenced_in_flight ||
+			    now - q->nudged_ns < VGPU_FENCE_NUDGE_NS
+		    ? 0
+		    : q->nqueues;
+	if (n)
+		q->nudged_ns = now;
 	for (i = 0; i < n; i++)
 		busy[i] = !vgpu_list_empty(&q->queues[i].in_flight);
 	vgpu_dev_unlock(dev);

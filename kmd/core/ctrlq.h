@@ -106,6 +106,7 @@ struct vgpu_ctrlq {
 	uint32_t nqueues;
 	bool ready;
 	uint32_t fenced_in_flight;
+	uint64_t nudged_ns; /* when vgpu_ctrlq_nudge last notified */
 	uint32_t next_fence_id;
 	uint32_t fence_id_limit;
 	struct vgpu_dma_pool slots;
@@ -166,7 +167,8 @@ int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,
 
 /*
  * Notify each queue that has requests in flight while fenced ones are
- * outstanding, with nothing new on it (see vgpu_wait_fences).  PASSIVE.
+ * outstanding, with nothing new on it (see vgpu_wait_fences); at most once
+ * per VGPU_FENCE_NUDGE_NS for the whole device.  PASSIVE.
  */
 void vgpu_ctrlq_nudge(struct vgpu_device *dev);
 

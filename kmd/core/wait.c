@@ -14,7 +14,7 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 {
 	const struct vgpu_os *os = dev->os;
 	struct vgpu_waiter waiter = { .event = event };
-	uint64_t start = os->now_ns(os->ctx), nudged = start;
+	uint64_t start = os->now_ns(os->ctx);
 	bool interruptible = call && os->call_interrupted;
 	int ret = VGPU_OK;
 
@@ -38,10 +38,8 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 			slice = VGPU_FENCE_NUDGE_NS;
 		vgpu_dev_unlock(dev);
 		os->event_wait(os->ctx, event, slice);
-		if (nudge && os->now_ns(os->ctx) - nudged >= VGPU_FENCE_NUDGE_NS) {
+		if (nudge)
 			vgpu_ctrlq_nudge(dev);
-			nudged = os->now_ns(os->ctx);
-		}
 		if (interruptible && os->call_interrupted(os->ctx, call)) {
 			vgpu_dev_lock(dev);
 			ret = VGPU_E_CANCELLED;

@@ -31,7 +31,8 @@ int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void 
 
 /*
  * The same for a wait on the device's fences: while it waits, the control
- * queue is notified every VGPU_FENCE_NUDGE_NS, with nothing new on it.
+ * queue is notified every VGPU_FENCE_NUDGE_NS (once for all waiters), with
+ * nothing new on it.
  * QEMU's virtio-gpu-gl (7.2 and later without an asynchronous fence
  * callback) looks at its renderer's fences only when the guest notifies
  * the queue and on a 10 ms timer: a fence the host completes after the

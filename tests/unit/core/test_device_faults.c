@@ -293,6 +293,55 @@ static void test_cancel_ends_waits(void)
 	down();
 }
 
+#define NUDGE_WAITERS 4
+#define NUDGE_WAIT_NS (60ull * 1000000ull)
+
+static void *wait_briefly(void *arg)
+{
+	struct waiter_thread *w = arg;
+
+	w->status = wait_fence(F, w->value, NUDGE_WAIT_NS, NULL);
+	return NULL;
+}
+
+/*
+ * Threads waiting for fences nudge the device (kmd/core/wait.h) once per
+ * interval between them, not each on its own: a busy program's waiters
+ * must not multiply the notifications the host handles.
+ */
+static void test_waiters_share_the_nudges(void)
+{
+	struct waiter_thread w[NUDGE_WAITERS];
+	pthread_t threads[NUDGE_WAITERS];
+	uint64_t before, sent;
+	uint32_t handle;
+	unsigned i;
+
+	if (!up(true))
+		return;
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, 1);
+	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
+	before = fake_gpu_stats(&H.gpu).notifies;
+	for (i = 0; i < NUDGE_WAITERS; i++) {
+		w[i] = (struct waiter_thread){ .value = 1 };
+		CHECK_EQ(pthread_create(&threads[i], NULL, wait_briefly, &w[i]), 0);
+	}
+	for (i = 0; i < NUDGE_WAITERS; i++) {
+		pthread_join(threads[i], NULL);
+		CHECK_EQ(w[i].status, VGPU_E_TIMEOUT);
+	}
+	sent = fake_gpu_stats(&H.gpu).notifies - before;
+	printf("# %u threads waiting %llu ms: %llu nudges\n", NUDGE_WAITERS,
+	       (unsigned long long)(NUDGE_WAIT_NS / 1000000u), (unsigned long long)sent);
+	/* one per interval over the waits' span (with slack for their starts), not one each */
+	CHECK(sent >= 1);
+	CHECK(sent <= NUDGE_WAIT_NS / VGPU_FENCE_NUDGE_NS + NUDGE_WAITERS + 10);
+	fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL);
+	CHECK_EQ(wait_fence(F, 1, SECOND, NULL), VGPU_OK);
+	down();
+}
+
 /*
  * Fence ids restart below the device's 32-bit limit only when no fenced
  * command is in flight, so that "every earlier fence" keeps its meaning.
@@ -513,6 +562,7 @@ int main(void)
 	RUN(test_truncated_response);
 	RUN(test_bogus_used_id);
 	RUN(test_cancel_ends_waits);
+	RUN(test_waiters_share_the_nudges);
 	RUN(test_fence_ids_wrap_after_drain);
 	return tap_done();
 }
