@@ -32,13 +32,13 @@ int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void 
 /*
  * The same for a wait on the device's fences: while it waits, the control
  * queue is notified every VGPU_FENCE_NUDGE_NS (once for all waiters), with
- * nothing new on it.
- * QEMU's virtio-gpu-gl (7.2 and later without an asynchronous fence
- * callback) looks at its renderer's fences only when the guest notifies
- * the queue and on a 10 ms timer: a fence the host completes after the
- * notification that carried it would otherwise wait for the timer, which
- * made every glFinish of a short frame cost about 10 ms there (testos
- * measures it).  A device that needs no nudge ignores an empty notify.
+ * nothing new on it.  QEMU's virtio-gpu-gl (7.2, and later versions without
+ * an asynchronous fence callback) looks at its renderer's fences only when
+ * the guest notifies the queue and on a 10 ms timer: a fence the host
+ * completes after the notification that carried it would otherwise wait
+ * for the timer, which made every glFinish of a short frame cost about
+ * 10 ms there (testos and the NT harness measure it).  A device that needs
+ * no nudge ignores an empty notification.
  */
 #define VGPU_FENCE_NUDGE_NS 500000ull
 int vgpu_wait_fences(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,
