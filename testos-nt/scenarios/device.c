@@ -4,6 +4,7 @@
  * very DeviceIoControl calls the user-mode driver makes, into vgpu.sys,
  * out to QEMU's virtio-gpu-gl.
  */
+#include "fence_rounds.h"
 #include "libvgpu.h"
 #include "platform.h"
 #include "scenario.h"
@@ -172,18 +173,16 @@ static void inflight(void)
  * and again: most must take far less than that timer (each took about
  * 10 ms without the nudge).
  */
-#define PROMPT_ROUNDS 21u
-#define PROMPT_NS (5ull * 1000000ull)
-
 static void prompt_app(void *arg)
 {
 	static const float rgba[4] = { 0.25f, 0.5f, 0.75f, 1.0f };
 	struct vgpu_dev *dev = app_open_device();
 	uint32_t *stream = malloc(TRIANGLE_SCENE_MAX_DWORDS * 4);
 	struct vgpu_resource_create rt = app_render_target(256, 256);
-	uint64_t fence = 0, total = 0, slowest = 0;
-	unsigned i, slow = 0;
+	struct fence_rounds r = { 0 };
+	uint64_t fence = 0;
 	struct vstream st;
+	unsigned i;
 
 	if (!dev || !stream)
 		return;
@@ -195,24 +194,21 @@ static void prompt_app(void *arg)
 	if (scenario_failing())
 		goto out;
 	CHECK_EQ(vgpu_submit(dev, stream, vstream_size_bytes(&st), &rt.handle, 1, &fence), VGPU_OK);
-	for (i = 0; i < PROMPT_ROUNDS && !scenario_failing(); i++) {
-		uint64_t start = plat_now_ns(), took;
+	for (i = 0; i < FENCE_ROUNDS && !scenario_failing(); i++) {
+		uint64_t start = plat_now_ns();
 
 		vstream_init(&st, stream, TRIANGLE_SCENE_MAX_DWORDS);
 		vstream_clear_color(&st, rgba);
 		CHECK_EQ(vgpu_submit(dev, stream, vstream_size_bytes(&st), &rt.handle, 1, &fence),
 			 VGPU_OK);
 		CHECK_EQ(vgpu_wait_fence(dev, fence, WAIT_NS), VGPU_OK);
-		took = plat_now_ns() - start;
-		total += took;
-		slow += took >= PROMPT_NS;
-		slowest = took > slowest ? took : slowest;
+		fence_rounds_add(&r, plat_now_ns() - start);
 	}
 	con_printf("# a clear and the wait for its fence, %u times: %llu us on average, slowest "
 		   "%llu us, %u of 5 ms or more\n",
-		   PROMPT_ROUNDS, (unsigned long long)(total / PROMPT_ROUNDS / 1000u),
-		   (unsigned long long)(slowest / 1000u), slow);
-	CHECK(slow <= PROMPT_ROUNDS / 2);
+		   FENCE_ROUNDS, (unsigned long long)(r.total_ns / FENCE_ROUNDS / 1000u),
+		   (unsigned long long)(r.slowest_ns / 1000u), r.slow);
+	CHECK(r.slow <= FENCE_ROUNDS / 2);
 	CHECK_EQ(vgpu_resource_destroy(dev, rt.handle), VGPU_OK);
 out:
 	vgpu_close(dev);

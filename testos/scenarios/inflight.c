@@ -7,6 +7,7 @@
  * after the notification that carried it is seen promptly.
  */
 #include "check.h"
+#include "fence_rounds.h"
 #include "scene.h"
 #include "../kernel/clock.h"
 #include "../kernel/kprint.h"
@@ -150,10 +151,6 @@ out:
 	client_close(&c);
 }
 
-#define ROUND_TRIPS 21u
-/* Far below QEMU's 10 ms fence timer, far above a clear's own time here. */
-#define PROMPT_NS (5ull * 1000000ull)
-
 /*
  * QEMU's virtio-gpu-gl looks at its renderer's fences when the guest
  * notifies the control queue, and otherwise every 10 ms.  A clear's fence
@@ -163,28 +160,25 @@ out:
  */
 static void fence_seen_promptly(struct testos_gpu *gpu)
 {
-	uint64_t total = 0, slowest = 0;
-	uint32_t i, slow = 0;
+	struct fence_rounds r = { 0 };
 	struct client c;
 	struct scene s;
+	uint32_t i;
 
 	if (!prepare(gpu, &c, &s))
 		goto out;
-	for (i = 0; i < ROUND_TRIPS && !case_failing(); i++) {
-		uint64_t start = clock_now_ns(), took;
+	for (i = 0; i < FENCE_ROUNDS && !case_failing(); i++) {
+		uint64_t start = clock_now_ns();
 
 		CHECK_EQ(submit_clear(&s, i), VGPU_OK);
 		CHECK_EQ(client_finish(&c), VGPU_OK);
-		took = clock_now_ns() - start;
-		total += took;
-		slow += took >= PROMPT_NS;
-		slowest = took > slowest ? took : slowest;
+		fence_rounds_add(&r, clock_now_ns() - start);
 	}
 	kprintf("# a clear and the wait for its fence, %u times: %u us on average, slowest %u us, "
 		"%u of 5 ms or more\n",
-		ROUND_TRIPS, (uint32_t)(total / ROUND_TRIPS / 1000u), (uint32_t)(slowest / 1000u),
-		slow);
-	CHECK(slow <= ROUND_TRIPS / 2);
+		FENCE_ROUNDS, (uint32_t)(r.total_ns / FENCE_ROUNDS / 1000u),
+		(uint32_t)(r.slowest_ns / 1000u), r.slow);
+	CHECK(r.slow <= FENCE_ROUNDS / 2);
 out:
 	client_close(&c);
 }
