@@ -420,16 +420,15 @@ void vgpu_ctrlq_nudge(struct vgpu_device *dev)
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	bool busy[VGPU_MAX_QUEUES] = { false };
 	uint64_t now = dev->os->now_ns(dev->os->ctx);
-	uint32_t i, n;
+	uint32_t i, n = 0;
 
 	vgpu_dev_lock(dev);
 	/* One nudge per interval for the device, however many threads wait. */
-	n = dev->lost || !q->ready || !q->fenced_in_flight ||
-			    now - q->nudged_ns < VGPU_FENCE_NUDGE_NS
-		    ? 0
-		    : q->nqueues;
-	if (n)
+	if (!dev->lost && q->ready && q->fenced_in_flight &&
+	    now - q->nudged_ns >= VGPU_FENCE_NUDGE_NS) {
 		q->nudged_ns = now;
+		n = q->nqueues;
+	}
 	for (i = 0; i < n; i++)
 		busy[i] = !vgpu_list_empty(&q->queues[i].in_flight);
 	vgpu_dev_unlock(dev);
