@@ -6,7 +6,9 @@
 #   run-wine-tests.sh builtin WIN_BUILD SIM WORK_DIR
 #       the GL programs with Wine's own opengl32 (host Mesa through GLX):
 #       proves the programs; and libvgpu's Windows socket channel, against
-#       a scripted server and against the sim.
+#       a scripted server, against the sim both ways (TCP, and its Unix socket
+#       through Linux's calls) and against Unix socket peers that break off
+#       ($VGPU_UNIX_PEER, tests/wine/unix_peer.c).
 #   run-wine-tests.sh vgpu WIN_BUILD SIM WORK_DIR
 #       the GL programs with OUR opengl32.dll + vgpu_wgl.dll + libglapi.dll
 #       (scripts/build-mesa.sh windows, brought up to date first), GALLIUM_DRIVER=vgpu,
@@ -37,7 +39,8 @@ wine_env_log=$work/wine-env.log
 . "$repo/tools/wgl/wine-env.sh"
 # shellcheck source=../../scripts/vtest-server.sh
 . "$repo/scripts/vtest-server.sh"
-trap 'wine_env_stop; vtest_stop' EXIT
+unix_peer_pid=
+trap 'wine_env_stop; vtest_stop; [ -z "$unix_peer_pid" ] || kill "$unix_peer_pid"' EXIT
 
 n=0
 failed=0
@@ -88,7 +91,8 @@ version_key() {
 
 stage() { # dir: the programs, copied where DLLs can sit beside them
 	mkdir -p "$1"
-	for p in "${gl_programs[@]}" "$storage_program" test_libvgpu_tcp test_sock_link_win; do
+	for p in "${gl_programs[@]}" "$storage_program" test_libvgpu_sim test_sock_link_win \
+		test_wine_unix; do
 		[ -f "$win_build/tests/wine/$p.exe" ] ||
 			bail "missing $p.exe (build the Windows tree first)"
 		cp -f "$win_build/tests/wine/$p.exe" "$1/"
@@ -166,6 +170,17 @@ check_region_views() { # name log
 	fi
 }
 
+# unix_peer.c's servers in $work/peer, stopped with the rest (unix_peer_pid).
+start_unix_peer() {
+	[ -x "${VGPU_UNIX_PEER:-}" ] || bail "VGPU_UNIX_PEER names the unix-peer program"
+	rm -rf "$work/peer" && mkdir -p "$work/peer"
+	coproc unix_peer { exec "$VGPU_UNIX_PEER" "$work/peer"; }
+	unix_peer_pid=$unix_peer_PID
+	local line=
+	read -r -t 10 line <&"${unix_peer[0]}" || true
+	[ "$line" = ready ] || bail "unix-peer did not start"
+}
+
 # A sim of its own for the device; VGPU_SIM_DEVICE also tells the programs what to expect.
 use_device() { # device
 	wine_env_stop_sim
@@ -184,7 +199,13 @@ builtin)
 	dir=$work/builtin
 	stage "$dir"
 	run_program test_sock_link_win "$dir/test_sock_link_win.exe" "$dir/test_sock_link_win.log"
-	run_program test_libvgpu_tcp "$dir/test_libvgpu_tcp.exe" "$dir/test_libvgpu_tcp.log"
+	VGPU_SOCKET=$wine_env_sim_tcp run_program "test_libvgpu_sim (tcp)" \
+		"$dir/test_libvgpu_sim.exe" "$dir/test_libvgpu_sim-tcp.log"
+	run_program "test_libvgpu_sim (unix)" "$dir/test_libvgpu_sim.exe" \
+		"$dir/test_libvgpu_sim-unix.log"
+	start_unix_peer
+	VGPU_TEST_PEER_DIR=$work/peer run_program test_wine_unix "$dir/test_wine_unix.exe" \
+		"$dir/test_wine_unix.log"
 	for p in "${gl_programs[@]}"; do
 		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
 	done

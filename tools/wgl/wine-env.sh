@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the scripts that run vgpu's Windows programs under Wine: an X
-# server, a Wine prefix, the sim reachable over TCP, and our Mesa DLLs.
+# server, a Wine prefix, the sim, and our Mesa DLLs.
 # Everything started here is stopped by wine_env_stop (call it from a trap).
 
 wine_env_log=${wine_env_log:-/dev/null}
@@ -29,14 +29,17 @@ wine_env_prefix() {
 	fi
 }
 
-# vgpu-sim with a Unix socket in $2 and TCP on a free loopback port -> VGPU_SOCKET
-# (and its pid, wine_env_sim).
+# vgpu-sim with a Unix socket in $2 and TCP on a free loopback port.
+# VGPU_SOCKET names the Unix socket, which libvgpu reaches under Wine with
+# Linux's own calls (Winsock takes Wine's server into every call: several
+# times slower); wine_env_sim_tcp has the TCP address; wine_env_sim the pid.
 # Its device renders with the host's own Mesa: GALLIUM_DRIVER is the Windows programs'.
 wine_env_start_sim() {
 	local sim=$1 dir=$2 port= i
 	# The log of an earlier run must not be read as this one's: the shell
 	# truncates it only once the sim's process has started.
 	rm -f "$dir/sim.out" "$dir/sim.err"
+	dir=$(realpath -m "$dir")
 	env -u GALLIUM_DRIVER "$sim" --socket "$dir/sim.sock" --tcp 0 \
 		>"$dir/sim.out" 2>"$dir/sim.err" &
 	wine_env_sim=$!
@@ -51,7 +54,8 @@ wine_env_start_sim() {
 		cat "$dir/sim.err" >&2
 		return 1
 	fi
-	export VGPU_SOCKET=tcp:127.0.0.1:$port
+	wine_env_sim_tcp=tcp:127.0.0.1:$port
+	export VGPU_SOCKET=$dir/sim.sock
 }
 
 # Where scripts/build-mesa.sh installed the Windows Mesa: opengl32.dll, the

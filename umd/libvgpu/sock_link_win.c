@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The socket channel's OS half for Windows, used under Wine to reach the
- * Linux sim: Winsock TCP (Wine has no AF_UNIX) and views of the server's
- * files (guest memory, the host-visible region), which the hello names by
- * their Linux paths and Wine reaches as Z:\ + that path.  Views of them are
- * shared memory with the sim.
+ * Linux sim: a stream, and views of the server's files (guest memory, the
+ * host-visible region), which the hello names by their Linux paths and
+ * Wine reaches as Z:\ + that path.  Views of them are shared memory with
+ * the sim.  The stream is the sim's Unix socket when the address is a
+ * path (wine_unix.h: Linux's own calls, without Wine's server in every
+ * one), or Winsock TCP for tcp:HOST:PORT.
  *
  * Windows places file views only at multiples of the allocation
  * granularity (64 KiB), in the file and in the address space, while
@@ -23,6 +25,7 @@
 #include <string.h>
 
 #include "sock_link.h"
+#include "wine_unix.h"
 
 /* Another thread may take a freed reservation before the views fill it: try again. */
 #define MAP_ATTEMPTS 8
@@ -34,7 +37,9 @@ struct link_file {
 };
 
 struct sock_link {
+	/* One of the two: the Winsock socket (tcp:), or the Linux descriptor (a path). */
 	SOCKET sock;
+	wine_unix_fd unix_fd;
 	struct link_file files[SOCK_LINK_NUM_FILES]; /* by enum vgpu_sock_mem_file */
 	uint64_t granule;
 	bool wsa_started;
@@ -84,9 +89,6 @@ static int connect_tcp(struct sock_link *link, const char *address, char *why, s
 	size_t len;
 	int err;
 
-	if (strncmp(address, "tcp:", 4) != 0)
-		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
-				     "%s: on Windows the sim is reached as tcp:HOST:PORT", address);
 	if (!colon || colon == host_port || !colon[1])
 		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
 				     "bad address %s (want tcp:HOST:PORT)", address);
@@ -112,25 +114,38 @@ static int connect_tcp(struct sock_link *link, const char *address, char *why, s
 	return VGPU_OK;
 }
 
+static int connect_winsock(struct sock_link *link, const char *address, char *why, size_t why_cap)
+{
+	WSADATA wsa;
+
+	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0)
+		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "Winsock does not start");
+	link->wsa_started = true;
+	return connect_tcp(link, address, why, why_cap);
+}
+
 int sock_link_connect(const char *address, struct vgpu_sock_hello *hello, struct sock_link **out,
 		      char *why, size_t why_cap)
 {
 	struct sock_link *link = calloc(1, sizeof(*link));
-	WSADATA wsa;
 	int status;
 
 	if (!link)
 		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "out of memory");
 	link->sock = INVALID_SOCKET;
+	link->unix_fd = -1;
 	for (unsigned i = 0; i < SOCK_LINK_NUM_FILES; i++)
 		link->files[i].file = INVALID_HANDLE_VALUE;
 	link->granule = allocation_granule();
-	if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
-		free(link);
-		return vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "Winsock does not start");
-	}
-	link->wsa_started = true;
-	status = connect_tcp(link, address, why, why_cap);
+	if (strncmp(address, "tcp:", 4) == 0)
+		status = connect_winsock(link, address, why, why_cap);
+	else if (address[0] == '/')
+		status = wine_unix_connect(address, &link->unix_fd, why, why_cap);
+	else
+		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT,
+				       "%s: on Windows the sim is reached as tcp:HOST:PORT, or "
+				       "under Wine as the absolute path of its Unix socket",
+				       address);
 	if (status == VGPU_OK && !sock_link_recv(link, hello, sizeof(*hello)))
 		status = vgpu_fail_why(why, why_cap, VGPU_E_TRANSPORT, "no hello from the server");
 	if (status != VGPU_OK) {
@@ -198,27 +213,29 @@ uint64_t sock_link_page_size(void)
 	return si.dwPageSize;
 }
 
+size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap)
+{
+	int n;
+
+	if (link->unix_fd >= 0)
+		return wine_unix_recv_some(link->unix_fd, buf, cap);
+	n = recv(link->sock, buf, cap > INT_MAX ? INT_MAX : (int)cap, 0);
+	return n > 0 ? (size_t)n : 0;
+}
+
 bool sock_link_recv(struct sock_link *link, void *buf, size_t len)
 {
 	char *p = buf;
 
 	while (len) {
-		int chunk = len > INT_MAX ? INT_MAX : (int)len;
-		int n = recv(link->sock, p, chunk, 0);
+		size_t n = sock_link_recv_some(link, p, len);
 
-		if (n <= 0)
+		if (!n)
 			return false;
 		p += n;
-		len -= (size_t)n;
+		len -= n;
 	}
 	return true;
-}
-
-size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap)
-{
-	int n = recv(link->sock, buf, cap > INT_MAX ? INT_MAX : (int)cap, 0);
-
-	return n > 0 ? (size_t)n : 0;
 }
 
 bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
@@ -227,6 +244,8 @@ bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uin
 	DWORD left = count;
 	uint32_t i;
 
+	if (link->unix_fd >= 0)
+		return wine_unix_send(link->unix_fd, pieces, count);
 	if (count > sizeof(bufs) / sizeof(bufs[0]))
 		return false;
 	for (i = 0; i < count; i++) {
@@ -375,6 +394,8 @@ void sock_link_close(struct sock_link *link)
 	}
 	if (link->sock != INVALID_SOCKET)
 		closesocket(link->sock);
+	if (link->unix_fd >= 0)
+		wine_unix_close(link->unix_fd);
 	if (link->wsa_started)
 		WSACleanup();
 	free(link);

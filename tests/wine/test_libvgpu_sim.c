@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libvgpu for Windows over its test channel, run under Wine against a
- * real vgpu-sim: TCP on loopback to the sim, guest memory mapped through
- * Z:\ views of the sim's memory file.  Usage, with the sim's --tcp port:
- *   VGPU_SOCKET=tcp:127.0.0.1:PORT wine test_libvgpu_tcp.exe
+ * real vgpu-sim, either way it is reached: TCP on loopback (the sim's
+ * --tcp port) or its Unix socket through Linux's own calls; guest memory
+ * mapped through Z:\ views of the sim's memory file.  Usage:
+ *   VGPU_SOCKET=tcp:127.0.0.1:PORT wine test_libvgpu_sim.exe
+ *   VGPU_SOCKET=/path/of/sim.sock wine test_libvgpu_sim.exe
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@ static void test_open(void)
 	const struct vgpu_get_info *info;
 	int status = vgpu_open(&dev);
 
+	printf("# VGPU_SOCKET: %s\n", getenv("VGPU_SOCKET"));
 	if (status != VGPU_OK)
 		printf("# vgpu_open: %s (%s)\n", vgpu_status_str(status), vgpu_open_error());
 	CHECK_EQ(status, VGPU_OK);
@@ -48,7 +51,7 @@ static void test_capset(void)
 
 	CHECK_EQ(vgpu_get_capset(dev, VGPU_CAPSET_VIRGL2, 2, caps, sizeof(caps), &size), VGPU_OK);
 	CHECK(size > 1000 && size <= sizeof(caps));
-	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "test_libvgpu_tcp"), VGPU_OK);
+	CHECK_EQ(vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "test_libvgpu_sim"), VGPU_OK);
 }
 
 static int create(uint32_t target, uint32_t format, uint32_t bind, uint32_t width, uint32_t height,
@@ -191,8 +194,6 @@ static void test_bad_addresses(void)
 {
 	struct vgpu_dev *other = NULL;
 
-	CHECK_EQ(vgpu_open_socket("/tmp/no-unix-sockets-here.sock", &other), VGPU_E_TRANSPORT);
-	CHECK(strstr(vgpu_open_error(), "tcp:") != NULL);
 	CHECK_EQ(vgpu_open_socket("tcp:127.0.0.1", &other), VGPU_E_TRANSPORT);
 	CHECK_EQ(vgpu_open_socket("tcp:127.0.0.1:1", &other), VGPU_E_TRANSPORT);
 	CHECK(other == NULL);
