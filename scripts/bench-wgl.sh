@@ -3,7 +3,7 @@
 # Frames per second of our Windows GL program (tools/wgl/wgl-bench.c) under
 # Wine, two ways in one run, alternating, several rounds:
 #   wine - Wine's own opengl32: the host's Mesa llvmpipe through GLX;
-#   vgpu - our opengl32.dll + vgpu_wgl.dll, libvgpu over TCP, vgpu-sim,
+#   vgpu - our opengl32.dll + vgpu_wgl.dll, libvgpu over the sim's Unix socket, vgpu-sim,
 #          QEMU's vhost-user-gpu (virglrenderer on the same llvmpipe).
 # Cases: a tiny scene at 300x300 (bound by what a frame costs the path) and
 # a full-window scene at 1280x720 and 1920x1080 (bound by fill and readback).
