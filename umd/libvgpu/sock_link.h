@@ -47,7 +47,43 @@ int sock_link_open_file(struct sock_link *link, enum vgpu_sock_mem_file file, co
 /* The granule of the extents the server sends (a page). */
 uint64_t sock_link_page_size(void);
 
+/* Pieces a send takes at most. */
+#define SOCK_LINK_MAX_PIECES 8u
+
 bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count);
+
+/*
+ * One gather send of `count` pieces (at most SOCK_LINK_MAX_PIECES) on an
+ * OS's stream: how many bytes it took (at least one), or 0 on failure.
+ */
+typedef size_t (*sock_link_send_some_fn)(void *stream, const struct vgpu_piece *pieces,
+					 uint32_t count);
+
+/* Sends the pieces whole, one send_some after another, however little each takes. */
+static inline bool sock_link_send_all(void *stream, sock_link_send_some_fn send_some,
+				      const struct vgpu_piece *pieces, uint32_t count)
+{
+	struct vgpu_piece left[SOCK_LINK_MAX_PIECES];
+	uint32_t first = 0, i;
+
+	if (count > SOCK_LINK_MAX_PIECES)
+		return false;
+	for (i = 0; i < count; i++)
+		left[i] = pieces[i];
+	while (first < count) {
+		size_t sent = send_some(stream, left + first, count - first);
+
+		if (!sent)
+			return false;
+		while (first < count && sent >= left[first].len)
+			sent -= left[first++].len;
+		if (first < count) {
+			left[first].base = (const char *)left[first].base + sent;
+			left[first].len -= (uint32_t)sent;
+		}
+	}
+	return true;
+}
 bool sock_link_recv(struct sock_link *link, void *buf, size_t len);
 /* One read of what has arrived, 1 to `cap` bytes; 0 when the stream ended or failed. */
 size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap);

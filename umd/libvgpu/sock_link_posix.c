@@ -263,35 +263,25 @@ size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap)
 }
 
 /* sendmsg rather than writev: the same gather, but a closed peer cannot raise SIGPIPE. */
-bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
+static size_t send_some(void *stream, const struct vgpu_piece *pieces, uint32_t count)
 {
-	struct iovec iov[8], *next = iov;
-	int left = (int)count;
+	struct iovec iov[SOCK_LINK_MAX_PIECES];
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = count };
+	int *fd = stream;
+	ssize_t n;
 	uint32_t i;
 
-	if (count > sizeof(iov) / sizeof(iov[0]))
-		return false;
 	for (i = 0; i < count; i++)
 		iov[i] = (struct iovec){ (void *)pieces[i].base, pieces[i].len };
-	while (left > 0) {
-		struct msghdr msg = { .msg_iov = next, .msg_iovlen = (size_t)left };
-		ssize_t n = sendmsg(link->fd, &msg, MSG_NOSIGNAL);
+	do
+		n = sendmsg(*fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n > 0 ? (size_t)n : 0;
+}
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		while (left > 0 && (size_t)n >= next->iov_len) {
-			n -= (ssize_t)next->iov_len;
-			next++;
-			left--;
-		}
-		if (left > 0) {
-			next->iov_base = (char *)next->iov_base + n;
-			next->iov_len -= (size_t)n;
-		}
-	}
-	return true;
+bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
+{
+	return sock_link_send_all(&link->fd, send_some, pieces, count);
 }
 
 static uint64_t round_to_pages(uint64_t size)

@@ -238,36 +238,25 @@ bool sock_link_recv(struct sock_link *link, void *buf, size_t len)
 	return true;
 }
 
-bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
+static size_t winsock_send_some(void *stream, const struct vgpu_piece *pieces, uint32_t count)
 {
-	WSABUF bufs[8], *next = bufs;
-	DWORD left = count;
+	WSABUF bufs[SOCK_LINK_MAX_PIECES];
+	SOCKET *sock = stream;
+	DWORD sent = 0;
 	uint32_t i;
 
-	if (link->unix_fd >= 0)
-		return wine_unix_send(link->unix_fd, pieces, count);
-	if (count > sizeof(bufs) / sizeof(bufs[0]))
-		return false;
 	for (i = 0; i < count; i++) {
 		bufs[i].buf = (char *)pieces[i].base;
 		bufs[i].len = pieces[i].len;
 	}
-	while (left > 0) {
-		DWORD sent = 0;
+	return WSASend(*sock, bufs, count, &sent, 0, NULL, NULL) == 0 ? sent : 0;
+}
 
-		if (WSASend(link->sock, next, left, &sent, 0, NULL, NULL) != 0 || !sent)
-			return false;
-		while (left > 0 && sent >= next->len) {
-			sent -= next->len;
-			next++;
-			left--;
-		}
-		if (left > 0) {
-			next->buf += sent;
-			next->len -= sent;
-		}
-	}
-	return true;
+bool sock_link_send(struct sock_link *link, const struct vgpu_piece *pieces, uint32_t count)
+{
+	if (link->unix_fd >= 0)
+		return wine_unix_send(link->unix_fd, pieces, count);
+	return sock_link_send_all(&link->sock, winsock_send_some, pieces, count);
 }
 
 /* A view of [offset, offset + len) of the file at `at` (NULL: anywhere) and its start. */

@@ -34,8 +34,6 @@
 #define LINUX_EACCES 13
 #define LINUX_ECONNREFUSED 111
 
-#define MAX_IOV 8
-
 struct linux_sockaddr_un {
 	uint16_t family;
 	char path[108];
@@ -164,34 +162,24 @@ int wine_unix_connect(const char *path, wine_unix_fd *out, char *why, size_t why
 	return VGPU_OK;
 }
 
-bool wine_unix_send(wine_unix_fd fd, const struct vgpu_piece *pieces, uint32_t count)
+static size_t send_some(void *stream, const struct vgpu_piece *pieces, uint32_t count)
 {
-	struct linux_iovec iov[MAX_IOV], *next = iov;
-	uint64_t left = count;
+	struct linux_iovec iov[SOCK_LINK_MAX_PIECES];
+	struct linux_msghdr msg = { .iov = iov, .iovlen = count };
+	wine_unix_fd *fd = stream;
+	int64_t n;
 	uint32_t i;
 
-	if (count > MAX_IOV)
-		return false;
 	for (i = 0; i < count; i++)
 		iov[i] = (struct linux_iovec){ pieces[i].base, pieces[i].len };
-	while (left > 0) {
-		struct linux_msghdr msg = { .iov = next, .iovlen = left };
-		int64_t n = linux_call_retried(LINUX_SYS_SENDMSG, fd, (int64_t)(uintptr_t)&msg,
-					       LINUX_MSG_NOSIGNAL, 0, 0);
+	n = linux_call_retried(LINUX_SYS_SENDMSG, *fd, (int64_t)(uintptr_t)&msg, LINUX_MSG_NOSIGNAL,
+			       0, 0);
+	return n > 0 ? (size_t)n : 0;
+}
 
-		if (n <= 0)
-			return false;
-		while (left > 0 && (uint64_t)n >= next->len) {
-			n -= (int64_t)next->len;
-			next++;
-			left--;
-		}
-		if (left > 0) {
-			next->base = (const char *)next->base + n;
-			next->len -= (uint64_t)n;
-		}
-	}
-	return true;
+bool wine_unix_send(wine_unix_fd fd, const struct vgpu_piece *pieces, uint32_t count)
+{
+	return sock_link_send_all(&fd, send_some, pieces, count);
 }
 
 /*
