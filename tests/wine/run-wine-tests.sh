@@ -145,6 +145,23 @@ check_identity() { # name log
 	fi
 }
 
+# A frame's readback rides in its own SUBMIT: per presented frame the
+# winsys's breakdown (VGPU_WINSYS_STATS) shows one SUBMIT and no
+# TRANSFER_FROM_HOST from the application (the presenter's WAIT aside).
+check_one_call_per_frame() { # name stderr-log
+	local per_frame
+	per_frame=$(tr -d '\r' <"$2" | awk '
+		/^vgpu-stats: .* frames in / { frames = 1 }
+		/^vgpu-stats: +[0-9.]+ +[0-9.]+ +[0-9.]+ +(SUBMIT|TRANSFER_FROM_HOST)$/ { n[$5] = $2 }
+		END { if (frames) printf "%.2f %.2f", n["SUBMIT"], n["TRANSFER_FROM_HOST"] }')
+	if [ -n "$per_frame" ] && awk -v s="${per_frame% *}" -v t="${per_frame#* }" \
+		'BEGIN { exit !(s >= 0.9 && s <= 1.2 && t < 0.1) }'; then
+		tap ok "$1: one SUBMIT a frame, no transfer of its own for the readback ($per_frame)"
+	else
+		tap not-ok "$1: SUBMIT and TRANSFER_FROM_HOST per frame '$per_frame', want 1 and 0"
+	fi
+}
+
 # Our winsys says "vgpu: ..." on stderr when a call into the device fails.
 check_winsys_quiet() { # name log
 	local complaints
@@ -217,7 +234,12 @@ vgpu)
 	stage "$dir"
 	wine_env_use_our_gl "$dir" "$mesa_prefix" || bail "stage our opengl32.dll + vgpu_wgl.dll"
 	for p in "${gl_programs[@]}"; do
-		run_program "$p" "$dir/$p.exe" "$dir/$p.log"
+		if [ "$p" = wgl_present_order ]; then
+			VGPU_WINSYS_STATS=1 run_program "$p" "$dir/$p.exe" "$dir/$p.log"
+			check_one_call_per_frame "$p" "$dir/$p.log.err"
+		else
+			run_program "$p" "$dir/$p.exe" "$dir/$p.log"
+		fi
 		check_identity "$p" "$dir/$p.log"
 	done
 	;;

@@ -3,7 +3,8 @@
  * Command buffers: the driver writes the virgl stream into buf; emit_res
  * lists each resource the stream uses (holding a reference until the
  * submit), and the submit hands the stream and the list's handles to
- * libvgpu, which makes waits on those resources cover the stream.
+ * libvgpu, which makes waits on those resources cover the stream.  A
+ * present may end the stream with its readback (virgl_vgpu_cmd_buf_readback).
  */
 #include "vgpu_winsys.h"
 
@@ -13,6 +14,10 @@
 
 #include "util/set.h"
 #include "util/u_atomic.h"
+#include "virtio-gpu/virgl_protocol.h"
+
+/* TRANSFER3D: its header, then the fields. */
+#define READBACK_DWORDS (1 + VIRGL_TRANSFER3D_SIZE)
 
 struct virgl_vgpu_cmd_buf {
 	struct virgl_cmd_buf base;
@@ -22,12 +27,14 @@ struct virgl_vgpu_cmd_buf {
 	 * as it lies instead of gathering it into one buffer.
 	 */
 	uint32_t *block;
+	uint32_t cap; /* dwords of stream base.buf holds */
 	struct virgl_vgpu_winsys *ws;
 	struct virgl_hw_res **res; /* listed resources, each referenced */
 	uint32_t *handles;         /* their libvgpu handles, for the submit */
 	uint32_t num_res;
 	uint32_t cap_res;
-	struct set *listed; /* the same resources, for a quick "already listed?" */
+	struct set *listed;            /* the same resources, for a quick "already listed?" */
+	struct virgl_hw_res *readback; /* the stream ends with a present's readback of it */
 };
 
 static struct virgl_vgpu_cmd_buf *virgl_vgpu_cmd_buf(struct virgl_cmd_buf *cbuf)
@@ -74,6 +81,7 @@ static struct virgl_cmd_buf *virgl_vgpu_cmd_buf_create(struct virgl_winsys *vws,
 	cb->ws = virgl_vgpu_winsys(vws);
 	cb->block = calloc(VGPU_MAX_SUBMIT_HANDLES + size, sizeof(uint32_t));
 	cb->base.buf = cb->block ? cb->block + VGPU_MAX_SUBMIT_HANDLES : NULL;
+	cb->cap = size;
 	cb->listed = _mesa_pointer_set_create(NULL);
 	if (!cb->block || !cb->listed) {
 		virgl_vgpu_cmd_buf_destroy(&cb->base);
@@ -138,6 +146,33 @@ static boolean virgl_vgpu_res_is_referenced(struct virgl_winsys *vws, struct vir
 	return res && p_atomic_read(&res->cs_refs) > 0;
 }
 
+bool virgl_vgpu_cmd_buf_readback(struct virgl_cmd_buf *cbuf, struct virgl_hw_res *res,
+				 const struct pipe_box *box, uint32_t stride, uint32_t offset)
+{
+	struct virgl_vgpu_cmd_buf *cb = virgl_vgpu_cmd_buf(cbuf);
+	uint32_t *cmd;
+
+	if (!cb || cb->readback || cb->cap - cb->base.cdw < READBACK_DWORDS)
+		return false;
+	cmd = cb->base.buf + cb->base.cdw;
+	memset(cmd, 0, READBACK_DWORDS * sizeof(*cmd));
+	cmd[0] = VIRGL_CMD0(VIRGL_CCMD_TRANSFER3D, 0, VIRGL_TRANSFER3D_SIZE);
+	cmd[VIRGL_RESOURCE_IW_RES_HANDLE] = res->res_id;
+	cmd[VIRGL_RESOURCE_IW_STRIDE] = stride;
+	cmd[VIRGL_RESOURCE_IW_X] = box->x;
+	cmd[VIRGL_RESOURCE_IW_Y] = box->y;
+	cmd[VIRGL_RESOURCE_IW_Z] = box->z;
+	cmd[VIRGL_RESOURCE_IW_W] = box->width;
+	cmd[VIRGL_RESOURCE_IW_H] = box->height;
+	cmd[VIRGL_RESOURCE_IW_D] = box->depth;
+	cmd[VIRGL_TRANSFER3D_DATA_OFFSET] = offset;
+	cmd[VIRGL_TRANSFER3D_DIRECTION] = VIRGL_TRANSFER_FROM_HOST;
+	cb->base.cdw += READBACK_DWORDS;
+	list_resource(cb, res);
+	cb->readback = res;
+	return true;
+}
+
 /* The listed handles, put right before the stream when they fit there. */
 static const uint32_t *handles_before_stream(struct virgl_vgpu_cmd_buf *cb)
 {
@@ -177,6 +212,9 @@ static int virgl_vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf 
 			virgl_vgpu_ws_fence_issued(ws, value);
 		virgl_vgpu_stats_end(ws, VIRGL_VGPU_SUBMIT, start, cb->base.cdw * 4);
 	}
+	if (cb->readback)
+		cb->readback->read_whole = status == VGPU_OK ? value : 0;
+	cb->readback = NULL;
 	release_listed(cb);
 	cb->base.cdw = 0;
 	if (fence)

@@ -7,6 +7,15 @@
  * the presenter's thread after flush_frontbuffer has returned, which shows
  * 32-bit images from the backing without the copy (vgpu_presenter.c);
  * elsewhere within flush_frontbuffer.
+ *
+ * The readback rides at the end of the frame's own stream: WGL calls pipe
+ * flush_resource on the back buffer right before the flush that ends the
+ * frame, which reaches flush_resource here (umd/mesa/vgpu.patch), so a
+ * frame costs the device one submit, not a submit and then a transfer.  A
+ * present finding no such readback (drisw does not call flush_resource),
+ * or anything sent to the device after it, reads back on its own as
+ * before.  WGL's other flushes through the same path (a context made
+ * current elsewhere) read back an image nobody shows: a copy, no harm.
  */
 #include "vgpu_winsys.h"
 
@@ -160,19 +169,46 @@ void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *
 	virgl_vgpu_stats_end(ws, VIRGL_VGPU_DISPLAY, start, 0);
 }
 
-/* The whole present in this call: what the presenter does later, done now. */
+/*
+ * The whole present in this call: what the presenter does later, done now
+ * (`read` completes the readback already sent; 0: none is).
+ */
 static bool present_now(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res, void *drawable,
-			const struct pipe_box *box, struct pipe_box *sub_box)
+			const struct pipe_box *box, struct pipe_box *sub_box, uint64_t read)
 {
-	uint64_t fence;
+	uint64_t fence = read;
 
 	/* a frame of it still queued (shown in a window before) has its backing */
 	virgl_vgpu_presenter_release(ws, res);
-	if (!virgl_vgpu_present_read(ws, res, box, &fence) ||
+	if ((!fence && !virgl_vgpu_present_read(ws, res, box, &fence)) ||
 	    !virgl_vgpu_present_wait_readback(ws, res, fence, box))
 		return false;
 	virgl_vgpu_present_show(ws, res, box, drawable, sub_box);
 	return true;
+}
+
+static void virgl_vgpu_flush_resource(struct virgl_winsys *vws, struct virgl_cmd_buf *cbuf,
+				      struct virgl_hw_res *res)
+{
+	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
+	struct pipe_box box;
+
+	if (!res || !res->dt || p_atomic_read(&ws->lost))
+		return;
+	full_box(res, 0, &box);
+	/* a frame of it still queued is shown from the backing this readback writes */
+	virgl_vgpu_presenter_release(ws, res);
+	/* no room left in the stream: the present reads back on its own */
+	virgl_vgpu_cmd_buf_readback(cbuf, res, &box, virgl_vgpu_res_packed_stride(res), 0);
+}
+
+/* The readback a stream ended with, unless anything reached the device after it. */
+static uint64_t take_read_whole(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res)
+{
+	uint64_t read = res->read_whole;
+
+	res->read_whole = 0;
+	return read && read == virgl_vgpu_ws_last_fence(ws) ? read : 0;
 }
 
 static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_hw_res *res,
@@ -182,6 +218,7 @@ static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_
 	struct virgl_vgpu_winsys *ws = virgl_vgpu_winsys(vws);
 	uint64_t start = virgl_vgpu_stats_start(ws);
 	struct pipe_box box;
+	uint64_t read;
 
 	if (!res || !res->dt || level)
 		return;
@@ -193,12 +230,14 @@ static void virgl_vgpu_flush_frontbuffer(struct virgl_winsys *vws, struct virgl_
 	box.depth = 1;
 	if (!box_inside(res, &box))
 		return;
-	if (virgl_vgpu_presenter_queue(ws, res, &box, drawable, sub_box) ||
-	    present_now(ws, res, drawable, &box, sub_box))
+	read = take_read_whole(ws, res);
+	if (virgl_vgpu_presenter_queue(ws, res, &box, drawable, sub_box, read) ||
+	    present_now(ws, res, drawable, &box, sub_box, read))
 		virgl_vgpu_stats_end(ws, VIRGL_VGPU_PRESENT, start, 0);
 }
 
 void virgl_vgpu_ws_init_present(struct virgl_vgpu_winsys *ws)
 {
+	ws->base.flush_resource = virgl_vgpu_flush_resource;
 	ws->base.flush_frontbuffer = virgl_vgpu_flush_frontbuffer;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The asynchronous presenter: SwapBuffers starts its frame's readback and
- * returns; a thread of the winsys waits for the readback (which the host
+ * The asynchronous presenter: SwapBuffers queues its frame, whose readback
+ * the frame's own stream ended with (vgpu_present.c) or the presenter
+ * starts, and returns; a thread of the winsys waits for the readback (which the host
  * runs after the frame's rendering) and shows it: a 32-bit image straight
  * from the backing, any other copied into the display target first.  The
  * frontends do not wait for the frame's rendering either
@@ -72,6 +73,15 @@ static bool holds_locked(struct virgl_vgpu_presenter *p, const struct virgl_hw_r
 {
 	for (unsigned i = 0; i < p->count; i++) {
 		if (queued_locked(p, i)->res == res)
+			return true;
+	}
+	return false;
+}
+
+static bool any_before_locked(struct virgl_vgpu_presenter *p, uint64_t fence)
+{
+	for (unsigned i = 0; i < p->count; i++) {
+		if (queued_locked(p, i)->fence <= fence)
 			return true;
 	}
 	return false;
@@ -201,7 +211,7 @@ void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws)
 
 bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
 				const struct pipe_box *box, void *drawable,
-				const struct pipe_box *sub_box)
+				const struct pipe_box *sub_box, uint64_t read)
 {
 	struct virgl_vgpu_presenter *p = ws->presenter;
 	struct queued_frame *frame;
@@ -221,12 +231,14 @@ bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_re
 	mtx_lock(&p->lock);
 	/*
 	 * Room in flight, and no frame of this resource: its backing is the one
-	 * this readback writes.  The readback starts under the lock, so that
-	 * the queue's order is its fences' order.
+	 * this readback writes (one sent already waited for that itself).  The
+	 * readback starts under the lock, so that the queue's order is its
+	 * fences' order (but for one sent already while another thread queued).
 	 */
 	while (p->count == FRAMES_IN_FLIGHT || holds_locked(p, res))
 		cnd_wait(&p->changed, &p->lock);
-	if (!virgl_vgpu_present_read(ws, res, box, &fence)) {
+	fence = read;
+	if (!fence && !virgl_vgpu_present_read(ws, res, box, &fence)) {
 		mtx_unlock(&p->lock);
 		return true;
 	}
@@ -253,11 +265,10 @@ bool virgl_vgpu_presenter_shown(struct virgl_vgpu_winsys *ws, uint64_t fence, bo
 
 	if (!p)
 		return true;
-	/* the oldest frame has the lowest fence */
 	mtx_lock(&p->lock);
-	while (wait && p->count && queued_locked(p, 0)->fence <= fence)
+	while (wait && any_before_locked(p, fence))
 		cnd_wait(&p->changed, &p->lock);
-	shown = !p->count || queued_locked(p, 0)->fence > fence;
+	shown = !any_before_locked(p, fence);
 	mtx_unlock(&p->lock);
 	return shown;
 }
@@ -301,7 +312,7 @@ void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws)
 
 bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
 				const struct pipe_box *box, void *drawable,
-				const struct pipe_box *sub_box)
+				const struct pipe_box *sub_box, uint64_t read)
 {
 	return false;
 }

@@ -69,6 +69,12 @@ struct virgl_hw_res {
 
 	struct sw_displaytarget *dt; /* what presents it, for display targets */
 	unsigned dt_stride;
+	/*
+	 * The timeline value of the submit that ended with a readback of the
+	 * whole image (flush_resource, vgpu_present.c), 0 if none; set and
+	 * taken by the presenting thread.
+	 */
+	uint64_t read_whole;
 
 	struct virgl_resource_cache_entry cache_entry;
 };
@@ -170,16 +176,28 @@ void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *
 			     const struct pipe_box *box, void *drawable, struct pipe_box *sub_box);
 
 /*
+ * Put a readback of the box (from the host into the backing at `offset`,
+ * rows `stride` bytes apart) at the end of the stream, for a present; the
+ * submit that sends it sets res->read_whole.  False when the buffer has
+ * no room left for it or already carries one.
+ */
+bool virgl_vgpu_cmd_buf_readback(struct virgl_cmd_buf *cbuf, struct virgl_hw_res *res,
+				 const struct pipe_box *box, uint32_t stride, uint32_t offset);
+
+/*
  * The asynchronous presenter (vgpu_presenter.c; Windows only, elsewhere
  * nothing is ever queued): up to two frames in flight wait to be shown.
  */
 void virgl_vgpu_presenter_start(struct virgl_vgpu_winsys *ws);
 /* Shows what is queued, then ends the thread. */
 void virgl_vgpu_presenter_stop(struct virgl_vgpu_winsys *ws);
-/* Queue the present of a box; false: present it synchronously instead. */
+/*
+ * Queue the present of a box, whose readback `read` completes (0: the
+ * presenter starts one); false: present it synchronously instead.
+ */
 bool virgl_vgpu_presenter_queue(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *res,
 				const struct pipe_box *box, void *drawable,
-				const struct pipe_box *sub_box);
+				const struct pipe_box *sub_box, uint64_t read);
 /*
  * Every frame whose readback completes by `fence` is shown; with `wait`,
  * waits until it is so (true then).
