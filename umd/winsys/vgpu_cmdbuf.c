@@ -33,8 +33,10 @@ struct virgl_vgpu_cmd_buf {
 	uint32_t *handles;         /* their libvgpu handles, for the submit */
 	uint32_t num_res;
 	uint32_t cap_res;
-	struct set *listed;            /* the same resources, for a quick "already listed?" */
-	struct virgl_hw_res *readback; /* the stream ends with a present's readback of it */
+	struct set *listed; /* the same resources, for a quick "already listed?" */
+	/* the stream has a present's readback of it, ending at readback_end */
+	struct virgl_hw_res *readback;
+	uint32_t readback_end;
 };
 
 static struct virgl_vgpu_cmd_buf *virgl_vgpu_cmd_buf(struct virgl_cmd_buf *cbuf)
@@ -170,6 +172,7 @@ bool virgl_vgpu_cmd_buf_readback(struct virgl_cmd_buf *cbuf, struct virgl_hw_res
 	cb->base.cdw += READBACK_DWORDS;
 	list_resource(cb, res);
 	cb->readback = res;
+	cb->readback_end = cb->base.cdw;
 	return true;
 }
 
@@ -212,8 +215,10 @@ static int virgl_vgpu_submit_cmd(struct virgl_winsys *vws, struct virgl_cmd_buf 
 			virgl_vgpu_ws_fence_issued(ws, value);
 		virgl_vgpu_stats_end(ws, VIRGL_VGPU_SUBMIT, start, cb->base.cdw * 4);
 	}
+	/* commands after the readback (flush_resource not right before a flush) change the image */
 	if (cb->readback)
-		cb->readback->read_whole = status == VGPU_OK ? value : 0;
+		cb->readback->read_whole =
+			status == VGPU_OK && cb->base.cdw == cb->readback_end ? value : 0;
 	cb->readback = NULL;
 	release_listed(cb);
 	cb->base.cdw = 0;

@@ -2,13 +2,13 @@
 /*
  * The asynchronous presenter: SwapBuffers queues its frame, whose readback
  * the frame's own stream ended with (vgpu_present.c) or the presenter
- * starts, and returns; a thread of the winsys waits for the readback (which the host
- * runs after the frame's rendering) and shows it: a 32-bit image straight
- * from the backing, any other copied into the display target first.  The
- * frontends do not wait for the frame's rendering either
- * (PIPE_CAP_FRONTBUFFER_FLUSH_WAITS in umd/mesa/vgpu.patch), so the host's
- * rendering, the readback, the copy and the display of frame N overlap with
- * the application building frame N + 1.
+ * starts, and returns; a thread of the winsys waits for the readback
+ * (which the host runs after the frame's rendering) and shows it: a 32-bit
+ * image straight from the backing, any other copied into the display
+ * target first.  The frontends do not wait for the frame's rendering
+ * either (PIPE_CAP_FRONTBUFFER_FLUSH_WAITS in umd/mesa/vgpu.patch), so the
+ * host's rendering, the readback, the copy and the display of frame N
+ * overlap with the application building frame N + 1.
  *
  * The rules that keep what the application sees unchanged:
  *  - at most two frames in flight: a present waits while two frames are

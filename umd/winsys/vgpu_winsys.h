@@ -178,8 +178,8 @@ void virgl_vgpu_present_show(struct virgl_vgpu_winsys *ws, struct virgl_hw_res *
 /*
  * Put a readback of the box (from the host into the backing at `offset`,
  * rows `stride` bytes apart) at the end of the stream, for a present; the
- * submit that sends it sets res->read_whole.  False when the buffer has
- * no room left for it or already carries one.
+ * submit that sends it sets res->read_whole, if the stream still ends with
+ * it.  False when the buffer has no room left for it or already has one.
  */
 bool virgl_vgpu_cmd_buf_readback(struct virgl_cmd_buf *cbuf, struct virgl_hw_res *res,
 				 const struct pipe_box *box, uint32_t stride, uint32_t offset);
