@@ -84,6 +84,7 @@ static inline bool sock_link_send_all(void *stream, sock_link_send_some_fn send_
 	}
 	return true;
 }
+
 bool sock_link_recv(struct sock_link *link, void *buf, size_t len);
 /* One read of what has arrived, 1 to `cap` bytes; 0 when the stream ended or failed. */
 size_t sock_link_recv_some(struct sock_link *link, void *buf, size_t cap);

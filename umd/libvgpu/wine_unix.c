@@ -9,7 +9,6 @@
  * with EINTR, which is retried.
  */
 #include <windows.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "sock_link.h"
