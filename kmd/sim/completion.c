@@ -20,14 +20,12 @@ enum {
 };
 #define NUM_POLLFDS (POLL_CALL0 + VUT_NUM_QUEUES)
 
+/* An eventfd's read takes its whole count at once: one read empties it. */
 static bool drain(int fd)
 {
 	uint64_t count;
-	bool any = false;
 
-	while (read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
-		any = true;
-	return any;
+	return read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count);
 }
 
 /* Under c->lock: hand what happened to the attached device, if any. */
@@ -64,7 +62,8 @@ static void *completion_main(void *arg)
 
 		if (poll(pfds, NUM_POLLFDS, -1) < 0 && errno != EINTR)
 			break;
-		drain(c->wake_fd);
+		if (pfds[POLL_WAKE].revents & POLLIN)
+			drain(c->wake_fd);
 		for (unsigned i = 0; i < VUT_NUM_QUEUES; i++) {
 			if (pfds[POLL_CALL0 + i].revents & POLLIN)
 				called |= drain(pfds[POLL_CALL0 + i].fd);

@@ -10,7 +10,6 @@
 #include "conn.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "file_share.h"
+#include "frame_reader.h"
 #include "scm_rights.h"
 #include "vgpu/vgpu_socket.h"
 
@@ -70,43 +70,6 @@ static void report_handling(const struct handling *h)
 	printf("vgpu-sim: stats: %llu calls handled in %.3f ms\n", (unsigned long long)h->calls,
 	       (double)h->ns / 1e6);
 	fflush(stdout);
-}
-
-static bool readable_within(int fd, int timeout_ms)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int n;
-
-	do
-		n = poll(&pfd, 1, timeout_ms);
-	while (n < 0 && errno == EINTR);
-	return n == 1;
-}
-
-/*
- * Read `len` bytes.  Between frames (`in_frame` false) the client may take
- * as long as it likes before the first byte; after that, every byte of the
- * frame must follow within CONN_STALL_MS of the last.
- */
-static int recv_full(int fd, void *buf, size_t len, bool in_frame)
-{
-	uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t n;
-
-		if (!readable_within(fd, in_frame ? CONN_STALL_MS : -1))
-			return -1;
-		n = recv(fd, p, len, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return -1;
-		in_frame = true;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Send all of `iov`; the `nfds` descriptors ride with the first byte. */
@@ -200,7 +163,7 @@ static int read_body(struct conn *conn, struct exchange *x)
 {
 	uint32_t method = VGPU_CTL_METHOD(x->req.code);
 
-	if (recv_full(conn->fd, x->fixed.bytes, x->req.in_size, true) != 0)
+	if (frame_reader_read(&conn->reader, x->fixed.bytes, x->req.in_size, true) != 0)
 		return -1;
 	x->payload_size = x->req.payload_size;
 	if (method == VGPU_METHOD_OUT_DIRECT && x->payload_size > MAX_OUT_PAYLOAD)
@@ -215,7 +178,7 @@ static int read_body(struct conn *conn, struct exchange *x)
 		return -1;
 	}
 	if (method == VGPU_METHOD_IN_DIRECT)
-		return recv_full(conn->fd, x->payload, x->payload_size, true);
+		return frame_reader_read(&conn->reader, x->payload, x->payload_size, true);
 	return 0;
 }
 
@@ -326,8 +289,8 @@ static bool serve_one(struct conn *conn, int open_status, struct handling *handl
 	int status;
 
 	atomic_store(&conn->idle_since, conn_now_ns());
-	atomic_store(&conn->between_frames, true);
-	if (recv_full(conn->fd, &x.req, sizeof(x.req), false) != 0)
+	atomic_store(&conn->between_frames, !frame_reader_has_bytes(&conn->reader));
+	if (frame_reader_read(&conn->reader, &x.req, sizeof(x.req), false) != 0)
 		return false;
 	atomic_store(&conn->between_frames, false);
 	status = check_header(&x.req);
@@ -364,6 +327,7 @@ void *conn_main(void *arg)
 
 	/* A client that does not read its replies must not hold this thread forever. */
 	setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
+	frame_reader_init(&conn->reader, conn->fd, CONN_STALL_MS);
 	/* A handle that cannot be opened is reported on every request instead. */
 	conn->share = NULL;
 	open_status = file_share_open(conn->shares, conn->dev, conn->mem, &conn->share);

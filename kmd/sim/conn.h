@@ -15,6 +15,7 @@
 #include "guest_mem.h"
 #include "host_region.h"
 #include "file_share.h"
+#include "frame_reader.h"
 #include "vgpu_core.h"
 
 struct conn {
@@ -34,6 +35,7 @@ struct conn {
 	/* The conn thread's own. */
 	struct file_share *share; /* the handle served, NULL if it could not be opened */
 	uint64_t requests;        /* read so far */
+	struct frame_reader reader;
 };
 
 /*
