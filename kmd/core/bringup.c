@@ -108,6 +108,9 @@ static void free_device(struct vgpu_device *dev)
 {
 	const struct vgpu_os *os = dev->os;
 
+	/* First: the timer's last call may still be nudging the queues. */
+	if (dev->nudge_timer)
+		os->timer_destroy(os->ctx, dev->nudge_timer);
 	vgpu_ctrlq_fini(dev);
 	vgpu_hv_fini(dev, &dev->hv);
 	vgpu_dev_fini(dev);
@@ -137,6 +140,9 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 	}
 	vgpu_hv_init(&dev->hv, 0, 0);
 	vgpu_ctrlq_init(dev);
+	/* Without it (none offered, or none to be had) the waiters nudge themselves. */
+	if (os->timer_create && os->timer_destroy && os->timer_start && os->timer_stop)
+		dev->nudge_timer = os->timer_create(os->ctx, vgpu_ctrlq_nudge_tick, dev);
 	*out = dev;
 	return VGPU_OK;
 }

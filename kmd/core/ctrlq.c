@@ -414,7 +414,7 @@ static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgp
 	return VGPU_OK;
 }
 
-void vgpu_ctrlq_nudge(struct vgpu_device *dev)
+static void nudge(struct vgpu_device *dev, bool keep_interval)
 {
 	const struct vgpu_transport *t = dev->transport;
 	struct vgpu_ctrlq *q = &dev->ctrlq;
@@ -425,7 +425,7 @@ void vgpu_ctrlq_nudge(struct vgpu_device *dev)
 	vgpu_dev_lock(dev);
 	/* One nudge per interval for the device, however many threads wait. */
 	if (!dev->lost && q->ready && q->fenced_in_flight &&
-	    now - q->nudged_ns >= VGPU_FENCE_NUDGE_NS) {
+	    (!keep_interval || now - q->nudged_ns >= VGPU_FENCE_NUDGE_NS)) {
 		q->nudged_ns = now;
 		n = q->nqueues;
 	}
@@ -436,6 +436,16 @@ void vgpu_ctrlq_nudge(struct vgpu_device *dev)
 	for (i = 0; i < n; i++)
 		if (busy[i])
 			t->ops->queue_notify(t->priv, (uint16_t)i);
+}
+
+void vgpu_ctrlq_nudge(struct vgpu_device *dev)
+{
+	nudge(dev, true);
+}
+
+void vgpu_ctrlq_nudge_tick(void *dev)
+{
+	nudge(dev, false);
 }
 
 static bool req_done(void *arg)

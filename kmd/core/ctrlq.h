@@ -171,6 +171,11 @@ int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,
  * per VGPU_FENCE_NUDGE_NS for the whole device.  PASSIVE.
  */
 void vgpu_ctrlq_nudge(struct vgpu_device *dev);
+/*
+ * The same from the OS's periodic timer (dev->nudge_timer), which alone
+ * nudges when there is one: no interval to keep.  DISPATCH.
+ */
+void vgpu_ctrlq_nudge_tick(void *dev);
 
 /* Consume completions.  Caller holds dev->lock.  DISPATCH. */
 void vgpu_ctrlq_process(struct vgpu_device *dev);

@@ -58,6 +58,8 @@ struct vgpu_device {
 
 	struct vgpu_list files;
 	struct vgpu_list waiters;
+	void *nudge_timer;        /* the OS's timer that nudges, or NULL (wait.h) */
+	uint32_t fence_waiters;   /* threads in vgpu_wait_fences, while nudge_timer runs */
 	struct vgpu_list orphans; /* backings a stuck device may still use */
 	bool lost;
 	bool detached;             /* lost, and the transport is another core's */

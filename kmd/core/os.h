@@ -124,6 +124,21 @@ struct vgpu_os {
 	 */
 	bool (*call_interrupted)(void *ctx, void *call);
 
+	/*
+	 * A periodic timer (optional), for an OS whose timed waits end only at
+	 * its clock's tick (Windows: every 15.6 ms unless a program asks for
+	 * more), too coarse for the fence nudge (kmd/core/wait.h).  fn(arg)
+	 * runs every period_ns from timer_start to timer_stop, at a level where
+	 * lock() may be taken.  timer_create returns NULL when it cannot;
+	 * timer_start and timer_stop may be called holding a lock and must not
+	 * wait for fn; timer_destroy (PASSIVE) waits for a call of fn in
+	 * progress.  NULL: the waiters nudge between slices of event_wait.
+	 */
+	void *(*timer_create)(void *ctx, void (*fn)(void *arg), void *arg);
+	void (*timer_destroy)(void *ctx, void *timer);
+	void (*timer_start)(void *ctx, void *timer, uint64_t period_ns);
+	void (*timer_stop)(void *ctx, void *timer);
+
 	/* Monotonic clock, nanoseconds. Any level. */
 	uint64_t (*now_ns)(void *ctx);
 

@@ -16,14 +16,20 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 	struct vgpu_waiter waiter = { .event = event };
 	uint64_t start = os->now_ns(os->ctx);
 	bool interruptible = call && os->call_interrupted;
+	bool by_timer = nudge && dev->nudge_timer;
 	int ret = VGPU_OK;
 
+	/* With the OS's timer nudging, the waiters do not. */
+	if (by_timer)
+		nudge = false;
 	vgpu_dev_lock(dev);
 	/*
 	 * Registered before the condition is checked and before dev->lock is
 	 * dropped: a wake in between leaves the auto-reset event signalled.
 	 */
 	vgpu_list_add_tail(&dev->waiters, &waiter.node);
+	if (by_timer && dev->fence_waiters++ == 0)
+		os->timer_start(os->ctx, dev->nudge_timer, VGPU_FENCE_NUDGE_NS);
 	while (!cond(arg)) {
 		uint64_t elapsed = os->now_ns(os->ctx) - start, slice;
 
@@ -48,6 +54,8 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 		vgpu_dev_lock(dev);
 	}
 	vgpu_list_del(&waiter.node);
+	if (by_timer && --dev->fence_waiters == 0)
+		os->timer_stop(os->ctx, dev->nudge_timer);
 	vgpu_dev_unlock(dev);
 	return ret;
 }

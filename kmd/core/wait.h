@@ -38,7 +38,9 @@ int vgpu_wait_until_call(struct vgpu_device *dev, bool (*cond)(void *arg), void 
  * completes after the notification that carried it would otherwise wait
  * for the timer, which made every glFinish of a short frame cost about
  * 10 ms there (testos and the NT harness measure it).  A device that needs
- * no nudge ignores an empty notification.
+ * no nudge ignores an empty notification.  Where the OS offers a periodic
+ * timer (os->timer_create: Windows, whose timed waits end only at its
+ * clock's tick) that timer nudges, running while any thread waits here.
  */
 #define VGPU_FENCE_NUDGE_NS 500000ull
 int vgpu_wait_fences(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg,

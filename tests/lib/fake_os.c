@@ -69,6 +69,18 @@ struct fake_event {
 	int waiters;
 };
 
+struct fake_timer {
+	struct fake_os *f;
+	pthread_t thread;
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	void (*fn)(void *arg);
+	void *arg;
+	uint64_t period_ns;
+	uint64_t generation; /* bumped by every start and stop */
+	bool running, quit;
+};
+
 static bool verbose;
 
 static struct fake_os *to_fake(void *ctx)
@@ -586,19 +598,26 @@ static void os_unlock(void *ctx, void *lock)
 
 /* ---- events ---- */
 
+/* A mutex and a condition timed on CLOCK_MONOTONIC, the clock of deadline_after. */
+static void init_sync(pthread_mutex_t *mutex, pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_mutex_init(mutex, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
+
 static void *os_event_create(void *ctx)
 {
 	struct fake_os *f = to_fake(ctx);
 	struct fake_event *e = object_new(f, sizeof(*e), &f->live_events);
-	pthread_condattr_t attr;
 
 	if (!e)
 		return NULL;
-	pthread_mutex_init(&e->mutex, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&e->cond, &attr);
-	pthread_condattr_destroy(&attr);
+	init_sync(&e->mutex, &e->cond);
 	return e;
 }
 
@@ -646,11 +665,25 @@ static struct timespec deadline_after(uint64_t timeout_ns)
 	return ts;
 }
 
+/*
+ * Windows ends a timed wait at a clock tick on or after its deadline; the
+ * fake takes the latest such tick, a whole number of them from the start,
+ * so that a test sees the cost of a short wait every time.
+ */
+static uint64_t coarse_timeout(const struct fake_os *f, uint64_t timeout_ns)
+{
+	uint64_t tick = f->wait_tick_ns;
+
+	if (!tick || UINT64_MAX - tick < timeout_ns)
+		return timeout_ns;
+	return (timeout_ns + tick - 1) / tick * tick;
+}
+
 static int os_event_wait(void *ctx, void *event, uint64_t timeout_ns)
 {
 	struct fake_os *f = to_fake(ctx);
 	struct fake_event *e = event;
-	struct timespec deadline = deadline_after(timeout_ns);
+	struct timespec deadline = deadline_after(coarse_timeout(f, timeout_ns));
 	int rc = 0;
 
 	pthread_mutex_lock(&e->mutex);
@@ -663,6 +696,109 @@ static int os_event_wait(void *ctx, void *event, uint64_t timeout_ns)
 	e->waiters--;
 	pthread_mutex_unlock(&e->mutex);
 	return rc;
+}
+
+/* ---- the periodic timer ---- */
+
+static void *timer_main(void *arg)
+{
+	struct fake_timer *t = arg;
+
+	pthread_mutex_lock(&t->mutex);
+	while (!t->quit) {
+		uint64_t generation = t->generation;
+		struct timespec at;
+		int rc = 0;
+
+		if (!t->running) {
+			pthread_cond_wait(&t->cond, &t->mutex);
+			continue;
+		}
+		at = deadline_after(t->period_ns);
+		while (!t->quit && t->generation == generation && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&t->cond, &t->mutex, &at);
+		if (t->quit || t->generation != generation)
+			continue;
+		/* Unlocked: fn takes the core's locks, and the core starts and stops us under them. */
+		pthread_mutex_unlock(&t->mutex);
+		__atomic_fetch_add(&t->f->timer_calls, 1, __ATOMIC_RELAXED);
+		t->fn(t->arg);
+		pthread_mutex_lock(&t->mutex);
+	}
+	pthread_mutex_unlock(&t->mutex);
+	return NULL;
+}
+
+static void *os_timer_create(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct fake_os *f = to_fake(ctx);
+	struct fake_timer *t = object_new(f, sizeof(*t), &f->live_timers);
+
+	if (!t)
+		return NULL;
+	*t = (struct fake_timer){ .f = f, .fn = fn, .arg = arg };
+	init_sync(&t->mutex, &t->cond);
+	if (pthread_create(&t->thread, NULL, timer_main, t) != 0) {
+		pthread_cond_destroy(&t->cond);
+		pthread_mutex_destroy(&t->mutex);
+		object_delete(f, t, &f->live_timers);
+		return NULL;
+	}
+	return t;
+}
+
+static void timer_set(struct fake_timer *t, bool running, uint64_t period_ns)
+{
+	pthread_mutex_lock(&t->mutex);
+	t->running = running;
+	t->period_ns = period_ns;
+	t->generation++;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->mutex);
+}
+
+static void os_timer_start(void *ctx, void *timer, uint64_t period_ns)
+{
+	struct fake_os *f = to_fake(ctx);
+
+	if (!period_ns)
+		count_violation(f, "a timer started with no period");
+	__atomic_fetch_add(&f->timer_starts, 1, __ATOMIC_RELAXED);
+	timer_set(timer, true, period_ns);
+}
+
+static void os_timer_stop(void *ctx, void *timer)
+{
+	struct fake_os *f = to_fake(ctx);
+
+	__atomic_fetch_add(&f->timer_stops, 1, __ATOMIC_RELAXED);
+	timer_set(timer, false, 0);
+}
+
+static void os_timer_destroy(void *ctx, void *timer)
+{
+	struct fake_os *f = to_fake(ctx);
+	struct fake_timer *t = timer;
+
+	pthread_mutex_lock(&t->mutex);
+	if (t->running)
+		count_violation(f, "a timer destroyed while running");
+	t->quit = true;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->mutex);
+	pthread_join(t->thread, NULL);
+	pthread_cond_destroy(&t->cond);
+	pthread_mutex_destroy(&t->mutex);
+	object_delete(f, t, &f->live_timers);
+}
+
+void fake_os_offer_timer(struct fake_os *f, uint64_t wait_tick_ns)
+{
+	f->wait_tick_ns = wait_tick_ns;
+	f->os.timer_create = os_timer_create;
+	f->os.timer_destroy = os_timer_destroy;
+	f->os.timer_start = os_timer_start;
+	f->os.timer_stop = os_timer_stop;
 }
 
 static bool os_call_interrupted(void *ctx, void *call)
@@ -735,7 +871,7 @@ int64_t fake_os_live(struct fake_os *f)
 
 	pthread_mutex_lock(&f->mutex);
 	n = f->live_allocs + f->live_dma + f->live_backings + f->live_maps + f->live_locks +
-	    f->live_events;
+	    f->live_events + f->live_timers;
 	pthread_mutex_unlock(&f->mutex);
 	return n;
 }

@@ -20,7 +20,7 @@
  * window's own memory, so user mode and device share the bytes.
  *
  * Every object handed out (allocation, DMA block, backing, user mapping,
- * lock, event) is counted; tests compare fake_os_live() with a baseline to
+ * lock, event, timer) is counted; tests compare fake_os_live() with a baseline to
  * prove that nothing leaked.  fake_os_fail_at() makes one future such
  * acquisition fail, to walk every allocation-failure path.
  */
@@ -55,6 +55,7 @@ struct fake_os {
 	int64_t live_maps;
 	int64_t live_locks;
 	int64_t live_events;
+	int64_t live_timers;
 	uint64_t backing_bytes;   /* live backing bytes */
 	int64_t live_device_maps; /* of live_maps, those of device memory */
 	enum vgpu_cache_type last_device_cache;
@@ -69,6 +70,14 @@ struct fake_os {
 	/* the call os->call_interrupted says should end (NULL: none); atomic */
 	void *interrupted_call;
 	uint64_t interrupt_checks;
+
+	/*
+	 * The periodic timer of fake_os_offer_timer, and Windows' coarse waits:
+	 * nonzero wait_tick_ns makes a timed event_wait last a whole number of
+	 * it (a signal still ends it at once).  Counters are atomic.
+	 */
+	uint64_t wait_tick_ns;
+	uint64_t timer_starts, timer_stops, timer_calls;
 
 	/* misuse of the OS table: unknown or double frees, wrong file_ctx... */
 	uint64_t violations;
@@ -85,10 +94,17 @@ int64_t fake_os_live(struct fake_os *f);
 
 /*
  * Make acquisition number `n` from now fail (0 = the next one), -1 to stop
- * failing.  Allocations, DMA blocks, backings, user mappings, locks and
- * events all count as acquisitions.
+ * failing.  Allocations, DMA blocks, backings, user mappings, locks,
+ * events and timers all count as acquisitions.
  */
 void fake_os_fail_at(struct fake_os *f, int64_t n);
+
+/*
+ * Offer os->timer_create and the rest (a thread per timer), and make timed
+ * waits last whole multiples of `wait_tick_ns` (0: exact), as Windows'
+ * waits end at its clock's tick.  Before the device is created.
+ */
+void fake_os_offer_timer(struct fake_os *f, uint64_t wait_tick_ns);
 
 /* The device's memory window: `len` bytes at `pa`, at `va` in this process (or NULL). */
 void fake_os_set_device_memory(struct fake_os *f, uint64_t pa, uint64_t len, void *va);

@@ -343,6 +343,115 @@ static void test_waiters_share_the_nudges(void)
 }
 
 /*
+ * A clock as coarse as an OS's can be (Windows' default tick is 15.6 ms):
+ * a timed wait of the fake OS lasts a whole number of its ticks.
+ */
+#define COARSE_TICK_NS (100ull * 1000000ull)
+
+/* H and F with the fake OS's periodic timer offered and waits ending at ticks of `tick_ns`. */
+static bool up_with_timer(uint64_t tick_ns)
+{
+	CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+	fake_os_offer_timer(&H.os, tick_ns);
+	CHECK_EQ(harness_create(&H), VGPU_OK);
+	if (H.dev && vgpu_file_open(H.dev, &H, &F) != VGPU_OK)
+		F = NULL;
+	if (F && make_context(F) == VGPU_OK)
+		return true;
+	CHECK(F != NULL);
+	down();
+	return false;
+}
+
+/*
+ * Where the OS's timed waits end only at its clock's tick, the OS's timer
+ * nudges a polling device while a thread waits for a fence (kmd/core/wait.h):
+ * the fence is seen long before the waiter's first slice could end.  The
+ * timer runs only while someone waits, once for all the waiters.
+ */
+static void test_timer_nudges_when_waits_are_coarse(void)
+{
+	struct waiter_thread w[NUDGE_WAITERS];
+	pthread_t threads[NUDGE_WAITERS];
+	uint64_t start, took, calls;
+	uint32_t handle;
+	unsigned i;
+
+	if (!up_with_timer(COARSE_TICK_NS))
+		return;
+	CHECK(H.dev->nudge_timer != NULL);
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_POLLED, 0, 1);
+	CHECK_EQ(submit(F, &handle, 1, 2, 1), VGPU_OK);
+	start = now_ns();
+	CHECK_EQ(wait_fence(F, 1, HARNESS_COMMAND_TIMEOUT_NS, NULL), VGPU_OK);
+	took = now_ns() - start;
+	printf("# a polled fence seen after %llu us with a %llu ms clock\n",
+	       (unsigned long long)(took / 1000), (unsigned long long)(COARSE_TICK_NS / 1000000));
+	CHECK(took < COARSE_TICK_NS / 2);
+	CHECK(__atomic_load_n(&H.os.timer_calls, __ATOMIC_RELAXED) >= 1);
+	CHECK_EQ(H.os.timer_starts, 1);
+	CHECK_EQ(H.os.timer_stops, 1);
+
+	/* Stopped: no calls while nobody waits. */
+	calls = __atomic_load_n(&H.os.timer_calls, __ATOMIC_RELAXED);
+	nanosleep(&(struct timespec){ 0, 5 * VGPU_FENCE_NUDGE_NS }, NULL);
+	CHECK_EQ(__atomic_load_n(&H.os.timer_calls, __ATOMIC_RELAXED), calls);
+
+	/* Several waiters: one start, one stop. */
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, 1);
+	CHECK_EQ(submit(F, &handle, 1, 4, 2), VGPU_OK);
+	for (i = 0; i < NUDGE_WAITERS; i++) {
+		w[i] = (struct waiter_thread){ .value = 2 };
+		CHECK_EQ(pthread_create(&threads[i], NULL, wait_briefly, &w[i]), 0);
+	}
+	for (i = 0; i < NUDGE_WAITERS; i++) {
+		pthread_join(threads[i], NULL);
+		CHECK_EQ(w[i].status, VGPU_E_TIMEOUT);
+	}
+	CHECK(H.os.timer_starts >= 2 && H.os.timer_starts <= 1 + NUDGE_WAITERS);
+	CHECK_EQ(H.os.timer_stops, H.os.timer_starts);
+	fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL);
+	CHECK_EQ(wait_fence(F, 2, SECOND, NULL), VGPU_OK);
+	down();
+}
+
+/* An OS that offers a timer but cannot give one: the waiters nudge, as without it. */
+static void test_timer_refused_waiters_nudge(void)
+{
+	struct vgpu_device *probe = NULL;
+	uint64_t before, made;
+	uint32_t handle;
+
+	CHECK_EQ(harness_fakes(&H, NULL), VGPU_OK);
+	fake_os_offer_timer(&H.os, 0);
+	/* The timer is the last thing vgpu_device_create acquires. */
+	before = fake_os_acquisitions(&H.os);
+	CHECK_EQ(vgpu_device_create(&H.os.os, &H.gpu.transport, VGPU_PERSONALITY_STANDARD, &probe),
+		 VGPU_OK);
+	made = fake_os_acquisitions(&H.os) - before;
+	CHECK(probe && probe->nudge_timer);
+	if (probe)
+		vgpu_device_destroy(probe);
+	fake_os_fail_at(&H.os, (int64_t)made - 1);
+	CHECK_EQ(harness_create(&H), VGPU_OK);
+	fake_os_fail_at(&H.os, -1);
+	CHECK_EQ(H.os.injected_failures, 1);
+	if (!H.dev || vgpu_file_open(H.dev, &H, &F) != VGPU_OK || make_context(F) != VGPU_OK) {
+		CHECK(!"the device did not come up without its timer");
+		down();
+		return;
+	}
+	CHECK(H.dev->nudge_timer == NULL);
+	handle = make_buffer(F, 4096, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_POLLED, 0, 1);
+	CHECK_EQ(submit(F, &handle, 1, 2, 1), VGPU_OK);
+	CHECK_EQ(wait_fence(F, 1, HARNESS_COMMAND_TIMEOUT_NS, NULL), VGPU_OK);
+	CHECK_EQ(H.os.timer_starts, 0);
+	down();
+}
+
+/*
  * Fence ids restart below the device's 32-bit limit only when no fenced
  * command is in flight, so that "every earlier fence" keeps its meaning.
  */
@@ -563,6 +672,8 @@ int main(void)
 	RUN(test_bogus_used_id);
 	RUN(test_cancel_ends_waits);
 	RUN(test_waiters_share_the_nudges);
+	RUN(test_timer_nudges_when_waits_are_coarse);
+	RUN(test_timer_refused_waiters_nudge);
 	RUN(test_fence_ids_wrap_after_drain);
 	return tap_done();
 }
