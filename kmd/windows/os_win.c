@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * struct vgpu_os for Windows: non-paged pool, contiguous DMA memory,
- * spin locks, synchronization events, the interrupt-time clock, DbgPrintEx
- * and register access.  Levels as os.h states them.
+ * spin locks, synchronization events, a high-resolution timer, the
+ * interrupt-time clock, DbgPrintEx and register access.  Levels as os.h
+ * states them.
  */
 #include "vgpu_win.h"
 
@@ -141,6 +142,69 @@ static bool win_call_interrupted(void *ctx, void *call)
 	       (irp->Tail.Overlay.Thread && PsIsThreadTerminating(irp->Tail.Overlay.Thread));
 }
 
+/*
+ * A high-resolution timer for the core's fence nudge: a timed wait ends
+ * only at the clock's tick, 15.6 ms unless some program asked for a finer
+ * clock, where the nudge needs 0.5 ms.  Windows raises the clock's rate
+ * only while the timer is set, that is while a thread waits for a fence.
+ * The callback runs at DISPATCH_LEVEL.
+ */
+struct win_timer {
+	PEX_TIMER timer;
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static VOID NTAPI win_timer_expired(PEX_TIMER timer, PVOID context)
+{
+	struct win_timer *t = context;
+
+	t->fn(t->arg);
+}
+
+static void *win_timer_create(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct win_timer *t = win_alloc(ctx, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fn = fn;
+	t->arg = arg;
+	t->timer = win_routines.allocate_timer(win_timer_expired, t, EX_TIMER_HIGH_RESOLUTION);
+	if (!t->timer) {
+		win_free(ctx, t);
+		return NULL;
+	}
+	return t;
+}
+
+static void win_timer_start(void *ctx, void *timer, uint64_t period_ns)
+{
+	struct win_timer *t = timer;
+	LONGLONG period = (LONGLONG)(period_ns / 100u);
+	EXT_SET_PARAMETERS params;
+
+	ExInitializeSetTimerParameters(&params);
+	/* Relative (negative) due time: a high-resolution timer takes no other. */
+	win_routines.set_timer(t->timer, -period, period, &params);
+}
+
+static void win_timer_stop(void *ctx, void *timer)
+{
+	struct win_timer *t = timer;
+
+	win_routines.cancel_timer(t->timer, NULL);
+}
+
+static void win_timer_destroy(void *ctx, void *timer)
+{
+	struct win_timer *t = timer;
+
+	/* Cancels it and waits for a callback in progress: then nothing calls t->fn. */
+	win_routines.delete_timer(t->timer, TRUE, TRUE, NULL);
+	win_free(ctx, t);
+}
+
 static uint64_t win_now_ns(void *ctx)
 {
 	return (uint64_t)KeQueryInterruptTime() * 100u;
@@ -218,4 +282,10 @@ void win_os_init(struct win_device *dev)
 		.mmio_read = win_mmio_read,
 		.mmio_write = win_mmio_write,
 	};
+	if (win_routines.allocate_timer) {
+		dev->os.timer_create = win_timer_create;
+		dev->os.timer_destroy = win_timer_destroy;
+		dev->os.timer_start = win_timer_start;
+		dev->os.timer_stop = win_timer_stop;
+	}
 }

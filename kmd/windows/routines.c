@@ -6,7 +6,8 @@
  * without MmMapIoSpaceEx (Windows 10) registers are mapped with
  * MmMapIoSpace; without MmGetPhysicalMemoryRangesEx2 (Windows 10 2004)
  * device memory outside the device's BARs cannot be told from RAM, so it
- * is not mapped (user_map.c).
+ * is not mapped (user_map.c).  Without the EX_TIMER routines (Windows 8.1)
+ * the fence nudge waits for the clock's tick (os_win.c).
  */
 #include "vgpu_win.h"
 
@@ -26,6 +27,17 @@ NTSTATUS win_resolve_routines(void)
 	win_routines.alloc_contiguous_node =
 		(win_alloc_contiguous_node_fn)lookup(L"MmAllocateContiguousNodeMemory");
 	win_routines.memory_ranges = (win_memory_ranges_fn)lookup(L"MmGetPhysicalMemoryRangesEx2");
+	win_routines.allocate_timer = (win_allocate_timer_fn)lookup(L"ExAllocateTimer");
+	win_routines.set_timer = (win_set_timer_fn)lookup(L"ExSetTimer");
+	win_routines.cancel_timer = (win_cancel_timer_fn)lookup(L"ExCancelTimer");
+	win_routines.delete_timer = (win_delete_timer_fn)lookup(L"ExDeleteTimer");
+	if (!win_routines.allocate_timer || !win_routines.set_timer || !win_routines.cancel_timer ||
+	    !win_routines.delete_timer) {
+		win_routines.allocate_timer = NULL;
+		win_routines.set_timer = NULL;
+		win_routines.cancel_timer = NULL;
+		win_routines.delete_timer = NULL;
+	}
 	if (!win_routines.alloc_contiguous_node) {
 		DbgPrintEx(DPFLTR_IHVVIDEO_ID, DPFLTR_ERROR_LEVEL,
 			   "vgpu: needs Windows 8 or later\n");

@@ -113,10 +113,22 @@ typedef PVOID (*win_alloc_contiguous_node_fn)(SIZE_T size, PHYSICAL_ADDRESS low,
 					      PHYSICAL_ADDRESS high, PHYSICAL_ADDRESS boundary,
 					      ULONG protect, ULONG preferred_node);
 typedef PPHYSICAL_MEMORY_RANGE (*win_memory_ranges_fn)(PVOID partition, ULONG flags);
+typedef PEX_TIMER(NTAPI *win_allocate_timer_fn)(PEXT_CALLBACK callback, PVOID context,
+						ULONG attributes);
+typedef BOOLEAN(NTAPI *win_set_timer_fn)(PEX_TIMER timer, LONGLONG due, LONGLONG period,
+					 PEXT_SET_PARAMETERS params);
+typedef BOOLEAN(NTAPI *win_cancel_timer_fn)(PEX_TIMER timer, PEXT_CANCEL_PARAMETERS params);
+typedef BOOLEAN(NTAPI *win_delete_timer_fn)(PEX_TIMER timer, BOOLEAN cancel, BOOLEAN wait,
+					    PEXT_DELETE_PARAMETERS params);
 struct win_routines {
 	win_map_io_space_ex_fn map_io_space_ex;             /* NULL before Windows 10 */
 	win_alloc_contiguous_node_fn alloc_contiguous_node; /* never NULL once loaded */
 	win_memory_ranges_fn memory_ranges;                 /* NULL before Windows 10 2004 */
+	/* The high-resolution timer (Windows 8.1): all four, or all NULL. */
+	win_allocate_timer_fn allocate_timer;
+	win_set_timer_fn set_timer;
+	win_cancel_timer_fn cancel_timer;
+	win_delete_timer_fn delete_timer;
 };
 extern struct win_routines win_routines;
 NTSTATUS win_resolve_routines(void);

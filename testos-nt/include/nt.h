@@ -88,6 +88,8 @@ bool nt_fault_now(const char *routine, const void *caller);
 
 /* Each block still allocated, printed with tag, size and allocating caller; their count. */
 unsigned nt_pool_report(void);
+/* EX_TIMERs the driver allocated and has not deleted. */
+unsigned nt_timers_live(void);
 /* Pool for the harness's own structures that the driver sees (IRPs, MDLs...): never injected. */
 void *nt_pool_alloc_harness(POOL_TYPE type, SIZE_T size, ULONG tag);
 void nt_pool_free_harness(void *p);

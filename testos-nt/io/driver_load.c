@@ -173,6 +173,10 @@ static unsigned leftovers(void)
 		con_printf("driver: left %u IRPs uncompleted\n", n);
 		kinds++;
 	}
+	if ((n = nt_timers_live()) != 0) {
+		con_printf("driver: left %u timers not deleted\n", n);
+		kinds++;
+	}
 	if ((n = io_error_log_outstanding(&who)) != 0) {
 		con_printf("driver: left %u error log entries neither written nor freed\n", n);
 		kinds++;

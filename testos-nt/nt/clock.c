@@ -20,6 +20,11 @@ void nt_clock_tick(void)
 	t->High1Time = (LONG)(now >> 32);
 }
 
+uint64_t nt_clock_at_tick(uint64_t at)
+{
+	return (at + NT_CLOCK_TICK_100NS - 1) / NT_CLOCK_TICK_100NS * NT_CLOCK_TICK_100NS;
+}
+
 uint64_t nt_interrupt_time(void)
 {
 	nt_clock_tick();

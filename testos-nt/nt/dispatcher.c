@@ -156,6 +156,8 @@ NTSTATUS KeWaitForSingleObject(PVOID object, KWAIT_REASON reason, KPROCESSOR_MOD
 		/* negative: relative, in 100 ns; positive: absolute (the clock starts at boot here) */
 		deadline = timeout->QuadPart < 0 ? now + (uint64_t)(-timeout->QuadPart)
 						 : (uint64_t)timeout->QuadPart;
+		/* A timeout ends the wait at the clock's tick, not before. */
+		deadline = nt_clock_at_tick(deadline);
 		if (!deadline)
 			deadline = 1;
 	}

@@ -2,7 +2,7 @@
 /*
  * What ntoskrnl.exe exports to vgpu.sys: the loader binds the driver's
  * imports by these names, and MmGetSystemRoutineAddress looks routines up
- * here (the three that are newer than the DDK's import libraries
+ * here (the seven that are newer than the DDK's import libraries
  * included).  A name that is not here is a routine the harness does not
  * implement: the load fails naming it.
  */
@@ -29,9 +29,13 @@ static const struct export exports[] = {
 	EXPORT(DbgPrintEx),
 	EXPORT(ExAcquireFastMutex),
 	EXPORT(ExAllocatePoolWithTag),
+	EXPORT(ExAllocateTimer),
+	EXPORT(ExCancelTimer),
+	EXPORT(ExDeleteTimer),
 	EXPORT(ExFreePool),
 	EXPORT(ExFreePoolWithTag),
 	EXPORT(ExReleaseFastMutex),
+	EXPORT(ExSetTimer),
 	EXPORT(IoAcquireRemoveLockEx),
 	EXPORT(IoAllocateErrorLogEntry),
 	EXPORT(IoAllocateMdl),

@@ -82,6 +82,19 @@ EXCEPTION_DISPOSITION nt_c_specific_handler(struct _EXCEPTION_RECORD *record, vo
 
 /* ---- the clock (clock.c) ---- */
 void nt_clock_tick(void);
+/*
+ * The clock's tick at or after `at` (interrupt time): when Windows ends a
+ * timed wait or fires a timer that is not high-resolution.  Its default
+ * period, 15.625 ms, as no program here asks for a finer one.
+ */
+#define NT_CLOCK_TICK_100NS 156250ull
+uint64_t nt_clock_at_tick(uint64_t at);
+
+/* ---- EX_TIMER (timer.c) ---- */
+/* Run the callbacks of the timers that are due (below DISPATCH_LEVEL only). */
+void nt_timers_run(void);
+/* When the next timer is due (interrupt time), 0 if none is set. */
+uint64_t nt_timers_next_due(void);
 
 #endif /* NTH_NT_INTERNAL_H */
 

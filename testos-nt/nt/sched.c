@@ -42,6 +42,7 @@ static void deliver(uint64_t idle_until)
 		irq_window();
 	if (nt_dpc_pending() && nt_irql() < DISPATCH_LEVEL)
 		nt_dpc_drain();
+	nt_timers_run();
 	delivering--;
 }
 
@@ -157,7 +158,7 @@ static void report_deadlock(void)
 /* Run something else until the current thread can run again. */
 static void reschedule(void)
 {
-	uint64_t idle_since = 0;
+	uint64_t idle_since = 0, timer_ns, idle_until;
 	struct nt_thread *next;
 
 	for (;;) {
@@ -171,7 +172,12 @@ static void reschedule(void)
 			idle_since = plat_now_ns();
 		else if (plat_now_ns() - idle_since > DEADLOCK_NS)
 			report_deadlock();
-		deliver(plat_now_ns() + IDLE_SLICE_NS);
+		/* A timer wakes the idle CPU when it is due. */
+		idle_until = plat_now_ns() + IDLE_SLICE_NS;
+		timer_ns = nt_timers_next_due() * 100u;
+		if (timer_ns && timer_ns < idle_until)
+			idle_until = timer_ns;
+		deliver(idle_until);
 	}
 }
 
