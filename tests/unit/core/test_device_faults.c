@@ -304,6 +304,23 @@ static void *wait_briefly(void *arg)
 	return NULL;
 }
 
+/* NUDGE_WAITERS threads at once each wait NUDGE_WAIT_NS for `value`, which does not complete. */
+static void wait_briefly_in_threads(uint64_t value)
+{
+	struct waiter_thread w[NUDGE_WAITERS];
+	pthread_t threads[NUDGE_WAITERS];
+	unsigned i;
+
+	for (i = 0; i < NUDGE_WAITERS; i++) {
+		w[i] = (struct waiter_thread){ .value = value };
+		CHECK_EQ(pthread_create(&threads[i], NULL, wait_briefly, &w[i]), 0);
+	}
+	for (i = 0; i < NUDGE_WAITERS; i++) {
+		pthread_join(threads[i], NULL);
+		CHECK_EQ(w[i].status, VGPU_E_TIMEOUT);
+	}
+}
+
 /*
  * Threads waiting for fences nudge the device (kmd/core/wait.h) once per
  * interval between them, not each on its own: a busy program's waiters
@@ -311,11 +328,8 @@ static void *wait_briefly(void *arg)
  */
 static void test_waiters_share_the_nudges(void)
 {
-	struct waiter_thread w[NUDGE_WAITERS];
-	pthread_t threads[NUDGE_WAITERS];
 	uint64_t before, sent;
 	uint32_t handle;
-	unsigned i;
 
 	if (!up(true))
 		return;
@@ -323,14 +337,7 @@ static void test_waiters_share_the_nudges(void)
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, 1);
 	CHECK_EQ(submit(F, &handle, 1, 4, 1), VGPU_OK);
 	before = fake_gpu_stats(&H.gpu).notifies;
-	for (i = 0; i < NUDGE_WAITERS; i++) {
-		w[i] = (struct waiter_thread){ .value = 1 };
-		CHECK_EQ(pthread_create(&threads[i], NULL, wait_briefly, &w[i]), 0);
-	}
-	for (i = 0; i < NUDGE_WAITERS; i++) {
-		pthread_join(threads[i], NULL);
-		CHECK_EQ(w[i].status, VGPU_E_TIMEOUT);
-	}
+	wait_briefly_in_threads(1);
 	sent = fake_gpu_stats(&H.gpu).notifies - before;
 	printf("# %u threads waiting %llu ms: %llu nudges\n", NUDGE_WAITERS,
 	       (unsigned long long)(NUDGE_WAIT_NS / 1000000u), (unsigned long long)sent);
@@ -371,11 +378,8 @@ static bool up_with_timer(uint64_t tick_ns)
  */
 static void test_timer_nudges_when_waits_are_coarse(void)
 {
-	struct waiter_thread w[NUDGE_WAITERS];
-	pthread_t threads[NUDGE_WAITERS];
 	uint64_t start, took, calls;
 	uint32_t handle;
-	unsigned i;
 
 	if (!up_with_timer(COARSE_TICK_NS))
 		return;
@@ -401,14 +405,7 @@ static void test_timer_nudges_when_waits_are_coarse(void)
 	/* Several waiters: one start, one stop. */
 	fake_gpu_add_rule(&H.gpu, WIRE_CMD_SUBMIT_3D, FAKE_GPU_DEFER, 0, 1);
 	CHECK_EQ(submit(F, &handle, 1, 4, 2), VGPU_OK);
-	for (i = 0; i < NUDGE_WAITERS; i++) {
-		w[i] = (struct waiter_thread){ .value = 2 };
-		CHECK_EQ(pthread_create(&threads[i], NULL, wait_briefly, &w[i]), 0);
-	}
-	for (i = 0; i < NUDGE_WAITERS; i++) {
-		pthread_join(threads[i], NULL);
-		CHECK_EQ(w[i].status, VGPU_E_TIMEOUT);
-	}
+	wait_briefly_in_threads(2);
 	CHECK(H.os.timer_starts >= 2 && H.os.timer_starts <= 1 + NUDGE_WAITERS);
 	CHECK_EQ(H.os.timer_stops, H.os.timer_starts);
 	fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL);
