@@ -104,6 +104,12 @@ static int bring_up(struct vgpu_device *dev)
 	return read_capset_infos(dev, config.num_capsets);
 }
 
+/* The OS timer's callback; static, so that its address needs no GOT (kmd/core is freestanding). */
+static void nudge_tick(void *dev)
+{
+	vgpu_ctrlq_nudge_tick(dev);
+}
+
 static void free_device(struct vgpu_device *dev)
 {
 	const struct vgpu_os *os = dev->os;
@@ -142,7 +148,7 @@ int vgpu_device_create(const struct vgpu_os *os, const struct vgpu_transport *tr
 	vgpu_ctrlq_init(dev);
 	/* Without it (none offered, or none to be had) the waiters nudge themselves. */
 	if (os->timer_create && os->timer_destroy && os->timer_start && os->timer_stop)
-		dev->nudge_timer = os->timer_create(os->ctx, vgpu_ctrlq_nudge_tick, dev);
+		dev->nudge_timer = os->timer_create(os->ctx, nudge_tick, dev);
 	*out = dev;
 	return VGPU_OK;
 }

@@ -443,7 +443,7 @@ void vgpu_ctrlq_nudge(struct vgpu_device *dev)
 	nudge(dev, true);
 }
 
-void vgpu_ctrlq_nudge_tick(void *dev)
+void vgpu_ctrlq_nudge_tick(struct vgpu_device *dev)
 {
 	nudge(dev, false);
 }

@@ -175,7 +175,7 @@ void vgpu_ctrlq_nudge(struct vgpu_device *dev);
  * The same from the OS's periodic timer (dev->nudge_timer), which alone
  * nudges when there is one: no interval to keep.  DISPATCH.
  */
-void vgpu_ctrlq_nudge_tick(void *dev);
+void vgpu_ctrlq_nudge_tick(struct vgpu_device *dev);
 
 /* Consume completions.  Caller holds dev->lock.  DISPATCH. */
 void vgpu_ctrlq_process(struct vgpu_device *dev);
