@@ -16,12 +16,11 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 	struct vgpu_waiter waiter = { .event = event };
 	uint64_t start = os->now_ns(os->ctx);
 	bool interruptible = call && os->call_interrupted;
+	/* The OS's timer, where there is one, nudges for every fence waiter; else each does. */
 	bool by_timer = nudge && dev->nudge_timer;
+	bool self_nudge = nudge && !dev->nudge_timer;
 	int ret = VGPU_OK;
 
-	/* With the OS's timer nudging, the waiters do not. */
-	if (by_timer)
-		nudge = false;
 	vgpu_dev_lock(dev);
 	/*
 	 * Registered before the condition is checked and before dev->lock is
@@ -40,11 +39,11 @@ static int wait_loop(struct vgpu_device *dev, bool (*cond)(void *arg), void *arg
 		slice = timeout_ns - elapsed;
 		if (interruptible && slice > VGPU_CALL_POLL_NS)
 			slice = VGPU_CALL_POLL_NS;
-		if (nudge && slice > VGPU_FENCE_NUDGE_NS)
+		if (self_nudge && slice > VGPU_FENCE_NUDGE_NS)
 			slice = VGPU_FENCE_NUDGE_NS;
 		vgpu_dev_unlock(dev);
 		os->event_wait(os->ctx, event, slice);
-		if (nudge)
+		if (self_nudge)
 			vgpu_ctrlq_nudge(dev);
 		if (interruptible && os->call_interrupted(os->ctx, call)) {
 			vgpu_dev_lock(dev);
