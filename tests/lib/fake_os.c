@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Hosted implementation of the kmd core's OS table for unit tests.  See
- * fake_os.h for what it promises; this file keeps the books.
+ * fake_os.h for what it promises; this file keeps the books and gives
+ * memory, fake_os_sync.c the locks, events, clock and timer.
  */
 #include "fake_os.h"
+#include "fake_os_internal.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PAGE 4096u
@@ -56,39 +56,9 @@ struct fake_map {
 	struct fake_map *next_device; /* in fake_os.device_maps */
 };
 
-struct fake_lock {
-	pthread_mutex_t mutex;
-	pthread_t owner;
-	bool held;
-};
-
-struct fake_event {
-	pthread_mutex_t mutex;
-	pthread_cond_t cond;
-	bool signalled;
-	int waiters;
-};
-
-struct fake_timer {
-	struct fake_os *f;
-	pthread_t thread;
-	pthread_mutex_t mutex;
-	pthread_cond_t cond;
-	void (*fn)(void *arg);
-	void *arg;
-	uint64_t period_ns;
-	uint64_t generation; /* bumped by every start and stop */
-	bool running, quit;
-};
-
 static bool verbose;
 
-static struct fake_os *to_fake(void *ctx)
-{
-	return ctx;
-}
-
-static void count_violation(struct fake_os *f, const char *what)
+void fake_os_count_violation(struct fake_os *f, const char *what)
 {
 	pthread_mutex_lock(&f->mutex);
 	f->violations++;
@@ -117,8 +87,7 @@ static void adjust(struct fake_os *f, int64_t *counter, int64_t delta)
 	pthread_mutex_unlock(&f->mutex);
 }
 
-/* A zeroed object of a kind that `live` counts: an acquisition, NULL if it failed. */
-static void *object_new(struct fake_os *f, size_t size, int64_t *live)
+void *fake_os_object_new(struct fake_os *f, size_t size, int64_t *live)
 {
 	void *obj;
 
@@ -130,7 +99,7 @@ static void *object_new(struct fake_os *f, size_t size, int64_t *live)
 	return obj;
 }
 
-static void object_delete(struct fake_os *f, void *obj, int64_t *live)
+void fake_os_object_delete(struct fake_os *f, void *obj, int64_t *live)
 {
 	adjust(f, live, -1);
 	free(obj);
@@ -201,8 +170,8 @@ static void os_free(void *ctx, void *ptr)
 		return;
 	h = (struct alloc_hdr *)ptr - 1;
 	if (h->magic != ALLOC_MAGIC) {
-		count_violation(f,
-				h->magic == ALLOC_FREED ? "double free" : "free of unknown block");
+		fake_os_count_violation(f, h->magic == ALLOC_FREED ? "double free"
+								   : "free of unknown block");
 		return;
 	}
 	h->magic = ALLOC_FREED;
@@ -220,7 +189,7 @@ static int os_dma_alloc(void *ctx, size_t size, struct vgpu_dma *out)
 
 	memset(out, 0, sizeof(*out));
 	if (size == 0 || rounded < size) {
-		count_violation(f, "dma_alloc of a bad size");
+		fake_os_count_violation(f, "dma_alloc of a bad size");
 		return VGPU_E_INVALID;
 	}
 	if (!acquire(f))
@@ -251,7 +220,7 @@ static void os_dma_free(void *ctx, struct vgpu_dma *dma)
 	struct fake_dma *d = dma ? dma->os_priv : NULL;
 
 	if (!d || d->mem != dma->va) {
-		count_violation(f, "dma_free of an unknown block");
+		fake_os_count_violation(f, "dma_free of an unknown block");
 		return;
 	}
 	region_remove(f, &d->region);
@@ -354,7 +323,7 @@ static int backing_alloc(void *ctx, uint64_t size, bool contiguous, struct vgpu_
 
 	*out = NULL;
 	if (size == 0 || size > (1ull << 40)) {
-		count_violation(f, "backing_alloc of a bad size");
+		fake_os_count_violation(f, "backing_alloc of a bad size");
 		return VGPU_E_INVALID;
 	}
 	if (!acquire(f))
@@ -393,11 +362,11 @@ static void os_backing_free(void *ctx, struct vgpu_backing *backing)
 	struct fake_backing *b = backing ? backing->os_priv : NULL;
 
 	if (!b || &b->pub != backing) {
-		count_violation(f, "backing_free of an unknown backing");
+		fake_os_count_violation(f, "backing_free of an unknown backing");
 		return;
 	}
 	if (b->maps)
-		count_violation(f, "backing freed while mapped in user mode");
+		fake_os_count_violation(f, "backing freed while mapped in user mode");
 	pthread_mutex_lock(&f->mutex);
 	f->live_backings--;
 	f->backing_bytes -= backing->size;
@@ -413,7 +382,7 @@ static int os_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, 
 	struct fake_map *m;
 
 	if (!b || &b->pub != backing) {
-		count_violation(f, "map_user of an unknown backing");
+		fake_os_count_violation(f, "map_user of an unknown backing");
 		return VGPU_E_INVALID;
 	}
 	if (!acquire(f))
@@ -473,14 +442,14 @@ static int os_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t s
 
 	if (cache != VGPU_CACHE_CACHED && cache != VGPU_CACHE_UNCACHED &&
 	    cache != VGPU_CACHE_WRITE_COMBINED) {
-		count_violation(f, "map_device_user with an unknown cache type");
+		fake_os_count_violation(f, "map_device_user with an unknown cache type");
 		return VGPU_E_INVALID;
 	}
 	pthread_mutex_lock(&f->mutex);
 	problem = device_range_problem(f, pa, size);
 	pthread_mutex_unlock(&f->mutex);
 	if (problem) {
-		count_violation(f, problem);
+		fake_os_count_violation(f, problem);
 		return VGPU_E_INVALID;
 	}
 	if (f->device_map_refusal)
@@ -523,11 +492,11 @@ static void os_unmap_user(void *ctx, void *file_ctx, void *mapping)
 	struct fake_map *m = mapping;
 
 	if (!m) {
-		count_violation(f, "unmap_user of no mapping");
+		fake_os_count_violation(f, "unmap_user of no mapping");
 		return;
 	}
 	if (m->file_ctx != file_ctx)
-		count_violation(f, "unmap_user with another file's cookie");
+		fake_os_count_violation(f, "unmap_user with another file's cookie");
 	pthread_mutex_lock(&f->mutex);
 	if (m->backing)
 		m->backing->maps--;
@@ -538,267 +507,6 @@ static void os_unmap_user(void *ctx, void *file_ctx, void *mapping)
 	if (m->backing)
 		munmap(m->va, m->len);
 	free(m);
-}
-
-/* ---- locks ---- */
-
-static void *os_lock_create(void *ctx)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_lock *l = object_new(f, sizeof(*l), &f->live_locks);
-
-	if (l)
-		pthread_mutex_init(&l->mutex, NULL);
-	return l;
-}
-
-static void os_lock_destroy(void *ctx, void *lock)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_lock *l = lock;
-
-	if (!l)
-		return;
-	if (l->held)
-		count_violation(f, "lock destroyed while held");
-	pthread_mutex_destroy(&l->mutex);
-	object_delete(f, l, &f->live_locks);
-}
-
-/*
- * A spin lock taken twice by one thread hangs a real machine; here it would
- * hang the test, so it stops the program with a message instead.
- */
-static void os_lock(void *ctx, void *lock)
-{
-	struct fake_lock *l = lock;
-
-	if (__atomic_load_n(&l->held, __ATOMIC_ACQUIRE) &&
-	    pthread_equal(l->owner, pthread_self())) {
-		fprintf(stderr, "fake_os: lock %p taken again by the thread holding it\n", lock);
-		abort();
-	}
-	pthread_mutex_lock(&l->mutex);
-	l->owner = pthread_self();
-	__atomic_store_n(&l->held, true, __ATOMIC_RELEASE);
-}
-
-static void os_unlock(void *ctx, void *lock)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_lock *l = lock;
-
-	if (!l->held || !pthread_equal(l->owner, pthread_self())) {
-		count_violation(f, "unlock of a lock this thread does not hold");
-		return;
-	}
-	__atomic_store_n(&l->held, false, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&l->mutex);
-}
-
-/* ---- events ---- */
-
-/* A mutex and a condition timed on CLOCK_MONOTONIC, the clock of deadline_after. */
-static void init_sync(pthread_mutex_t *mutex, pthread_cond_t *cond)
-{
-	pthread_condattr_t attr;
-
-	pthread_mutex_init(mutex, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(cond, &attr);
-	pthread_condattr_destroy(&attr);
-}
-
-static void *os_event_create(void *ctx)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_event *e = object_new(f, sizeof(*e), &f->live_events);
-
-	if (!e)
-		return NULL;
-	init_sync(&e->mutex, &e->cond);
-	return e;
-}
-
-static void os_event_destroy(void *ctx, void *event)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_event *e = event;
-
-	if (!e)
-		return;
-	if (e->waiters)
-		count_violation(f, "event destroyed with a waiter");
-	pthread_cond_destroy(&e->cond);
-	pthread_mutex_destroy(&e->mutex);
-	object_delete(f, e, &f->live_events);
-}
-
-static void os_event_signal(void *ctx, void *event)
-{
-	struct fake_event *e = event;
-
-	pthread_mutex_lock(&e->mutex);
-	e->signalled = true;
-	pthread_cond_signal(&e->cond);
-	pthread_mutex_unlock(&e->mutex);
-}
-
-static uint64_t os_now_ns(void *ctx)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static struct timespec deadline_after(uint64_t timeout_ns)
-{
-	uint64_t now = os_now_ns(NULL);
-	uint64_t at = UINT64_MAX - now < timeout_ns ? UINT64_MAX : now + timeout_ns;
-	struct timespec ts = {
-		.tv_sec = (time_t)(at / 1000000000ull),
-		.tv_nsec = (long)(at % 1000000000ull),
-	};
-
-	return ts;
-}
-
-/*
- * Windows ends a timed wait at a clock tick on or after its deadline; the
- * fake takes the latest such tick, a whole number of them from the start,
- * so that a test sees the cost of a short wait every time.
- */
-static uint64_t coarse_timeout(const struct fake_os *f, uint64_t timeout_ns)
-{
-	uint64_t tick = f->wait_tick_ns;
-
-	if (!tick || UINT64_MAX - tick < timeout_ns)
-		return timeout_ns;
-	return (timeout_ns + tick - 1) / tick * tick;
-}
-
-static int os_event_wait(void *ctx, void *event, uint64_t timeout_ns)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_event *e = event;
-	struct timespec deadline = deadline_after(coarse_timeout(f, timeout_ns));
-	int rc = 0;
-
-	pthread_mutex_lock(&e->mutex);
-	if (++e->waiters > 1)
-		count_violation(f, "second waiter on a one-waiter event");
-	while (!e->signalled && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&e->cond, &e->mutex, &deadline);
-	rc = e->signalled ? 0 : VGPU_E_TIMEOUT;
-	e->signalled = false;
-	e->waiters--;
-	pthread_mutex_unlock(&e->mutex);
-	return rc;
-}
-
-/* ---- the periodic timer ---- */
-
-static void *timer_main(void *arg)
-{
-	struct fake_timer *t = arg;
-
-	pthread_mutex_lock(&t->mutex);
-	while (!t->quit) {
-		uint64_t generation = t->generation;
-		struct timespec at;
-		int rc = 0;
-
-		if (!t->running) {
-			pthread_cond_wait(&t->cond, &t->mutex);
-			continue;
-		}
-		at = deadline_after(t->period_ns);
-		while (!t->quit && t->generation == generation && rc != ETIMEDOUT)
-			rc = pthread_cond_timedwait(&t->cond, &t->mutex, &at);
-		if (t->quit || t->generation != generation)
-			continue;
-		/* Unlocked: fn takes the core's locks, and the core starts and stops us under them. */
-		pthread_mutex_unlock(&t->mutex);
-		__atomic_fetch_add(&t->f->timer_calls, 1, __ATOMIC_RELAXED);
-		t->fn(t->arg);
-		pthread_mutex_lock(&t->mutex);
-	}
-	pthread_mutex_unlock(&t->mutex);
-	return NULL;
-}
-
-static void *os_timer_create(void *ctx, void (*fn)(void *arg), void *arg)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_timer *t = object_new(f, sizeof(*t), &f->live_timers);
-
-	if (!t)
-		return NULL;
-	*t = (struct fake_timer){ .f = f, .fn = fn, .arg = arg };
-	init_sync(&t->mutex, &t->cond);
-	if (pthread_create(&t->thread, NULL, timer_main, t) != 0) {
-		pthread_cond_destroy(&t->cond);
-		pthread_mutex_destroy(&t->mutex);
-		object_delete(f, t, &f->live_timers);
-		return NULL;
-	}
-	return t;
-}
-
-static void timer_set(struct fake_timer *t, bool running, uint64_t period_ns)
-{
-	pthread_mutex_lock(&t->mutex);
-	t->running = running;
-	t->period_ns = period_ns;
-	t->generation++;
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->mutex);
-}
-
-static void os_timer_start(void *ctx, void *timer, uint64_t period_ns)
-{
-	struct fake_os *f = to_fake(ctx);
-
-	if (!period_ns)
-		count_violation(f, "a timer started with no period");
-	__atomic_fetch_add(&f->timer_starts, 1, __ATOMIC_RELAXED);
-	timer_set(timer, true, period_ns);
-}
-
-static void os_timer_stop(void *ctx, void *timer)
-{
-	struct fake_os *f = to_fake(ctx);
-
-	__atomic_fetch_add(&f->timer_stops, 1, __ATOMIC_RELAXED);
-	timer_set(timer, false, 0);
-}
-
-static void os_timer_destroy(void *ctx, void *timer)
-{
-	struct fake_os *f = to_fake(ctx);
-	struct fake_timer *t = timer;
-
-	pthread_mutex_lock(&t->mutex);
-	if (t->running)
-		count_violation(f, "a timer destroyed while running");
-	t->quit = true;
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->mutex);
-	pthread_join(t->thread, NULL);
-	pthread_cond_destroy(&t->cond);
-	pthread_mutex_destroy(&t->mutex);
-	object_delete(f, t, &f->live_timers);
-}
-
-void fake_os_offer_timer(struct fake_os *f, uint64_t wait_tick_ns)
-{
-	f->wait_tick_ns = wait_tick_ns;
-	f->os.timer_create = os_timer_create;
-	f->os.timer_destroy = os_timer_destroy;
-	f->os.timer_start = os_timer_start;
-	f->os.timer_stop = os_timer_stop;
 }
 
 static bool os_call_interrupted(void *ctx, void *call)
@@ -842,18 +550,10 @@ int fake_os_init(struct fake_os *f)
 		.map_user = os_map_user,
 		.unmap_user = os_unmap_user,
 		.map_device_user = os_map_device_user,
-		.lock_create = os_lock_create,
-		.lock_destroy = os_lock_destroy,
-		.lock = os_lock,
-		.unlock = os_unlock,
-		.event_create = os_event_create,
-		.event_destroy = os_event_destroy,
-		.event_signal = os_event_signal,
-		.event_wait = os_event_wait,
 		.call_interrupted = os_call_interrupted,
-		.now_ns = os_now_ns,
 		.log = os_log,
 	};
+	fake_os_sync_table(&f->os);
 	return 0;
 }
 
