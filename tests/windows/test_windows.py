@@ -457,7 +457,8 @@ def catalog_lists_the_package(ctx):
     check(not problems, "; ".join(problems))
     # The assertions must notice each kind of mistake.
     ident = catalog.Catalog(raw).members[0].identifier
-    wrong_ident = ident[:2] + (b"0" if ident[:1] != b"0" else b"1") + ident[3:]
+    # The second hex digit changed (bytes 2..3 in UTF-16), whatever it was.
+    wrong_ident = ident[:2] + (b"0" if ident[2:3] != b"0" else b"1") + ident[3:]
     osattr = (CATALOG_OSATTR + "\0").encode("utf-16-le")
     planted = {
         "a missing member": (raw, expected | {"vgpu.dll"}, inf),
