@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 beside=${VGPU_BENCH_GL_BESIDE:-0}
+run_timeout=300
 out=$build/bench-gl
 scenes=(build:use-vbo=true texture shading:shading=phong bump:bump-render=normals
 	effect2d pulsar desktop)
@@ -85,12 +86,45 @@ end_beside() { # name
 	fi
 }
 
+# 7 scenes of 3 s take well under a minute even on a loaded machine.  A run
+# that hangs is stopped after run_timeout, once the threads of every process
+# of the way are written down (with gdb, where it is installed) and shown one
+# line a thread.
+wait_bounded() { # pid name
+	local pid=$1 p
+	for _ in $(seq "$run_timeout"); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 1
+	done
+	{
+		tail -n 15 "$out/$2.log"
+		echo
+		for p in "$pid" $vtest_pid $(pgrep -P "$vtest_pid") $sim $(pgrep -P "$sim"); do
+			echo "== $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+			! command -v gdb >/dev/null || gdb -p "$p" -batch -ex 'thread apply all bt' 2>&1
+		done
+	} >"$out/$2-hang.txt"
+	log "glmark2 for $2 did not end within $run_timeout s; it was at: $(tail -n 1 "$out/$2.log")"
+	awk '/^== / { n = split($2, path, "/"); proc = path[n]; next }
+		/^Thread / { if (line) print line; line = proc " thread " $2 ":"; last = ""; next }
+		/^#[0-9]+ / { f = $0; sub(/ \(.*/, "", f); sub(/.* /, "", f)
+			sub(/^_+(GI_+)?/, "", f)
+			if (f !~ /futex|_common/ && f != last) line = line " " f; last = f }
+		END { if (line) print line }' "$out/$2-hang.txt" | head -n 25 >&2
+	log "all of it: $out/$2-hang.txt"
+	kill -9 "$pid"
+	return 1
+}
+
 # One way: runs glmark2 with the given environment; prints renderer and score.
 run_way() { # name command-prefix...
-	local name=$1
+	local name=$1 pid
 	shift
 	[ "$beside" = 1 ] && start_beside "$name" "$@"
-	"$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 || {
+	"$@" glmark2 "${bench_args[@]}" >"$out/$name.log" 2>&1 &
+	pid=$!
+	wait_bounded "$pid" "$name" || return 1
+	wait "$pid" || {
 		log "glmark2 failed for $name (status $?), the end of $out/$name.log:"
 		tail -n 15 "$out/$name.log" >&2
 		return 1

@@ -22,7 +22,10 @@ vtest_start() {
 		return 1
 	fi
 	rm -f "$vtest_socket"
-	virgl_test_server --use-egl-surfaceless --socket-path="$vtest_socket" "$@" >"$log" 2>&1 &
+	# The lock is this script's, not the server's: a server left behind by a
+	# killed script must not keep every later run waiting.
+	virgl_test_server --use-egl-surfaceless --socket-path="$vtest_socket" "$@" \
+		>"$log" 2>&1 {vtest_lock}>&- &
 	vtest_pid=$!
 	for _ in $(seq 200); do
 		ss -xl | grep -q " $vtest_socket " && return 0

@@ -17,6 +17,7 @@ import glob
 import os
 import re
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -264,18 +265,43 @@ class Tap:
             print('#   ' + line)
 
 
+def stop_group(proc):
+    """Ends every process a case started: a timed-out command's services
+    (a server holding a lock, a display) must not outlive it.  TERM first,
+    so that scripts stop what they started; KILL what is left 10 s later."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            proc.poll()  # the leader, reaped, no longer counts as alive
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+
+
 def run_case(tap, what, script, work):
     start = time.monotonic()
     env = dict(os.environ, W=work)
+    # Its own process group, so that a timeout stops all it started.
+    proc = subprocess.Popen(['bash', '-c', PRELUDE + script], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
     try:
-        proc = subprocess.run(['bash', '-c', PRELUDE + script], cwd=REPO, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              stdin=subprocess.DEVNULL, timeout=STEP_TIMEOUT)
-        ok, out = proc.returncode == 0, proc.stdout.decode(errors='replace')
-        why = 'status %d' % proc.returncode
-    except subprocess.TimeoutExpired as e:
-        ok, out = False, (e.stdout or b'').decode(errors='replace')
-        why = 'timed out after %d s' % STEP_TIMEOUT
+        raw, _ = proc.communicate(timeout=STEP_TIMEOUT)
+        ok, why = proc.returncode == 0, 'status %d' % proc.returncode
+    except subprocess.TimeoutExpired:
+        stop_group(proc)
+        ok, why = False, 'timed out after %d s' % STEP_TIMEOUT
+        try:
+            raw, _ = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            raw = b'(its output is held open by a process that left its group)'
+    out = raw.decode(errors='replace')
     # A failure's output comes before its verdict, where the suite's summary
     # (scripts/tap_summary.py) looks for a case's diagnostics.
     if not ok:
