@@ -89,10 +89,28 @@ sign() {
 		-h sha256 "$@" >/dev/null
 }
 
+# The link timestamp in $1's PE header.
+pe_timestamp() {
+	local pe_at
+	pe_at=$(od -An -t u4 -j 60 -N 4 "$1" | tr -d ' ')
+	od -An -t u4 -j $((pe_at + 8)) -N 4 "$1" | tr -d ' '
+}
+
+# strip_pe IN OUT [OPTIONS...]: strip writes the time of packaging into the
+# header unless told a time; it keeps the image's own, which debuggers match
+# symbols by, and the same build then packages to the same bytes.
+strip_pe() {
+	local in=$1 out=$2 stamp
+	shift 2
+	stamp=$(pe_timestamp "$in" 2>/dev/null)
+	[[ $stamp =~ ^[0-9]+$ ]] || { echo "make-package: $in is not a PE image" >&2; return 1; }
+	SOURCE_DATE_EPOCH=$stamp x86_64-w64-mingw32-strip "$@" -o "$out" "$in"
+}
+
 sign_driver() {
 	local unsigned=$pkg/vgpu.unsigned.sys
 
-	x86_64-w64-mingw32-strip --strip-debug -o "$unsigned" "$sys"
+	strip_pe "$sys" "$unsigned" --strip-debug
 	sign -n "vgpu virtio-gpu OpenGL driver" -in "$unsigned" -out "$pkg/vgpu.sys"
 	rm -f "$unsigned"
 }
@@ -123,7 +141,7 @@ copy_gl_dlls() {
 	mkdir -p "$pkg/gl" "$symbols/gl"
 	for dll in "$gl_dir"/*.dll; do
 		cp -f "$dll" "$symbols/gl/"
-		x86_64-w64-mingw32-strip --strip-all -o "$pkg/gl/$(basename "$dll")" "$dll"
+		strip_pe "$dll" "$pkg/gl/$(basename "$dll")" --strip-all
 	done
 }
 
@@ -138,7 +156,7 @@ cp -f "$sys" "$info" "$symbols/"
 make_test_certificate
 sign_driver
 openssl x509 -in "$signing/vgpu-test.crt" -outform der -out "$pkg/vgpu-test.cer"
-x86_64-w64-mingw32-strip -o "$pkg/vgpu-info.exe" "$info"
+strip_pe "$info" "$pkg/vgpu-info.exe"
 # Windows text files: CRLF line ends.
 for f in kmd/windows/vgpu.inf packaging/install.cmd packaging/uninstall.cmd \
 	packaging/install.ps1 packaging/uninstall.ps1 packaging/vgpu-common.ps1; do

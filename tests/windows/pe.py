@@ -37,7 +37,7 @@ class Image:
         if data[pe:pe + 4] != b"PE\0\0":
             raise PeError("no PE signature")
         coff = pe + 4
-        self.machine, nsect = struct.unpack_from("<HH", data, coff)
+        self.machine, nsect, self.timestamp = struct.unpack_from("<HHI", data, coff)
         opt_size, self.characteristics = struct.unpack_from("<HH", data, coff + 16)
         opt = coff + 20
         if self.u16(opt) != 0x20B:

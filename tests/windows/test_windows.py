@@ -614,7 +614,10 @@ def make_stand_in_dll(path):
     """A small DLL with debug sections, as Mesa's are built."""
     c = path + ".c"
     open(c, "w").write("__declspec(dllexport) int stand_in(int x) { return x + 1; }\n")
-    r = run(["x86_64-w64-mingw32-gcc", "-shared", "-g", "-o", path, c])
+    # Linked without a timestamp (0), as vgpu.sys is: one that stripping
+    # changed could not be the time of packaging by chance.
+    r = run(["x86_64-w64-mingw32-gcc", "-shared", "-g", "-Wl,--no-insert-timestamp", "-o", path,
+             c])
     check(r.returncode == 0, "cannot build a stand-in DLL: " + r.stderr)
     os.remove(c)
 
@@ -652,18 +655,28 @@ def package_needs_gl_dlls(ctx):
 
 
 def check_stripped(out, gl):
-    """Shipped binaries without DWARF; symbols/ holds them as built, outside the package."""
+    """Shipped binaries without DWARF; symbols/ holds them as built, outside the package.
+    Stripping keeps each image's link timestamp, which debuggers match symbols by and
+    which would otherwise make every packaging of the same build differ."""
     pkg, symbols = os.path.join(out, "vgpu-win64"), os.path.join(out, "symbols")
     for name in ["opengl32.dll", "vgpu_wgl.dll", "libglapi.dll"]:
         built = open(os.path.join(gl, name), "rb").read()
+        shipped = os.path.join(pkg, "gl", name)
         check(debug_sections(os.path.join(gl, name)), "the stand-in %s has no DWARF" % name)
-        check(not debug_sections(os.path.join(pkg, "gl", name)), "gl/%s is not stripped" % name)
+        check(not debug_sections(shipped), "gl/%s is not stripped" % name)
+        check_same_timestamp(shipped, pe.Image(built).timestamp)
         kept = os.path.join(symbols, "gl", name)
         check(os.path.isfile(kept) and open(kept, "rb").read() == built,
               "symbols/gl/%s is not the DLL as built" % name)
     for name in ["vgpu.sys", "vgpu-info.exe"]:
         check(not debug_sections(os.path.join(pkg, name)), name + " is not stripped")
         check(os.path.isfile(os.path.join(symbols, name)), "symbols/%s is missing" % name)
+        check_same_timestamp(os.path.join(pkg, name), pe.load(os.path.join(symbols, name)).timestamp)
+
+
+def check_same_timestamp(path, built):
+    shipped = pe.load(path).timestamp
+    check(shipped == built, "%s: link timestamp 0x%x, built with 0x%x" % (path, shipped, built))
 
 
 class Context:
