@@ -27,6 +27,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DOCS = ['README.md', 'docs/*.md', '*/README.md', 'tests/README.md']
 BIN_PROGRAMS = {'vgpu-sim', 'vgpu-devmodel', 'vgpu-info', 'vgpu-demo', 'vgpu-bench'}
 STEP_TIMEOUT = 900
+STOP_GRACE = 10  # seconds from TERM to KILL, and from KILL to giving up
 
 # Shell functions every rendering may use.  W is the run's scratch folder.
 PRELUDE = r'''
@@ -268,13 +269,13 @@ class Tap:
 def stop_group(proc):
     """Ends every process a case started: a timed-out command's services
     (a server holding a lock, a display) must not outlive it.  TERM first,
-    so that scripts stop what they started; KILL what is left 10 s later."""
+    so that scripts stop what they started; KILL what is left STOP_GRACE later."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
             return
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + STOP_GRACE
         while time.monotonic() < deadline:
             proc.poll()  # the leader, reaped, no longer counts as alive
             try:
@@ -298,7 +299,7 @@ def run_case(tap, what, script, work):
         stop_group(proc)
         ok, why = False, 'timed out after %d s' % STEP_TIMEOUT
         try:
-            raw, _ = proc.communicate(timeout=10)
+            raw, _ = proc.communicate(timeout=STOP_GRACE)
         except subprocess.TimeoutExpired:
             raw = b'(its output is held open by a process that left its group)'
     out = raw.decode(errors='replace')
