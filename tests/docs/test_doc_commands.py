@@ -23,13 +23,12 @@ doc_commands.STOP_GRACE = 2
 
 
 def alive(pid):
+    """Running: a zombie no one has reaped yet has ended too."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
         return False
-    # A zombie no one has reaped yet has ended too.
-    with open('/proc/%d/stat' % pid) as f:
-        return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
 
 
 def lock_is_free(path):
