@@ -79,6 +79,7 @@ testos: native mesa
 # vgpu.sys as shipped, executed: loaded, started and driven as Windows would.
 testos-nt: package
 	@$(MAKE) -s -C testos-nt O=$(abspath $(BUILD))/testos-nt
+	@scripts/newer-qemu.sh --prepare
 	@scripts/testos-nt.sh $(BUILD)
 
 bench: native

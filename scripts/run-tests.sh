@@ -34,6 +34,8 @@ step build-mesa-linux scripts/build-mesa.sh linux
 step build-mesa-windows scripts/build-mesa.sh windows
 # The shipped package: what tests/nt loads and testos-nt runs.
 step build-package make -s package
+# The QEMU with blob resources testos-nt's third pass boots (cached outside the checkout).
+step newer-qemu scripts/newer-qemu.sh --prepare
 
 # count NAME BUILDDIR [meson test args]: run a build's tests, add up their TAP cases.
 count() {

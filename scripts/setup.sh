@@ -17,8 +17,9 @@ packages=(
 	osslsigncode openssl
 	# its catalog (vgpu.cat): tools/makecat is built on libcrypto
 	libssl-dev
-	# the devices: QEMU's vhost-user-gpu (qemu-system-gui) and QEMU itself
-	qemu-system-gui qemu-system-x86
+	# the devices: QEMU's vhost-user-gpu (qemu-system-gui) and QEMU itself; a newer
+	# QEMU for blob resources, installed from Debian 13 by scripts/newer-qemu.sh
+	qemu-system-gui qemu-system-x86 debootstrap
 	# the host renderer, for tests that drive virglrenderer directly
 	libvirglrenderer-dev virgl-server libegl-dev libgbm-dev
 	# running Windows binaries and GL programs without a display

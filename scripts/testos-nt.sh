@@ -3,11 +3,13 @@
 # make testos-nt: the shipped vgpu.sys on the NT harness (testos-nt/) against
 # QEMU's virtio-gpu-gl.  Says which vgpu.sys it loads (path, SHA-256), boots
 # the guest, and when a violation ends a boot in the middle of the
-# scenarios, boots it again to carry on after that scenario.  Two passes:
-# the function with MSI-X, then without (QEMU's vectors=0: vgpu.sys on the
-# line interrupt alone), each announced by a "# pass NAME" line; a replay
-# of captures runs the first only.  Ends with one line for all boots:
-# "N passed, N failed".
+# scenarios, boots it again to carry on after that scenario.  Three passes,
+# each announced by a "# pass NAME" line: the function with MSI-X; without
+# (QEMU's vectors=0: vgpu.sys on the line interrupt alone); and with blob
+# resources in 64 MiB of host-visible memory, which needs a newer QEMU than
+# Debian 12's (scripts/newer-qemu.sh, prepared by make testos-nt and make
+# test).  A replay of captures runs the first only.  Ends with one line for
+# all boots: "N passed, N failed".
 #   scripts/testos-nt.sh [BUILD_DIR [GUEST]]
 # The package is BUILD_DIR/package (make package); the guest by default
 # BUILD_DIR/testos-nt/testos-nt.bin (make -C testos-nt).
@@ -45,15 +47,17 @@ failed=0
 
 # One pass: boots from the first scenario on, a new boot after each violation.
 #   run_pass NAME GPU_OPTIONS
+# run_pass NAME DEVICE-OPTIONS [GUEST-ARGS [QEMU]]
 run_pass() {
-	local name=$1 options=$2 dir=$log_dir/$1 resume=0 boot=0 log summary next
+	local name=$1 options=$2 args=${3:-} qemu=${4:-${QEMU:-}} dir=$log_dir/$1 resume=0 boot=0
+	local log summary next
 	mkdir -p "$dir"
 	echo "# pass $name: -device virtio-gpu-gl-pci$options"
 	while :; do
 		boot=$((boot + 1))
 		log=$dir/boot-$boot.txt
-		TESTOS_NT_MODULES=$modules \
-			TESTOS_NT_CMDLINE="resume=$resume" \
+		QEMU=$qemu TESTOS_NT_MODULES=$modules \
+			TESTOS_NT_CMDLINE="resume=$resume${args:+ $args}" \
 			TESTOS_NT_GPU_OPTIONS=$options \
 			testos-nt/run.sh "$guest" "$dir/boot-$boot" | tee "$log"
 		summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
@@ -72,6 +76,9 @@ run_pass() {
 }
 
 run_pass msix ""
-[ ${#captures[@]} -gt 0 ] || run_pass no-msix ",vectors=0"
+if [ ${#captures[@]} -eq 0 ]; then
+	run_pass no-msix ",vectors=0"
+	run_pass blob ",blob=true,hostmem=64M" host-visible=64 "$PWD/scripts/newer-qemu.sh"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -7,9 +7,22 @@
 #include "gpu/wire.h"
 #include "personality.h"
 
-static bool cache_type(uint32_t map_info, enum vgpu_cache_type *cache)
+/*
+ * The cache type a MAP_BLOB answer asks for.  NONE states none: QEMU (9.2
+ * to 10 at least, with virglrenderer 1.1) answers so for virgl's buffers,
+ * which the host maps write-back, and Linux's driver then maps with its
+ * default, cached; so do we where the guest placed the blob (QEMU's way).
+ * A device that places blobs itself (Mvisor) always names a type.
+ */
+static bool cache_type(const struct vgpu_device *dev, uint32_t map_info,
+		       enum vgpu_cache_type *cache)
 {
 	switch (map_info & WIRE_MAP_CACHE_MASK) {
+	case WIRE_MAP_CACHE_NONE:
+		if (vgpu_personality_device_places_blobs(dev))
+			return false;
+		*cache = VGPU_CACHE_CACHED;
+		return true;
 	case WIRE_MAP_CACHE_CACHED:
 		*cache = VGPU_CACHE_CACHED;
 		return true;
@@ -20,7 +33,7 @@ static bool cache_type(uint32_t map_info, enum vgpu_cache_type *cache)
 		*cache = VGPU_CACHE_WRITE_COMBINED;
 		return true;
 	default:
-		return false; /* NONE, or a type the spec does not define: not mappable */
+		return false; /* a type the spec does not define: not mappable */
 	}
 }
 
@@ -33,7 +46,7 @@ static bool cache_type(uint32_t map_info, enum vgpu_cache_type *cache)
 static int check_answer(struct vgpu_device *dev, struct vgpu_resource *res,
 			const struct vgpu_blob_map *m, struct vgpu_hv_range **range)
 {
-	if (!cache_type(m->map_info, &res->cache))
+	if (!cache_type(dev, m->map_info, &res->cache))
 		return VGPU_E_INVALID;
 	if (!vgpu_personality_device_places_blobs(dev))
 		return VGPU_OK;

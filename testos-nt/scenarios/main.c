@@ -19,16 +19,19 @@ struct world world;
 struct list {
 	const struct scenario *items;
 	const unsigned *count;
+	bool needs_host_visible; /* run only when the pass set up host-visible memory */
 };
 
 static const struct list lists[] = {
-	{ scenarios_bringup, &scenarios_bringup_count },
-	{ scenarios_device, &scenarios_device_count },
-	{ scenarios_misuse, &scenarios_misuse_count },
-	{ scenarios_validation, &scenarios_validation_count },
-	{ scenarios_cancel, &scenarios_cancel_count },
-	{ scenarios_memory, &scenarios_memory_count },
-	{ scenarios_lifecycle, &scenarios_lifecycle_count },
+	{ scenarios_bringup, &scenarios_bringup_count, false },
+	{ scenarios_device, &scenarios_device_count, false },
+	{ scenarios_misuse, &scenarios_misuse_count, false },
+	{ scenarios_validation, &scenarios_validation_count, false },
+	{ scenarios_cancel, &scenarios_cancel_count, false },
+	{ scenarios_memory, &scenarios_memory_count, false },
+	{ scenarios_blob, &scenarios_blob_count, false },
+	{ scenarios_host_visible, &scenarios_host_visible_count, true },
+	{ scenarios_lifecycle, &scenarios_lifecycle_count, false },
 };
 
 static unsigned passed, failed;
@@ -93,14 +96,17 @@ static void on_violation(const char *rule)
 	plat_exit(failed ? 1 : 0);
 }
 
-static unsigned resume_from(void)
+/* The number after "NAME=" on the guest's command line; 0 if it has none. */
+static unsigned cmdline_number(const char *name)
 {
-	const char *s = plat_cmdline(), *p;
+	const char *p;
+	size_t len = strlen(name);
 	unsigned n = 0;
 
-	for (p = s; *p; p++) {
-		if (strncmp(p, "resume=", 7) == 0) {
-			for (p += 7; *p >= '0' && *p <= '9'; p++)
+	for (p = plat_cmdline(); *p; p++) {
+		if ((p == plat_cmdline() || p[-1] == ' ') && strncmp(p, name, len) == 0 &&
+		    p[len] == '=') {
+			for (p += len + 1; *p >= '0' && *p <= '9'; p++)
 				n = n * 10 + (unsigned)(*p - '0');
 			return n;
 		}
@@ -192,7 +198,7 @@ static void run_replay(const struct capture_module *capture)
 
 void harness_main(void)
 {
-	unsigned resume = resume_from(), l, i, nlists, bringup = scenarios_bringup_count;
+	unsigned resume = cmdline_number("resume"), l, i, nlists, bringup = scenarios_bringup_count;
 
 	if (!resume)
 		platform_self_test();
@@ -201,13 +207,17 @@ void harness_main(void)
 	if (!resume)
 		check_exceptions();
 	find_modules();
-	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes, %u captures%s\n",
-		   world.sys_len, world.symbols_len, world.ncaptures,
+	world.host_visible_mib = cmdline_number("host-visible");
+	con_printf("# testos-nt: vgpu.sys %zu bytes, symbols %zu bytes, %u captures, "
+		   "host-visible memory %u MiB%s\n",
+		   world.sys_len, world.symbols_len, world.ncaptures, world.host_visible_mib,
 		   resume ? " (resumed after a violation)" : "");
 	/* With captures, their replays follow the bring-up instead of the other scenarios. */
 	nlists = world.ncaptures ? 1 : sizeof(lists) / sizeof(lists[0]);
 	current_index = 0;
 	for (l = 0; l < nlists; l++) {
+		if (lists[l].needs_host_visible && !world.host_visible_mib)
+			continue;
 		for (i = 0; i < *lists[l].count; i++, current_index++) {
 			quiet = resume && current_index < bringup;
 			if (resume && current_index >= bringup && current_index < resume)

@@ -44,6 +44,8 @@ struct world {
 	struct pnp_device *gpu; /* the started virtio-gpu function, NULL before */
 	struct capture_module captures[CAPTURES_MAX];
 	unsigned ncaptures;
+	/* the device's host-visible memory as the pass set it up ("host-visible=MIB"), 0: none */
+	unsigned host_visible_mib;
 };
 extern struct world world;
 
@@ -68,6 +70,8 @@ struct vgpu_resource_create app_vertex_buffer(uint32_t bytes);
 
 /* A program that renders the reference triangle and checks its pixels (run_app's fn). */
 void app_render_triangle(void *arg);
+/* The same with its vertices written into a mapped HOST3D blob (host-visible memory). */
+void app_render_triangle_from_blob(void *arg);
 
 /* CreateFileW on the device's interface path + `suffix`, without libvgpu; *error: Win32's. */
 HANDLE app_open_raw(const char *suffix, ULONG *error);
@@ -100,6 +104,11 @@ extern const struct scenario scenarios_memory[];
 extern const unsigned scenarios_memory_count;
 extern const struct scenario scenarios_cancel[];
 extern const unsigned scenarios_cancel_count;
+extern const struct scenario scenarios_blob[];
+extern const unsigned scenarios_blob_count;
+/* Only where the device has host-visible memory. */
+extern const struct scenario scenarios_host_visible[];
+extern const unsigned scenarios_host_visible_count;
 extern const struct scenario scenarios_lifecycle[];
 extern const unsigned scenarios_lifecycle_count;
 

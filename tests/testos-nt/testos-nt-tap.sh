@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The NT harness's scenarios as TAP: scripts/testos-nt.sh on the package of
 # the build (build/package, made by make package before the tests) turns
-# "PASS name" / "FAIL name" into "ok" / "not ok" (names of the second pass,
-# without MSI-X, prefixed "no-msix/"); everything else becomes a diagnostic,
-# VIOLATION lines included.
+# "PASS name" / "FAIL name" into "ok" / "not ok" (names of the later passes
+# prefixed with the pass's name: "no-msix/", "blob/"); everything else
+# becomes a diagnostic, VIOLATION lines included.
 #   testos-nt-tap.sh BUILD_DIR GUEST
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -32,11 +32,9 @@ static int submit_pipe_resource(struct vgpu_dev *dev, uint32_t blob_id, uint32_t
 	return vgpu_submit(dev, cmd, sizeof(cmd), NULL, 0, NULL);
 }
 
-int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_flags, uint32_t bytes,
-		       struct vgpu_resource_create_blob *b)
+void blob_client_request(uint32_t blob_id, uint32_t blob_flags, uint32_t bytes,
+			 struct vgpu_resource_create_blob *b)
 {
-	int status;
-
 	memset(b, 0, sizeof(*b));
 	b->blob_mem = VGPU_BLOB_MEM_HOST3D;
 	b->blob_flags = blob_flags;
@@ -51,6 +49,14 @@ int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_fla
 		.depth = 1,
 		.array_size = 1,
 	};
+}
+
+int blob_client_create(struct vgpu_dev *dev, uint32_t blob_id, uint32_t blob_flags, uint32_t bytes,
+		       struct vgpu_resource_create_blob *b)
+{
+	int status;
+
+	blob_client_request(blob_id, blob_flags, bytes, b);
 	if (!(vgpu_info(dev)->features & VGPU_FEATURE_BLOB_DESC)) {
 		status = submit_pipe_resource(dev, blob_id, bytes);
 		if (status != VGPU_OK)
