@@ -116,11 +116,17 @@ NTSTATUS win_hw_find_bars(struct win_device *dev, PCM_RESOURCE_LIST raw,
 	return found ? STATUS_SUCCESS : STATUS_DEVICE_CONFIGURATION_ERROR;
 }
 
-static PVOID map_io(PHYSICAL_ADDRESS phys, SIZE_T len)
+PVOID win_map_io(PHYSICAL_ADDRESS phys, SIZE_T len, MEMORY_CACHING_TYPE cache)
 {
-	if (win_routines.map_io_space_ex)
-		return win_routines.map_io_space_ex(phys, len, PAGE_READWRITE | PAGE_NOCACHE);
-	return MmMapIoSpace(phys, len, MmNonCached);
+	ULONG protect = PAGE_READWRITE;
+
+	if (!win_routines.map_io_space_ex)
+		return MmMapIoSpace(phys, len, cache);
+	if (cache == MmNonCached)
+		protect |= PAGE_NOCACHE;
+	else if (cache == MmWriteCombined)
+		protect |= PAGE_WRITECOMBINE;
+	return win_routines.map_io_space_ex(phys, len, protect);
 }
 
 /* os->bar_map: map `len` bytes at `offset` of a memory BAR; NULL if it does not fit. */
@@ -135,7 +141,7 @@ volatile void *win_bar_map(void *ctx, uint32_t bar, uint64_t offset, uint64_t le
 	if (offset > dev->bars[bar].len || len > dev->bars[bar].len - offset || len > MAXULONG)
 		return NULL;
 	phys.QuadPart = dev->bars[bar].phys.QuadPart + (LONGLONG)offset;
-	va = map_io(phys, (SIZE_T)len);
+	va = win_map_io(phys, (SIZE_T)len, MmNonCached);
 	if (!va)
 		return NULL;
 	dev->io_maps[dev->nio_maps].va = va;

@@ -2,7 +2,11 @@
 /*
  * Memory mapped into the process that opened the handle: a resource's
  * backing through its MDL, or device memory (a blob in the device's
- * host-visible window) through an MDL made here over its page frames.
+ * host-visible window).  Windows documents user mappings only of MDLs that
+ * MmProbeAndLockPages, MmAllocatePagesForMdlEx or MmBuildMdlForNonPagedPool
+ * described, so device memory is first mapped into the system range
+ * (MmMapIoSpaceEx, with the cache type the device asked for) and the MDL
+ * built over that; the NT harness refuses an MDL filled in by hand.
  *
  * Device memory is never RAM that Windows owns: a mapping must lie inside
  * one of the device's memory BARs, or, for a window the host placed
@@ -37,8 +41,10 @@
 struct win_user_map {
 	LIST_ENTRY node; /* in win_file.maps, under map_mutex */
 	PMDL mdl;
-	PVOID address;    /* NULL once the owner's exit unmapped it */
-	BOOLEAN owns_mdl; /* device memory: the MDL was made for this mapping */
+	PVOID address; /* NULL once the owner's exit unmapped it */
+	/* device memory: the system mapping the MDL was built over, made for this mapping */
+	PVOID io_va;
+	SIZE_T io_len;
 };
 
 struct map_call {
@@ -60,28 +66,22 @@ static int map_locked_pages(void *arg)
 	return call->address ? VGPU_OK : VGPU_E_NO_MEMORY;
 }
 
-/* Map `mdl` into the calling process, the handle's owner, and remember it in the file. */
-static int map_into_owner(struct win_device *dev, struct win_file *file, PMDL mdl,
-			  MEMORY_CACHING_TYPE cache, BOOLEAN owns_mdl, uint64_t *address,
-			  void **mapping)
+/*
+ * Map map->mdl into the calling process, the handle's owner, and remember
+ * `map` in the file; on failure the caller still owns `map`.
+ */
+static int map_into_owner(struct win_file *file, struct win_user_map *map,
+			  MEMORY_CACHING_TYPE cache, uint64_t *address, void **mapping)
 {
-	struct map_call call = { mdl, cache, NULL };
-	struct win_user_map *map;
+	struct map_call call = { map->mdl, cache, NULL };
 	int ret;
 
 	if (PsGetCurrentProcess() != file->owner)
 		return VGPU_E_STATE;
-	map = dev->os.alloc(dev, sizeof(*map));
-	if (!map)
-		return VGPU_E_NO_MEMORY;
 	ret = win_seh_call(map_locked_pages, &call, VGPU_E_NO_MEMORY);
-	if (ret != VGPU_OK) {
-		dev->os.free(dev, map);
+	if (ret != VGPU_OK)
 		return ret;
-	}
-	map->mdl = mdl;
 	map->address = call.address;
-	map->owns_mdl = owns_mdl;
 	ExAcquireFastMutex(&file->map_mutex);
 	InsertTailList(&file->maps, &map->node);
 	ExReleaseFastMutex(&file->map_mutex);
@@ -93,10 +93,21 @@ static int map_into_owner(struct win_device *dev, struct win_file *file, PMDL md
 int win_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
 		 void **mapping)
 {
+	struct win_device *dev = ctx;
+	struct win_user_map *map;
+	int ret;
+
 	if (!file_ctx || !backing || !backing->os_priv || !address || !mapping)
 		return VGPU_E_INVALID;
-	return map_into_owner(ctx, file_ctx, win_backing_mdl(backing), MmCached, FALSE, address,
-			      mapping);
+	map = dev->os.alloc(dev, sizeof(*map));
+	if (!map)
+		return VGPU_E_NO_MEMORY;
+	map->mdl = win_backing_mdl(backing);
+	map->io_va = NULL;
+	ret = map_into_owner(file_ctx, map, MmCached, address, mapping);
+	if (ret != VGPU_OK)
+		dev->os.free(dev, map);
+	return ret;
 }
 
 static BOOLEAN mm_cache_type(enum vgpu_cache_type cache, MEMORY_CACHING_TYPE *out)
@@ -156,23 +167,36 @@ static int outside_ram(uint64_t pa, uint64_t size)
 }
 
 /*
- * An MDL over the page frames of device memory: locked by nature (nothing
- * pages it out) and I/O space (the frames have no entries in the kernel's
- * page database).
+ * map->mdl and map->io_va for device memory: its system mapping and an MDL
+ * built over it (MmBuildMdlForNonPagedPool marks frames without entries in
+ * the page database as I/O space).  NO_MEMORY when either is refused.
  */
-static PMDL device_mdl(uint64_t pa, uint64_t size)
+static int device_mdl(struct win_user_map *map, uint64_t pa, uint64_t size,
+		      MEMORY_CACHING_TYPE cache)
 {
-	PMDL mdl = IoAllocateMdl(NULL, (ULONG)size, FALSE, FALSE, NULL);
-	PPFN_NUMBER pfns;
-	ULONG i, npages = (ULONG)(size >> PAGE_SHIFT);
+	PHYSICAL_ADDRESS phys;
 
-	if (!mdl)
-		return NULL;
-	pfns = MmGetMdlPfnArray(mdl);
-	for (i = 0; i < npages; i++)
-		pfns[i] = (PFN_NUMBER)(pa >> PAGE_SHIFT) + i;
-	mdl->MdlFlags |= MDL_PAGES_LOCKED | MDL_IO_SPACE;
-	return mdl;
+	phys.QuadPart = (LONGLONG)pa;
+	map->io_len = (SIZE_T)size;
+	map->io_va = win_map_io(phys, map->io_len, cache);
+	if (!map->io_va)
+		return VGPU_E_NO_MEMORY;
+	map->mdl = IoAllocateMdl(map->io_va, (ULONG)size, FALSE, FALSE, NULL);
+	if (!map->mdl) {
+		MmUnmapIoSpace(map->io_va, map->io_len);
+		return VGPU_E_NO_MEMORY;
+	}
+	MmBuildMdlForNonPagedPool(map->mdl);
+	return VGPU_OK;
+}
+
+/* What device_mdl made; nothing for a backing's mapping, whose MDL is the backing's. */
+static void free_device_mdl(struct win_user_map *map)
+{
+	if (!map->io_va)
+		return;
+	IoFreeMdl(map->mdl);
+	MmUnmapIoSpace(map->io_va, map->io_len);
 }
 
 int win_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
@@ -180,7 +204,7 @@ int win_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
 {
 	struct win_device *dev = ctx;
 	MEMORY_CACHING_TYPE mm_cache;
-	PMDL mdl;
+	struct win_user_map *map;
 	int ret;
 
 	if (!file_ctx || !address || !mapping || !mm_cache_type(cache, &mm_cache))
@@ -195,12 +219,17 @@ int win_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
 			return ret;
 		}
 	}
-	mdl = device_mdl(pa, size);
-	if (!mdl)
+	map = dev->os.alloc(dev, sizeof(*map));
+	if (!map)
 		return VGPU_E_NO_MEMORY;
-	ret = map_into_owner(dev, file_ctx, mdl, mm_cache, TRUE, address, mapping);
+	ret = device_mdl(map, pa, size, mm_cache);
+	if (ret == VGPU_OK) {
+		ret = map_into_owner(file_ctx, map, mm_cache, address, mapping);
+		if (ret != VGPU_OK)
+			free_device_mdl(map);
+	}
 	if (ret != VGPU_OK)
-		IoFreeMdl(mdl);
+		dev->os.free(dev, map);
 	return ret;
 }
 
@@ -233,8 +262,7 @@ void win_unmap_user(void *ctx, void *file_ctx, void *mapping)
 	RemoveEntryList(&map->node);
 	unmap_in_owner(file, map);
 	ExReleaseFastMutex(&file->map_mutex);
-	if (map->owns_mdl)
-		IoFreeMdl(map->mdl);
+	free_device_mdl(map);
 	dev->os.free(dev, map);
 }
 

@@ -155,6 +155,8 @@ NTSTATUS win_hw_find_bars(struct win_device *dev, PCM_RESOURCE_LIST raw,
 			  PCM_RESOURCE_LIST translated);
 void win_hw_unmap_all(struct win_device *dev);
 volatile void *win_bar_map(void *ctx, uint32_t bar, uint64_t offset, uint64_t len);
+/* Device memory into the system range with `cache`: MmMapIoSpaceEx where it exists. */
+PVOID win_map_io(PHYSICAL_ADDRESS phys, SIZE_T len, MEMORY_CACHING_TYPE cache);
 uint32_t win_pci_cfg_read(void *ctx, uint32_t offset, uint32_t width);
 
 /* interrupt.c */
