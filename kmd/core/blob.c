@@ -6,6 +6,7 @@
 #include "gpu/personality_cmds.h"
 #include "gpu/wire.h"
 #include "personality.h"
+#include "vgpu_core.h"
 
 /*
  * The cache type a MAP_BLOB answer asks for.  NONE states none: QEMU (9.2
@@ -46,13 +47,18 @@ static bool cache_type(const struct vgpu_device *dev, uint32_t map_info,
 static int check_answer(struct vgpu_device *dev, struct vgpu_resource *res,
 			const struct vgpu_blob_map *m, struct vgpu_hv_range **range)
 {
+	int ret;
+
 	if (!cache_type(dev, m->map_info, &res->cache))
 		return VGPU_E_INVALID;
 	if (!vgpu_personality_device_places_blobs(dev))
 		return VGPU_OK;
 	if (m->size < res->desc.size)
 		return VGPU_E_INVALID;
-	return vgpu_hv_claim(dev, &dev->hv, m->gpa, res->desc.size, range);
+	ret = vgpu_hv_claim(dev, &dev->hv, m->gpa, res->desc.size, range);
+	if (ret == VGPU_OK)
+		(*range)->res_id = res->res_id;
+	return ret;
 }
 
 /*
@@ -85,6 +91,7 @@ static int map_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 		ret = vgpu_hv_alloc(dev, &dev->hv, res->desc.size, &range);
 		if (ret != VGPU_OK)
 			return ret;
+		range->res_id = res->res_id;
 	}
 	ret = vgpu_personality_map_blob(dev, res->res_id, range ? range->offset : 0, &m);
 	if (ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST) {
@@ -110,6 +117,28 @@ static int map_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 	return ret == VGPU_E_NO_MEMORY ? ret : VGPU_E_DEVICE;
 }
 
+/* A map starts: counted, unless the blobs were given back (the range is the device's no more). */
+static int begin_map(struct vgpu_device *dev)
+{
+	int ret = VGPU_OK;
+
+	vgpu_dev_lock(dev);
+	if (dev->blobs_given_back)
+		ret = VGPU_E_DEVICE_LOST;
+	else
+		dev->maps_in_progress++;
+	vgpu_dev_unlock(dev);
+	return ret;
+}
+
+static void end_map(struct vgpu_device *dev)
+{
+	vgpu_dev_lock(dev);
+	dev->maps_in_progress--;
+	vgpu_wake_all(dev);
+	vgpu_dev_unlock(dev);
+}
+
 int vgpu_blob_map(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	struct vgpu_device *dev = file->dev;
@@ -118,18 +147,25 @@ int vgpu_blob_map(struct vgpu_file *file, struct vgpu_resource *res)
 
 	if (!(res->blob_flags & VGPU_BLOB_FLAG_MAPPABLE))
 		return VGPU_E_INVALID;
-	if (!res->hv_range) {
-		ret = map_on_device(file, res);
-		if (ret != VGPU_OK)
-			return ret;
+	ret = begin_map(dev);
+	if (ret != VGPU_OK)
+		return ret;
+	if (res->mapping) {
+		end_map(dev);
+		return VGPU_OK;
 	}
+	if (!res->hv_range)
+		ret = map_on_device(file, res);
+	end_map(dev);
+	if (ret != VGPU_OK)
+		return ret;
 	/* Blobs exist only where host-visible memory does, and with it map_device_user. */
 	ret = os->map_device_user(os->ctx, file->file_ctx, dev->hv.pa + res->hv_range->offset,
 				  res->desc.size, res->cache, &res->map_address, &res->mapping);
 	if (ret != VGPU_OK) {
 		res->mapping = NULL;
-		/* The OS may know why (a window it refuses to map, a missing routine). */
-		if (ret != VGPU_E_DEVICE && ret != VGPU_E_UNSUPPORTED)
+		/* The OS may know why (a window it refuses to map, a missing routine, a lost device). */
+		if (ret != VGPU_E_DEVICE && ret != VGPU_E_UNSUPPORTED && ret != VGPU_E_DEVICE_LOST)
 			ret = VGPU_E_NO_MEMORY;
 	}
 	return ret;
@@ -144,4 +180,47 @@ void vgpu_blob_unmap_device(struct vgpu_file *file, struct vgpu_resource *res)
 	ret = file->unresponsive ? VGPU_E_TIMEOUT : vgpu_cmd_unmap_blob(file->dev, res->res_id);
 	release_range(file, res->hv_range, ret);
 	res->hv_range = NULL;
+}
+
+static bool no_map_in_progress(void *arg)
+{
+	struct vgpu_device *dev = arg;
+
+	dev->blobs_given_back = true;
+	return dev->maps_in_progress == 0;
+}
+
+/* The next blob the device maps that was not given back; 0: none.  dev->lock. */
+static uint32_t next_to_give_back(struct vgpu_device *dev)
+{
+	struct vgpu_list *pos;
+
+	for (pos = dev->hv.used.next; pos != &dev->hv.used; pos = pos->next) {
+		struct vgpu_hv_range *r = vgpu_container_of(pos, struct vgpu_hv_range, node);
+
+		if (r->res_id && !r->given_back) {
+			r->given_back = true;
+			return r->res_id;
+		}
+	}
+	return 0;
+}
+
+void vgpu_device_give_back_blobs(struct vgpu_device *dev)
+{
+	uint32_t res_id;
+
+	if (!dev->hv.size)
+		return;
+	/* A map the device never answers is not waited for past the command timeout. */
+	vgpu_wait_until(dev, no_map_in_progress, dev, dev->command_timeout_ns);
+	for (;;) {
+		vgpu_dev_lock(dev);
+		res_id = next_to_give_back(dev);
+		vgpu_dev_unlock(dev);
+		if (!res_id)
+			return;
+		/* The range stays with its resource: its own UNMAP later gets an error answer. */
+		vgpu_cmd_unmap_blob(dev, res_id);
+	}
 }

@@ -63,6 +63,8 @@ struct vgpu_device {
 	struct vgpu_list orphans; /* backings a stuck device may still use */
 	bool lost;
 	bool detached;             /* lost, and the transport is another core's */
+	bool blobs_given_back;     /* vgpu_device_give_back_blobs ran: no blob is mapped again */
+	uint32_t maps_in_progress; /* blob maps between their range and the device's answer */
 	uint64_t pin_limit_device; /* backing bytes of all files together; 0: none */
 	uint64_t pin_limit_owner;  /* backing bytes of one owner's files; 0: none */
 	uint64_t command_timeout_ns;

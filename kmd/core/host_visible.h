@@ -23,6 +23,8 @@ struct vgpu_hv_range {
 	struct vgpu_list node; /* in vgpu_host_visible.used, by offset */
 	uint64_t offset;
 	uint64_t size;
+	uint32_t res_id; /* the blob MAP_BLOB put there, 0 while not yet known */
+	bool given_back; /* vgpu_device_give_back_blobs sent its UNMAP_BLOB */
 };
 
 struct vgpu_host_visible {

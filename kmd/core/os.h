@@ -94,7 +94,10 @@ struct vgpu_os {
 	 * inside a host-visible region the transport reported, see
 	 * transport.h shm_region) into the same process, with that cache type;
 	 * unmap_user undoes it (optional: without it blobs cannot be mapped).
-	 * PASSIVE.
+	 * DEVICE_LOST once the OS took the device's memory back from the file's
+	 * mappings (the device went away or lost its state); DEVICE or
+	 * UNSUPPORTED when it will not map that memory; other failures mean
+	 * no memory.  PASSIVE.
 	 */
 	int (*map_device_user)(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
 			       enum vgpu_cache_type cache, uint64_t *address, void **mapping);

@@ -279,10 +279,10 @@ int vgpu_res_map(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	const struct vgpu_os *os = file->dev->os;
 
-	if (res->mapping)
-		return VGPU_OK;
 	if (vgpu_res_is_blob(res))
 		return vgpu_blob_map(file, res);
+	if (res->mapping)
+		return VGPU_OK;
 	if (!os->map_user)
 		return VGPU_E_UNSUPPORTED;
 	if (os->map_user(os->ctx, file->file_ctx, res->backing, &res->map_address, &res->mapping) !=

@@ -59,6 +59,16 @@ void vgpu_device_interrupt(struct vgpu_device *dev);
 void vgpu_device_mark_lost(struct vgpu_device *dev);
 
 /*
+ * Before the shell resets a device it keeps using (power-down): the device
+ * unmaps every blob it mapped (UNMAP_BLOB each, answers awaited), and no
+ * blob is mapped on this core again (DEVICE_LOST).  QEMU 10 keeps a mapped
+ * blob's memory region across its reset and aborts when a later blob of
+ * the same resource id is mapped.  Waits for maps in progress, bounded by
+ * the command timeout.  PASSIVE.
+ */
+void vgpu_device_give_back_blobs(struct vgpu_device *dev);
+
+/*
  * Limits on pinned memory (resource backing: guest pages nothing can page
  * out), of all files together and of one owner's files together (see
  * vgpu_file_set_owner); 0: no limit.  A create whose backing would pass one

@@ -98,11 +98,15 @@ NTSTATUS win_core_start(struct win_device *dev)
 	return STATUS_SUCCESS;
 }
 
-/* Fail every call in flight and later, and stop the device's DMA; the core stays. */
+/*
+ * Fail every call in flight and later, and stop the device's DMA; the core
+ * stays.  The device unmaps its blobs first, while it still answers.
+ */
 void win_core_quiesce(struct win_device *dev)
 {
 	if (!dev->core)
 		return;
+	vgpu_device_give_back_blobs(dev->core);
 	vgpu_device_mark_lost(dev->core);
 	dev->transport.ops->reset(dev->transport.priv);
 	dev->core_stale = TRUE;

@@ -160,6 +160,7 @@ static void pnp_surprise_removal(struct win_device *dev)
 	vgpu_virtio_pci_gone(&dev->vp);
 	win_hw_unmap_all(dev);
 	win_state_unlock(dev);
+	win_user_map_revoke_device(dev);
 	win_event_log(dev, VGPU_MSG_DEVICE_LOST, "surprise removal; open handles now fail");
 }
 

@@ -88,9 +88,14 @@ static NTSTATUS pass_down(struct win_device *dev, PIRP irp)
 	return status;
 }
 
-/* Leaving D0: quiet the device while it still has power, then let the bus cut it. */
+/*
+ * Leaving D0: quiet the device while it still has power, then let the bus
+ * cut it.  Its host-visible memory goes with its state: after the wake a
+ * new core hands the same ranges to other programs.
+ */
 static NTSTATUS leave_d0(struct win_device *dev, PIRP irp, PIO_STACK_LOCATION stack)
 {
+	win_user_map_revoke_device(dev);
 	win_state_lock(dev);
 	win_core_quiesce(dev);
 	record_power(dev, stack);

@@ -18,6 +18,11 @@
  * returning NULL when the process has no room; it runs under
  * win_seh_call (seh_guard.S), so a failure becomes VGPU_E_NO_MEMORY.
  *
+ * Device memory is the device's, not the process's: when the device gives
+ * it up (surprise removal; or power-down, after which a new core hands
+ * the same ranges to other programs) every process's mapping of it is
+ * taken out, and the files it belonged to map no more.
+ *
  * A user mapping may only be removed in its own process, while that
  * process's address space exists.  Calls on a handle are accepted only
  * from the process that opened it (file_io.c), so mappings are made there.
@@ -83,6 +88,11 @@ static int map_into_owner(struct win_file *file, struct win_user_map *map,
 		return ret;
 	map->address = call.address;
 	ExAcquireFastMutex(&file->map_mutex);
+	if (map->io_va && file->device_memory_revoked) {
+		ExReleaseFastMutex(&file->map_mutex);
+		MmUnmapLockedPages(call.address, map->mdl);
+		return VGPU_E_DEVICE_LOST;
+	}
 	InsertTailList(&file->maps, &map->node);
 	ExReleaseFastMutex(&file->map_mutex);
 	*address = (uint64_t)(ULONG_PTR)call.address;
@@ -276,6 +286,34 @@ static void unmap_all_of(struct win_file *file)
 	ExReleaseFastMutex(&file->map_mutex);
 }
 
+void win_user_map_revoke_device(struct win_device *dev)
+{
+	PLIST_ENTRY f, m;
+
+	ExAcquireFastMutex(&all_files_mutex);
+	for (f = all_files.Flink; f != &all_files; f = f->Flink) {
+		struct win_file *file = CONTAINING_RECORD(f, struct win_file, all_node);
+
+		if (file->dev != dev)
+			continue;
+		ExAcquireFastMutex(&file->map_mutex);
+		file->device_memory_revoked = TRUE;
+		for (m = file->maps.Flink; m != &file->maps; m = m->Flink) {
+			struct win_user_map *map = CONTAINING_RECORD(m, struct win_user_map, node);
+
+			if (!map->io_va)
+				continue;
+			unmap_in_owner(file, map);
+			/* nothing of the device's memory stays mapped, in no range */
+			free_device_mdl(map);
+			map->io_va = NULL;
+			map->mdl = NULL;
+		}
+		ExReleaseFastMutex(&file->map_mutex);
+	}
+	ExReleaseFastMutex(&all_files_mutex);
+}
+
 /* Runs in the context of the exiting process's last thread (PASSIVE). */
 static void on_process_notify(HANDLE parent, HANDLE pid, BOOLEAN create)
 {
@@ -298,6 +336,7 @@ void win_user_map_track(struct win_file *file)
 {
 	ExInitializeFastMutex(&file->map_mutex);
 	InitializeListHead(&file->maps);
+	file->device_memory_revoked = FALSE;
 	ExAcquireFastMutex(&all_files_mutex);
 	InsertTailList(&all_files, &file->all_node);
 	ExReleaseFastMutex(&all_files_mutex);

@@ -103,8 +103,9 @@ struct win_file {
 	PEPROCESS owner;      /* referenced; the only process that may call */
 	IO_REMOVE_LOCK calls; /* ioctls in flight; CLEANUP drains them */
 	FAST_MUTEX map_mutex;
-	LIST_ENTRY maps;     /* struct win_user_map, under map_mutex */
-	LIST_ENTRY all_node; /* in the global list of files, for process exit */
+	LIST_ENTRY maps;               /* struct win_user_map, under map_mutex */
+	BOOLEAN device_memory_revoked; /* under map_mutex: no device memory may be mapped */
+	LIST_ENTRY all_node;           /* in the global list of files, for process exit */
 };
 
 /* routines.c: kernel routines resolved at load time */
@@ -177,6 +178,8 @@ void win_os_init(struct win_device *dev);
 NTSTATUS win_user_map_init(void);
 void win_user_map_fini(void);
 void win_user_map_track(struct win_file *file);
+/* The device's memory is gone or handed out anew: out of every process, none mapped again. */
+void win_user_map_revoke_device(struct win_device *dev);
 void win_user_map_untrack(struct win_file *file);
 int win_map_user(void *ctx, void *file_ctx, struct vgpu_backing *backing, uint64_t *address,
 		 void **mapping);

@@ -219,6 +219,8 @@ void nt_mm_float_io(uint64_t pa, uint64_t len);
 /* Counts the leak check at unload looks at. */
 uint64_t nt_mm_locked_pages(void);
 uint64_t nt_mm_mapped_views(void);
+/* The name of a process a user mapping of [pa, pa+len) lives in; NULL if none. */
+const char *nt_mm_process_mapping(uint64_t pa, uint64_t len);
 uint64_t nt_mm_contiguous_bytes(void);
 uint64_t nt_mm_mdls(void);
 

@@ -115,6 +115,20 @@ static void take_back_resources(struct pnp_device *dev, PDRIVER_DISPATCH fdo_pnp
 			     (const void *)fdo_pnp,
 			     "%s completed with the interrupt still connected", minor_name(minor));
 	io_irq_release(dev);
+	for (unsigned b = 0; b < 6; b++) {
+		const char *process =
+			!dev->bars[b].addr || dev->bars[b].io
+				? NULL
+				: nt_mm_process_mapping(dev->bars[b].addr, dev->bars[b].len);
+
+		if (process)
+			nt_violation("IRP_MJ_PNP",
+				     "no process may keep device memory mapped once its resources "
+				     "are taken back",
+				     (const void *)fdo_pnp,
+				     "%s completed with BAR%u mapped into %s", minor_name(minor), b,
+				     process);
+	}
 	revoke_bars(dev, why);
 }
 

@@ -106,6 +106,25 @@ uint64_t nt_mm_mapped_views(void)
 	return user_views;
 }
 
+const char *nt_mm_process_mapping(uint64_t pa, uint64_t len)
+{
+	const struct mdl_record *r;
+
+	for (r = records; r; r = r->next) {
+		ULONG pages = span_pages(MmGetMdlVirtualAddress(r->mdl), r->mdl->ByteCount), i;
+
+		if (!r->user_maps)
+			continue;
+		for (i = 0; i < pages; i++) {
+			uint64_t page = (uint64_t)MmGetMdlPfnArray(r->mdl)[i] << PAGE_SHIFT;
+
+			if (page >= pa && page - pa < len)
+				return r->user_maps->process->name;
+		}
+	}
+	return NULL;
+}
+
 void nt_mdl_pages_locked(int64_t delta)
 {
 	locked_pages += (uint64_t)delta;

@@ -5,6 +5,7 @@
  * sleep, surprise removal, and at the end remove and unload with nothing
  * left behind.  The destructive ones run last.
  */
+#include "blob_client.h"
 #include "libvgpu.h"
 #include "scenario.h"
 #include "../user/user.h"
@@ -77,7 +78,11 @@ static void sleep_s3(void)
 	run_app("after-s3", works_app, NULL);
 }
 
-/* A program holding the device, with objects and a mapping, while something happens to it. */
+/*
+ * A program holding the device, with objects and a mapping, while
+ * something happens to it; where the device has host-visible memory, a
+ * blob in it mapped too.
+ */
 static struct {
 	bool opened, gone, done;
 	int after;
@@ -87,6 +92,7 @@ static void holder_app(void *arg)
 {
 	struct vgpu_dev *dev = app_open_device();
 	struct vgpu_resource_create rt = app_render_target(64, 64);
+	struct vgpu_resource_create_blob blob;
 	uint64_t size = 0;
 	void *map = NULL;
 
@@ -95,9 +101,15 @@ static void holder_app(void *arg)
 		CHECK_EQ(vgpu_resource_create(dev, &rt), VGPU_OK);
 		CHECK_EQ(vgpu_resource_map(dev, rt.handle, &map, &size), VGPU_OK);
 	}
+	if (dev && world.host_visible_mib) {
+		CHECK_EQ(blob_client_create(dev, 1, VGPU_BLOB_FLAG_MAPPABLE, 4096, &blob), VGPU_OK);
+		CHECK_EQ(vgpu_resource_map(dev, blob.handle, &map, &size), VGPU_OK);
+	}
 	holder.opened = true;
+	/* idle, as a program is while the system sleeps (spinning here kept TCG from freeing
+	 * QEMU's blob memory region, which delays the device's answer to UNMAP_BLOB) */
 	while (!holder.gone)
-		user_yield();
+		user_sleep_ms(1);
 	if (dev) {
 		holder.after = vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "after");
 		vgpu_close(dev);
@@ -129,18 +141,28 @@ static void end_holder(struct nt_process *proc, struct nt_thread *thread)
  * A system sleep while a program holds the device (issue 10, defect 5): the
  * device lost its state, so the old handle's calls fail with DEVICE_LOST;
  * a program started after the wake renders, before the old handle closes.
+ * With host-visible memory the holder's blob is out of its process from
+ * the sleep on, and the new program draws from a blob of its own, with
+ * the same resource id and range (QEMU 10 aborted on that map when the
+ * device had not unmapped the old blob before its reset).
  */
 static void sleep_with_handle_open(SYSTEM_POWER_STATE state)
 {
 	struct nt_process *proc;
 	struct nt_thread *thread;
+	uint64_t views;
 
 	if (!need_started_gpu())
 		return;
 	thread = start_holder(&proc);
+	views = nt_mm_mapped_views();
 	CHECK_EQ(power_sleep(world.gpu, state), STATUS_SUCCESS);
 	CHECK_EQ(power_wake(world.gpu), STATUS_SUCCESS);
-	run_app_beside("after-wake", app_render_triangle, NULL);
+	/* its blob went with the device's state: a new program gets that memory next */
+	CHECK_EQ(nt_mm_mapped_views(), world.host_visible_mib ? views - 1 : views);
+	run_app_beside("after-wake",
+		       world.host_visible_mib ? app_render_triangle_from_blob : app_render_triangle,
+		       NULL);
 	end_holder(proc, thread);
 	CHECK_EQ(holder.after, VGPU_E_DEVICE_LOST);
 	run_app("after-close", works_app, NULL);
@@ -238,7 +260,9 @@ static void bus_not_power_pagable(void)
 /*
  * The device vanishes with a handle open, objects on it and a mapping
  * alive: SURPRISE_REMOVAL, calls fail with DEVICE_LOST, the last close
- * brings REMOVE; after it no register of the device may be touched.
+ * brings REMOVE; after it no register of the device may be touched, and
+ * from SURPRISE_REMOVAL on no process may map the device's memory (the
+ * holder's blob, where the device has host-visible memory).
  */
 static void surprise_removal(void)
 {

@@ -170,6 +170,22 @@ void user_yield(void)
 	nt_syscall(do_yield, NULL);
 }
 
+/* A wait on an event nobody sets, with the timeout Sleep would give it. */
+static void do_sleep(void *arg)
+{
+	uint32_t ms = *(const uint32_t *)arg;
+	LARGE_INTEGER timeout = { .QuadPart = -10000 * (LONGLONG)ms };
+	KEVENT never;
+
+	KeInitializeEvent(&never, NotificationEvent, FALSE);
+	KeWaitForSingleObject(&never, UserRequest, UserMode, FALSE, &timeout);
+}
+
+void user_sleep_ms(uint32_t ms)
+{
+	nt_syscall(do_sleep, &ms);
+}
+
 uint64_t user_now_ns(void)
 {
 	return plat_now_ns();

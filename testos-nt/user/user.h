@@ -35,6 +35,8 @@ void *user_current_thread(void);
 bool user_thread_finished(void *thread);
 /* Let the other threads run (a user-mode wait). */
 void user_yield(void);
+/* Sleep(ms): the thread waits, so the CPU idles when no other thread runs. */
+void user_sleep_ms(uint32_t ms);
 uint64_t user_now_ns(void);
 __attribute__((noreturn)) void user_misuse(const char *function, const char *what,
 					   const void *caller);

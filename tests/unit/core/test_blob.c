@@ -556,6 +556,52 @@ static void test_device_lost_with_mapped_blobs(void)
 	down();
 }
 
+/*
+ * Before the shell resets a device it keeps (power-down): the device
+ * unmaps every blob it mapped, once, while it still answers; no blob is
+ * mapped again on that core, and the files' own unmaps later still work.
+ */
+static void test_give_back_before_reset(void)
+{
+	uint32_t handles[2], unmapped;
+	uint64_t offsets[2];
+
+	if (!blob_up(false, REGION))
+		return;
+	map_blobs(handles, offsets, 2, 1, 1);
+	unmapped = make_blob(F, PAGE, 3, NULL);
+	vgpu_device_give_back_blobs(H.dev);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 2);
+	CHECK_EQ(fake_gpu_mapped_blobs(&H.gpu), 0);
+	vgpu_device_give_back_blobs(H.dev);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 2);
+	CHECK_EQ(map_handle(F, unmapped, NULL), VGPU_E_DEVICE_LOST);
+	CHECK_EQ(map_handle(F, handles[0], NULL), VGPU_E_DEVICE_LOST);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB), 2);
+	CHECK_EQ(destroy_handle(F, handles[0]), VGPU_OK);
+	CHECK_EQ(destroy_handle(F, handles[1]), VGPU_OK);
+	CHECK_EQ(destroy_handle(F, unmapped), VGPU_OK);
+	CHECK_EQ(H.os.live_device_maps, 0);
+	down();
+}
+
+/* A device that never answers an UNMAP costs one command timeout, and the next still goes. */
+static void test_give_back_past_a_silent_device(void)
+{
+	uint32_t handles[2];
+	uint64_t offsets[2], start;
+
+	if (!blob_up(false, REGION))
+		return;
+	map_blobs(handles, offsets, 2, 1, 1);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB, FAKE_GPU_DROP, 0, 1);
+	start = now_ns();
+	vgpu_device_give_back_blobs(H.dev);
+	CHECK(now_ns() - start < 2 * HARNESS_COMMAND_TIMEOUT_NS);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 2);
+	down();
+}
+
 /* Each failing acquisition of a create and a map fails cleanly and leaves nothing behind. */
 static void test_alloc_failures(void)
 {
@@ -624,6 +670,8 @@ int main(void)
 	RUN(test_unmap_timeout_keeps_range);
 	RUN(test_close_with_mapped_blobs);
 	RUN(test_device_lost_with_mapped_blobs);
+	RUN(test_give_back_before_reset);
+	RUN(test_give_back_past_a_silent_device);
 	RUN(test_alloc_failures);
 	return tap_done();
 }
