@@ -167,6 +167,17 @@ COMMANDS = {
          'tests/testos-nt/replay-test.sh build build/testos-nt/testos-nt.bin "$W/nt-replay"'),
     ],
     'make testos-nt': [('make testos-nt runs every scenario', 'make -s testos-nt')],
+    'scripts/newer-qemu.sh --prepare': [
+        ('the newer QEMU is there, 9.2 or later',
+         'scripts/newer-qemu.sh --prepare\n'
+         'scripts/newer-qemu.sh --version | grep -E "version (9\\.[2-9]|[1-9][0-9]+)\\."'),
+    ],
+    'scripts/newer-qemu.sh QEMU-ARGS': [
+        ('it starts a machine with blobs in host-visible memory',
+         'echo quit | scripts/newer-qemu.sh -machine q35 -accel tcg -nodefaults -vga none '
+         '-device virtio-gpu-gl-pci,blob=true,hostmem=64M '
+         '-display egl-headless,rendernode=/dev/null -monitor stdio -S >/dev/null'),
+    ],
     'make testos-nt\nmake -C testos-nt O=DIR\nscripts/testos-nt.sh BUILD_DIR [GUEST]': [
         ('build the NT guest alone, then run it on the package',
          'make -s -C testos-nt O="$W/nt"\n'
