@@ -184,9 +184,8 @@ void vgpu_blob_unmap_device(struct vgpu_file *file, struct vgpu_resource *res)
 
 static bool no_map_in_progress(void *arg)
 {
-	struct vgpu_device *dev = arg;
+	const struct vgpu_device *dev = arg;
 
-	dev->blobs_given_back = true;
 	return dev->maps_in_progress == 0;
 }
 
@@ -209,18 +208,26 @@ static uint32_t next_to_give_back(struct vgpu_device *dev)
 void vgpu_device_give_back_blobs(struct vgpu_device *dev)
 {
 	uint32_t res_id;
+	int ret;
 
 	if (!dev->hv.size)
 		return;
+	vgpu_dev_lock(dev);
+	dev->blobs_given_back = true;
+	vgpu_dev_unlock(dev);
 	/* A map the device never answers is not waited for past the command timeout. */
 	vgpu_wait_until(dev, no_map_in_progress, dev, dev->command_timeout_ns);
-	for (;;) {
+	do {
 		vgpu_dev_lock(dev);
 		res_id = next_to_give_back(dev);
 		vgpu_dev_unlock(dev);
 		if (!res_id)
 			return;
-		/* The range stays with its resource: its own UNMAP later gets an error answer. */
-		vgpu_cmd_unmap_blob(dev, res_id);
-	}
+		/*
+		 * The range stays with its resource, whose own unmap later fails
+		 * (an error answer, or the lost device) and keeps it until the core goes.
+		 */
+		ret = vgpu_cmd_unmap_blob(dev, res_id);
+		/* A device that stopped answering would make each of the rest wait as long. */
+	} while (ret != VGPU_E_TIMEOUT && ret != VGPU_E_DEVICE_LOST);
 }
