@@ -106,8 +106,11 @@ static void holder_app(void *arg)
 		CHECK_EQ(vgpu_resource_map(dev, blob.handle, &map, &size), VGPU_OK);
 	}
 	holder.opened = true;
-	/* idle, as a program is while the system sleeps (spinning here kept TCG from freeing
-	 * QEMU's blob memory region, which delays the device's answer to UNMAP_BLOB) */
+	/*
+	 * Idle, as programs are while the system sleeps: spinning here kept
+	 * TCG from freeing QEMU's blob memory region, which delayed the
+	 * device's answer to UNMAP_BLOB past the command timeout.
+	 */
 	while (!holder.gone)
 		user_sleep_ms(1);
 	if (dev) {
