@@ -222,6 +222,8 @@ uint64_t nt_mm_mapped_views(void);
 /* The name of a process a user mapping of [pa, pa+len) lives in; NULL if none. */
 const char *nt_mm_process_mapping(uint64_t pa, uint64_t len);
 uint64_t nt_mm_contiguous_bytes(void);
+/* Mappings of device memory MmMapIoSpace(Ex) made and MmUnmapIoSpace has not undone. */
+uint64_t nt_mm_io_mappings(void);
 uint64_t nt_mm_mdls(void);
 
 /*

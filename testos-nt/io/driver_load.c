@@ -160,13 +160,14 @@ static unsigned leftovers(void)
 
 	kinds += nt_pool_report() != 0;
 	if (nt_mm_locked_pages() || nt_mm_mapped_views() || nt_mm_contiguous_bytes() ||
-	    nt_mm_mdls()) {
+	    nt_mm_mdls() || nt_mm_io_mappings()) {
 		con_printf("driver: left %llu locked pages, %llu mapped views, %llu contiguous "
-			   "bytes, %llu MDLs\n",
+			   "bytes, %llu MDLs, %llu device memory mappings\n",
 			   (unsigned long long)nt_mm_locked_pages(),
 			   (unsigned long long)nt_mm_mapped_views(),
 			   (unsigned long long)nt_mm_contiguous_bytes(),
-			   (unsigned long long)nt_mm_mdls());
+			   (unsigned long long)nt_mm_mdls(),
+			   (unsigned long long)nt_mm_io_mappings());
 		kinds++;
 	}
 	if ((n = io_irps_in_flight()) != 0) {

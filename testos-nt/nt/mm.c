@@ -201,6 +201,15 @@ static PVOID map_io(uint64_t pa, SIZE_T size, unsigned flags, const char *routin
 	return (PVOID)(uintptr_t)(va + (pa - base));
 }
 
+uint64_t nt_mm_io_mappings(void)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < MAX_IO_MAPS; i++)
+		n += io_maps[i].va != 0;
+	return n;
+}
+
 /* learn.microsoft.com: wdm/nf-wdm-mmmapiospace */
 PVOID MmMapIoSpace(PHYSICAL_ADDRESS pa, SIZE_T size, MEMORY_CACHING_TYPE cache)
 {

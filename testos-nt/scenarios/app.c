@@ -116,3 +116,21 @@ void run_app(const char *name, void (*fn)(void *arg), void *arg)
 	run_app_beside(name, fn, arg);
 	nt_join(NULL);
 }
+
+bool app_lowres_ready(struct vgpu_dev **dev, const char *name, unsigned *failures)
+{
+	int ret;
+
+	if (!*dev && vgpu_open(dev) != VGPU_OK) {
+		*dev = NULL;
+		(*failures)++;
+		return false;
+	}
+	ret = vgpu_context_create(*dev, VGPU_CAPSET_VIRGL2, name);
+	if (ret != VGPU_OK && ret != VGPU_E_STATE) {
+		CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
+		(*failures)++;
+		return false;
+	}
+	return true;
+}

@@ -16,6 +16,11 @@
 #include "triangle_scene.h"
 
 #define BLOB_BYTES 4096u
+/* As verifier.low_resources, for blobs: one kernel allocation or mapping in six fails. */
+#define LOWRES_ONE_IN 6u
+#define LOWRES_SEED 0xb10bu
+#define LOWRES_ROUNDS 40u
+#define LOWRES_PROGRAMS 10u
 
 static void offered_app(void *arg)
 {
@@ -100,6 +105,76 @@ static void process_dies_mapped(void)
 	run_app("after-careless-blob", app_render_triangle_from_blob, NULL);
 }
 
+/* Blobs made, mapped, written and destroyed while kernel allocations fail: OK or NO_MEMORY. */
+static void lowres_app(void *arg)
+{
+	unsigned *failures = arg, i;
+	struct vgpu_dev *dev = NULL;
+
+	for (i = 0; i < LOWRES_ROUNDS; i++) {
+		struct vgpu_resource_create_blob blob;
+		uint64_t size = 0;
+		void *map = NULL;
+		int ret;
+
+		if (!app_lowres_ready(&dev, "lowres-blob", failures))
+			continue;
+		ret = blob_client_create(dev, i + 1, VGPU_BLOB_FLAG_MAPPABLE, BLOB_BYTES, &blob);
+		if (ret != VGPU_OK) {
+			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
+			(*failures)++;
+			continue;
+		}
+		ret = vgpu_resource_map(dev, blob.handle, &map, &size);
+		if (ret == VGPU_OK)
+			memset(map, (int)i, BLOB_BYTES);
+		else
+			CHECK_EQ(ret, VGPU_E_NO_MEMORY);
+		if (ret != VGPU_OK)
+			(*failures)++;
+		CHECK_EQ(vgpu_resource_destroy(dev, blob.handle), VGPU_OK);
+		if (i % 8 == 7) {
+			vgpu_close(dev);
+			dev = NULL;
+		}
+	}
+	vgpu_close(dev);
+}
+
+/* Each step of vgpu.sys's blob mapping has been made to fail at least once. */
+static bool every_step_failed(void)
+{
+	return nt_faults_injected_in("MmMapIoSpaceEx") && nt_faults_injected_in("IoAllocateMdl") &&
+	       nt_faults_injected_in("MmMapLockedPagesSpecifyCache");
+}
+
+/*
+ * vgpu.sys's blob mapping fails cleanly at each of its steps (the window's
+ * system mapping, the MDL, the user mapping); nothing stays mapped, and
+ * the next program renders from a blob.
+ */
+static void low_resources(void)
+{
+	unsigned failures = 0, programs;
+
+	if (!need_started_gpu())
+		return;
+	nt_faults_arm(LOWRES_SEED, LOWRES_ONE_IN);
+	for (programs = 0; programs < LOWRES_PROGRAMS && !every_step_failed(); programs++)
+		run_app("lowres-blob", lowres_app, &failures);
+	nt_faults_disarm();
+	con_printf("# %u programs: %llu allocations failed on purpose (%llu system mappings of "
+		   "device memory, %llu MDLs, %llu user mappings), %u calls saw it\n",
+		   programs, (unsigned long long)nt_faults_injected(),
+		   (unsigned long long)nt_faults_injected_in("MmMapIoSpaceEx"),
+		   (unsigned long long)nt_faults_injected_in("IoAllocateMdl"),
+		   (unsigned long long)nt_faults_injected_in("MmMapLockedPagesSpecifyCache"),
+		   failures);
+	CHECK(every_step_failed());
+	CHECK_EQ(nt_mm_mapped_views(), 0);
+	run_app("after-lowres-blob", app_render_triangle_from_blob, NULL);
+}
+
 const struct scenario scenarios_blob[] = {
 	{ "blob.offered", offered },
 };
@@ -108,6 +183,7 @@ const unsigned scenarios_blob_count = sizeof(scenarios_blob) / sizeof(scenarios_
 const struct scenario scenarios_host_visible[] = {
 	{ "blob.triangle_from_mapping", triangle_from_mapping },
 	{ "blob.process_dies_mapped", process_dies_mapped },
+	{ "blob.low_resources", low_resources },
 };
 const unsigned scenarios_host_visible_count =
 	sizeof(scenarios_host_visible) / sizeof(scenarios_host_visible[0]);

@@ -303,17 +303,8 @@ static void lowres_app(void *arg)
 		void *map = NULL;
 		int ret;
 
-		if (!dev && vgpu_open(&dev) != VGPU_OK) {
-			dev = NULL;
-			(*failures)++;
+		if (!app_lowres_ready(&dev, "lowres", failures))
 			continue;
-		}
-		ret = vgpu_context_create(dev, VGPU_CAPSET_VIRGL2, "lowres");
-		if (ret != VGPU_OK && ret != VGPU_E_STATE) {
-			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
-			(*failures)++;
-			continue;
-		}
 		ret = vgpu_resource_create(dev, &rt);
 		if (ret != VGPU_OK) {
 			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);

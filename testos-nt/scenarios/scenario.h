@@ -65,6 +65,13 @@ void run_app_beside(const char *name, void (*fn)(void *arg), void *arg);
 struct vgpu_dev;
 struct vgpu_dev *app_open_device(void);
 
+/*
+ * Under the low-resources simulation: a handle in *dev (opened unless it
+ * is) with a context named `name`; false, with *failures counted, when an
+ * allocation failed on the way (then only NO_MEMORY or DEVICE may come).
+ */
+bool app_lowres_ready(struct vgpu_dev **dev, const char *name, unsigned *failures);
+
 /* The description of a vertex buffer of `bytes`. */
 struct vgpu_resource_create app_vertex_buffer(uint32_t bytes);
 
