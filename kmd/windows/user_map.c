@@ -49,7 +49,6 @@ struct win_user_map {
 	PVOID address; /* NULL once the owner's exit unmapped it */
 	/* device memory: the system mapping the MDL was built over, made for this mapping */
 	PVOID io_va;
-	SIZE_T io_len;
 };
 
 struct map_call {
@@ -187,13 +186,12 @@ static int device_mdl(struct win_user_map *map, uint64_t pa, uint64_t size,
 	PHYSICAL_ADDRESS phys;
 
 	phys.QuadPart = (LONGLONG)pa;
-	map->io_len = (SIZE_T)size;
-	map->io_va = win_map_io(phys, map->io_len, cache);
+	map->io_va = win_map_io(phys, (SIZE_T)size, cache);
 	if (!map->io_va)
 		return VGPU_E_NO_MEMORY;
 	map->mdl = IoAllocateMdl(map->io_va, (ULONG)size, FALSE, FALSE, NULL);
 	if (!map->mdl) {
-		MmUnmapIoSpace(map->io_va, map->io_len);
+		MmUnmapIoSpace(map->io_va, (SIZE_T)size);
 		return VGPU_E_NO_MEMORY;
 	}
 	MmBuildMdlForNonPagedPool(map->mdl);
@@ -203,10 +201,13 @@ static int device_mdl(struct win_user_map *map, uint64_t pa, uint64_t size,
 /* What device_mdl made; nothing for a backing's mapping, whose MDL is the backing's. */
 static void free_device_mdl(struct win_user_map *map)
 {
+	SIZE_T len;
+
 	if (!map->io_va)
 		return;
+	len = MmGetMdlByteCount(map->mdl); /* the MDL spans the whole system mapping */
 	IoFreeMdl(map->mdl);
-	MmUnmapIoSpace(map->io_va, map->io_len);
+	MmUnmapIoSpace(map->io_va, len);
 }
 
 int win_map_device_user(void *ctx, void *file_ctx, uint64_t pa, uint64_t size,
