@@ -8,7 +8,9 @@
  * blob placed outside the region or over another as a violation, and the
  * fake OS a user mapping outside it or over another.
  */
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
 
 #include "blob_session.h"
 
@@ -585,6 +587,65 @@ static void test_give_back_before_reset(void)
 	down();
 }
 
+struct map_thread {
+	uint32_t handle;
+	int status;
+};
+
+static void *map_in_thread(void *arg)
+{
+	struct map_thread *m = arg;
+
+	m->status = map_handle(F, m->handle, NULL);
+	return NULL;
+}
+
+static void *give_back_in_thread(void *arg)
+{
+	(void)arg;
+	vgpu_device_give_back_blobs(H.dev);
+	return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+	nanosleep(&(struct timespec){ ms / 1000, (ms % 1000) * 1000000L }, NULL);
+}
+
+/*
+ * A map the device has not answered yet when the blobs are given back:
+ * the give-back waits for it, then unmaps that blob too, so that no blob
+ * the device mapped outlives its reset.
+ */
+static void test_give_back_waits_for_a_map_in_progress(void)
+{
+	struct map_thread m = { 0 };
+	pthread_t mapper, giver;
+	int polls = 0;
+
+	if (!blob_up(false, REGION))
+		return;
+	m.handle = make_blob(F, PAGE, 1, NULL);
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_RESOURCE_MAP_BLOB, FAKE_GPU_DEFER, 0, 1);
+	CHECK_EQ(pthread_create(&mapper, NULL, map_in_thread, &m), 0);
+	while (fake_gpu_pending_count(&H.gpu) == 0 && polls++ < 500)
+		sleep_ms(1);
+	CHECK_EQ(fake_gpu_pending_count(&H.gpu), 1);
+	CHECK_EQ(pthread_create(&giver, NULL, give_back_in_thread, NULL), 0);
+	sleep_ms(50);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 0);
+	fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL);
+	pthread_join(mapper, NULL);
+	pthread_join(giver, NULL);
+	CHECK_EQ(m.status, VGPU_OK);
+	CHECK_EQ(fake_gpu_count(&H.gpu, WIRE_CMD_RESOURCE_UNMAP_BLOB), 1);
+	CHECK_EQ(fake_gpu_mapped_blobs(&H.gpu), 0);
+	CHECK_EQ(map_handle(F, make_blob(F, PAGE, 2, NULL), NULL), VGPU_E_DEVICE_LOST);
+	CHECK_EQ(destroy_handle(F, m.handle), VGPU_OK);
+	CHECK_EQ(H.os.live_device_maps, 0);
+	down();
+}
+
 /* A device that stops answering costs one command timeout, not one for each blob. */
 static void test_give_back_from_a_silent_device(void)
 {
@@ -673,6 +734,7 @@ int main(void)
 	RUN(test_device_lost_with_mapped_blobs);
 	RUN(test_give_back_before_reset);
 	RUN(test_give_back_from_a_silent_device);
+	RUN(test_give_back_waits_for_a_map_in_progress);
 	RUN(test_alloc_failures);
 	return tap_done();
 }
