@@ -20,12 +20,20 @@ wine_env_start_xvfb() {
 }
 
 # A Wine prefix of our own; creating it takes a while the first time only.
+# And X resources, empty, as a desktop session loads some: with none at all,
+# Xlib opens ~/.Xdefaults anew at every XGetDefault, which Wine calls at
+# every DC it sets up (the presenter takes one per frame), three system
+# calls a frame that neither Wine's own GL nor a Windows guest pays.
 wine_env_prefix() {
 	export WINEPREFIX=$1 WINEDEBUG=-all WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-}
 	if [ ! -f "$WINEPREFIX/system.reg" ]; then
 		mkdir -p "$WINEPREFIX"
 		timeout 120 wineboot --init >>"$wine_env_log" 2>&1 ||
 			{ echo "wine-env: cannot create Wine prefix $WINEPREFIX" >&2; return 1; }
+	fi
+	if [ -z "${XENVIRONMENT:-}" ]; then
+		: >"$WINEPREFIX/x-resources"
+		export XENVIRONMENT=$WINEPREFIX/x-resources
 	fi
 }
 
