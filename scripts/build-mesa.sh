@@ -9,13 +9,15 @@
 # derived from the machine's own apt sources when missing) and gets
 # umd/mesa/vgpu.patch.  Everything is cached outside the checkout in
 # $VGPU_MESA_CACHE (default ~/.cache/vgpu/mesa)/<mesa version>-<patch hash>/:
-# src/ (patched tree), build-TARGET/ and install-TARGET/ (the prefix).  Our
+# src/ (patched tree), build-TARGET/ and install-TARGET/ (the prefix); keys
+# unused for two weeks go (scripts/cache-keys.sh).  Our
 # sources are compiled from this checkout through Mesa's -Dvgpu-source
 # option, so a warm build only re-runs ninja.  Builds hold a lock so that
 # two Mesa builds never run at once on this small machine.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/scripts/cache-keys.sh"
 patch_file=$repo/umd/mesa/vgpu.patch
 cache_root=${VGPU_MESA_CACHE:-$HOME/.cache/vgpu/mesa}
 jobs=${VGPU_MESA_JOBS:-2}
@@ -191,5 +193,6 @@ for target in "$@"; do
 	(
 		flock 9
 		build_target "$dir"
+		cache_keys_prune "$cache_root" "${dir##*/}"
 	) 9>"$cache_root/.build.lock"
 done

@@ -8,12 +8,14 @@
 # virglrenderer 1.0).  Debian 13 has both.  `--prepare` installs its QEMU,
 # virglrenderer and Mesa into a root of their own with debootstrap, cached
 # outside the checkout in $VGPU_QEMU_CACHE (default ~/.cache/vgpu/qemu)/<key>/
-# (key: the suite and a hash of the package list), and checks that the
+# (key: the suite and a hash of the package list; keys unused for two weeks
+# are removed, scripts/cache-keys.sh), and checks that the
 # device accepts blobs.  A run then executes that QEMU in a private mount
 # namespace whose /usr is the root's: every path of the caller (the guest,
 # its logs, /dev/kvm) stays as it is.  Needs root (debootstrap, unshare).
 # Environment: VGPU_DEBIAN_MIRROR (debootstrap's default mirror otherwise).
 set -euo pipefail
+. "$(dirname "$0")/cache-keys.sh"
 
 suite=trixie
 packages=qemu-system-x86,qemu-system-modules-opengl,libvirglrenderer1,libegl1,libegl-mesa0,libgl1,libgl1-mesa-dri,libgbm1,libopengl0
@@ -38,6 +40,7 @@ run_inside() {
 run() {
 	[ -f "$stamp" ] || die "no QEMU in $cache_root/$key (scripts/newer-qemu.sh --prepare makes it)"
 	[ "$(id -u)" -eq 0 ] || die "needs root (a private mount namespace)"
+	touch "$cache_root/$key" # in use: see scripts/cache-keys.sh
 	exec unshare --mount --propagation private "$0" --inside "$@"
 }
 
@@ -55,6 +58,7 @@ prepare() {
 	mkdir -p "$cache_root"
 	exec {lock}>"$cache_root/.lock"
 	flock "$lock"
+	cache_keys_prune "$cache_root" "$key"
 	[ -f "$stamp" ] && return 0
 	rm -rf "$dir"
 	mkdir -p "$dir"
