@@ -134,3 +134,32 @@ bool app_lowres_ready(struct vgpu_dev **dev, const char *name, unsigned *failure
 	}
 	return true;
 }
+
+bool app_lowres_created(int ret, unsigned *failures)
+{
+	if (ret == VGPU_OK)
+		return true;
+	CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
+	(*failures)++;
+	return false;
+}
+
+void app_lowres_finish(struct vgpu_dev **dev, unsigned round, uint32_t handle, size_t fill,
+		       unsigned *failures)
+{
+	uint64_t size = 0;
+	void *map = NULL;
+	int ret = vgpu_resource_map(*dev, handle, &map, &size);
+
+	if (ret == VGPU_OK)
+		memset(map, (int)round, fill);
+	else
+		CHECK_EQ(ret, VGPU_E_NO_MEMORY);
+	if (ret != VGPU_OK)
+		(*failures)++;
+	CHECK_EQ(vgpu_resource_destroy(*dev, handle), VGPU_OK);
+	if (round % 8 == 7) {
+		vgpu_close(*dev);
+		*dev = NULL;
+	}
+}

@@ -113,30 +113,13 @@ static void lowres_app(void *arg)
 
 	for (i = 0; i < LOWRES_ROUNDS; i++) {
 		struct vgpu_resource_create_blob blob;
-		uint64_t size = 0;
-		void *map = NULL;
 		int ret;
 
 		if (!app_lowres_ready(&dev, "lowres-blob", failures))
 			continue;
 		ret = blob_client_create(dev, i + 1, VGPU_BLOB_FLAG_MAPPABLE, BLOB_BYTES, &blob);
-		if (ret != VGPU_OK) {
-			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
-			(*failures)++;
-			continue;
-		}
-		ret = vgpu_resource_map(dev, blob.handle, &map, &size);
-		if (ret == VGPU_OK)
-			memset(map, (int)i, BLOB_BYTES);
-		else
-			CHECK_EQ(ret, VGPU_E_NO_MEMORY);
-		if (ret != VGPU_OK)
-			(*failures)++;
-		CHECK_EQ(vgpu_resource_destroy(dev, blob.handle), VGPU_OK);
-		if (i % 8 == 7) {
-			vgpu_close(dev);
-			dev = NULL;
-		}
+		if (app_lowres_created(ret, failures))
+			app_lowres_finish(&dev, i, blob.handle, BLOB_BYTES, failures);
 	}
 	vgpu_close(dev);
 }

@@ -299,28 +299,11 @@ static void lowres_app(void *arg)
 
 	for (i = 0; i < LOWRES_ROUNDS; i++) {
 		struct vgpu_resource_create rt = app_render_target(128, 128);
-		uint64_t size = 0;
-		void *map = NULL;
-		int ret;
 
 		if (!app_lowres_ready(&dev, "lowres", failures))
 			continue;
-		ret = vgpu_resource_create(dev, &rt);
-		if (ret != VGPU_OK) {
-			CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
-			(*failures)++;
-			continue;
-		}
-		ret = vgpu_resource_map(dev, rt.handle, &map, &size);
-		if (ret != VGPU_OK) {
-			CHECK_EQ(ret, VGPU_E_NO_MEMORY);
-			(*failures)++;
-		}
-		CHECK_EQ(vgpu_resource_destroy(dev, rt.handle), VGPU_OK);
-		if (i % 8 == 7) {
-			vgpu_close(dev);
-			dev = NULL;
-		}
+		if (app_lowres_created(vgpu_resource_create(dev, &rt), failures))
+			app_lowres_finish(&dev, i, rt.handle, 0, failures);
 	}
 	vgpu_close(dev);
 }

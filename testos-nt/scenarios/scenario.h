@@ -71,6 +71,15 @@ struct vgpu_dev *app_open_device(void);
  * allocation failed on the way (then only NO_MEMORY or DEVICE may come).
  */
 bool app_lowres_ready(struct vgpu_dev **dev, const char *name, unsigned *failures);
+/* A round's create answered `ret`: true if it made the object, else counted (NO_MEMORY or DEVICE). */
+bool app_lowres_created(int ret, unsigned *failures);
+/*
+ * The rest of round `round`: map `handle` (only NO_MEMORY may fail; `fill`
+ * bytes written through the mapping), destroy it, and close *dev every
+ * eighth round, so that handles are opened under failures too.
+ */
+void app_lowres_finish(struct vgpu_dev **dev, unsigned round, uint32_t handle, size_t fill,
+		       unsigned *failures);
 
 /* The description of a vertex buffer of `bytes`. */
 struct vgpu_resource_create app_vertex_buffer(uint32_t bytes);
