@@ -114,6 +114,46 @@ static int queue_init(struct vgpu_device *dev, struct vgpu_queue *queue, uint16_
 	return ret;
 }
 
+/* The kept request, its slot and event; none of them if any cannot be had. */
+static int kept_make(struct vgpu_device *dev)
+{
+	const struct vgpu_os *os = dev->os;
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	struct vgpu_request *req = vgpu_dev_alloc(dev, sizeof(*req));
+	void *event = os->event_create(os->ctx);
+	struct vgpu_dma_block *slot = req && event ? pool_get(dev, &q->slots) : NULL;
+
+	if (!slot) {
+		if (event)
+			os->event_destroy(os->ctx, event);
+		vgpu_dev_free(dev, req);
+		return VGPU_E_NO_MEMORY;
+	}
+	req->slot = slot;
+	q->kept = req;
+	q->kept_event = event;
+	q->kept_taken = false;
+	return VGPU_OK;
+}
+
+/* After the reset (nothing in flight): the kept request's slot back to its pool. */
+static void kept_release(struct vgpu_device *dev)
+{
+	const struct vgpu_os *os = dev->os;
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+
+	if (!q->kept)
+		return;
+	vgpu_dev_lock(dev);
+	pool_put_locked(&q->slots, q->kept->slot);
+	vgpu_dev_unlock(dev);
+	vgpu_dev_free(dev, q->kept);
+	os->event_destroy(os->ctx, q->kept_event);
+	q->kept = NULL;
+	q->kept_event = NULL;
+	q->kept_taken = false;
+}
+
 void vgpu_ctrlq_init(struct vgpu_device *dev)
 {
 	pool_init(&dev->ctrlq.slots, VGPU_REQ_SLOT_BYTES);
@@ -140,6 +180,9 @@ int vgpu_ctrlq_start(struct vgpu_device *dev, uint32_t nqueues, bool indirect, b
 		}
 	}
 	q->nqueues = nqueues;
+	ret = kept_make(dev);
+	if (ret != VGPU_OK)
+		return ret; /* the caller's vgpu_ctrlq_fini frees the queues */
 	q->ready = true;
 	return VGPU_OK;
 }
@@ -149,6 +192,12 @@ static void req_release_locked(struct vgpu_device *dev, struct vgpu_request *req
 	struct vgpu_ctrlq *q = &dev->ctrlq;
 	uint32_t i;
 
+	if (req == q->kept) {
+		/* Its slot stays with it; its response lies in the slot, so it has no chunks. */
+		q->kept_taken = false;
+		vgpu_wake_all(dev);
+		return;
+	}
 	for (i = 0; i < req->nchunks; i++)
 		pool_put_locked(&q->chunks, req->chunks[i]);
 	if (req->slot)
@@ -181,15 +230,44 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev)
 		queue_free(dev, &q->queues[i]);
 	}
 	q->nqueues = 0;
+	kept_release(dev);
 	pool_release_all(dev, &q->slots);
 	pool_release_all(dev, &q->chunks);
+}
+
+/*
+ * A request as new around its slot: the command zeroed, and the response in
+ * the slot when it fits there (else the caller adds a chunk for it).
+ */
+static void req_prepare(struct vgpu_request *req, uint32_t cmd_len, uint32_t resp_len)
+{
+	struct vgpu_dma_block *block = req->slot;
+	uint8_t *slot = block->dma.va;
+
+	vgpu_zero(req, sizeof(*req));
+	vgpu_list_init(&req->node);
+	vgpu_list_init(&req->user_node);
+	req->slot = block;
+	/* Only what the device reads or writes: zeroing whole slots cost more than the rest. */
+	vgpu_zero(slot, cmd_len);
+	req->cmd_len = cmd_len;
+	req->bufs[0] = (struct vgpu_vq_buf){ .pa = block->dma.pa, .len = cmd_len };
+	req->nbufs = 1;
+	req->resp_cap = resp_len;
+	if (resp_len <= VGPU_REQ_RESP_MAX) {
+		req->resp = slot + SLOT_RESP_OFFSET;
+		vgpu_zero(req->resp, resp_len);
+		req->bufs[VGPU_REQ_MAX_BUFS - 1] =
+			(struct vgpu_vq_buf){ .pa = block->dma.pa + SLOT_RESP_OFFSET,
+					      .len = resp_len,
+					      .device_writes = true };
+	}
 }
 
 int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 		   struct vgpu_request **out)
 {
 	struct vgpu_request *req;
-	uint8_t *slot;
 
 	if (cmd_len < sizeof(struct wire_hdr) || cmd_len > VGPU_REQ_CMD_MAX ||
 	    resp_len < sizeof(struct wire_hdr) || resp_len > VGPU_REQ_CHUNK_BYTES)
@@ -198,29 +276,13 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 	req = vgpu_dev_alloc(dev, sizeof(*req));
 	if (!req)
 		return VGPU_E_NO_MEMORY;
-	vgpu_list_init(&req->node);
-	vgpu_list_init(&req->user_node);
 	req->slot = pool_get(dev, &dev->ctrlq.slots);
 	if (!req->slot) {
 		vgpu_dev_free(dev, req);
 		return VGPU_E_NO_MEMORY;
 	}
-	slot = req->slot->dma.va;
-	/* Only what the device reads or writes: zeroing whole slots cost more than the rest. */
-	vgpu_zero(slot, cmd_len);
-	req->cmd_len = cmd_len;
-	req->bufs[0] = (struct vgpu_vq_buf){ .pa = req->slot->dma.pa, .len = cmd_len };
-	req->nbufs = 1;
-	req->resp_cap = resp_len;
-
-	if (resp_len <= VGPU_REQ_RESP_MAX) {
-		req->resp = slot + SLOT_RESP_OFFSET;
-		vgpu_zero(req->resp, resp_len);
-		req->bufs[VGPU_REQ_MAX_BUFS - 1] =
-			(struct vgpu_vq_buf){ .pa = req->slot->dma.pa + SLOT_RESP_OFFSET,
-					      .len = resp_len,
-					      .device_writes = true };
-	} else {
+	req_prepare(req, cmd_len, resp_len);
+	if (resp_len > VGPU_REQ_RESP_MAX) {
 		struct vgpu_dma_block *block = pool_get(dev, &dev->ctrlq.chunks);
 
 		if (!block) {
@@ -235,6 +297,38 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 									 .device_writes = true };
 	}
 	*out = req;
+	return VGPU_OK;
+}
+
+/* Takes the kept request if it is free; with none at all there is nothing to wait for. */
+static bool take_kept(void *arg)
+{
+	struct vgpu_ctrlq *q = arg;
+
+	if (!q->kept)
+		return true;
+	if (q->kept_taken)
+		return false;
+	q->kept_taken = true;
+	return true;
+}
+
+int vgpu_req_take_kept(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
+		       struct vgpu_request **out)
+{
+	struct vgpu_ctrlq *q = &dev->ctrlq;
+	int ret;
+
+	if (cmd_len < sizeof(struct wire_hdr) || cmd_len > VGPU_REQ_CMD_MAX ||
+	    resp_len < sizeof(struct wire_hdr) || resp_len > VGPU_REQ_RESP_MAX)
+		return VGPU_E_INVALID;
+	ret = vgpu_wait_until(dev, take_kept, q, dev->command_timeout_ns);
+	if (ret != VGPU_OK)
+		return ret;
+	if (!q->kept)
+		return VGPU_E_NO_MEMORY; /* the queues are gone: nothing to send on */
+	req_prepare(q->kept, cmd_len, resp_len);
+	*out = q->kept;
 	return VGPU_OK;
 }
 
@@ -485,8 +579,9 @@ static int answered(struct vgpu_device *dev, struct vgpu_request *req, int waite
 int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t want_resp)
 {
 	const struct vgpu_os *os = dev->os;
+	bool kept = req == dev->ctrlq.kept, sent;
 	/* Made before the command goes out: once it has, waiting must not fail. */
-	void *event = os->event_create(os->ctx);
+	void *event = kept ? dev->ctrlq.kept_event : os->event_create(os->ctx);
 	int ret;
 
 	if (!event) {
@@ -494,14 +589,15 @@ int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t wan
 		return VGPU_E_NO_MEMORY;
 	}
 	ret = enqueue(dev, req, NULL);
-	if (ret != VGPU_OK) {
+	sent = ret == VGPU_OK;
+	if (sent)
+		ret = vgpu_wait_until_event(dev, req_done, req, dev->command_timeout_ns, event);
+	if (!kept)
 		os->event_destroy(os->ctx, event);
-		vgpu_req_free(dev, req);
-		return ret;
-	}
-	ret = vgpu_wait_until_event(dev, req_done, req, dev->command_timeout_ns, event);
-	os->event_destroy(os->ctx, event);
-	return answered(dev, req, ret, want_resp);
+	if (sent)
+		return answered(dev, req, ret, want_resp);
+	vgpu_req_free(dev, req);
+	return ret;
 }
 
 int vgpu_req_run_all(struct vgpu_device *dev, struct vgpu_request *const *reqs, uint32_t n,

@@ -111,6 +111,13 @@ struct vgpu_ctrlq {
 	uint32_t fence_id_limit;
 	struct vgpu_dma_pool slots;
 	struct vgpu_dma_pool chunks;
+	/*
+	 * The request kept for commands that make the device let go of memory
+	 * (vgpu_req_take_kept), and the event its run waits on: made at start.
+	 */
+	struct vgpu_request *kept;
+	void *kept_event;
+	bool kept_taken;
 };
 
 /* Empty pools, no queues: what vgpu_ctrlq_fini may always release.  PASSIVE. */
@@ -126,6 +133,19 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev);
 /* A fresh request with room for a command of cmd_len bytes and a response of resp_len. */
 int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 		   struct vgpu_request **out);
+/*
+ * The request kept for a command that makes the device let go of guest
+ * memory or of host-visible space (CTX_DETACH_RESOURCE, RESOURCE_UNREF,
+ * RESOURCE_UNMAP_BLOB, CTX_DESTROY), for when vgpu_req_alloc or the run's
+ * event finds no memory: such a command must still go out, or the device
+ * keeps using what the guest frees.  One holder at a time; another waits up
+ * to the command timeout.  Its response must fit the slot (at most
+ * VGPU_REQ_RESP_MAX).  Run it with vgpu_req_run and give it back as any
+ * request.  VGPU_E_TIMEOUT while it stays taken (a silent device holds
+ * it), VGPU_E_NO_MEMORY when there is none or no memory to wait for it.  PASSIVE.
+ */
+int vgpu_req_take_kept(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
+		       struct vgpu_request **out);
 /* The command bytes (zeroed, cmd_len long). */
 void *vgpu_req_cmd(struct vgpu_request *req);
 /* Append bulk data after the command, copied into DMA chunks.  PASSIVE. */

@@ -81,21 +81,35 @@ static void unreserve_pinned(struct vgpu_file *file, uint64_t bytes)
 	vgpu_dev_unlock(file->dev);
 }
 
-/* Out of the file's context (if it is in it) and off the device, in one round trip. */
-static int remove_from_device(struct vgpu_file *file, struct vgpu_resource *res, bool attached)
-{
-	struct vgpu_cmd_batch batch = { .n = 0 };
-	int statuses[VGPU_CMD_BATCH_MAX];
-
-	if (attached)
-		vgpu_cmd_ctx_detach_resource(file->dev, file->ctx_id, res->res_id, &batch);
-	vgpu_cmd_resource_unref(file->dev, res->res_id, &batch);
-	return vgpu_cmd_batch_run(file->dev, &batch, statuses);
-}
-
 static bool device_silent(int ret)
 {
 	return ret == VGPU_E_TIMEOUT || ret == VGPU_E_DEVICE_LOST;
+}
+
+/*
+ * Out of the file's context (if it is in it) and off the device, in one
+ * round trip; when memory runs short, one command at a time, each sure to
+ * go out.  VGPU_E_NO_MEMORY: the device was not told.
+ */
+static int remove_from_device(struct vgpu_file *file, struct vgpu_resource *res, bool attached)
+{
+	struct vgpu_device *dev = file->dev;
+	struct vgpu_cmd_batch batch = { .n = 0 };
+	int statuses[VGPU_CMD_BATCH_MAX];
+	int ret;
+
+	if (attached)
+		vgpu_cmd_ctx_detach_resource(dev, file->ctx_id, res->res_id, &batch);
+	vgpu_cmd_resource_unref(dev, res->res_id, &batch);
+	ret = vgpu_cmd_batch_run(dev, &batch, statuses);
+	if (ret != VGPU_E_NO_MEMORY)
+		return ret;
+	if (attached) {
+		ret = vgpu_cmd_ctx_detach_resource(dev, file->ctx_id, res->res_id, NULL);
+		if (device_silent(ret))
+			return ret;
+	}
+	return vgpu_cmd_resource_unref(dev, res->res_id, NULL);
 }
 
 /*
@@ -238,18 +252,21 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
  * command would cost a full timeout, and the objects die with the device.
  */
 /*
- * Whether the device may still use the resource's memory: it did not
- * answer the UNREF that follows the resource's work.  An answer, an error
- * included, comes after that work; a lost device is reset or gone.
+ * Whether the device may still use the resource's memory: it was not told
+ * (no memory even for the kept request) or did not answer the UNREF that
+ * follows the resource's work.  An answer, an error included, comes after
+ * that work; a lost device is reset or gone.
  */
 static bool release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 {
+	int ret;
+
 	if (file->unresponsive)
 		return true;
-	if (remove_from_device(file, res, true) != VGPU_E_TIMEOUT)
-		return false;
-	file->unresponsive = true;
-	return true;
+	ret = remove_from_device(file, res, true);
+	if (ret == VGPU_E_TIMEOUT)
+		file->unresponsive = true;
+	return ret != VGPU_OK && ret != VGPU_E_DEVICE && ret != VGPU_E_DEVICE_LOST;
 }
 
 /*

@@ -72,7 +72,8 @@ static bool acquire(struct fake_os *f)
 	bool ok;
 
 	pthread_mutex_lock(&f->mutex);
-	ok = f->fail_index < 0 || (int64_t)f->acquisitions != f->fail_index;
+	ok = f->fail_index < 0 || (f->fail_onward ? (int64_t)f->acquisitions < f->fail_index
+						  : (int64_t)f->acquisitions != f->fail_index);
 	f->acquisitions++;
 	if (!ok)
 		f->injected_failures++;
@@ -576,11 +577,22 @@ int64_t fake_os_live(struct fake_os *f)
 	return n;
 }
 
-void fake_os_fail_at(struct fake_os *f, int64_t n)
+static void fail_from(struct fake_os *f, int64_t n, bool onward)
 {
 	pthread_mutex_lock(&f->mutex);
 	f->fail_index = n < 0 ? -1 : (int64_t)f->acquisitions + n;
+	f->fail_onward = onward;
 	pthread_mutex_unlock(&f->mutex);
+}
+
+void fake_os_fail_at(struct fake_os *f, int64_t n)
+{
+	fail_from(f, n, false);
+}
+
+void fake_os_fail_onward(struct fake_os *f, int64_t n)
+{
+	fail_from(f, n, true);
 }
 
 uint64_t fake_os_acquisitions(struct fake_os *f)

@@ -46,6 +46,7 @@ struct fake_os {
 	/* acquisitions of every kind, in order; the failure injection counts these */
 	uint64_t acquisitions;
 	int64_t fail_index; /* acquisition number that fails, -1 for none */
+	bool fail_onward;   /* and every one after it */
 	uint64_t injected_failures;
 
 	/* live objects, by kind */
@@ -98,6 +99,8 @@ int64_t fake_os_live(struct fake_os *f);
  * events and timers all count as acquisitions.
  */
 void fake_os_fail_at(struct fake_os *f, int64_t n);
+/* The same, and every acquisition after it too (memory stays short) until fake_os_fail_at(f, -1). */
+void fake_os_fail_onward(struct fake_os *f, int64_t n);
 
 /*
  * Offer os->timer_create and the rest (a thread per timer), and make timed

@@ -137,20 +137,45 @@ int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t conte
 	return vgpu_cmd_run_nodata(dev, req);
 }
 
-static int ctx_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id)
+/* Header and, where the command has one (cmd_len says), the resource id; then run. */
+static int run_release(struct vgpu_device *dev, struct vgpu_request *req, uint32_t type,
+		       uint32_t ctx_id, uint32_t res_id)
+{
+	struct wire_ctx_resource *cmd = vgpu_req_cmd(req);
+
+	cmd->hdr.type = type;
+	cmd->hdr.ctx_id = ctx_id;
+	if (req->cmd_len >= sizeof(*cmd))
+		cmd->resource_id = res_id;
+	return vgpu_cmd_run_nodata(dev, req);
+}
+
+/*
+ * A command that makes the device let go of something the guest frees or
+ * reuses (a resource, its place in a context, a blob's place in the
+ * host-visible window, a context), run now.  When memory runs short it
+ * goes out on the control queue's kept request rather than not at all.
+ */
+static int release_now(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uint32_t res_id,
+		       uint32_t cmd_len)
 {
 	struct vgpu_request *req;
-	int ret = vgpu_cmd_start(dev, type, ctx_id, sizeof(struct wire_hdr),
-				 sizeof(struct wire_hdr), &req);
+	int ret = vgpu_req_alloc(dev, cmd_len, sizeof(struct wire_hdr), &req);
 
+	if (ret == VGPU_OK)
+		ret = run_release(dev, req, type, ctx_id, res_id);
+	if (ret != VGPU_E_NO_MEMORY)
+		return ret;
+	/* Nothing went out. */
+	ret = vgpu_req_take_kept(dev, cmd_len, sizeof(struct wire_hdr), &req);
 	if (ret != VGPU_OK)
 		return ret;
-	return vgpu_cmd_run_nodata(dev, req);
+	return run_release(dev, req, type, ctx_id, res_id);
 }
 
 int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id)
 {
-	return ctx_only(dev, WIRE_CMD_CTX_DESTROY, ctx_id);
+	return release_now(dev, WIRE_CMD_CTX_DESTROY, ctx_id, 0, sizeof(struct wire_hdr));
 }
 
 int vgpu_cmd_resource_create_3d(struct vgpu_device *dev, uint32_t res_id,
@@ -187,6 +212,9 @@ static int res_only(struct vgpu_device *dev, uint32_t type, uint32_t ctx_id, uin
 
 int vgpu_cmd_resource_unref(struct vgpu_device *dev, uint32_t res_id, struct vgpu_cmd_batch *batch)
 {
+	if (!batch)
+		return release_now(dev, WIRE_CMD_RESOURCE_UNREF, 0, res_id,
+				   sizeof(struct wire_ctx_resource));
 	return res_only(dev, WIRE_CMD_RESOURCE_UNREF, 0, res_id, batch);
 }
 
@@ -199,12 +227,16 @@ int vgpu_cmd_ctx_attach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint3
 int vgpu_cmd_ctx_detach_resource(struct vgpu_device *dev, uint32_t ctx_id, uint32_t res_id,
 				 struct vgpu_cmd_batch *batch)
 {
+	if (!batch)
+		return release_now(dev, WIRE_CMD_CTX_DETACH_RESOURCE, ctx_id, res_id,
+				   sizeof(struct wire_ctx_resource));
 	return res_only(dev, WIRE_CMD_CTX_DETACH_RESOURCE, ctx_id, res_id, batch);
 }
 
 int vgpu_cmd_unmap_blob(struct vgpu_device *dev, uint32_t res_id)
 {
-	return res_only(dev, WIRE_CMD_RESOURCE_UNMAP_BLOB, 0, res_id, NULL);
+	return release_now(dev, WIRE_CMD_RESOURCE_UNMAP_BLOB, 0, res_id,
+			   sizeof(struct wire_ctx_resource));
 }
 
 void vgpu_cmd_fill_create_blob(struct wire_resource_create_blob *cmd, uint32_t res_id,

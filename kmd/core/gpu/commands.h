@@ -81,6 +81,11 @@ int vgpu_cmd_get_capset(struct vgpu_device *dev, uint32_t id, uint32_t version, 
 
 int vgpu_cmd_ctx_create(struct vgpu_device *dev, uint32_t ctx_id, uint32_t context_init,
 			const char *name, uint32_t name_len);
+/*
+ * CTX_DESTROY, UNMAP_BLOB, and UNREF and CTX_DETACH_RESOURCE run now: these
+ * make the device let go of memory, and go out even when memory runs short
+ * (vgpu_req_take_kept).  In a batch, they fail with it.
+ */
 int vgpu_cmd_ctx_destroy(struct vgpu_device *dev, uint32_t ctx_id);
 
 /* These take a batch to join (NULL: run now). */

@@ -703,6 +703,45 @@ static void test_alloc_failures(void)
 	down();
 }
 
+/*
+ * Each failing acquisition of a mapped blob's destroy, once alone and once
+ * with memory short from there on: UNMAP_BLOB and UNREF still go out, so
+ * the device keeps nothing and the blob's range is free for the next map
+ * (which lands where it did).
+ */
+static void destroy_with_failures(bool onward)
+{
+	uint64_t injected = 1;
+	int n;
+
+	if (!blob_up(false, REGION))
+		return;
+	for (n = 0; n < 64 && injected; n++) {
+		uint32_t handle = make_blob(F, 2 * PAGE, (uint64_t)n + 1, NULL);
+
+		CHECK_EQ(map_offset(F, handle), 0);
+		injected = H.os.injected_failures;
+		(onward ? fake_os_fail_onward : fake_os_fail_at)(&H.os, n);
+		CHECK_EQ(destroy_handle(F, handle), VGPU_OK);
+		fake_os_fail_at(&H.os, -1);
+		injected = H.os.injected_failures - injected;
+		CHECK_EQ(fake_gpu_mapped_blobs(&H.gpu), 0);
+		CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+		CHECK_EQ(H.os.live_device_maps, 0);
+	}
+	printf("# blob destroy made %d acquisitions\n", n - 1);
+	CHECK(n >= 3);
+	CHECK_EQ(injected, 0);
+	CHECK_EQ(map_offset(F, make_blob(F, 2 * PAGE, 100, NULL)), 0);
+	down();
+}
+
+static void test_destroy_alloc_failures(void)
+{
+	destroy_with_failures(false);
+	destroy_with_failures(true);
+}
+
 int main(void)
 {
 	RUN(test_get_info_reports_blobs);
@@ -736,5 +775,6 @@ int main(void)
 	RUN(test_give_back_from_a_silent_device);
 	RUN(test_give_back_waits_for_a_map_in_progress);
 	RUN(test_alloc_failures);
+	RUN(test_destroy_alloc_failures);
 	return tap_done();
 }

@@ -136,6 +136,95 @@ static void test_alloc_failure_during_resource_create(void)
 	down();
 }
 
+/*
+ * Each failure point of a destroy, once alone and once with memory short
+ * from there on: the device is still told to let the resource go (the
+ * commands that make it let go of memory do not depend on an allocation),
+ * so it keeps nothing and no memory the guest freed is left in its hands;
+ * afterwards nothing is left over.
+ */
+static void destroy_with_failures(bool onward)
+{
+	int64_t baseline;
+	uint64_t injected = 1;
+	int n;
+
+	if (!up(true))
+		return;
+	warm_up();
+	baseline = fake_os_live(&H.os);
+	for (n = 0; n < MAX_FAILURE_POINTS && injected; n++) {
+		struct vgpu_resource_destroy rd = { .handle = make_buffer(F, 65536, NULL) };
+
+		CHECK(rd.handle != 0);
+		injected = H.os.injected_failures;
+		(onward ? fake_os_fail_onward : fake_os_fail_at)(&H.os, n);
+		CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
+		fake_os_fail_at(&H.os, -1);
+		injected = H.os.injected_failures - injected;
+		if (fake_gpu_live_resources(&H.gpu) || fake_os_live(&H.os) != baseline)
+			printf("# failing acquisition %d%s of the destroy left %u device "
+			       "resources, "
+			       "%lld OS objects\n",
+			       n, onward ? " onward" : "", fake_gpu_live_resources(&H.gpu),
+			       (long long)(fake_os_live(&H.os) - baseline));
+		CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+		CHECK_EQ(fake_os_live(&H.os), baseline);
+	}
+	printf("# resource destroy made %d acquisitions\n", n - 1);
+	CHECK(n >= 2);
+	CHECK_EQ(injected, 0);
+	down();
+}
+
+static void test_alloc_failure_during_resource_destroy(void)
+{
+	destroy_with_failures(false);
+	destroy_with_failures(true);
+}
+
+/*
+ * Memory short and the kept request taken (white box): the device cannot
+ * be told, so the backing it holds is kept until the device is reset, not
+ * freed under it.
+ */
+static void test_destroy_untold_keeps_backing(void)
+{
+	struct vgpu_resource_destroy rd;
+	int64_t backings;
+
+	if (!up(true))
+		return;
+	warm_up();
+	rd = (struct vgpu_resource_destroy){ .handle = make_buffer(F, 65536, NULL) };
+	backings = H.os.live_backings;
+	H.dev->ctrlq.kept_taken = true;
+	fake_os_fail_onward(&H.os, 0);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
+	fake_os_fail_at(&H.os, -1);
+	H.dev->ctrlq.kept_taken = false;
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 1);
+	CHECK_EQ(H.os.live_backings, backings);
+	down(); /* the reset frees it, and checks that nothing else is left */
+}
+
+/* A close with memory short from its start: the device still lets go of the file's objects. */
+static void test_close_with_memory_short(void)
+{
+	if (!up(true))
+		return;
+	warm_up();
+	CHECK(make_buffer(F, 65536, NULL) != 0);
+	CHECK(make_buffer(F, 4096, NULL) != 0);
+	fake_os_fail_onward(&H.os, 0);
+	vgpu_file_close(F);
+	F = NULL;
+	fake_os_fail_at(&H.os, -1);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+	CHECK_EQ(fake_gpu_live_contexts(&H.gpu), 0);
+	down();
+}
+
 /* Each failure point of a map, a submit and a wait is clean too. */
 static void test_alloc_failure_during_map_submit_wait(void)
 {
@@ -656,6 +745,9 @@ int main(void)
 	RUN(test_device_announces_endless_capsets);
 	RUN(test_alloc_failure_during_device_create);
 	RUN(test_alloc_failure_during_resource_create);
+	RUN(test_alloc_failure_during_resource_destroy);
+	RUN(test_destroy_untold_keeps_backing);
+	RUN(test_close_with_memory_short);
 	RUN(test_alloc_failure_during_map_submit_wait);
 	RUN(test_device_error_response);
 	RUN(test_device_error_on_context_create);
