@@ -20,6 +20,13 @@ struct win_backing_mem {
 };
 
 /* IoAllocateMdl describes at most 4 GiB less a page (Windows 7 and later). */
+/*
+ * From this size a scattered backing asks for contiguous pages where
+ * Windows has them: QEMU hands each extent to virglrenderer as one iovec,
+ * and virglrenderer moves a texture's pixels through a temporary copy
+ * whenever there is more than one (each readback of a frame, each upload).
+ */
+#define PREFER_CONTIGUOUS_BYTES (64u * 1024u)
 #define MAX_BACKING_BYTES ((uint64_t)MAXULONG - PAGE_SIZE + 1)
 
 static BOOLEAN size_ok(uint64_t size)
@@ -97,8 +104,10 @@ int win_backing_alloc(void *ctx, uint64_t size, struct vgpu_backing **out)
 	high.QuadPart = -1;
 	skip.QuadPart = 0;
 	/* Fully required: all of it or nothing.  The pages come zeroed. */
-	mdl = MmAllocatePagesForMdlEx(low, high, skip, (SIZE_T)size, MmCached,
-				      MM_ALLOCATE_FULLY_REQUIRED);
+	mdl = MmAllocatePagesForMdlEx(
+		low, high, skip, (SIZE_T)size, MmCached,
+		MM_ALLOCATE_FULLY_REQUIRED |
+			(size >= PREFER_CONTIGUOUS_BYTES ? MM_ALLOCATE_PREFER_CONTIGUOUS : 0));
 	if (!mdl)
 		return VGPU_E_NO_MEMORY;
 	if (MmGetMdlByteCount(mdl) != size) {

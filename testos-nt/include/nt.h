@@ -222,6 +222,14 @@ uint64_t nt_mm_mapped_views(void);
 /* The name of a process a user mapping of [pa, pa+len) lives in; NULL if none. */
 const char *nt_mm_process_mapping(uint64_t pa, uint64_t len);
 uint64_t nt_mm_contiguous_bytes(void);
+/*
+ * Whether MmAllocatePagesForMdlEx gives one run of pages to a caller that
+ * prefers it (MM_ALLOCATE_PREFER_CONTIGUOUS) when there is one (the
+ * default), or scattered pages as to everyone else; and how many runs of
+ * adjacent pages its last allocation gave (counted as one or one per page).
+ */
+void nt_mm_prefer_contiguous(bool honoured);
+size_t nt_mm_last_pages_runs(void);
 /* Mappings of device memory MmMapIoSpace(Ex) made and MmUnmapIoSpace has not undone. */
 uint64_t nt_mm_io_mappings(void);
 uint64_t nt_mm_mdls(void);

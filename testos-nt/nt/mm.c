@@ -33,6 +33,8 @@ static struct contig contigs[MAX_CONTIG];
 static struct range revoked[MAX_REVOKED];
 static unsigned nrevoked;
 static uint64_t contiguous_bytes;
+static bool contiguous_preferred = true;
+static size_t last_runs;
 
 static uint64_t page_floor(uint64_t v)
 {
@@ -49,6 +51,7 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 			     SIZE_T total, MEMORY_CACHING_TYPE cache, ULONG flags)
 {
 	size_t npages = (total + PAGE_SIZE - 1) / PAGE_SIZE, i;
+	uint8_t *run;
 	PPFN_NUMBER pfns;
 	PMDL mdl;
 
@@ -64,8 +67,12 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 		return NULL;
 	MmInitializeMdl(mdl, NULL, (ULONG)(npages * PAGE_SIZE));
 	pfns = MmGetMdlPfnArray(mdl);
+	/* Windows gives a contiguous run when asked and it has one; otherwise pages from anywhere. */
+	run = (flags & MM_ALLOCATE_PREFER_CONTIGUOUS) && contiguous_preferred ? page_alloc(npages)
+									      : NULL;
+	last_runs = run ? 1 : npages;
 	for (i = 0; i < npages; i++) {
-		uint8_t *page = page_alloc_scattered();
+		uint8_t *page = run ? run + i * PAGE_SIZE : page_alloc_scattered();
 
 		if (!page) {
 			while (i--)
@@ -81,6 +88,16 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 	nt_mdl_track(mdl, MDL_FROM_PAGES);
 	nt_mdl_pages_locked((int64_t)npages);
 	return mdl;
+}
+
+void nt_mm_prefer_contiguous(bool honoured)
+{
+	contiguous_preferred = honoured;
+}
+
+size_t nt_mm_last_pages_runs(void)
+{
+	return last_runs;
 }
 
 /* learn.microsoft.com: wdm/nf-wdm-mmfreepagesfrommdl */
