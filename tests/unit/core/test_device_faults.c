@@ -225,6 +225,66 @@ static void test_close_with_memory_short(void)
 	down();
 }
 
+struct destroy_thread {
+	struct vgpu_file *file;
+	uint32_t handle;
+	int status;
+};
+
+static void *destroy_in_thread(void *arg)
+{
+	struct destroy_thread *d = arg;
+	struct vgpu_resource_destroy rd = { .handle = d->handle };
+
+	d->status = call(d->file, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd));
+	return NULL;
+}
+
+/*
+ * Two destroys on two files with memory short: the first holds the kept
+ * request (the device has not answered its DETACH yet); the second finds it
+ * taken and no memory to wait for it, so the device keeps that resource,
+ * and the backing stays with it until the reset.  The first completes.
+ */
+static void test_kept_request_busy(void)
+{
+	struct destroy_thread first = { 0 };
+	struct vgpu_resource_destroy rd;
+	struct vgpu_file *other;
+	int64_t backings;
+	pthread_t thread;
+	int polls = 0;
+
+	if (!up(true))
+		return;
+	warm_up();
+	other = harness_open(&H, &H.gpu);
+	CHECK(other != NULL);
+	if (!other) {
+		down();
+		return;
+	}
+	CHECK_EQ(make_context(other), VGPU_OK);
+	first = (struct destroy_thread){ .file = F, .handle = make_buffer(F, 65536, NULL) };
+	rd = (struct vgpu_resource_destroy){ .handle = make_buffer(other, 65536, NULL) };
+	backings = H.os.live_backings;
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_DETACH_RESOURCE, FAKE_GPU_DEFER, 0, 1);
+	fake_os_fail_onward(&H.os, 0);
+	CHECK_EQ(pthread_create(&thread, NULL, destroy_in_thread, &first), 0);
+	while (fake_gpu_pending_count(&H.gpu) == 0 && polls++ < 500)
+		nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
+	CHECK_EQ(fake_gpu_pending_count(&H.gpu), 1);
+	CHECK_EQ(call(other, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
+	fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL);
+	pthread_join(thread, NULL);
+	fake_os_fail_at(&H.os, -1);
+	CHECK_EQ(first.status, VGPU_OK);
+	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 1);
+	CHECK_EQ(H.os.live_backings, backings - 1);
+	vgpu_file_close(other);
+	down();
+}
+
 /* Each failure point of a map, a submit and a wait is clean too. */
 static void test_alloc_failure_during_map_submit_wait(void)
 {
@@ -748,6 +808,7 @@ int main(void)
 	RUN(test_alloc_failure_during_resource_destroy);
 	RUN(test_destroy_untold_keeps_backing);
 	RUN(test_close_with_memory_short);
+	RUN(test_kept_request_busy);
 	RUN(test_alloc_failure_during_map_submit_wait);
 	RUN(test_device_error_response);
 	RUN(test_device_error_on_context_create);
