@@ -17,6 +17,8 @@
 # (plat_exit(code): status code * 2 + 1): 0 all passed, 1 some failed,
 # 5 an unhandled exception or a broken platform.
 set -uo pipefail
+# shellcheck source=../scripts/guest-verdict.sh
+. "$(dirname "$0")/../scripts/guest-verdict.sh"
 
 bin=${1:?usage: run.sh BIN [LOG_DIR]}
 log_dir=${2:-$(dirname "$bin")}
@@ -68,45 +70,6 @@ else
 		-no-reboot </dev/null >"$qemu_log" 2>&1
 	status=$?
 	end=$(date +%s.%N)
-	case $status in
-	1 | 3) ;;
-	124 | 137) run_problem="no verdict within ${timeout_s} s: the guest hung" ;;
-	11) run_problem="the guest panicked" ;;
-	0) run_problem="QEMU ended without the guest's verdict (a triple fault resets)" ;;
-	*) run_problem="QEMU ended with status $status" ;;
-	esac
 fi
 
-# Serial lines end in CR LF.
-tr -d '\r' <"$serial" >"$serial.tmp" && mv "$serial.tmp" "$serial"
-grep -E '^(PASS |FAIL |VIOLATION|#)' "$serial"
-passed=$(grep -c '^PASS ' "$serial")
-failed=$(grep -c '^FAIL ' "$serial")
-
-summary=$(grep -E '^testos-nt: [0-9]+ passed, [0-9]+ failed$' "$serial" | tail -n 1)
-if [ -z "$run_problem" ] && [ "$summary" != "testos-nt: $passed passed, $failed failed" ]; then
-	run_problem="the guest's summary (${summary:-none}) does not match its case lines"
-fi
-if [ -z "$run_problem" ] && [ "$status" -eq 3 ] && [ "$failed" -eq 0 ]; then
-	run_problem="the guest reported failure without a failed case"
-fi
-if [ -z "$run_problem" ] && [ "$status" -eq 1 ] && [ "$failed" -ne 0 ]; then
-	run_problem="the guest reported success with failed cases"
-fi
-if [ -n "$run_problem" ]; then
-	echo "FAIL testos-nt.run"
-	echo "# $run_problem"
-	failed=$((failed + 1))
-fi
-
-if [ "$failed" -ne 0 ]; then
-	echo "# serial log ($serial):"
-	sed 's/^/#   /' "$serial"
-	echo "# QEMU's messages ($qemu_log), last lines:"
-	tail -n 20 "$qemu_log" | sed 's/^/#   /'
-fi
-if [ -n "${start:-}" ]; then
-	echo "# QEMU ran $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+guest_verdict testos-nt 11 '^(PASS |FAIL |VIOLATION|#)'

@@ -10,6 +10,8 @@
 # TESTOS_CAPTURES (capture files separated by commas: the guest replays
 # them instead of running its suites; docs/replay.md).
 set -uo pipefail
+# shellcheck source=../scripts/guest-verdict.sh
+. "$(dirname "$0")/../scripts/guest-verdict.sh"
 
 kernel=${1:?usage: run.sh KERNEL [LOG_DIR]}
 log_dir=${2:-$(dirname "$kernel")}
@@ -30,6 +32,7 @@ fi
 
 # Why the run as a whole failed, if it did.
 run_problem=
+status=
 missing_capture=
 IFS=, read -ra captures <<<"${TESTOS_CAPTURES:-}"
 for capture in "${captures[@]}"; do
@@ -54,40 +57,6 @@ else
 		-no-reboot </dev/null >"$qemu_log" 2>&1
 	status=$?
 	end=$(date +%s.%N)
-	case $status in
-	1 | 3) ;;
-	124 | 137) run_problem="no verdict within ${timeout_s} s: the guest hung" ;;
-	5) run_problem="the guest panicked" ;;
-	*) run_problem="QEMU ended with status $status" ;;
-	esac
 fi
 
-# Serial lines end in CR LF.
-tr -d '\r' <"$serial" >"$serial.tmp" && mv "$serial.tmp" "$serial"
-grep -E '^(PASS|FAIL) ' "$serial"
-passed=$(grep -c '^PASS ' "$serial")
-failed=$(grep -c '^FAIL ' "$serial")
-
-summary=$(grep -E '^testos: [0-9]+ passed, [0-9]+ failed$' "$serial" | tail -n 1)
-if [ -z "$run_problem" ] && [ "$summary" != "testos: $passed passed, $failed failed" ]; then
-	run_problem="the guest's summary (${summary:-none}) does not match its case lines"
-fi
-if [ -z "$run_problem" ] && [ "$status" -eq 3 ] && [ "$failed" -eq 0 ]; then
-	run_problem="the guest reported failure without a failed case"
-fi
-if [ -n "$run_problem" ]; then
-	echo "FAIL testos.run"
-	echo "# $run_problem"
-	failed=$((failed + 1))
-fi
-
-if [ "$failed" -ne 0 ]; then
-	echo "# serial log ($serial):"
-	sed 's/^/#   /' "$serial"
-	echo "# QEMU's messages ($qemu_log), last lines:"
-	tail -n 20 "$qemu_log" | sed 's/^/#   /'
-elif [ -n "${start:-}" ]; then
-	echo "# QEMU ran $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
-fi
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+guest_verdict testos 5 '^(PASS|FAIL) '

@@ -73,7 +73,7 @@ struct pe_symbols {
 	uint32_t count;
 	char *names;
 };
-/* Fills `out` using `alloc` (e.g. kzalloc or calloc-like, zeroed); 0 or -1. */
+/* Fills `out` using `alloc` (e.g. heap_alloc or calloc-like, zeroed); 0 or -1. */
 int pe_symbols_load(const uint8_t *file, size_t len, void *(*alloc)(size_t), struct pe_symbols *out,
 		    char *err, size_t err_cap);
 /* "name+0xOFF" for an rva (the nearest function at or below it), or "?+0xRVA". */

@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "heap.h"
+
 #define PLAT_PAGE_SIZE 4096u
 #define USER_VA_BASE 0x0000010000000000ull /* 1 TiB: inside Windows' user half */
 #define USER_VA_END 0x0000018000000000ull
@@ -71,9 +73,7 @@ void page_free(void *pages, size_t npages);
 size_t page_free_count(void);
 uint64_t plat_ram_bytes(void);
 
-/* the harness's own heap (not the driver's pool): zeroed, NULL when full */
-void *kzalloc(size_t size);
-void kfree(void *p);
+/* the harness's own heap (not the driver's pool) is lib/guest/heap.h */
 
 /* freestanding string helpers the harness and the shared encoders use */
 void *memcpy(void *dst, const void *src, size_t n);

@@ -128,8 +128,8 @@ static NTSTATUS map_image(const uint8_t *file, size_t len)
 static void name_functions(const uint8_t *symbols, size_t len)
 {
 	char err[160];
-	bool named =
-		symbols && !pe_symbols_load(symbols, len, kzalloc, &drv.symbols, err, sizeof(err));
+	bool named = symbols &&
+		     !pe_symbols_load(symbols, len, heap_alloc, &drv.symbols, err, sizeof(err));
 
 	if (symbols && !named)
 		con_printf("driver: no function names: %s\n", err);

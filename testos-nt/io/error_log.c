@@ -99,7 +99,7 @@ void IoWriteErrorLogEntry(PVOID ElEntry)
 	written++;
 	*link = e->next;
 	nt_pool_free_harness(e->packet);
-	kfree(e);
+	heap_free(e);
 }
 
 unsigned io_error_log_written(void)

@@ -20,7 +20,7 @@ static void fsd_done(struct io_irp *rec)
 	io_buffers_finish(&rec->result, req->length);
 	*req->iosb = rec->result.iosb;
 	KeSetEvent(req->event, IO_NO_INCREMENT, FALSE);
-	kfree(req);
+	heap_free(req);
 }
 
 /* Read and write buffers as the target device takes them (buffered, direct or neither). */

@@ -55,7 +55,7 @@ HANDLE io_handle_insert(struct nt_process *proc, PFILE_OBJECT file)
 		PFILE_OBJECT *bigger = io_zalloc(2 * t->capacity * sizeof(PFILE_OBJECT));
 
 		memcpy(bigger, t->files, t->capacity * sizeof(PFILE_OBJECT));
-		kfree(t->files);
+		heap_free(t->files);
 		t->files = bigger;
 		t->capacity *= 2;
 	}
@@ -117,8 +117,8 @@ static void process_exit(struct nt_process *proc)
 		t->files[i] = NULL;
 		io_file_handle_closed(file);
 	}
-	kfree(t->files);
-	kfree(t);
+	heap_free(t->files);
+	heap_free(t);
 	proc->handles = NULL;
 }
 

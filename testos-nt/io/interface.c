@@ -190,7 +190,7 @@ void io_interfaces_removed(PDEVICE_OBJECT pdo, bool forget)
 		itf->enabled = false;
 		if (forget) {
 			*link = itf->next;
-			kfree(itf);
+			heap_free(itf);
 		} else {
 			link = &itf->next;
 		}

@@ -263,7 +263,7 @@ static NTSTATUS connect_messages(struct pnp_device *dev, PIO_CONNECT_INTERRUPT_P
 		e->Polarity = InterruptRisingEdge;
 		if (!pci_function_msix_program(dev, i, msi_address(), e->MessageData)) {
 			nt_pool_free_harness(table);
-			kfree(objects);
+			heap_free(objects);
 			return STATUS_DEVICE_CONFIGURATION_ERROR;
 		}
 	}
@@ -365,7 +365,7 @@ void IoDisconnectInterruptEx(PIO_DISCONNECT_INTERRUPT_PARAMETERS Parameters)
 	} else {
 		ioapic_mask(dev->irq.gsi, true);
 	}
-	kfree(dev->irq.objects);
+	heap_free(dev->irq.objects);
 	dev->irq.objects = NULL;
 	dev->irq.nobjects = 0;
 }

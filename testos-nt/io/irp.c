@@ -85,7 +85,7 @@ void io_irp_discard(struct io_irp *rec)
 	flying--;
 	io_pages_unmap(rec->irp, rec->npages, rec->pa);
 	io_pages_release_va(rec->irp, rec->npages);
-	kfree(rec);
+	heap_free(rec);
 }
 
 struct io_irp *io_irp_lookup(const void *irp)
@@ -117,7 +117,7 @@ static void evict_one(void)
 	quarantined--;
 	hash_remove(rec);
 	io_pages_release_va(rec->irp, rec->npages);
-	kfree(rec);
+	heap_free(rec);
 }
 
 void io_irp_hold(struct io_irp *rec)

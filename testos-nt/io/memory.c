@@ -8,11 +8,11 @@
 
 void *io_zalloc(size_t size)
 {
-	void *p = kzalloc(size);
+	void *p = heap_alloc(size);
 
 	if (!p)
 		nt_violation("I/O manager", "the harness must not run out of its own memory",
-			     IO_HERE(), "kzalloc(%zu) failed", size);
+			     IO_HERE(), "heap_alloc(%zu) failed", size);
 	return p;
 }
 

@@ -121,7 +121,7 @@ static void request_done(struct io_irp *rec)
 
 	if (req->done)
 		req->done(req->target, req->minor, req->state, req->context, &rec->result.iosb);
-	kfree(req);
+	heap_free(req);
 }
 
 static void send_request(void *arg)

@@ -137,7 +137,7 @@ static void release_tag(const char *routine, struct lock_track *t, PVOID tag, co
 			     tag, t->drained ? " (it was released and waited for already)" : "");
 	h = *link;
 	*link = h->next;
-	kfree(h);
+	heap_free(h);
 	t->held--;
 }
 

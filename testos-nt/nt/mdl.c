@@ -50,7 +50,7 @@ static struct mdl_record *record_of(const MDL *mdl)
 
 void nt_mdl_track(PMDL mdl, enum mdl_source source)
 {
-	struct mdl_record *r = kzalloc(sizeof(*r));
+	struct mdl_record *r = heap_alloc(sizeof(*r));
 
 	if (!r)
 		plat_exit(5);
@@ -87,7 +87,7 @@ void nt_mdl_untrack(PMDL mdl, const char *routine, const void *caller)
 	for (link = &records; *link != r; link = &(*link)->next)
 		;
 	*link = r->next;
-	kfree(r);
+	heap_free(r);
 	mdl_count--;
 }
 
@@ -142,7 +142,7 @@ PMDL IoAllocateMdl(PVOID va, ULONG length, BOOLEAN secondary, BOOLEAN charge_quo
 	if (nt_fault_now("IoAllocateMdl", CALLER()))
 		return NULL;
 	pages = span_pages(va, length);
-	mdl = kzalloc(sizeof(MDL) + pages * sizeof(PFN_NUMBER));
+	mdl = heap_alloc(sizeof(MDL) + pages * sizeof(PFN_NUMBER));
 	if (!mdl)
 		return NULL;
 	MmInitializeMdl(mdl, va, length);
@@ -177,7 +177,7 @@ VOID IoFreeMdl(PMDL mdl)
 			     "ExFreePool free it",
 			     (void *)mdl);
 	nt_mdl_untrack(mdl, "IoFreeMdl", CALLER());
-	kfree(mdl);
+	heap_free(mdl);
 }
 
 /* learn.microsoft.com: wdm/nf-wdm-mmprobeandlockpages */
@@ -297,7 +297,7 @@ static PVOID map_user(struct mdl_record *r, MEMORY_CACHING_TYPE cache, ULONG pri
 			   (uint64_t)MmGetMdlPfnArray(mdl)[i] << PAGE_SHIFT, 1,
 			   map_flags(cache, priority, true)) != 0)
 			plat_exit(5);
-	m = kzalloc(sizeof(*m));
+	m = heap_alloc(sizeof(*m));
 	if (!m)
 		plat_exit(5);
 	m->process = proc;
@@ -395,6 +395,6 @@ VOID MmUnmapLockedPages(PVOID base, PMDL mdl)
 			     nt_current_process()->name);
 	vm_unmap(m->va, m->npages);
 	*link = m->next;
-	kfree(m);
+	heap_free(m);
 	user_views--;
 }

@@ -25,7 +25,7 @@ static struct object_header *header_of(const void *body)
 
 void *nt_object_create(size_t body_size, const char *type_name, void (*destroy)(void *body))
 {
-	struct object_header *h = kzalloc(sizeof(*h) + body_size);
+	struct object_header *h = heap_alloc(sizeof(*h) + body_size);
 
 	if (!h)
 		plat_exit(5);
@@ -83,7 +83,7 @@ LONG_PTR ObfDereferenceObject(PVOID object)
 		if (h->destroy)
 			h->destroy(object);
 		h->magic = 0;
-		kfree(h);
+		heap_free(h);
 	}
 	return refs;
 }

@@ -51,7 +51,7 @@ static void *allocate(POOL_TYPE type, SIZE_T size, ULONG tag, bool harness, cons
 
 	if (size > ((SIZE_T)1 << 32))
 		return NULL;
-	b = kzalloc(sizeof(*b) + (size ? size : 1));
+	b = heap_alloc(sizeof(*b) + (size ? size : 1));
 	if (!b)
 		return NULL;
 	b->magic = BLOCK_MAGIC;
@@ -81,7 +81,7 @@ static void check_quarantined(struct pool_block *b)
 				     "block of %llu bytes, tag '%c%c%c%c': byte %llu changed",
 				     (unsigned long long)b->size, TAG_CHARS(b->tag),
 				     (unsigned long long)i);
-	kfree(b);
+	heap_free(b);
 }
 
 static void release(void *p, ULONG tag, bool check_tag, bool harness, const char *routine,

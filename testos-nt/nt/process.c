@@ -106,7 +106,7 @@ uint64_t nt_user_alloc(struct nt_process *proc, size_t bytes)
 	if (!va)
 		return 0;
 	pages = page_alloc(npages);
-	rec = kzalloc(sizeof(*rec));
+	rec = heap_alloc(sizeof(*rec));
 	if (!pages || !rec)
 		return 0;
 	vm_space_switch(proc->space);
@@ -157,7 +157,7 @@ void nt_process_finish(struct nt_process *proc)
 	while ((rec = p->pages)) {
 		p->pages = rec->next;
 		page_free(rec->pages, rec->npages);
-		kfree(rec);
+		heap_free(rec);
 	}
 }
 

@@ -292,7 +292,7 @@ static void thread_main(void *arg)
 struct nt_thread *nt_thread_start(struct nt_process *proc, const char *name, nt_thread_fn fn,
 				  void *arg)
 {
-	struct nt_thread *t = kzalloc(sizeof(*t)), **tail;
+	struct nt_thread *t = heap_alloc(sizeof(*t)), **tail;
 
 	if (!t)
 		plat_exit(5);

@@ -1,56 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The x86-64 instructions the platform needs that C has no words for. */
+/* The x86-64 instructions the platform needs that C has no words for (and x86_io.h). */
 #ifndef NTH_PLATFORM_CPU_H
 #define NTH_PLATFORM_CPU_H
 
 #include <stdint.h>
 
-static inline void outb(uint16_t port, uint8_t value)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t value;
-
-	__asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static inline void outw(uint16_t port, uint16_t value)
-{
-	__asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint16_t inw(uint16_t port)
-{
-	uint16_t value;
-
-	__asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static inline void outl(uint16_t port, uint32_t value)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t value;
-
-	__asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
+#include "x86_io.h"
 
 static inline uint64_t rdmsr(uint32_t msr)
 {
@@ -97,11 +52,6 @@ static inline uint64_t read_cr8(void)
 static inline void invlpg(uint64_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause" : : : "memory");
 }
 
 #endif /* NTH_PLATFORM_CPU_H */

@@ -12,7 +12,6 @@
 __attribute__((noreturn, format(gnu_printf, 1, 2))) void plat_panic(const char *fmt, ...);
 
 /* Bring-up, in this order (platform/start.c). */
-void serial_init(void);
 void bootinfo_init(uint32_t info_pa);
 void pages_init(void);
 void paging_init(void);

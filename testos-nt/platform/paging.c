@@ -196,13 +196,13 @@ int vm_translate(uint64_t va, uint64_t *pa, unsigned *flags)
 
 struct vm_space *vm_space_create(void)
 {
-	struct vm_space *space = kzalloc(sizeof(*space));
+	struct vm_space *space = heap_alloc(sizeof(*space));
 
 	if (!space)
 		return NULL;
 	space->pdpt = page_alloc(1);
 	if (!space->pdpt) {
-		kfree(space);
+		heap_free(space);
 		return NULL;
 	}
 	return space;
@@ -224,7 +224,7 @@ void vm_space_destroy(struct vm_space *space)
 	if (space == current_space)
 		vm_space_switch(NULL);
 	free_tables(space->pdpt, 2);
-	kfree(space);
+	heap_free(space);
 }
 
 void vm_space_switch(struct vm_space *space)

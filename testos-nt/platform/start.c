@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* From boot/entry.S to the harness: the machine brought up in dependency order. */
+#include "com1.h"
 #include "internal.h"
 
 void plat_start(uint32_t multiboot_info);

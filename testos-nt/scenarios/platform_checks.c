@@ -75,14 +75,14 @@ void check_memory(void)
 	page_free(run, 3);
 	check_case("platform.page_free", page_free_count() == free_before);
 
-	small = kzalloc(100);
-	large = kzalloc(3 * PLAT_PAGE_SIZE);
-	check_case("platform.kzalloc", small && large && (uintptr_t)small % 16 == 0 &&
-					       all_zero(small, 100) &&
-					       all_zero(large, 3 * PLAT_PAGE_SIZE));
-	kfree(small);
-	kfree(large);
-	check_case("platform.kfree", page_free_count() >= free_before - 1);
+	small = heap_alloc(100);
+	large = heap_alloc(3 * PLAT_PAGE_SIZE);
+	check_case("platform.heap_alloc", small && large && (uintptr_t)small % 16 == 0 &&
+						  all_zero(small, 100) &&
+						  all_zero(large, 3 * PLAT_PAGE_SIZE));
+	heap_free(small);
+	heap_free(large);
+	check_case("platform.heap_free", page_free_count() >= free_before - 1);
 }
 
 static bool mapped_as(uint64_t va, uint64_t want_pa, unsigned want_flags)

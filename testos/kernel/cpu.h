@@ -1,43 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Port I/O, control registers and the time stamp counter of the x86 guest. */
+/* The control registers of the 32-bit guest (port I/O and the TSC: x86_io.h). */
 #ifndef TESTOS_CPU_H
 #define TESTOS_CPU_H
 
 #include <stdint.h>
 
-static inline void outb(uint16_t port, uint8_t value)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t value;
-
-	__asm__ volatile("inb %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static inline void outl(uint16_t port, uint32_t value)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
-}
-
-static inline uint32_t inl(uint16_t port)
-{
-	uint32_t value;
-
-	__asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
-	return value;
-}
-
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
+#include "x86_io.h"
 
 static inline uint32_t read_cr0(void)
 {
@@ -81,11 +49,6 @@ static inline void write_cr4(uint32_t v)
 static inline void invlpg(uint32_t va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-}
-
-static inline void cpu_relax(void)
-{
-	__asm__ volatile("pause" : : : "memory");
 }
 
 #endif /* TESTOS_CPU_H */

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "serial.h"
+#include "com1.h"
 
 struct conversion {
 	uint32_t width;

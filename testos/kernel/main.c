@@ -18,7 +18,7 @@
 #include "modules.h"
 #include "pages.h"
 #include "paging.h"
-#include "serial.h"
+#include "com1.h"
 #include "../scenarios/replay_client.h"
 #include "../scenarios/suites.h"
 #include "../shell/gpu.h"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "vgpu_core.h"
-#include "../kernel/heap.h"
+#include "heap.h"
 #include "../shell/gpu.h"
 
 int client_open(struct client *c, struct testos_gpu *gpu)

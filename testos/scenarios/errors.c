@@ -22,7 +22,7 @@
 #include "gpu/wire.h"
 #include "../kernel/clock.h"
 #include "../kernel/cpu.h"
-#include "../kernel/heap.h"
+#include "heap.h"
 #include "../kernel/kprint.h"
 #include "../shell/gpu.h"
 

@@ -6,7 +6,7 @@
  */
 #include "check.h"
 #include "scene.h"
-#include "../kernel/heap.h"
+#include "heap.h"
 #include "../kernel/kprint.h"
 #include "../shell/gpu.h"
 

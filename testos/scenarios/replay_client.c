@@ -10,7 +10,7 @@
 #include "check.h"
 #include "client.h"
 #include "replay.h"
-#include "../kernel/heap.h"
+#include "heap.h"
 #include "../kernel/kprint.h"
 
 /* The engine's `client` is a struct client whose gpu is set. */

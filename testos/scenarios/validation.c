@@ -8,7 +8,7 @@
 #include "client.h"
 #include "validation.h"
 #include "vgpu_core.h"
-#include "../kernel/heap.h"
+#include "heap.h"
 
 static int open_handle(void *ctx, void **handle)
 {

@@ -7,7 +7,7 @@
 #include "vgpu_core.h"
 #include "../kernel/clock.h"
 #include "../kernel/cpu.h"
-#include "../kernel/heap.h"
+#include "heap.h"
 #include "../kernel/kprint.h"
 #include "../kernel/machine.h"
 #include "../kernel/pages.h"

@@ -1,9 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-#include "serial.h"
+#include "com1.h"
 
-#include <stdint.h>
-
-#include "cpu.h"
+#include "x86_io.h"
 
 #define COM1 0x3F8u
 #define REG_DATA 0u
@@ -29,11 +27,9 @@ void serial_init(void)
 	outb(COM1 + REG_MCR, 0x03); /* DTR, RTS */
 }
 
-static void serial_put_raw(char c)
+static void put_raw(char c)
 {
-	uint32_t i;
-
-	for (i = 0; i < TX_POLLS; i++)
+	for (unsigned i = 0; i < TX_POLLS; i++)
 		if (inb(COM1 + REG_LSR) & LSR_THR_EMPTY)
 			break;
 	outb(COM1 + REG_DATA, (uint8_t)c);
@@ -42,6 +38,6 @@ static void serial_put_raw(char c)
 void serial_putc(char c)
 {
 	if (c == '\n')
-		serial_put_raw('\r');
-	serial_put_raw(c);
+		put_raw('\r');
+	put_raw(c);
 }
