@@ -300,16 +300,26 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 	return VGPU_OK;
 }
 
-/* Takes the kept request if it is free; with none at all there is nothing to wait for. */
-static bool take_kept(void *arg)
-{
-	struct vgpu_ctrlq *q = arg;
+struct kept_claim {
+	struct vgpu_device *dev;
+	bool taken;
+};
 
-	if (!q->kept)
+/*
+ * Takes the kept request if it is free.  Nothing to wait for when there is
+ * none, the device is lost, or the engine holds it for a device that did
+ * not answer it.
+ */
+static bool claim_kept(void *arg)
+{
+	struct kept_claim *c = arg;
+	struct vgpu_ctrlq *q = &c->dev->ctrlq;
+
+	if (!q->kept || c->dev->lost)
 		return true;
 	if (q->kept_taken)
-		return false;
-	q->kept_taken = true;
+		return q->kept->abandoned;
+	q->kept_taken = c->taken = true;
 	return true;
 }
 
@@ -317,19 +327,22 @@ int vgpu_req_take_kept(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_
 		       struct vgpu_request **out)
 {
 	struct vgpu_ctrlq *q = &dev->ctrlq;
+	struct kept_claim claim = { .dev = dev };
 	int ret;
 
 	if (cmd_len < sizeof(struct wire_hdr) || cmd_len > VGPU_REQ_CMD_MAX ||
 	    resp_len < sizeof(struct wire_hdr) || resp_len > VGPU_REQ_RESP_MAX)
 		return VGPU_E_INVALID;
-	ret = vgpu_wait_until(dev, take_kept, q, dev->command_timeout_ns);
-	if (ret != VGPU_OK)
-		return ret;
-	if (!q->kept)
-		return VGPU_E_NO_MEMORY; /* the queues are gone: nothing to send on */
-	req_prepare(q->kept, cmd_len, resp_len);
-	*out = q->kept;
-	return VGPU_OK;
+	ret = vgpu_wait_until(dev, claim_kept, &claim, dev->command_timeout_ns);
+	if (claim.taken) {
+		req_prepare(q->kept, cmd_len, resp_len);
+		*out = q->kept;
+		return VGPU_OK;
+	}
+	/* A holder still busy with a working device is no silence: as if memory ran out. */
+	if (ret != VGPU_OK || !q->kept)
+		return VGPU_E_NO_MEMORY;
+	return dev->lost ? VGPU_E_DEVICE_LOST : VGPU_E_TIMEOUT;
 }
 
 void *vgpu_req_cmd(struct vgpu_request *req)
@@ -486,7 +499,9 @@ static bool drain_progressed(struct vgpu_device *dev, struct enqueue *e)
 	return progressed;
 }
 
-static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgpu_list *order)
+/* event: what a wait for room on the ring uses (NULL: one of its own, which can fail). */
+static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgpu_list *order,
+		   void *event)
 {
 	const struct vgpu_transport *t = dev->transport;
 	struct enqueue e = { .dev = dev, .req = req, .order = order, .result = VGPU_E_TIMEOUT };
@@ -496,7 +511,9 @@ static int enqueue(struct vgpu_device *dev, struct vgpu_request *req, struct vgp
 	req->bufs[req->nbufs++] = req->bufs[VGPU_REQ_MAX_BUFS - 1];
 	req->queue = vgpu_personality_queue(dev, ((struct wire_hdr *)vgpu_req_cmd(req))->type);
 	do {
-		ret = vgpu_wait_until(dev, try_enqueue, &e, dev->command_timeout_ns);
+		ret = event ? vgpu_wait_until_event(dev, try_enqueue, &e, dev->command_timeout_ns,
+						    event)
+			    : vgpu_wait_until(dev, try_enqueue, &e, dev->command_timeout_ns);
 	} while (ret == VGPU_E_TIMEOUT && drain_progressed(dev, &e));
 	if (ret != VGPU_OK || e.result != VGPU_OK) {
 		req->nbufs--;
@@ -588,7 +605,7 @@ int vgpu_req_run(struct vgpu_device *dev, struct vgpu_request *req, uint32_t wan
 		vgpu_req_free(dev, req);
 		return VGPU_E_NO_MEMORY;
 	}
-	ret = enqueue(dev, req, NULL);
+	ret = enqueue(dev, req, NULL, event);
 	sent = ret == VGPU_OK;
 	if (sent)
 		ret = vgpu_wait_until_event(dev, req_done, req, dev->command_timeout_ns, event);
@@ -609,7 +626,7 @@ int vgpu_req_run_all(struct vgpu_device *dev, struct vgpu_request *const *reqs, 
 	uint32_t sent = 0, i;
 
 	while (ret == VGPU_OK && sent < n) {
-		ret = enqueue(dev, reqs[sent], NULL);
+		ret = enqueue(dev, reqs[sent], NULL, event);
 		if (ret == VGPU_OK)
 			sent++;
 	}
@@ -644,7 +661,7 @@ int vgpu_req_send_fenced(struct vgpu_device *dev, struct vgpu_request *req,
 	req->on_done = target->done;
 	req->owner = target->owner;
 	req->signal = target->signal;
-	return enqueue(dev, req, target->order);
+	return enqueue(dev, req, target->order, NULL);
 }
 
 /* What a completion says: the device's answer is untrusted input. */

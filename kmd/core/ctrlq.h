@@ -141,8 +141,10 @@ int vgpu_req_alloc(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
  * keeps using what the guest frees.  One holder at a time; another waits up
  * to the command timeout.  Its response must fit the slot (at most
  * VGPU_REQ_RESP_MAX).  Run it with vgpu_req_run and give it back as any
- * request.  VGPU_E_TIMEOUT while it stays taken (a silent device holds
- * it), VGPU_E_NO_MEMORY when there is none or no memory to wait for it.  PASSIVE.
+ * request.  VGPU_E_TIMEOUT at once while the engine keeps it for a device
+ * that did not answer it, VGPU_E_DEVICE_LOST for a lost device, and
+ * VGPU_E_NO_MEMORY when there is none, no memory to wait for it, or its
+ * holder kept it past the timeout.  PASSIVE.
  */
 int vgpu_req_take_kept(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_len,
 		       struct vgpu_request **out);

@@ -19,7 +19,6 @@ struct win_backing_mem {
 	PVOID contig_va; /* the contiguous block; NULL: pages of MmAllocatePagesForMdlEx */
 };
 
-/* IoAllocateMdl describes at most 4 GiB less a page (Windows 7 and later). */
 /*
  * From this size a scattered backing asks for contiguous pages where
  * Windows has them: QEMU hands each extent to virglrenderer as one iovec,
@@ -27,6 +26,8 @@ struct win_backing_mem {
  * whenever there is more than one (each readback of a frame, each upload).
  */
 #define PREFER_CONTIGUOUS_BYTES (64u * 1024u)
+
+/* IoAllocateMdl describes at most 4 GiB less a page (Windows 7 and later). */
 #define MAX_BACKING_BYTES ((uint64_t)MAXULONG - PAGE_SIZE + 1)
 
 static BOOLEAN size_ok(uint64_t size)

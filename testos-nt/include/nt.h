@@ -226,7 +226,7 @@ uint64_t nt_mm_contiguous_bytes(void);
  * Whether MmAllocatePagesForMdlEx gives one run of pages to a caller that
  * prefers it (MM_ALLOCATE_PREFER_CONTIGUOUS) when there is one (the
  * default), or scattered pages as to everyone else; and how many runs of
- * adjacent pages its last allocation gave (counted as one or one per page).
+ * adjacent pages its last allocation gave.
  */
 void nt_mm_prefer_contiguous(bool honoured);
 size_t nt_mm_last_pages_runs(void);

@@ -70,7 +70,6 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 	/* Windows gives a contiguous run when asked and it has one; otherwise pages from anywhere. */
 	run = (flags & MM_ALLOCATE_PREFER_CONTIGUOUS) && contiguous_preferred ? page_alloc(npages)
 									      : NULL;
-	last_runs = run ? 1 : npages;
 	for (i = 0; i < npages; i++) {
 		uint8_t *page = run ? run + i * PAGE_SIZE : page_alloc_scattered();
 
@@ -84,6 +83,9 @@ PMDL MmAllocatePagesForMdlEx(PHYSICAL_ADDRESS low, PHYSICAL_ADDRESS high, PHYSIC
 			memset(page, FRESH_FILL, PAGE_SIZE);
 		pfns[i] = (PFN_NUMBER)((uint64_t)(uintptr_t)page >> PAGE_SHIFT);
 	}
+	last_runs = 1;
+	for (i = 1; i < npages; i++)
+		last_runs += pfns[i] != pfns[i - 1] + 1;
 	mdl->MdlFlags |= MDL_PAGES_LOCKED;
 	nt_mdl_track(mdl, MDL_FROM_PAGES);
 	nt_mdl_pages_locked((int64_t)npages);
