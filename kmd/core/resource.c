@@ -87,6 +87,17 @@ static bool device_silent(int ret)
 }
 
 /*
+ * After remove_from_device said `ret`: whether the device may still hold
+ * the resource.  It does when it was not told (no memory even for the kept
+ * request) or did not answer.  An answer, an error included, comes after
+ * the resource's work; a lost device is reset or gone.
+ */
+static bool device_may_hold(int ret)
+{
+	return ret != VGPU_OK && ret != VGPU_E_DEVICE && ret != VGPU_E_DEVICE_LOST;
+}
+
+/*
  * Out of the file's context (if it is in it) and off the device, in one
  * round trip; when memory runs short, one command at a time, each sure to
  * go out.  VGPU_E_NO_MEMORY: the device was not told.
@@ -120,7 +131,7 @@ static int remove_from_device(struct vgpu_file *file, struct vgpu_resource *res,
  * device answers in order): one round trip.
  */
 static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res,
-			    const struct vgpu_resource_create_blob *blob)
+			    const struct vgpu_resource_create_blob *blob, bool *device_may_use)
 {
 	struct vgpu_device *dev = file->dev;
 	struct vgpu_cmd_batch batch = { .n = 0 };
@@ -128,6 +139,7 @@ static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res,
 	int ret = blob ? vgpu_personality_create_blob(dev, file->ctx_id, res->res_id, blob)
 		       : vgpu_cmd_resource_create_3d(dev, res->res_id, &res->desc, NULL);
 
+	*device_may_use = ret == VGPU_E_TIMEOUT;
 	if (ret != VGPU_OK)
 		return ret;
 	if (!blob)
@@ -135,8 +147,10 @@ static int create_on_device(struct vgpu_file *file, struct vgpu_resource *res,
 	vgpu_cmd_ctx_attach_resource(dev, file->ctx_id, res->res_id, &batch);
 	ret = vgpu_cmd_batch_run(dev, &batch, statuses);
 	/* A silent or lost device is not asked again: its objects die with it. */
+	*device_may_use = ret == VGPU_E_TIMEOUT;
 	if (ret != VGPU_OK && !device_silent(ret))
-		remove_from_device(file, res, statuses[blob ? 0 : 1] == VGPU_OK);
+		*device_may_use = device_may_hold(
+			remove_from_device(file, res, statuses[blob ? 0 : 1] == VGPU_OK));
 	return ret;
 }
 
@@ -188,6 +202,7 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 	const struct vgpu_os *os = dev->os;
 	uint64_t backing_size = backing_bytes(desc);
 	struct vgpu_resource *res;
+	bool device_may_use;
 	int ret = new_resource(file, desc, &res);
 
 	if (ret != VGPU_OK)
@@ -211,10 +226,9 @@ int vgpu_res_create(struct vgpu_file *file, const struct vgpu_resource_create *d
 		return VGPU_E_NO_MEMORY;
 	}
 	res->res_id = vgpu_dev_new_res_id(dev);
-	ret = create_on_device(file, res, NULL);
+	ret = create_on_device(file, res, NULL, &device_may_use);
 	if (ret != VGPU_OK) {
-		/* A device that timed out may still hold the backing. */
-		release_backing(dev, res, ret == VGPU_E_TIMEOUT);
+		release_backing(dev, res, device_may_use);
 		unreserve_pinned(file, backing_size);
 		drop_resource(file, res);
 		return ret;
@@ -229,6 +243,7 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
 {
 	struct vgpu_resource_create desc = blob->desc;
 	struct vgpu_resource *res;
+	bool device_may_use; /* a blob's memory is the host's: nothing of the guest's to keep */
 	int ret;
 
 	desc.size = blob->size;
@@ -237,7 +252,7 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
 		return ret;
 	res->blob_flags = blob->blob_flags;
 	res->res_id = vgpu_dev_new_res_id(file->dev);
-	ret = create_on_device(file, res, blob);
+	ret = create_on_device(file, res, blob, &device_may_use);
 	if (ret != VGPU_OK) {
 		drop_resource(file, res);
 		return ret;
@@ -251,12 +266,7 @@ int vgpu_res_create_blob(struct vgpu_file *file, const struct vgpu_resource_crea
  * A device that stopped answering is not asked again for this file: each
  * command would cost a full timeout, and the objects die with the device.
  */
-/*
- * Whether the device may still use the resource's memory: it was not told
- * (no memory even for the kept request) or did not answer the UNREF that
- * follows the resource's work.  An answer, an error included, comes after
- * that work; a lost device is reset or gone.
- */
+/* Whether the device may still use the resource's memory (device_may_hold). */
 static bool release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 {
 	int ret;
@@ -266,7 +276,7 @@ static bool release_on_device(struct vgpu_file *file, struct vgpu_resource *res)
 	ret = remove_from_device(file, res, true);
 	if (ret == VGPU_E_TIMEOUT)
 		file->unresponsive = true;
-	return ret != VGPU_OK && ret != VGPU_E_DEVICE && ret != VGPU_E_DEVICE_LOST;
+	return device_may_hold(ret);
 }
 
 /*

@@ -350,6 +350,15 @@ static int run_op(struct prog *p, uint8_t op)
 	return ops[(op & 0x7fu) % NOPS].fn(p, op >> 7, ops[(op & 0x7fu) % NOPS].code);
 }
 
+/* A call after which the device may have been told to let memory go. */
+static bool gives_memory_back(uint8_t op, int ret)
+{
+	const struct op *o = &ops[(op & 0x7fu) % NOPS];
+
+	return o->fn == op_destroy || o->fn == op_reopen || o->fn == op_raw ||
+	       ((o->fn == op_resource || o->fn == op_blob) && ret != VGPU_OK);
+}
+
 static void check_unchanged(const struct snapshot *before, const struct snapshot *after, uint8_t op,
 			    int ret)
 {
@@ -467,6 +476,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int ret = run_op(&p, op);
 		struct snapshot after;
 
+		if (gives_memory_back(op, ret) && fake_gpu_freed_backings(&p.h->gpu))
+			fail("the device holds a backing the guest freed");
 		if (ret == VGPU_OK)
 			continue;
 		after = snapshot_of(&p);

@@ -266,6 +266,8 @@ uint64_t fake_gpu_count(struct fake_gpu *gpu, uint32_t cmd); /* commands of a ty
 uint64_t fake_gpu_total_commands(struct fake_gpu *gpu);
 unsigned fake_gpu_live_contexts(struct fake_gpu *gpu);
 unsigned fake_gpu_live_resources(struct fake_gpu *gpu);
+/* Live resources with backing attached that the guest has freed: the device could write there. */
+unsigned fake_gpu_freed_backings(struct fake_gpu *gpu);
 /* The last record of type `cmd` (0 = any); its data stays valid until fini.  False if none. */
 bool fake_gpu_last(struct fake_gpu *gpu, uint32_t cmd, struct fake_gpu_record *out);
 /*

@@ -605,6 +605,25 @@ unsigned fake_gpu_live_resources(struct fake_gpu *gpu)
 	return fake_gpu_read_count(gpu, &gpu->nresources);
 }
 
+unsigned fake_gpu_freed_backings(struct fake_gpu *gpu)
+{
+	unsigned n = 0;
+
+	pthread_mutex_lock(&gpu->mutex);
+	for (unsigned i = 0; i < FAKE_GPU_MAX_RESOURCES; i++) {
+		const struct fake_gpu_res *r = &gpu->resources[i];
+
+		for (uint32_t e = 0; r->id && r->entries && e < r->nr_entries; e++) {
+			if (!fake_os_map_pa(gpu->os, r->entries[e].addr, r->entries[e].length)) {
+				n++;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&gpu->mutex);
+	return n;
+}
+
 unsigned fake_gpu_mapped_blobs(struct fake_gpu *gpu)
 {
 	unsigned n = 0;

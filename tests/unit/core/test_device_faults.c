@@ -169,6 +169,7 @@ static void destroy_with_failures(bool onward)
 			       n, onward ? " onward" : "", fake_gpu_live_resources(&H.gpu),
 			       (long long)(fake_os_live(&H.os) - baseline));
 		CHECK_EQ(fake_gpu_live_resources(&H.gpu), 0);
+		CHECK_EQ(fake_gpu_freed_backings(&H.gpu), 0);
 		CHECK_EQ(fake_os_live(&H.os), baseline);
 	}
 	printf("# resource destroy made %d acquisitions\n", n - 1);
@@ -205,6 +206,7 @@ static void test_destroy_untold_keeps_backing(void)
 	H.dev->ctrlq.kept_taken = false;
 	CHECK_EQ(fake_gpu_live_resources(&H.gpu), 1);
 	CHECK_EQ(H.os.live_backings, backings);
+	CHECK_EQ(fake_gpu_freed_backings(&H.gpu), 0);
 	down(); /* the reset frees it, and checks that nothing else is left */
 }
 
@@ -330,6 +332,41 @@ static void test_kept_request_after_a_silence(void)
 	fake_gpu_complete_pending(&H.gpu, FAKE_GPU_ARRIVAL);
 	fake_gpu_sync_irq(&H.gpu);
 	CHECK(released_with_memory_short());
+	down();
+}
+
+/*
+ * A create whose CTX_ATTACH the device refuses after it took the backing,
+ * with memory short from each point on and the kept request taken (white
+ * box), so that the clean-up may not reach the device: whatever happens,
+ * the device never holds a backing the guest freed.
+ */
+static void test_failed_create_keeps_what_the_device_holds(void)
+{
+	uint64_t injected = 1;
+	int n;
+
+	if (!up(true))
+		return;
+	warm_up();
+	fake_gpu_add_rule(&H.gpu, WIRE_CMD_CTX_ATTACH_RESOURCE, FAKE_GPU_ERROR,
+			  WIRE_RESP_ERR_UNSPEC, MAX_FAILURE_POINTS);
+	for (n = 0; n < MAX_FAILURE_POINTS && injected; n++) {
+		struct vgpu_resource_create c = buffer_desc(65536);
+		int ret;
+
+		injected = H.os.injected_failures;
+		H.dev->ctrlq.kept_taken = true;
+		fake_os_fail_onward(&H.os, n);
+		ret = call(F, VGPU_IOCTL_RESOURCE_CREATE, &c, sizeof(c));
+		fake_os_fail_at(&H.os, -1);
+		H.dev->ctrlq.kept_taken = false;
+		injected = H.os.injected_failures - injected;
+		CHECK(ret == VGPU_E_NO_MEMORY || ret == VGPU_E_DEVICE);
+		CHECK_EQ(fake_gpu_freed_backings(&H.gpu), 0);
+	}
+	printf("# a refused create made %d acquisitions\n", n - 1);
+	CHECK_EQ(injected, 0);
 	down();
 }
 
@@ -858,6 +895,7 @@ int main(void)
 	RUN(test_close_with_memory_short);
 	RUN(test_kept_request_busy);
 	RUN(test_kept_request_after_a_silence);
+	RUN(test_failed_create_keeps_what_the_device_holds);
 	RUN(test_alloc_failure_during_map_submit_wait);
 	RUN(test_device_error_response);
 	RUN(test_device_error_on_context_create);
