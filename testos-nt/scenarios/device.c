@@ -288,9 +288,9 @@ static void fence_prompt(void)
  * device works as before once allocations succeed again.
  */
 #define LOWRES_ONE_IN 6u
-/* a schedule on which MmMapLockedPagesSpecifyCache(UserMode) raises into the driver too */
-#define LOWRES_SEED 0x5eed2u
 #define LOWRES_ROUNDS 40u
+/* Schedules of failures, a program each; on the first MmMapLockedPagesSpecifyCache raises too. */
+static const uint64_t lowres_seeds[] = { 0x5eed2u, 0x1111u, 0x2222u, 0x3333u };
 
 static void lowres_app(void *arg)
 {
@@ -310,17 +310,25 @@ static void lowres_app(void *arg)
 
 static void low_resources(void)
 {
-	unsigned failures = 0;
+	uint64_t injected = nt_faults_injected();
+	uint64_t raised = nt_faults_injected_in("MmMapLockedPagesSpecifyCache");
+	unsigned failures = 0, i;
 
 	if (!need_started_gpu())
 		return;
-	nt_faults_arm(LOWRES_SEED, LOWRES_ONE_IN);
-	run_app("lowres", lowres_app, &failures);
-	nt_faults_disarm();
-	con_printf("# %llu allocations failed on purpose, %u calls saw it\n",
-		   (unsigned long long)nt_faults_injected(), failures);
-	CHECK(nt_faults_injected() > 0);
-	CHECK(nt_faults_injected_in("MmMapLockedPagesSpecifyCache") > 0);
+	for (i = 0; i < sizeof(lowres_seeds) / sizeof(lowres_seeds[0]); i++) {
+		nt_faults_arm(lowres_seeds[i], LOWRES_ONE_IN);
+		run_app("lowres", lowres_app, &failures);
+		nt_faults_disarm();
+	}
+	injected = nt_faults_injected() - injected;
+	raised = nt_faults_injected_in("MmMapLockedPagesSpecifyCache") - raised;
+	con_printf(
+		"# %u schedules: %llu allocations failed on purpose (%llu user mappings raised), "
+		"%u calls saw it\n",
+		i, (unsigned long long)injected, (unsigned long long)raised, failures);
+	CHECK(injected > 0);
+	CHECK(raised > 0);
 	run_app("after-lowres", app_render_triangle, NULL);
 }
 
