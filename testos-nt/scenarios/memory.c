@@ -120,10 +120,25 @@ static void pinned_limit(void)
 #define CLEAR_PIXEL 0xFF4080BFu /* B8G8R8A8 of { 0.25, 0.5, 0.75, 1 } */
 
 struct readback_way {
-	size_t runs; /* of the target's backing */
-	uint64_t ns; /* the readbacks, each waited for */
+	size_t runs;    /* of the target's backing */
+	uint64_t ns;    /* the readbacks, each waited for */
+	uint64_t up_ns; /* as many uploads of the same image */
 	uint32_t first, last;
 };
+
+/* READBACKS transfers of `t` one way, each waited for: how long they took. */
+static uint64_t time_transfers(struct vgpu_dev *dev, const struct vgpu_transfer *t, bool to_host)
+{
+	uint64_t start = plat_now_ns(), fence = 0;
+
+	for (unsigned i = 0; i < READBACKS && !scenario_failing(); i++) {
+		CHECK_EQ(to_host ? vgpu_transfer_to_host(dev, t, &fence)
+				 : vgpu_transfer_from_host(dev, t, &fence),
+			 VGPU_OK);
+		CHECK_EQ(vgpu_wait_fence(dev, fence, WAIT_NS), VGPU_OK);
+	}
+	return plat_now_ns() - start;
+}
 
 static void readback_app(void *arg)
 {
@@ -134,10 +149,9 @@ static void readback_app(void *arg)
 	struct vgpu_resource_create rt = app_render_target(FRAME_W, FRAME_H);
 	struct vgpu_transfer down = { .box = { .w = FRAME_W, .h = FRAME_H, .d = 1 },
 				      .stride = FRAME_W * 4 };
-	uint64_t fence = 0, size = 0, start;
+	uint64_t fence = 0, size = 0;
 	uint32_t *pixels = NULL;
 	struct vstream st;
-	unsigned i;
 
 	if (!dev || !stream)
 		return;
@@ -151,12 +165,8 @@ static void readback_app(void *arg)
 	CHECK_EQ(vgpu_submit(dev, stream, vstream_size_bytes(&st), &rt.handle, 1, &fence), VGPU_OK);
 	CHECK_EQ(vgpu_wait_fence(dev, fence, WAIT_NS), VGPU_OK);
 	down.handle = rt.handle;
-	start = plat_now_ns();
-	for (i = 0; i < READBACKS && !scenario_failing(); i++) {
-		CHECK_EQ(vgpu_transfer_from_host(dev, &down, &fence), VGPU_OK);
-		CHECK_EQ(vgpu_wait_fence(dev, fence, WAIT_NS), VGPU_OK);
-	}
-	way->ns = plat_now_ns() - start;
+	way->ns = time_transfers(dev, &down, false);
+	way->up_ns = time_transfers(dev, &down, true);
 	CHECK_EQ(vgpu_resource_map(dev, rt.handle, (void **)&pixels, &size), VGPU_OK);
 	if (pixels && size >= (uint64_t)FRAME_W * FRAME_H * 4) {
 		way->first = pixels[0];
@@ -178,9 +188,11 @@ static void contiguous_readback(void)
 	run_app("readback", readback_app, &scattered);
 	nt_mm_prefer_contiguous(true);
 	con_printf("# %u readbacks of %ux%u: %llu us from one run of pages, %llu us from %zu "
-		   "scattered pages\n",
+		   "scattered pages; as many uploads: %llu us, %llu us\n",
 		   READBACKS, FRAME_W, FRAME_H, (unsigned long long)(contiguous.ns / 1000u),
-		   (unsigned long long)(scattered.ns / 1000u), scattered.runs);
+		   (unsigned long long)(scattered.ns / 1000u), scattered.runs,
+		   (unsigned long long)(contiguous.up_ns / 1000u),
+		   (unsigned long long)(scattered.up_ns / 1000u));
 	CHECK_EQ(contiguous.runs, 1);
 	CHECK(scattered.runs > 1);
 	CHECK_EQ(contiguous.first, CLEAR_PIXEL);
