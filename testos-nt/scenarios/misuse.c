@@ -271,11 +271,161 @@ static void submit_rewritten(void)
 	nt_join(NULL);
 }
 
+/*
+ * Seeded random calls from a program that does not use libvgpu: each a
+ * valid template of one of the ABI's calls (or another code in its range)
+ * with, at random, one 32-bit word of it replaced, its lengths changed,
+ * a NULL or a separate buffer for either side.  SUBMIT is left to the
+ * cases above: its random streams would go to the host's renderer.  Each
+ * call ends with some answer; then the handle closes, the device holds
+ * nothing more than before, and renders as before.
+ */
+#define RANDOM_CALLS 2000u
+#define RANDOM_SEED 0x7a11u
+#define CALL_BYTES 256u
+
+static uint32_t next_random(uint64_t *state)
+{
+	*state = *state * 6364136223846793005ull + 1442695040888963407ull;
+	return (uint32_t)(*state >> 33);
+}
+
+/* A valid request for `code` in `buf` (CALL_BYTES, zeroed); its length. */
+static ULONG call_template(uint32_t code, uint8_t *buf, uint32_t handle, uint64_t *signal)
+{
+	switch (code) {
+	case VGPU_IOCTL_GET_INFO:
+		((struct vgpu_get_info *)buf)->abi_major = VGPU_ABI_VERSION_MAJOR;
+		return sizeof(struct vgpu_get_info);
+	case VGPU_IOCTL_GET_CAPSET:
+		((struct vgpu_get_capset *)buf)->capset_id = VGPU_CAPSET_VIRGL2;
+		return sizeof(struct vgpu_get_capset);
+	case VGPU_IOCTL_CONTEXT_CREATE:
+		((struct vgpu_context_create *)buf)->capset_id = VGPU_CAPSET_VIRGL2;
+		return sizeof(struct vgpu_context_create);
+	case VGPU_IOCTL_RESOURCE_CREATE:
+		*(struct vgpu_resource_create *)buf = app_render_target(16, 16);
+		return sizeof(struct vgpu_resource_create);
+	case VGPU_IOCTL_RESOURCE_DESTROY:
+		((struct vgpu_resource_destroy *)buf)->handle = handle;
+		return sizeof(struct vgpu_resource_destroy);
+	case VGPU_IOCTL_RESOURCE_MAP:
+	case VGPU_IOCTL_RESOURCE_UNMAP:
+		((struct vgpu_resource_map *)buf)->handle = handle;
+		return sizeof(struct vgpu_resource_map);
+	case VGPU_IOCTL_TRANSFER_TO_HOST:
+	case VGPU_IOCTL_TRANSFER_FROM_HOST:
+		*(struct vgpu_transfer *)buf =
+			(struct vgpu_transfer){ .handle = handle,
+						.box = { .w = 16, .h = 16, .d = 1 },
+						.stride = 64,
+						.signal = ++*signal };
+		return sizeof(struct vgpu_transfer);
+	case VGPU_IOCTL_WAIT:
+		*(struct vgpu_wait *)buf = (struct vgpu_wait){ .kind = VGPU_WAIT_FENCE,
+							       .value = *signal,
+							       .timeout_ns = 1000000u };
+		return sizeof(struct vgpu_wait);
+	default:
+		return 64;
+	}
+}
+
+static const uint32_t random_codes[] = {
+	VGPU_IOCTL_GET_INFO,           VGPU_IOCTL_GET_CAPSET,
+	VGPU_IOCTL_CONTEXT_CREATE,     VGPU_IOCTL_RESOURCE_CREATE,
+	VGPU_IOCTL_RESOURCE_DESTROY,   VGPU_IOCTL_RESOURCE_MAP,
+	VGPU_IOCTL_RESOURCE_UNMAP,     VGPU_IOCTL_TRANSFER_TO_HOST,
+	VGPU_IOCTL_TRANSFER_FROM_HOST, VGPU_IOCTL_WAIT,
+	VGPU_IOCTL_GET_STATS,          VGPU_IOCTL_GET_LIMITS,
+};
+
+struct random_run {
+	unsigned answered, refused;
+};
+
+static void random_calls_app(void *arg)
+{
+	struct random_run *run = arg;
+	uint8_t *in = malloc(CALL_BYTES), *out = malloc(CALL_BYTES);
+	uint64_t state = RANDOM_SEED, signal = 0;
+	uint32_t handle = 0;
+	ULONG error = 0;
+	HANDLE h = app_open_raw("", &error);
+
+	CHECK(h != INVALID_HANDLE_VALUE);
+	if (h == INVALID_HANDLE_VALUE || !in || !out)
+		return;
+	/* with a context from the start, most calls get past the first check */
+	memset(in, 0, CALL_BYTES);
+	call_template(VGPU_IOCTL_CONTEXT_CREATE, in, 0, &signal);
+	CHECK_EQ(app_call(h, VGPU_IOCTL_CONTEXT_CREATE, in, sizeof(struct vgpu_context_create), in,
+			  sizeof(struct vgpu_context_create)),
+		 0);
+	for (unsigned i = 0; i < RANDOM_CALLS && !scenario_failing(); i++) {
+		uint32_t pick = next_random(&state), code;
+		ULONG in_len, out_len;
+		void *in_p = in, *out_p = in;
+
+		code = pick % 10u ? random_codes[pick %
+						 (sizeof(random_codes) / sizeof(random_codes[0]))]
+				  : VGPU_CTL_CODE(0x900u + (pick >> 8) % 0x20u, (pick >> 16) % 4u);
+		memset(in, 0, CALL_BYTES);
+		in_len = out_len = call_template(code, in, handle, &signal);
+		if (next_random(&state) % 10u < 3u)
+			((uint32_t *)in)[next_random(&state) % (in_len / 4u)] = next_random(&state);
+		if (next_random(&state) % 10u < 4u)
+			in_len = next_random(&state) % (in_len + 17u);
+		if (next_random(&state) % 10u < 4u)
+			out_len = next_random(&state) % (out_len + 17u);
+		pick = next_random(&state) % 10u;
+		if (pick == 0)
+			in_p = NULL;
+		else if (pick == 1)
+			out_p = NULL;
+		else if (pick < 4)
+			out_p = out;
+		error = app_call(h, code, in_p, in_len, out_p, out_len);
+		if (error) {
+			run->refused++;
+			continue;
+		}
+		run->answered++;
+		/* a created resource's handle is what the next calls name */
+		if (code == VGPU_IOCTL_RESOURCE_CREATE && out_p == in)
+			handle = ((struct vgpu_resource_create *)in)->handle;
+	}
+	CHECK(user_close_handle(h, (uint32_t *)&error));
+	free(out);
+	free(in);
+}
+
+static void random_calls(void)
+{
+	struct vgpu_get_stats before = { 0 }, after = { 0 };
+	struct random_run run = { 0 };
+
+	if (!need_started_gpu())
+		return;
+	run_app("stats", app_read_stats, &before);
+	run_app("random", random_calls_app, &run);
+	run_app("stats", app_read_stats, &after);
+	con_printf("# %u random calls: %u answered, %u refused\n", RANDOM_CALLS, run.answered,
+		   run.refused);
+	CHECK(run.answered > 0 && run.refused > 0);
+	CHECK_EQ(after.contexts, before.contexts);
+	CHECK_EQ(after.resources, before.resources);
+	CHECK_EQ(after.backing_bytes, before.backing_bytes);
+	CHECK_EQ(after.open_files, before.open_files);
+	run_app("after-random", app_render_triangle, NULL);
+}
+
 const struct scenario scenarios_misuse[] = {
 	{ "ioctl.bad_calls", bad_calls },
 	{ "handle.other_process", other_process },
 	{ "irp.unknown_major", unknown_major },
 	{ "ioctl.submit_rewritten", submit_rewritten },
+	{ "ioctl.random_calls", random_calls },
 	{ "seh.unhandled_in_driver", unhandled_in_driver, NT_RULE_EXCEPTION_NOT_HANDLED },
 };
 const unsigned scenarios_misuse_count = sizeof(scenarios_misuse) / sizeof(scenarios_misuse[0]);
