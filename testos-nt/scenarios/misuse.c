@@ -280,8 +280,9 @@ static void submit_rewritten(void)
  * call ends with some answer; then the handle closes, the device holds
  * nothing more than before, and renders as before.
  */
-#define RANDOM_CALLS 2000u
-#define RANDOM_SEED 0x7a11u
+#define RANDOM_CALLS 1000u
+/* A program each: each closes its handle on whatever the calls left. */
+static const uint64_t random_seeds[] = { 0x7a11u, 0x7a12u, 0x7a13u, 0x7a14u };
 #define CALL_BYTES 256u
 
 static uint32_t next_random(uint64_t *state)
@@ -341,6 +342,7 @@ static const uint32_t random_codes[] = {
 };
 
 struct random_run {
+	uint64_t seed;
 	unsigned answered, refused;
 };
 
@@ -348,7 +350,7 @@ static void random_calls_app(void *arg)
 {
 	struct random_run *run = arg;
 	uint8_t *in = malloc(CALL_BYTES), *out = malloc(CALL_BYTES);
-	uint64_t state = RANDOM_SEED, signal = 0;
+	uint64_t state = run->seed, signal = 0;
 	uint32_t handle = 0;
 	ULONG error = 0;
 	HANDLE h = app_open_raw("", &error);
@@ -408,10 +410,14 @@ static void random_calls(void)
 	if (!need_started_gpu())
 		return;
 	run_app("stats", app_read_stats, &before);
-	run_app("random", random_calls_app, &run);
+	for (unsigned i = 0; i < sizeof(random_seeds) / sizeof(random_seeds[0]); i++) {
+		run.seed = random_seeds[i];
+		run_app("random", random_calls_app, &run);
+	}
 	run_app("stats", app_read_stats, &after);
-	con_printf("# %u random calls: %u answered, %u refused\n", RANDOM_CALLS, run.answered,
-		   run.refused);
+	con_printf("# %u programs of %u random calls: %u answered, %u refused\n",
+		   (unsigned)(sizeof(random_seeds) / sizeof(random_seeds[0])), RANDOM_CALLS,
+		   run.answered, run.refused);
 	CHECK(run.answered > 0 && run.refused > 0);
 	CHECK_EQ(after.contexts, before.contexts);
 	CHECK_EQ(after.resources, before.resources);
