@@ -236,18 +236,17 @@ void vgpu_ctrlq_fini(struct vgpu_device *dev)
 }
 
 /*
- * A request as new around its slot: the command zeroed, and the response in
- * the slot when it fits there (else the caller adds a chunk for it).
+ * A request with all but its slot zero (as os->alloc gives it) made ready:
+ * the command zeroed, and the response in the slot when it fits there
+ * (else the caller adds a chunk for it).
  */
 static void req_prepare(struct vgpu_request *req, uint32_t cmd_len, uint32_t resp_len)
 {
 	struct vgpu_dma_block *block = req->slot;
 	uint8_t *slot = block->dma.va;
 
-	vgpu_zero(req, sizeof(*req));
 	vgpu_list_init(&req->node);
 	vgpu_list_init(&req->user_node);
-	req->slot = block;
 	/* Only what the device reads or writes: zeroing whole slots cost more than the rest. */
 	vgpu_zero(slot, cmd_len);
 	req->cmd_len = cmd_len;
@@ -335,6 +334,11 @@ int vgpu_req_take_kept(struct vgpu_device *dev, uint32_t cmd_len, uint32_t resp_
 		return VGPU_E_INVALID;
 	ret = vgpu_wait_until(dev, claim_kept, &claim, dev->command_timeout_ns);
 	if (claim.taken) {
+		struct vgpu_dma_block *slot = q->kept->slot;
+
+		/* what its last run left, cleared as a fresh allocation would be */
+		vgpu_zero(q->kept, sizeof(*q->kept));
+		q->kept->slot = slot;
 		req_prepare(q->kept, cmd_len, resp_len);
 		*out = q->kept;
 		return VGPU_OK;
