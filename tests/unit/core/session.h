@@ -32,6 +32,22 @@ static inline bool up(bool with_context)
 	return false;
 }
 
+/* Bound on the number of OS acquisitions a step may make before it succeeds. */
+#define MAX_FAILURE_POINTS 2000
+
+/*
+ * One resource made and destroyed, so that the core's request pools and the
+ * file's handle table hold what later calls need: what stays live after
+ * that is a leak.
+ */
+static inline void warm_up(void)
+{
+	struct vgpu_resource_destroy rd = { .handle = make_buffer(F, 65536, NULL) };
+
+	CHECK(rd.handle != 0);
+	CHECK_EQ(call(F, VGPU_IOCTL_RESOURCE_DESTROY, &rd, sizeof(rd)), VGPU_OK);
+}
+
 /* The call returns `status` and no command reaches the device. */
 #define REJECTS(expr, status)                                                                      \
 	do {                                                                                       \
